@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+import { ConfigurationError } from '../lambda/shared/errors.ts';
+import { buildRotorApp } from '../lib/app.ts';
+
+try {
+  buildRotorApp().app.synth();
+} catch (error) {
+  if (!(error instanceof ConfigurationError)) throw error;
+  console.error(`rotor: ${error.message}`);
+  process.exit(1);
+}

@@ -1,0 +1,32 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context } from 'aws-lambda';
+import { documentClient, secretsManagerClient } from '../shared/clients.ts';
+import { Registry } from '../shared/Registry.ts';
+import { readRuntimeSettings } from '../shared/settings.ts';
+import { type RotationHookDependencies, runRotationStep } from './rotationSteps.ts';
+
+const settings = readRuntimeSettings();
+const logger = new Logger({ serviceName: 'rotor-rotation-hook' });
+
+const dependencies: RotationHookDependencies = {
+  secretsManager: secretsManagerClient,
+  registry: new Registry({ documentClient, tableName: settings.tableName }),
+  tokenPrefix: settings.tokenPrefix,
+  clock: () => new Date(),
+  logger,
+};
+
+/**
+ * The Secrets Manager rotation function of Rotor's managed apps: Secrets Manager calls it with
+ * `{SecretId, ClientRequestToken, Step}` for createSecret, setSecret, testSecret and finishSecret.
+ */
+export const handler = async (event: unknown, context?: Context): Promise<void> => {
+  if (context) logger.addContext(context);
+  try {
+    await runRotationStep(event, dependencies);
+  } catch (error) {
+    // Messages name the step, the secret and the version; they never carry a token value.
+    logger.error((error as Error).message, { errorName: (error as Error).name });
+    throw error;
+  }
+};

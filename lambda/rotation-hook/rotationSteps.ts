@@ -1,0 +1,378 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import {
+  DescribeSecretCommand,
+  type DescribeSecretCommandOutput,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  ResourceNotFoundException,
+  type SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
+import { type infer as Infer, maxLength, minLength, object, string, enum as zEnum } from 'zod/mini';
+import { RotationStepError, ValidationError } from '../shared/errors.ts';
+import { newRotationId } from '../shared/ids.ts';
+import type { ActiveRotation, AppRecord } from '../shared/model.ts';
+import { conflictError, type Registry } from '../shared/Registry.ts';
+import { hashToken, isWellFormedToken, mintToken, parseSecret, serializeSecret } from '../shared/tokens.ts';
+
+/** The tag that names the Rotor app a secret belongs to. */
+export const APP_TAG = 'rotor:app';
+
+export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
+export type RotationStep = (typeof ROTATION_STEPS)[number];
+
+/** The event Secrets Manager sends a rotation function. */
+export const rotationEventSchema = object({
+  SecretId: string().check(minLength(1), maxLength(2048)),
+  ClientRequestToken: string().check(minLength(32), maxLength(64)),
+  Step: zEnum(ROTATION_STEPS),
+});
+export type RotationEvent = Infer<typeof rotationEventSchema>;
+
+export interface RotationHookDependencies {
+  readonly secretsManager: SecretsManagerClient;
+  readonly registry: Registry;
+  readonly tokenPrefix: string;
+  readonly clock: () => Date;
+  readonly logger: Pick<Logger, 'info' | 'warn'>;
+}
+
+/** What every step knows once the preconditions hold. */
+interface StepContext {
+  readonly step: RotationStep;
+  readonly secretArn: string;
+  readonly versionId: string;
+  readonly stages: Record<string, string[]>;
+  readonly app: AppRecord;
+  readonly deps: RotationHookDependencies;
+}
+
+/**
+ * Runs one step of a Secrets Manager rotation for a managed app, after AWS's own precondition
+ * checks: rotation is enabled, the version is known, a version that is already AWSCURRENT needs
+ * nothing more, and any other version must be AWSPENDING. Every step first checks whether its work
+ * is already done, so Secrets Manager may call it again at any time.
+ *
+ * @example
+ * await runRotationStep({ SecretId, ClientRequestToken, Step: 'createSecret' }, dependencies);
+ */
+export async function runRotationStep(input: unknown, deps: RotationHookDependencies): Promise<void> {
+  const parsed = rotationEventSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ValidationError(
+      `rotation event field ${issue?.path.join('.') || '(root)'} is invalid: ${issue?.message}; ` +
+        `expected {SecretId, ClientRequestToken, Step: ${ROTATION_STEPS.join('|')}}`,
+    );
+  }
+  const { SecretId, ClientRequestToken: versionId, Step: step } = parsed.data;
+  const secret = await deps.secretsManager.send(new DescribeSecretCommand({ SecretId }));
+  const secretArn = secret.ARN ?? SecretId;
+  const fail = (problem: string): never => {
+    throw new RotationStepError(step, secretArn, problem);
+  };
+  if (!secret.RotationEnabled) fail('rotation is not enabled for this secret');
+  const stages = secret.VersionIdsToStages ?? {};
+  const versionStages = stages[versionId];
+  if (!versionStages) fail(`version ${versionId} has no stage for rotation of this secret`);
+  const app = await appOf(secret, step, secretArn, deps.registry);
+  const context: StepContext = { step, secretArn, versionId, stages, app, deps };
+
+  if (versionStages?.includes('AWSCURRENT')) {
+    deps.logger.info(`${step}: version ${versionId} is already AWSCURRENT`, { secretArn, appId: app.appId });
+    // A finishSecret that stopped after moving the label still owes Rotor's bookkeeping.
+    if (step === 'finishSecret') await settleFinishedRotation(context);
+    return;
+  }
+  if (!versionStages?.includes('AWSPENDING')) fail(`version ${versionId} is not AWSPENDING`);
+  if (app.issuer !== 'managed') {
+    fail(
+      `app "${app.appId}" has issuer ${app.issuer}; its new token is handed over with "rotor submit ${app.appId}"`,
+    );
+  }
+  await STEPS[step](context);
+}
+
+const STEPS: Record<RotationStep, (context: StepContext) => Promise<void>> = {
+  createSecret,
+  setSecret,
+  testSecret,
+  finishSecret,
+};
+
+async function appOf(
+  secret: DescribeSecretCommandOutput,
+  step: RotationStep,
+  secretArn: string,
+  registry: Registry,
+): Promise<AppRecord> {
+  const appId = secret.Tags?.find((tag) => tag.Key === APP_TAG)?.Value;
+  if (!appId) {
+    throw new RotationStepError(
+      step,
+      secretArn,
+      `the secret has no ${APP_TAG} tag; register it with "rotor apps add"`,
+    );
+  }
+  const app = await registry.findApp(appId);
+  if (!app) throw new RotationStepError(step, secretArn, `no app "${appId}" is registered with Rotor`);
+  if (app.secretArn !== secretArn) {
+    throw new RotationStepError(
+      step,
+      secretArn,
+      `app "${appId}" is registered for another secret (${app.secretArn})`,
+    );
+  }
+  return app;
+}
+
+function currentVersionOf(context: StepContext): string {
+  const current = Object.entries(context.stages).find(([, labels]) => labels.includes('AWSCURRENT'))?.[0];
+  if (!current)
+    throw new RotationStepError(context.step, context.secretArn, 'the secret has no AWSCURRENT version');
+  return current;
+}
+
+/** The app must be rotating towards this version; anything else means the rotation was ended. */
+function requireRotationOf(context: StepContext): ActiveRotation {
+  const { app, versionId } = context;
+  const rotation = app.activeRotation;
+  if (app.state !== 'ROTATING' || rotation?.newVersionId !== versionId) {
+    throw new RotationStepError(context.step, context.secretArn, conflictError(app).message);
+  }
+  return rotation;
+}
+
+async function readPendingToken(context: StepContext): Promise<string | undefined> {
+  try {
+    const pending = await context.deps.secretsManager.send(
+      new GetSecretValueCommand({
+        SecretId: context.secretArn,
+        VersionId: context.versionId,
+        VersionStage: 'AWSPENDING',
+      }),
+    );
+    return parseSecret(pending.SecretString).token;
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException || (error as Error).name === 'ResourceNotFoundException') {
+      return undefined;
+    }
+    if (error instanceof Error && error.message.startsWith('the secret value')) {
+      throw new RotationStepError(context.step, context.secretArn, error.message);
+    }
+    throw error;
+  }
+}
+
+async function requirePendingToken(context: StepContext): Promise<string> {
+  const token = await readPendingToken(context);
+  if (token === undefined) {
+    throw new RotationStepError(
+      context.step,
+      context.secretArn,
+      `version ${context.versionId} has no value yet`,
+    );
+  }
+  return token;
+}
+
+/**
+ * Takes the rotation lock (or joins the rotation a Rotor workflow started), then mints a token
+ * and puts it as AWSPENDING, unless this version already has one.
+ */
+async function createSecret(context: StepContext): Promise<void> {
+  const { app, deps, versionId, secretArn } = context;
+  const currentVersionId = currentVersionOf(context);
+  if (currentVersionId !== app.currentVersionId) {
+    throw new RotationStepError(
+      'createSecret',
+      secretArn,
+      `AWSCURRENT is version ${currentVersionId} but Rotor's current token is version ${app.currentVersionId}; ` +
+        'the secret was changed outside Rotor',
+    );
+  }
+  const now = deps.clock();
+  if (app.state === 'ACTIVE') {
+    const rotation: ActiveRotation = {
+      rotationId: newRotationId(now),
+      mode: app.defaultMode,
+      graceSeconds: app.graceSeconds,
+      trigger: 'secrets-manager',
+      startedBy: 'secretsmanager.amazonaws.com',
+      startedAt: now.toISOString(),
+      oldVersionId: currentVersionId,
+      newVersionId: versionId,
+    };
+    await deps.registry.lockForRotation(app.appId, rotation, now.toISOString());
+    await deps.registry.appendAudit({
+      at: now.toISOString(),
+      eventId: `${rotation.rotationId}:started`,
+      appId: app.appId,
+      action: 'rotation.start',
+      actor: rotation.startedBy,
+      outcome: 'succeeded',
+      rotationId: rotation.rotationId,
+      detail: `${rotation.mode} rotation started by Secrets Manager`,
+    });
+    deps.logger.info(`createSecret: started rotation ${rotation.rotationId} (${rotation.mode})`, {
+      secretArn,
+      appId: app.appId,
+    });
+  } else if (app.state === 'ROTATING' && app.activeRotation) {
+    await deps.registry.attachNewVersion(app.appId, app.activeRotation.rotationId, versionId);
+  } else {
+    throw new RotationStepError('createSecret', secretArn, conflictError(app).message);
+  }
+
+  if ((await readPendingToken(context)) !== undefined) {
+    deps.logger.info(`createSecret: version ${versionId} already has a pending token`, { secretArn });
+    return;
+  }
+  await deps.secretsManager.send(
+    new PutSecretValueCommand({
+      SecretId: secretArn,
+      ClientRequestToken: versionId,
+      SecretString: serializeSecret({ token: mintToken(deps.tokenPrefix), issuedAt: now.toISOString() }),
+      VersionStages: ['AWSPENDING'],
+    }),
+  );
+  deps.logger.info(`createSecret: put a new token as AWSPENDING in version ${versionId}`, { secretArn });
+}
+
+/** Registers the pending token's hash, so the verifier knows it once it becomes current. */
+async function setSecret(context: StepContext): Promise<void> {
+  const { app, deps, versionId, secretArn } = context;
+  requireRotationOf(context);
+  const token = await requirePendingToken(context);
+  await deps.registry.registerTokenVersion({
+    appId: app.appId,
+    versionId,
+    tokenHash: hashToken(token),
+    status: 'pending',
+    createdAt: deps.clock().toISOString(),
+  });
+  deps.logger.info(`setSecret: registered the token of version ${versionId} as pending`, { secretArn });
+}
+
+/** Checks that the pending token is well formed and registered for exactly this version. */
+async function testSecret(context: StepContext): Promise<void> {
+  const { app, deps, versionId, secretArn } = context;
+  requireRotationOf(context);
+  const token = await requirePendingToken(context);
+  if (!isWellFormedToken(token, deps.tokenPrefix)) {
+    throw new RotationStepError(
+      'testSecret',
+      secretArn,
+      `the pending token of version ${versionId} is malformed`,
+    );
+  }
+  const registered = await deps.registry.findTokenByHash(hashToken(token));
+  if (
+    registered?.appId !== app.appId ||
+    registered.versionId !== versionId ||
+    registered.status !== 'pending'
+  ) {
+    throw new RotationStepError(
+      'testSecret',
+      secretArn,
+      `the pending token of version ${versionId} is not registered as pending for app "${app.appId}"`,
+    );
+  }
+  deps.logger.info(`testSecret: the token of version ${versionId} is registered and well formed`, {
+    secretArn,
+  });
+}
+
+/** Moves AWSCURRENT to the new version (AWSPREVIOUS follows to the old one), then settles Rotor's records. */
+async function finishSecret(context: StepContext): Promise<void> {
+  const { deps, versionId, secretArn } = context;
+  requireRotationOf(context);
+  const currentVersionId = currentVersionOf(context);
+  await deps.secretsManager.send(
+    new UpdateSecretVersionStageCommand({
+      SecretId: secretArn,
+      VersionStage: 'AWSCURRENT',
+      MoveToVersionId: versionId,
+      RemoveFromVersionId: currentVersionId,
+    }),
+  );
+  deps.logger.info(`finishSecret: moved AWSCURRENT to version ${versionId}`, { secretArn });
+  await settleFinishedRotation(context);
+}
+
+/**
+ * The bookkeeping after AWSCURRENT moved: AWSPENDING removed, the new token current, the old one in
+ * grace until now + the grace period (or revoked, and its AWSPREVIOUS label removed, for
+ * expire-now), and the app GRACE or ACTIVE again. Each part is skipped when it is already done.
+ */
+async function settleFinishedRotation(context: StepContext): Promise<void> {
+  const { deps, versionId, secretArn } = context;
+  const { secretsManager, registry, logger } = deps;
+  const labels = await secretsManager.send(new DescribeSecretCommand({ SecretId: secretArn }));
+  const stages = labels.VersionIdsToStages ?? {};
+  if (stages[versionId]?.includes('AWSPENDING')) {
+    await secretsManager.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: secretArn,
+        VersionStage: 'AWSPENDING',
+        RemoveFromVersionId: versionId,
+      }),
+    );
+  }
+  const app = await registry.getApp(context.app.appId);
+  const rotation = app.activeRotation;
+  if (app.state !== 'ROTATING' || rotation?.newVersionId !== versionId) return;
+
+  const now = deps.clock();
+  await registry.setTokenStatus(app.appId, versionId, { status: 'current', from: ['pending'] });
+  let expiresAt: string | undefined;
+  if (rotation.mode === 'expire-later') {
+    const old = await registry.setTokenStatus(app.appId, rotation.oldVersionId, {
+      status: 'grace',
+      from: ['current'],
+      expiresAt: new Date(now.getTime() + rotation.graceSeconds * 1000).toISOString(),
+    });
+    expiresAt = old.expiresAt;
+  } else {
+    await registry.setTokenStatus(app.appId, rotation.oldVersionId, {
+      status: 'revoked',
+      from: ['current', 'grace'],
+      revokedAt: now.toISOString(),
+    });
+    if (stages[rotation.oldVersionId]?.includes('AWSPREVIOUS')) {
+      await secretsManager.send(
+        new UpdateSecretVersionStageCommand({
+          SecretId: secretArn,
+          VersionStage: 'AWSPREVIOUS',
+          RemoveFromVersionId: rotation.oldVersionId,
+        }),
+      );
+    }
+  }
+  const promoted = await registry.promoteNewToken(
+    app.appId,
+    rotation.rotationId,
+    now.toISOString(),
+    expiresAt,
+  );
+  await registry.appendAudit({
+    at: now.toISOString(),
+    eventId: `${rotation.rotationId}:promoted`,
+    appId: app.appId,
+    action: 'rotation.promote',
+    actor: rotation.startedBy,
+    outcome: 'succeeded',
+    rotationId: rotation.rotationId,
+    detail:
+      rotation.mode === 'expire-later'
+        ? `new token current; old token valid until ${promoted.activeRotation?.expiresAt}`
+        : 'new token current; old token revoked at once',
+  });
+  logger.info(
+    `finishSecret: rotation ${rotation.rotationId} promoted version ${versionId}; app is ${promoted.state}`,
+    {
+      secretArn,
+      appId: app.appId,
+    },
+  );
+}

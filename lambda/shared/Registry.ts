@@ -1,0 +1,443 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { AppNotFoundError, RotationConflictError, RotorError } from './errors.ts';
+import type {
+  ActiveRotation,
+  AppRecord,
+  AuditEvent,
+  RotationRecord,
+  TokenStatus,
+  TokenVersionRecord,
+} from './model.ts';
+import { DUE_SHARD, keys } from './table.ts';
+
+export interface RegistryOptions {
+  readonly documentClient: DynamoDBDocumentClient;
+  readonly tableName: string;
+}
+
+/** A stuck ROTATING app becomes due for repair this long after its rotation started. */
+const ROTATING_REPAIR_AFTER_MS = 60 * 60 * 1000;
+
+function isConditionFailure(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error instanceof Error && error.name === 'ConditionalCheckFailedException')
+  );
+}
+
+function addSeconds(iso: string, seconds: number): string {
+  return new Date(Date.parse(iso) + seconds * 1000).toISOString();
+}
+
+/** When the daily sweep should next look at an app: the `dueAt` of the `due` index. */
+export function dueAtOf(
+  app: Pick<AppRecord, 'state' | 'tokenIssuedAt' | 'intervalSeconds' | 'activeRotation'>,
+) {
+  if (app.state === 'GRACE' && app.activeRotation?.expiresAt) return app.activeRotation.expiresAt;
+  if (app.state === 'ROTATING' && app.activeRotation) {
+    return new Date(Date.parse(app.activeRotation.startedAt) + ROTATING_REPAIR_AFTER_MS).toISOString();
+  }
+  return addSeconds(app.tokenIssuedAt, app.intervalSeconds);
+}
+
+function stripKeys<T>(item: Record<string, unknown> | undefined): T | undefined {
+  if (!item) return undefined;
+  const { pk: _pk, sk: _sk, dueShard: _shard, dueAt: _due, ...rest } = item;
+  return rest as T;
+}
+
+/**
+ * The error for an action that needs another state: it names the running rotation and the
+ * commands that end it.
+ */
+export function conflictError(app: AppRecord, cause?: unknown): RotationConflictError {
+  const rotation = app.activeRotation;
+  const running = rotation
+    ? `rotation ${rotation.rotationId} (${rotation.mode}, started ${rotation.startedAt} by ${rotation.startedBy}) is ${
+        app.state === 'GRACE' ? `in its grace period until ${rotation.expiresAt}` : 'running'
+      }`
+    : `the app is ${app.state} with no rotation running`;
+  const next =
+    app.state === 'GRACE'
+      ? `end it with "rotor expire-now ${app.appId}" or "rotor cancel ${app.appId}"`
+      : app.state === 'ROTATING'
+        ? 'wait until it finishes or fails'
+        : `start one with "rotor rotate ${app.appId} --expire now|later"`;
+  return new RotationConflictError(`app "${app.appId}": ${running}; ${next}`, { cause });
+}
+
+/**
+ * The registry in DynamoDB: apps with their lifecycle state, rotation history, token hashes and
+ * audit events. Every change of an app's state is one conditional write on the app's own item, so
+ * two actions can never both win, and every method may be called again with the same arguments.
+ */
+export class Registry {
+  readonly #client: DynamoDBDocumentClient;
+  readonly #tableName: string;
+
+  public constructor(options: RegistryOptions) {
+    this.#client = options.documentClient;
+    this.#tableName = options.tableName;
+  }
+
+  /** Registers a new app; refuses an app id that is taken. */
+  public async createApp(app: AppRecord): Promise<void> {
+    try {
+      await this.#client.send(
+        new PutCommand({
+          TableName: this.#tableName,
+          Item: { ...keys.app(app.appId), ...app, dueShard: DUE_SHARD, dueAt: dueAtOf(app) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) {
+        throw new RotationConflictError(`app "${app.appId}" is already registered`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  /** Reads an app with a strongly consistent read, or `undefined`. */
+  public async findApp(appId: string): Promise<AppRecord | undefined> {
+    const { Item } = await this.#client.send(
+      new GetCommand({ TableName: this.#tableName, Key: keys.app(appId), ConsistentRead: true }),
+    );
+    return stripKeys<AppRecord>(Item);
+  }
+
+  /** Reads an app, failing with {@link AppNotFoundError} when it is not registered. */
+  public async getApp(appId: string): Promise<AppRecord> {
+    const app = await this.findApp(appId);
+    if (!app) throw new AppNotFoundError(`no app "${appId}" is registered with Rotor`);
+    return app;
+  }
+
+  /**
+   * Takes the rotation lock: ACTIVE → ROTATING. Calling it again for the same rotation succeeds;
+   * any other rotation in progress makes it fail with {@link RotationConflictError}.
+   */
+  public async lockForRotation(appId: string, rotation: ActiveRotation, now: string): Promise<AppRecord> {
+    const app = await this.getApp(appId);
+    const next: AppRecord = { ...app, state: 'ROTATING', activeRotation: rotation, updatedAt: now };
+    try {
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: keys.app(appId),
+          UpdateExpression:
+            'SET #state = :rotating, activeRotation = :rotation, updatedAt = :now, dueAt = :due',
+          ConditionExpression: '#state = :active',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':rotating': 'ROTATING',
+            ':active': 'ACTIVE',
+            ':rotation': rotation,
+            ':now': now,
+            ':due': dueAtOf(next),
+          },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const current = await this.getApp(appId);
+      if (current.activeRotation?.rotationId !== rotation.rotationId) throw conflictError(current, error);
+      await this.#recordRotationStart(appId, rotation);
+      return current;
+    }
+    await this.#recordRotationStart(appId, rotation);
+    return next;
+  }
+
+  /** Records the Secrets Manager version that will hold the new token of the running rotation. */
+  public async attachNewVersion(appId: string, rotationId: string, versionId: string): Promise<void> {
+    try {
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: keys.app(appId),
+          UpdateExpression: 'SET activeRotation.newVersionId = :version',
+          ConditionExpression:
+            '#state = :rotating AND activeRotation.rotationId = :rotation AND ' +
+            '(attribute_not_exists(activeRotation.newVersionId) OR activeRotation.newVersionId = :version)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':rotating': 'ROTATING',
+            ':rotation': rotationId,
+            ':version': versionId,
+          },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      throw conflictError(await this.getApp(appId), error);
+    }
+  }
+
+  /**
+   * Makes the new token current: ROTATING → GRACE (expire-later, with `expiresAt`) or → ACTIVE
+   * (expire-now). Returns the app as it now is; a second call for the same rotation changes nothing.
+   */
+  public async promoteNewToken(
+    appId: string,
+    rotationId: string,
+    now: string,
+    expiresAt?: string,
+  ): Promise<AppRecord> {
+    const app = await this.getApp(appId);
+    if (app.state !== 'ROTATING' && app.lastRotation?.rotationId === rotationId) {
+      await this.#recordPromotion(app, rotationId);
+      return app;
+    }
+    const rotation = app.activeRotation;
+    if (app.state !== 'ROTATING' || rotation?.rotationId !== rotationId || !rotation.newVersionId) {
+      throw conflictError(app);
+    }
+    const grace = rotation.mode === 'expire-later';
+    const next: AppRecord = {
+      ...app,
+      state: grace ? 'GRACE' : 'ACTIVE',
+      activeRotation: grace
+        ? { ...rotation, expiresAt: expiresAt ?? addSeconds(now, rotation.graceSeconds) }
+        : undefined,
+      currentVersionId: rotation.newVersionId,
+      tokenIssuedAt: now,
+      lastRotation: { rotationId, outcome: grace ? 'in-grace' : 'completed', at: now },
+      updatedAt: now,
+    };
+    try {
+      await this.#replaceApp(next, '#state = :rotating AND activeRotation.rotationId = :rotation', {
+        ':rotating': 'ROTATING',
+        ':rotation': rotationId,
+      });
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return this.promoteNewToken(appId, rotationId, now, expiresAt);
+    }
+    await this.#recordPromotion(next, rotationId);
+    return next;
+  }
+
+  async #recordRotationStart(appId: string, rotation: ActiveRotation): Promise<void> {
+    const record: RotationRecord = { ...rotation, appId, status: 'rotating' };
+    await this.#putIfAbsent(keys.rotation(appId, rotation.rotationId), { ...record });
+  }
+
+  /** Brings a rotation's history record in line with the app after its new token became current. */
+  async #recordPromotion(app: AppRecord, rotationId: string): Promise<void> {
+    const inGrace = app.state === 'GRACE' && app.activeRotation?.rotationId === rotationId;
+    const values: Record<string, unknown> = {
+      ':status': inGrace ? 'grace' : 'completed',
+      ':version': app.currentVersionId,
+      ':rotating': 'rotating',
+    };
+    let update = 'SET #status = :status, newVersionId = :version';
+    if (inGrace) {
+      update += ', expiresAt = :expiresAt';
+      values[':expiresAt'] = app.activeRotation?.expiresAt;
+    } else {
+      update += ', finishedAt = :finishedAt';
+      values[':finishedAt'] = app.lastRotation?.at;
+    }
+    try {
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: keys.rotation(app.appId, rotationId),
+          UpdateExpression: update,
+          ConditionExpression: '#status = :rotating',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (error) {
+      // Already recorded by an earlier attempt, or moved on by a later step of the lifecycle.
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  /** Writes (or rewrites) the history record of a rotation. */
+  public async putRotation(record: RotationRecord): Promise<void> {
+    await this.#client.send(
+      new PutCommand({
+        TableName: this.#tableName,
+        Item: { ...keys.rotation(record.appId, record.rotationId), ...record },
+      }),
+    );
+  }
+
+  /** Reads one rotation's history record. */
+  public async findRotation(appId: string, rotationId: string): Promise<RotationRecord | undefined> {
+    const { Item } = await this.#client.send(
+      new GetCommand({
+        TableName: this.#tableName,
+        Key: keys.rotation(appId, rotationId),
+        ConsistentRead: true,
+      }),
+    );
+    return stripKeys<RotationRecord>(Item);
+  }
+
+  /** An app's rotations, newest first. */
+  public async listRotations(appId: string, limit = 50): Promise<RotationRecord[]> {
+    const { Items = [] } = await this.#client.send(
+      new QueryCommand({
+        TableName: this.#tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': keys.app(appId).pk, ':prefix': keys.rotationPrefix },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return Items.map((item) => stripKeys<RotationRecord>(item) as RotationRecord);
+  }
+
+  /**
+   * Registers the hash of a new token version. Writing the same version again changes nothing;
+   * a hash that is already registered for another version is refused.
+   */
+  public async registerTokenVersion(record: TokenVersionRecord): Promise<void> {
+    await this.#putIfAbsent(keys.versionPointer(record.appId, record.versionId), {
+      tokenHash: record.tokenHash,
+    });
+    const existing = await this.#putIfAbsent(keys.token(record.tokenHash), { ...record, useCount: 0 });
+    if (existing && (existing.appId !== record.appId || existing.versionId !== record.versionId)) {
+      throw new RotorError(
+        `the token of version ${record.versionId} is already registered for another version; a token is never reused`,
+      );
+    }
+  }
+
+  /** Looks a token version up by the hash of its token (strongly consistent). */
+  public async findTokenByHash(tokenHash: string): Promise<TokenVersionRecord | undefined> {
+    const { Item } = await this.#client.send(
+      new GetCommand({ TableName: this.#tableName, Key: keys.token(tokenHash), ConsistentRead: true }),
+    );
+    return stripKeys<TokenVersionRecord>(Item);
+  }
+
+  /** Looks a token version up by its Secrets Manager version id. */
+  public async findTokenVersion(appId: string, versionId: string): Promise<TokenVersionRecord | undefined> {
+    const { Item } = await this.#client.send(
+      new GetCommand({
+        TableName: this.#tableName,
+        Key: keys.versionPointer(appId, versionId),
+        ConsistentRead: true,
+      }),
+    );
+    const tokenHash = Item?.tokenHash;
+    return typeof tokenHash === 'string' ? this.findTokenByHash(tokenHash) : undefined;
+  }
+
+  /**
+   * Moves a token version to `status` if it is in one of `from`; if it already has `status`, nothing
+   * changes. `expiresAt` goes with `grace`, `revokedAt` with `revoked`.
+   */
+  public async setTokenStatus(
+    appId: string,
+    versionId: string,
+    change: { status: TokenStatus; from: readonly TokenStatus[]; expiresAt?: string; revokedAt?: string },
+  ): Promise<TokenVersionRecord> {
+    const version = await this.findTokenVersion(appId, versionId);
+    if (!version) throw new RotorError(`app "${appId}" has no registered token for version ${versionId}`);
+    if (version.status === change.status) return version;
+    const sets = ['#status = :status'];
+    const values: Record<string, unknown> = { ':status': change.status };
+    if (change.expiresAt) {
+      sets.push('expiresAt = :expiresAt');
+      values[':expiresAt'] = change.expiresAt;
+    }
+    if (change.revokedAt) {
+      sets.push('revokedAt = :revokedAt');
+      values[':revokedAt'] = change.revokedAt;
+    }
+    const allowed = change.from.map((_, i) => `:from${i}`);
+    change.from.forEach((status, i) => {
+      values[`:from${i}`] = status;
+    });
+    try {
+      const { Attributes } = await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: keys.token(version.tokenHash),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: `#status IN (${allowed.join(', ')})`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return stripKeys<TokenVersionRecord>(Attributes) as TokenVersionRecord;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const now = await this.findTokenVersion(appId, versionId);
+      if (now?.status === change.status) return now;
+      throw new RotorError(
+        `token version ${versionId} of app "${appId}" is ${now?.status}, not ${change.from.join(' or ')}`,
+        { cause: error },
+      );
+    }
+  }
+
+  /** Appends an audit event (idempotent per eventId). */
+  public async appendAudit(event: AuditEvent): Promise<void> {
+    await this.#putIfAbsent(
+      { pk: keys.auditDay(event.at), sk: `${event.at}#${event.eventId}` },
+      { ...event },
+    );
+  }
+
+  /** The audit events of one UTC day, oldest first. */
+  public async listAuditDay(day: string): Promise<AuditEvent[]> {
+    const { Items = [] } = await this.#client.send(
+      new QueryCommand({
+        TableName: this.#tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.auditDay(day) },
+      }),
+    );
+    return Items.map((item) => stripKeys<AuditEvent>(item) as AuditEvent);
+  }
+
+  async #replaceApp(app: AppRecord, condition: string, values: Record<string, unknown>): Promise<void> {
+    await this.#client.send(
+      new PutCommand({
+        TableName: this.#tableName,
+        Item: { ...keys.app(app.appId), ...app, dueShard: DUE_SHARD, dueAt: dueAtOf(app) },
+        ConditionExpression: condition,
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  /** Puts an item unless one exists; returns the existing item when there was one. */
+  async #putIfAbsent(
+    key: { pk: string; sk: string },
+    item: Record<string, unknown>,
+  ): Promise<Record<string, unknown> | undefined> {
+    try {
+      await this.#client.send(
+        new PutCommand({
+          TableName: this.#tableName,
+          Item: { ...key, ...item },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return undefined;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const { Item } = await this.#client.send(
+        new GetCommand({ TableName: this.#tableName, Key: key, ConsistentRead: true }),
+      );
+      return Item;
+    }
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * The base of every error Rotor raises on purpose. The `name` of each subclass is an API:
+ * Step Functions `Retry` and `Catch` clauses and the operator API's status codes match on it.
+ */
+export class RotorError extends Error {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'RotorError';
+  }
+}
+
+/** Input that breaks a rule; the message names the field and what is allowed. */
+export class ValidationError extends RotorError {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ValidationError';
+  }
+}
+
+/** A deployment or runtime setting is missing or malformed. */
+export class ConfigurationError extends RotorError {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ConfigurationError';
+  }
+}
+
+/** No app is registered under the id, or for the secret, that was asked for. */
+export class AppNotFoundError extends RotorError {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'AppNotFoundError';
+  }
+}
+
+/** The app is not in the state the action needs, e.g. a rotation is already running. */
+export class RotationConflictError extends RotorError {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'RotationConflictError';
+  }
+}
+
+/**
+ * A Secrets Manager rotation step refused to run or failed. The message names the step and the
+ * secret, as AWS's rotation template does, and never contains a token value.
+ */
+export class RotationStepError extends RotorError {
+  public readonly step: string;
+  public readonly secretId: string;
+
+  public constructor(step: string, secretId: string, problem: string, options?: ErrorOptions) {
+    super(`${step} for secret ${secretId}: ${problem}`, options);
+    this.name = 'RotationStepError';
+    this.step = step;
+    this.secretId = secretId;
+  }
+}

@@ -1,0 +1,110 @@
+/** The shapes Rotor keeps in DynamoDB and passes between tasks. Ids only, never token values. */
+
+export const ISSUERS = ['managed', 'hubspot'] as const;
+export type Issuer = (typeof ISSUERS)[number];
+
+export const MODES = ['expire-now', 'expire-later'] as const;
+/** `expire-now`: the old token dies at once. `expire-later`: it stays valid for the grace period. */
+export type RotationMode = (typeof MODES)[number];
+
+export const LOCALES = ['de', 'en'] as const;
+export type Locale = (typeof LOCALES)[number];
+
+export const POLICIES = ['auto', 'remind'] as const;
+/** What the daily sweep does with an app whose token is older than its interval. */
+export type RotationPolicy = (typeof POLICIES)[number];
+
+/** ACTIVE: one valid token. ROTATING: a new token is being made (the lock). GRACE: old token still valid. */
+export type AppState = 'ACTIVE' | 'ROTATING' | 'GRACE';
+
+export type TokenStatus = 'pending' | 'current' | 'grace' | 'revoked';
+
+/** Who started a rotation. */
+export type RotationTrigger = 'operator' | 'schedule' | 'secrets-manager';
+
+export interface Admin {
+  readonly email: string;
+  /** Overrides the app's locale for this recipient. */
+  readonly locale?: Locale;
+}
+
+/** The rotation an app is in, kept on the app item so that every transition is one conditional write. */
+export interface ActiveRotation {
+  readonly rotationId: string;
+  readonly mode: RotationMode;
+  readonly graceSeconds: number;
+  readonly trigger: RotationTrigger;
+  readonly startedBy: string;
+  readonly reason?: string;
+  readonly startedAt: string;
+  /** The Secrets Manager version that was AWSCURRENT when the rotation began. */
+  readonly oldVersionId: string;
+  /** The Secrets Manager version (ClientRequestToken) of the new token, once known. */
+  readonly newVersionId?: string;
+  /** When the old token stops being valid (GRACE only). */
+  readonly expiresAt?: string;
+}
+
+export interface LastRotation {
+  readonly rotationId: string;
+  readonly outcome: 'completed' | 'cancelled' | 'failed' | 'in-grace';
+  readonly at: string;
+}
+
+export interface AppRecord {
+  readonly appId: string;
+  readonly secretArn: string;
+  readonly issuer: Issuer;
+  readonly admins: readonly Admin[];
+  readonly customers: readonly string[];
+  readonly locale: Locale;
+  readonly timeZone: string;
+  readonly intervalSeconds: number;
+  readonly graceSeconds: number;
+  readonly reminderRepeatSeconds: number;
+  readonly policy: RotationPolicy;
+  /** The mode of rotations that Secrets Manager starts by itself or the sweep starts. */
+  readonly defaultMode: RotationMode;
+  readonly state: AppState;
+  readonly currentVersionId: string;
+  readonly tokenIssuedAt: string;
+  readonly activeRotation?: ActiveRotation;
+  readonly lastRotation?: LastRotation;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export type RotationStatus = 'rotating' | 'grace' | 'completed' | 'cancelled' | 'failed';
+
+/** One rotation in an app's history. */
+export interface RotationRecord extends ActiveRotation {
+  readonly appId: string;
+  readonly status: RotationStatus;
+  readonly finishedAt?: string;
+  readonly failedStep?: string;
+  readonly failure?: string;
+}
+
+/** One version of a managed token: only its hash is kept. */
+export interface TokenVersionRecord {
+  readonly appId: string;
+  readonly versionId: string;
+  readonly tokenHash: string;
+  readonly status: TokenStatus;
+  readonly createdAt: string;
+  readonly expiresAt?: string;
+  readonly revokedAt?: string;
+  readonly lastUsedAt?: string;
+  readonly useCount?: number;
+}
+
+export interface AuditEvent {
+  readonly at: string;
+  readonly eventId: string;
+  readonly appId: string;
+  readonly action: string;
+  readonly actor: string;
+  readonly outcome: 'succeeded' | 'refused' | 'failed';
+  readonly rotationId?: string;
+  readonly detail?: string;
+}

@@ -1,0 +1,30 @@
+/**
+ * The registry's single DynamoDB table: its key schema (shared by the CDK construct and the local
+ * stand-ins, so both always agree) and the key of every kind of item.
+ *
+ * | item | pk | sk |
+ * | --- | --- | --- |
+ * | app | `APP#<appId>` | `APP` |
+ * | rotation | `APP#<appId>` | `ROTATION#<rotationId>` |
+ * | version pointer | `APP#<appId>` | `VERSION#<versionId>` |
+ * | token version | `TOKEN#<sha256>` | `TOKEN` |
+ * | audit event | `AUDIT#<yyyy-mm-dd>` | `<iso time>#<eventId>` |
+ *
+ * App items also carry `dueShard`/`dueAt`, the sparse `due` index that the daily sweep queries.
+ */
+export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
+
+/** The sparse index of apps by the time they next need attention. */
+export const DUE_INDEX = { indexName: 'due', partitionKey: 'dueShard', sortKey: 'dueAt' } as const;
+
+/** The one `dueShard` value; the index holds one small item per app, well within one partition's limits. */
+export const DUE_SHARD = 'DUE';
+
+export const keys = {
+  app: (appId: string) => ({ pk: `APP#${appId}`, sk: 'APP' }),
+  rotation: (appId: string, rotationId: string) => ({ pk: `APP#${appId}`, sk: `ROTATION#${rotationId}` }),
+  rotationPrefix: 'ROTATION#',
+  versionPointer: (appId: string, versionId: string) => ({ pk: `APP#${appId}`, sk: `VERSION#${versionId}` }),
+  token: (tokenHash: string) => ({ pk: `TOKEN#${tokenHash}`, sk: 'TOKEN' }),
+  auditDay: (at: string) => `AUDIT#${at.slice(0, 10)}`,
+} as const;

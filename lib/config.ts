@@ -1,0 +1,147 @@
+import { z } from 'zod';
+import { DAY_SECONDS, HOUR_SECONDS, parseDuration } from '../lambda/shared/duration.ts';
+import { ConfigurationError } from '../lambda/shared/errors.ts';
+import { LOCALES, type Locale } from '../lambda/shared/model.ts';
+import { TOKEN_PREFIX_PATTERN } from '../lambda/shared/tokens.ts';
+
+/** The settings of one Rotor deployment, checked; durations in seconds. */
+export interface RotorConfig {
+  readonly stackName: string;
+  readonly region: string;
+  readonly account?: string;
+  readonly senderAddress: string;
+  readonly defaultAdmins: readonly string[];
+  readonly timeZone: string;
+  /** `HH:MM` in `timeZone`. */
+  readonly sweepTime: string;
+  readonly intervalSeconds: number;
+  readonly graceSeconds: number;
+  readonly reminderRepeatSeconds: number;
+  readonly locale: Locale;
+  readonly tokenPrefix: string;
+  /** Rotor's functions may touch only secrets whose names start with this. */
+  readonly secretNamePrefix: string;
+}
+
+const EMAIL = /^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/;
+
+function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function duration(min: number, max: number, allowed: string) {
+  return z.string().transform((text, ctx) => {
+    const seconds = parseDuration(text);
+    if (seconds === undefined || seconds < min || seconds > max) {
+      ctx.addIssue({ code: 'custom', message: allowed });
+      return z.NEVER;
+    }
+    return seconds;
+  });
+}
+
+const email = z.string().regex(EMAIL, 'must be an email address such as "rotor@example.com"');
+
+/** Each key with its default and, in its message, what is allowed. */
+const configSchema = z.object({
+  stackName: z
+    .string()
+    .regex(
+      /^[A-Za-z][A-Za-z0-9-]{0,127}$/,
+      'must be a CloudFormation stack name: a letter, then letters, digits or "-"',
+    )
+    .default('Rotor'),
+  region: z
+    .string({ error: 'must be set to the AWS region to deploy to, such as "eu-central-1"' })
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as "eu-central-1"'),
+  account: z
+    .string()
+    .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
+    .optional(),
+  senderAddress: z.string({ error: 'must be set to the verified SES sender address' }).pipe(email),
+  defaultAdmins: z.array(email, { error: 'must be a list of email addresses' }).default([]),
+  timeZone: z
+    .string()
+    .refine(isTimeZone, 'must be an IANA time zone such as "Europe/Berlin"')
+    .default('Europe/Berlin'),
+  sweepTime: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM, such as "06:00"')
+    .default('06:00'),
+  interval: duration(
+    DAY_SECONDS,
+    3650 * DAY_SECONDS,
+    'must be a duration from 1d to 3650d, such as "180d"',
+  ).default(180 * DAY_SECONDS),
+  grace: duration(HOUR_SECONDS, 30 * DAY_SECONDS, 'must be a duration from 1h to 30d, such as "7d"').default(
+    7 * DAY_SECONDS,
+  ),
+  reminderRepeat: duration(
+    DAY_SECONDS,
+    365 * DAY_SECONDS,
+    'must be a duration from 1d to 365d, such as "30d"',
+  ).default(30 * DAY_SECONDS),
+  locale: z.enum(LOCALES, { error: `must be one of ${LOCALES.join(', ')}` }).default('de'),
+  tokenPrefix: z
+    .string()
+    .regex(TOKEN_PREFIX_PATTERN, 'must be 2-10 lowercase letters or digits ending in "_", such as "rtr_"')
+    .default('rtr_'),
+  secretNamePrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_+=.@-]+\/$/, 'must be a secret name prefix ending in "/", such as "rotor/"')
+    .default('rotor/'),
+});
+
+const KEYS = Object.keys(configSchema.shape);
+
+/**
+ * Checks the deployment settings (from cdk.json's `rotor` context object, with any
+ * `-c rotor.<key>=value` on the command line taking precedence). The first bad value stops the
+ * build with one line that names the key and says what is allowed.
+ *
+ * @example
+ * const config = parseRotorConfig({ region: 'eu-central-1', senderAddress: 'rotor@example.com' });
+ */
+export function parseRotorConfig(raw: unknown): RotorConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigurationError(
+      'Rotor settings must be an object under the "rotor" context key in cdk.json',
+    );
+  }
+  const unknownKey = Object.keys(raw).find((key) => !KEYS.includes(key));
+  if (unknownKey) {
+    throw new ConfigurationError(
+      `Rotor setting "${unknownKey}" is not known; allowed keys: ${KEYS.join(', ')}`,
+    );
+  }
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const key = issue?.path.join('.') ?? '';
+    const value = key ? (raw as Record<string, unknown>)[String(issue?.path[0])] : undefined;
+    const got = value === undefined ? 'it is missing' : `got ${JSON.stringify(value)}`;
+    throw new ConfigurationError(`Rotor setting "${key}" ${issue?.message} (${got})`);
+  }
+  const { interval, grace, reminderRepeat, ...rest } = result.data;
+  return { ...rest, intervalSeconds: interval, graceSeconds: grace, reminderRepeatSeconds: reminderRepeat };
+}
+
+/**
+ * Reads the settings from a CDK context lookup: the `rotor` object, then per-key overrides
+ * such as `cdk synth -c rotor.grace=3d`.
+ */
+export function rotorConfigFromContext(tryGetContext: (key: string) => unknown): RotorConfig {
+  const base = tryGetContext('rotor') ?? {};
+  const merged: Record<string, unknown> = typeof base === 'object' && base !== null ? { ...base } : {};
+  for (const key of KEYS) {
+    const override = tryGetContext(`rotor.${key}`);
+    if (override === undefined) continue;
+    merged[key] = key === 'defaultAdmins' && typeof override === 'string' ? override.split(',') : override;
+  }
+  return parseRotorConfig(typeof base === 'object' && base !== null ? merged : base);
+}

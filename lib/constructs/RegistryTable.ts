@@ -1,0 +1,42 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+import { DUE_INDEX, TABLE_KEYS } from '../../lambda/shared/table.ts';
+
+export interface RegistryTableProps {
+  /**
+   * What happens to the table when the stack is deleted. It holds the audit log and the token
+   * hashes that verification depends on, so it is kept unless you say otherwise.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * Rotor's registry: apps and their lifecycle state, rotation history, token hashes and audit
+ * events in one on-demand table with point-in-time recovery, encryption with the AWS managed key,
+ * deletion protection, and the sparse `due` index that the daily sweep queries.
+ */
+export class RegistryTable extends Construct {
+  public readonly table: Table;
+
+  public constructor(scope: Construct, id: string, props: RegistryTableProps = {}) {
+    super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.table = new Table(this, 'Table', {
+      partitionKey: { name: TABLE_KEYS.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE_KEYS.sortKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryption.AWS_MANAGED,
+      deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
+      removalPolicy,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: DUE_INDEX.indexName,
+      partitionKey: { name: DUE_INDEX.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: DUE_INDEX.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
+  }
+}
