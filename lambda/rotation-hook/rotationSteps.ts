@@ -11,12 +11,9 @@ import {
 import { type infer as Infer, maxLength, minLength, object, string, enum as zEnum } from 'zod/mini';
 import { RotationStepError, ValidationError } from '../shared/errors.ts';
 import { newRotationId } from '../shared/ids.ts';
-import type { ActiveRotation, AppRecord } from '../shared/model.ts';
+import { type ActiveRotation, APP_TAG, type AppRecord } from '../shared/model.ts';
 import { conflictError, type Registry } from '../shared/Registry.ts';
 import { hashToken, isWellFormedToken, mintToken, parseSecret, serializeSecret } from '../shared/tokens.ts';
-
-/** The tag that names the Rotor app a secret belongs to. */
-export const APP_TAG = 'rotor:app';
 
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
 export type RotationStep = (typeof ROTATION_STEPS)[number];

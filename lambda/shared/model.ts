@@ -1,5 +1,8 @@
 /** The shapes Rotor keeps in DynamoDB and passes between tasks. Ids only, never token values. */
 
+/** The tag that names the Rotor app a secret belongs to; the rotation hook reads it. */
+export const APP_TAG = 'rotor:app';
+
 export const ISSUERS = ['managed', 'hubspot'] as const;
 export type Issuer = (typeof ISSUERS)[number];
 

@@ -1,0 +1,71 @@
+import type { AddressInfo } from 'node:net';
+import { CreateTableCommand, type DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { DUE_INDEX, TABLE_KEYS } from '../lambda/shared/table.ts';
+
+export interface LocalDynamoDb {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts dynalite, the DynamoDB stand-in, on 127.0.0.1 (port 0 picks a free one). With `path`, the
+ * data is kept in that folder across restarts; without it, in memory.
+ */
+export async function startLocalDynamoDb(
+  options: { port?: number; path?: string } = {},
+): Promise<LocalDynamoDb> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, path: options.path });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections?.();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
+
+/**
+ * Creates the registry table with the same keys and index as the stack's `RegistryTable`
+ * (both read them from `lambda/shared/table.ts`). An existing table is left as it is.
+ */
+export async function createRegistryTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: TABLE_KEYS.partitionKey, AttributeType: 'S' },
+          { AttributeName: TABLE_KEYS.sortKey, AttributeType: 'S' },
+          { AttributeName: DUE_INDEX.partitionKey, AttributeType: 'S' },
+          { AttributeName: DUE_INDEX.sortKey, AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: TABLE_KEYS.partitionKey, KeyType: 'HASH' },
+          { AttributeName: TABLE_KEYS.sortKey, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: DUE_INDEX.indexName,
+            KeySchema: [
+              { AttributeName: DUE_INDEX.partitionKey, KeyType: 'HASH' },
+              { AttributeName: DUE_INDEX.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'KEYS_ONLY' },
+          },
+        ],
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+}
