@@ -9,7 +9,7 @@ import {
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { type infer as Infer, maxLength, minLength, object, string, enum as zEnum } from 'zod/mini';
-import { RotationStepError, ValidationError } from '../shared/errors.ts';
+import { RotationConflictError, RotationStepError, ValidationError } from '../shared/errors.ts';
 import { newRotationId } from '../shared/ids.ts';
 import { type ActiveRotation, APP_TAG, type AppRecord } from '../shared/model.ts';
 import { conflictError, type Registry } from '../shared/Registry.ts';
@@ -180,45 +180,19 @@ async function requirePendingToken(context: StepContext): Promise<string> {
 async function createSecret(context: StepContext): Promise<void> {
   const { app, deps, versionId, secretArn } = context;
   const currentVersionId = currentVersionOf(context);
-  if (currentVersionId !== app.currentVersionId) {
-    throw new RotationStepError(
-      'createSecret',
-      secretArn,
-      `AWSCURRENT is version ${currentVersionId} but Rotor's current token is version ${app.currentVersionId}; ` +
-        'the secret was changed outside Rotor',
-    );
-  }
   const now = deps.clock();
-  if (app.state === 'ACTIVE') {
-    const rotation: ActiveRotation = {
-      rotationId: newRotationId(now),
-      mode: app.defaultMode,
-      graceSeconds: app.graceSeconds,
-      trigger: 'secrets-manager',
-      startedBy: 'secretsmanager.amazonaws.com',
-      startedAt: now.toISOString(),
-      oldVersionId: currentVersionId,
-      newVersionId: versionId,
-    };
-    await deps.registry.lockForRotation(app.appId, rotation, now.toISOString());
-    await deps.registry.appendAudit({
-      at: now.toISOString(),
-      eventId: `${rotation.rotationId}:started`,
-      appId: app.appId,
-      action: 'rotation.start',
-      actor: rotation.startedBy,
-      outcome: 'succeeded',
-      rotationId: rotation.rotationId,
-      detail: `${rotation.mode} rotation started by Secrets Manager`,
-    });
-    deps.logger.info(`createSecret: started rotation ${rotation.rotationId} (${rotation.mode})`, {
-      secretArn,
-      appId: app.appId,
-    });
-  } else if (app.state === 'ROTATING' && app.activeRotation) {
-    await deps.registry.attachNewVersion(app.appId, app.activeRotation.rotationId, versionId);
-  } else {
-    throw new RotationStepError('createSecret', secretArn, conflictError(app).message);
+  try {
+    if (currentVersionId !== app.currentVersionId) {
+      throw new RotationConflictError(
+        `AWSCURRENT is version ${currentVersionId} but Rotor's current token is version ${app.currentVersionId}; ` +
+          'the secret was changed outside Rotor',
+      );
+    }
+    await joinOrStartRotation(context, currentVersionId, now);
+  } catch (error) {
+    if (!(error instanceof RotationConflictError)) throw error;
+    await releaseEmptyPendingVersion(context);
+    throw new RotationStepError('createSecret', secretArn, error.message, { cause: error });
   }
 
   if ((await readPendingToken(context)) !== undefined) {
@@ -234,6 +208,62 @@ async function createSecret(context: StepContext): Promise<void> {
     }),
   );
   deps.logger.info(`createSecret: put a new token as AWSPENDING in version ${versionId}`, { secretArn });
+}
+
+/**
+ * Takes the rotation lock for a rotation Secrets Manager started by itself (with the app's default
+ * mode), or joins the rotation a Rotor workflow started. Any other rotation in progress is a conflict.
+ */
+async function joinOrStartRotation(context: StepContext, currentVersionId: string, now: Date): Promise<void> {
+  const { app, deps, versionId, secretArn } = context;
+  if (app.state === 'ROTATING' && app.activeRotation) {
+    await deps.registry.attachNewVersion(app.appId, app.activeRotation.rotationId, versionId);
+    return;
+  }
+  if (app.state !== 'ACTIVE') throw conflictError(app);
+  const rotation: ActiveRotation = {
+    rotationId: newRotationId(now),
+    mode: app.defaultMode,
+    graceSeconds: app.graceSeconds,
+    trigger: 'secrets-manager',
+    startedBy: 'secretsmanager.amazonaws.com',
+    startedAt: now.toISOString(),
+    oldVersionId: currentVersionId,
+    newVersionId: versionId,
+  };
+  await deps.registry.lockForRotation(app.appId, rotation, now.toISOString());
+  await deps.registry.appendAudit({
+    at: now.toISOString(),
+    eventId: `${rotation.rotationId}:started`,
+    appId: app.appId,
+    action: 'rotation.start',
+    actor: rotation.startedBy,
+    outcome: 'succeeded',
+    rotationId: rotation.rotationId,
+    detail: `${rotation.mode} rotation started by Secrets Manager`,
+  });
+  deps.logger.info(`createSecret: started rotation ${rotation.rotationId} (${rotation.mode})`, {
+    secretArn,
+    appId: app.appId,
+  });
+}
+
+/**
+ * A refused rotation leaves no AWSPENDING behind: Secrets Manager would otherwise refuse every later
+ * rotation as "still in progress". Only an empty version is released; one with a value is left alone.
+ */
+async function releaseEmptyPendingVersion(context: StepContext): Promise<void> {
+  if ((await readPendingToken(context)) !== undefined) return;
+  await context.deps.secretsManager.send(
+    new UpdateSecretVersionStageCommand({
+      SecretId: context.secretArn,
+      VersionStage: 'AWSPENDING',
+      RemoveFromVersionId: context.versionId,
+    }),
+  );
+  context.deps.logger.warn(`createSecret: released AWSPENDING from version ${context.versionId}`, {
+    secretArn: context.secretArn,
+  });
 }
 
 /** Registers the pending token's hash, so the verifier knows it once it becomes current. */

@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type EnrollManagedAppInput, enrollManagedApp } from '../../lambda/shared/enrollApp.ts';
+import type { AppRecord } from '../../lambda/shared/model.ts';
+import { Registry } from '../../lambda/shared/Registry.ts';
+import { parseSecret } from '../../lambda/shared/tokens.ts';
+import { TEST_HOOK_ARN, TEST_SECRET_PREFIX, TEST_TABLE, TEST_TOKEN_PREFIX } from './environment.ts';
+
+/** Clients for the stand-ins, configured like the handlers' (endpoints from AWS_ENDPOINT_URL_*). */
+export const secretsManager = new SecretsManagerClient({});
+export const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  marshallOptions: { removeUndefinedValues: true },
+});
+export const registry = new Registry({ documentClient, tableName: TEST_TABLE });
+
+/** An app id no other test uses. */
+export function uniqueAppId(stem: string): string {
+  return `${stem}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Registers a managed app with a new secret, as `rotor apps add` will. */
+export async function enrollTestApp(overrides: Partial<EnrollManagedAppInput> = {}): Promise<AppRecord> {
+  const appId = overrides.appId ?? uniqueAppId('app');
+  return enrollManagedApp(
+    {
+      appId,
+      secret: `${TEST_SECRET_PREFIX}${appId}`,
+      admins: [{ email: 'admin@example.com' }, { email: 'ops@example.com', locale: 'en' }],
+      locale: 'de',
+      timeZone: 'Europe/Berlin',
+      intervalSeconds: 180 * 86_400,
+      graceSeconds: 7 * 86_400,
+      reminderRepeatSeconds: 30 * 86_400,
+      policy: 'remind',
+      defaultMode: 'expire-later',
+      ...overrides,
+    },
+    {
+      secretsManager,
+      registry,
+      tokenPrefix: TEST_TOKEN_PREFIX,
+      secretNamePrefix: TEST_SECRET_PREFIX,
+      rotationFunctionArn: TEST_HOOK_ARN,
+      clock: () => new Date(),
+    },
+  );
+}
+
+/** Each version id with its staging labels, as DescribeSecret reports them. */
+export async function labelsOf(secretId: string): Promise<Record<string, string[]>> {
+  const secret = await secretsManager.send(new DescribeSecretCommand({ SecretId: secretId }));
+  return secret.VersionIdsToStages ?? {};
+}
+
+/** The token a version holds (tests only: real code never reads a token it does not need). */
+export async function tokenOf(secretId: string, versionId: string): Promise<string> {
+  const value = await secretsManager.send(
+    new GetSecretValueCommand({ SecretId: secretId, VersionId: versionId }),
+  );
+  return parseSecret(value.SecretString).token;
+}
+
+/** Every item in the registry table. */
+export async function allRegistryItems(): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await documentClient.send(
+      new ScanCommand({ TableName: TEST_TABLE, ExclusiveStartKey: startKey }),
+    );
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
