@@ -1,8 +1,4 @@
-import {
-  CreateSecretCommand,
-  DescribeSecretCommand,
-  ListSecretsCommand,
-} from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
 import { RotationConflictError } from '../../lambda/shared/errors.ts';
 import type { ActiveRotation } from '../../lambda/shared/model.ts';

@@ -27,6 +27,9 @@ export default async function setup(): Promise<() => Promise<void>> {
 
   const secretsManager = await startSecretsManagerEmulator({
     region: TEST_REGION,
+    // Tests that drive the steps by hand make RotateSecret "fail" on purpose; the hook's own
+    // errors reach the tests that expect them.
+    onRotationError: () => {},
     invokeRotationFunction: async (functionArn, event) => {
       if (functionArn === TEST_MANUAL_ARN) return undefined;
       if (functionArn !== TEST_HOOK_ARN) throw new Error(`no local function ${functionArn}`);
