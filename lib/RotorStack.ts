@@ -1,8 +1,13 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import type { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { RotorConfig } from './config.ts';
 import { RegistryTable } from './constructs/RegistryTable.ts';
 import { RotationHook } from './constructs/RotationHook.ts';
+import { RotationWorkflow } from './constructs/RotationWorkflow.ts';
+import { SweepWorkflow } from './constructs/SweepWorkflow.ts';
+import { nagArn, type TableAccess, TaskFunction } from './constructs/TaskFunction.ts';
 
 export interface RotorStackProps extends StackProps {
   /** The checked deployment settings. */
@@ -13,24 +18,163 @@ export interface RotorStackProps extends StackProps {
 export class RotorStack extends Stack {
   public readonly registry: RegistryTable;
   public readonly rotationHook: RotationHook;
+  public readonly rotationWorkflow: RotationWorkflow;
+  public readonly sweepWorkflow: SweepWorkflow;
 
   public constructor(scope: Construct, id: string, props: RotorStackProps) {
     super(scope, id, props);
     const { config } = props;
     this.registry = new RegistryTable(this, 'Registry');
+    const table = this.registry.table;
+    const secrets = this.formatArn({
+      service: 'secretsmanager',
+      resource: 'secret',
+      resourceName: `${config.secretNamePrefix}*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const task = (
+      id: string,
+      handler: string,
+      description: string,
+      tableAccess: TableAccess[],
+      secretActions: string[] = [],
+    ) => {
+      const fn = new TaskFunction(this, id, {
+        handler,
+        description,
+        table,
+        tableAccess,
+        tokenPrefix: config.tokenPrefix,
+      });
+      if (secretActions.length > 0) {
+        fn.addToRolePolicy(
+          new PolicyStatement({ sid: 'RotorSecrets', actions: secretActions, resources: [secrets] }),
+        );
+        Validations.of(fn.role).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::${nagArn(this, 'secretsmanager', `secret:${config.secretNamePrefix}*`)}]`,
+          reason:
+            'Secret ARNs end in a random six-character suffix, so the grant names the Rotor secret prefix.',
+        });
+      }
+      return fn;
+    };
+    const read: TableAccess[] = ['dynamodb:GetItem'];
+    const write: TableAccess[] = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+    const describe = 'secretsmanager:DescribeSecret';
+    const moveLabels = 'secretsmanager:UpdateSecretVersionStage';
+
+    const startRotation = task(
+      'StartRotation',
+      'start-rotation',
+      'takes the rotation lock and asks Secrets Manager to rotate',
+      write,
+      [describe, 'secretsmanager:RotateSecret'],
+    );
+    const checkPromotion = task(
+      'CheckPromotion',
+      'check-promotion',
+      'checks whether the new token is current',
+      read,
+    );
+    const checkGrace = task(
+      'CheckGrace',
+      'check-grace',
+      'checks whether a rotation is still in its grace period',
+      read,
+    );
+    const expireOldToken = task(
+      'ExpireOldToken',
+      'expire-old-token',
+      'revokes the old token when the grace period ends',
+      write,
+      [describe, moveLabels],
+    );
+    const rollBack = task(
+      'RollBack',
+      'rollback-rotation',
+      'rolls a failed rotation back to the old token',
+      write,
+      [describe, moveLabels],
+    );
+    const notify = task('Notify', 'notify', 'emails the admins about a rotation', [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+    ]);
+    notify.function.addEnvironment('SENDER_ADDRESS', config.senderAddress);
+    const senderDomain = config.senderAddress.split('@')[1] ?? config.senderAddress;
+    notify.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'SendFromTheSenderIdentity',
+        actions: ['ses:SendEmail'],
+        resources: [
+          this.formatArn({ service: 'ses', resource: 'identity', resourceName: config.senderAddress }),
+          this.formatArn({ service: 'ses', resource: 'identity', resourceName: senderDomain }),
+        ],
+        conditions: { StringEquals: { 'ses:FromAddress': config.senderAddress } },
+      }),
+    );
+
+    this.rotationWorkflow = new RotationWorkflow(this, 'RotationWorkflow', {
+      startRotation: startRotation.function,
+      checkPromotion: checkPromotion.function,
+      checkGrace: checkGrace.function,
+      expireOldToken: expireOldToken.function,
+      rollBack: rollBack.function,
+      notify: notify.function,
+    });
+    const rotationMachine = this.rotationWorkflow.stateMachine;
+
     this.rotationHook = new RotationHook(this, 'RotationHook', {
-      table: this.registry.table,
+      table,
       tokenPrefix: config.tokenPrefix,
       secretNamePrefix: config.secretNamePrefix,
+      rotationWorkflow: rotationMachine,
+    });
+
+    const findDueApps = new TaskFunction(this, 'FindDueApps', {
+      handler: 'find-due-apps',
+      description: 'queries the apps that are due',
+      table,
+      tableAccess: ['dynamodb:Query'],
+      queryIndexes: true,
+      tokenPrefix: config.tokenPrefix,
+    });
+    Validations.of(findDueApps.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(table.node.defaultChild as CfnTable)}.Arn>/index/*]`,
+      reason: 'The sweep queries the registry table\'s "due" index; index ARNs are only reachable this way.',
+    });
+    const sweepApp = task('SweepApp', 'sweep-app', 'rotates, reminds or repairs one due app', write, [
+      describe,
+      moveLabels,
+    ]);
+    sweepApp.function.addEnvironment('ROTATION_STATE_MACHINE_ARN', rotationMachine.stateMachineArn);
+    rotationMachine.grantStartExecution(sweepApp.role);
+
+    this.sweepWorkflow = new SweepWorkflow(this, 'SweepWorkflow', {
+      findDueApps: findDueApps.function,
+      sweepApp: sweepApp.function,
+      notify: notify.function,
+      sweepTime: config.sweepTime,
+      timeZone: config.timeZone,
     });
 
     new CfnOutput(this, 'RegistryTableName', {
-      value: this.registry.table.tableName,
+      value: table.tableName,
       description: 'The DynamoDB table with apps, rotations, token hashes and the audit log',
     });
     new CfnOutput(this, 'RotationHookArn', {
       value: this.rotationHook.function.functionArn,
       description: 'The rotation function to configure on the secrets of managed apps',
+    });
+    new CfnOutput(this, 'RotationStateMachineArn', {
+      value: rotationMachine.stateMachineArn,
+      description: 'The rotation workflow',
+    });
+    new CfnOutput(this, 'SweepStateMachineArn', {
+      value: this.sweepWorkflow.stateMachine.stateMachineArn,
+      description: 'The daily sweep workflow',
     });
   }
 }

@@ -1,11 +1,15 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
-import { documentClient, secretsManagerClient } from '../shared/clients.ts';
+import { documentClient } from '../shared/aws/dynamodb.ts';
+import { secretsManagerClient } from '../shared/aws/secretsManager.ts';
+import { sfnClient } from '../shared/aws/sfn.ts';
 import { Registry } from '../shared/Registry.ts';
-import { readRuntimeSettings } from '../shared/settings.ts';
+import { readRuntimeSettings, requiredSetting } from '../shared/settings.ts';
+import { startRotationWorkflow } from '../shared/workflows.ts';
 import { type RotationHookDependencies, runRotationStep } from './rotationSteps.ts';
 
 const settings = readRuntimeSettings();
+const rotationStateMachineArn = requiredSetting('ROTATION_STATE_MACHINE_ARN');
 const logger = new Logger({ serviceName: 'rotor-rotation-hook' });
 
 const dependencies: RotationHookDependencies = {
@@ -14,6 +18,7 @@ const dependencies: RotationHookDependencies = {
   tokenPrefix: settings.tokenPrefix,
   clock: () => new Date(),
   logger,
+  startWorkflow: (input) => startRotationWorkflow(sfnClient, rotationStateMachineArn, input),
 };
 
 /**

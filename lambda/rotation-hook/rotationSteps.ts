@@ -14,6 +14,7 @@ import { newRotationId } from '../shared/ids.ts';
 import { type ActiveRotation, APP_TAG, type AppRecord } from '../shared/model.ts';
 import { conflictError, type Registry } from '../shared/Registry.ts';
 import { hashToken, isWellFormedToken, mintToken, parseSecret, serializeSecret } from '../shared/tokens.ts';
+import type { RotationWorkflowInput } from '../shared/workflows.ts';
 
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
 export type RotationStep = (typeof ROTATION_STEPS)[number];
@@ -32,6 +33,11 @@ export interface RotationHookDependencies {
   readonly tokenPrefix: string;
   readonly clock: () => Date;
   readonly logger: Pick<Logger, 'info' | 'warn'>;
+  /**
+   * Starts (or finds) the rotation workflow that runs the rest of a rotation Secrets Manager began by
+   * itself: grace period, notices, expiry and emails. Idempotent per rotation.
+   */
+  readonly startWorkflow: (input: RotationWorkflowInput) => Promise<unknown>;
 }
 
 /** What every step knows once the preconditions hold. */
@@ -87,7 +93,24 @@ export async function runRotationStep(input: unknown, deps: RotationHookDependen
       `app "${app.appId}" has issuer ${app.issuer}; its new token is handed over with "rotor submit ${app.appId}"`,
     );
   }
-  await STEPS[step](context);
+  try {
+    await STEPS[step](context);
+  } catch (error) {
+    await recordFailure(context, error as Error);
+    throw error;
+  }
+}
+
+/** Tells the rotation this version belongs to which step failed, so its workflow rolls back. */
+async function recordFailure(context: StepContext, error: Error): Promise<void> {
+  const app = await context.deps.registry.findApp(context.app.appId);
+  const rotation = app?.activeRotation;
+  if (app?.state !== 'ROTATING' || rotation?.newVersionId !== context.versionId) return;
+  await context.deps.registry.recordStepFailure(app.appId, rotation.rotationId, {
+    step: context.step,
+    message: error.message,
+    at: context.deps.clock().toISOString(),
+  });
 }
 
 const STEPS: Record<RotationStep, (context: StepContext) => Promise<void>> = {
@@ -218,6 +241,9 @@ async function joinOrStartRotation(context: StepContext, currentVersionId: strin
   const { app, deps, versionId, secretArn } = context;
   if (app.state === 'ROTATING' && app.activeRotation) {
     await deps.registry.attachNewVersion(app.appId, app.activeRotation.rotationId, versionId);
+    if (app.activeRotation.trigger === 'secrets-manager') {
+      await deps.startWorkflow({ appId: app.appId, rotationId: app.activeRotation.rotationId, adopt: true });
+    }
     return;
   }
   if (app.state !== 'ACTIVE') throw conflictError(app);
@@ -230,6 +256,7 @@ async function joinOrStartRotation(context: StepContext, currentVersionId: strin
     startedAt: now.toISOString(),
     oldVersionId: currentVersionId,
     newVersionId: versionId,
+    oldTokenIssuedAt: app.tokenIssuedAt,
   };
   await deps.registry.lockForRotation(app.appId, rotation, now.toISOString());
   await deps.registry.appendAudit({
@@ -242,10 +269,14 @@ async function joinOrStartRotation(context: StepContext, currentVersionId: strin
     rotationId: rotation.rotationId,
     detail: `${rotation.mode} rotation started by Secrets Manager`,
   });
-  deps.logger.info(`createSecret: started rotation ${rotation.rotationId} (${rotation.mode})`, {
-    secretArn,
-    appId: app.appId,
-  });
+  await deps.startWorkflow({ appId: app.appId, rotationId: rotation.rotationId, adopt: true });
+  deps.logger.info(
+    `createSecret: started rotation ${rotation.rotationId} (${rotation.mode}) and its workflow`,
+    {
+      secretArn,
+      appId: app.appId,
+    },
+  );
 }
 
 /**

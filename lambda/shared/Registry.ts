@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -10,12 +11,16 @@ import { AppNotFoundError, RotationConflictError, RotorError } from './errors.ts
 import type {
   ActiveRotation,
   AppRecord,
+  AppState,
   AuditEvent,
+  RotationEnding,
   RotationRecord,
+  RotationStatus,
+  StepFailure,
   TokenStatus,
   TokenVersionRecord,
 } from './model.ts';
-import { DUE_SHARD, keys } from './table.ts';
+import { DUE_INDEX, DUE_SHARD, keys } from './table.ts';
 
 export interface RegistryOptions {
   readonly documentClient: DynamoDBDocumentClient;
@@ -263,6 +268,160 @@ export class Registry {
     }
   }
 
+  /** Notes on the running rotation which step failed (the rotation hook calls this; the workflow reads it). */
+  public async recordStepFailure(appId: string, rotationId: string, failure: StepFailure): Promise<void> {
+    try {
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: keys.app(appId),
+          UpdateExpression: 'SET activeRotation.failure = :failure',
+          ConditionExpression: '#state = :rotating AND activeRotation.rotationId = :rotation',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':failure': failure,
+            ':rotating': 'ROTATING',
+            ':rotation': rotationId,
+          },
+        }),
+      );
+    } catch (error) {
+      // The rotation has ended already; there is nothing left to tell it.
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  /**
+   * Claims the end of a rotation for one action, with one conditional write: the app must be in
+   * `from` for this rotation, and no other action may have claimed it. Claiming again for the same
+   * action succeeds (so an interrupted action can be finished); returns `undefined` when the
+   * rotation is not there to end (finished already, or another action claimed it).
+   */
+  public async claimEnding(
+    appId: string,
+    rotationId: string,
+    from: AppState,
+    ending: RotationEnding,
+  ): Promise<AppRecord | undefined> {
+    try {
+      const { Attributes } = await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: keys.app(appId),
+          UpdateExpression: 'SET activeRotation.ending = :ending',
+          ConditionExpression:
+            '#state = :from AND activeRotation.rotationId = :rotation AND ' +
+            '(attribute_not_exists(activeRotation.ending) OR activeRotation.ending = :ending)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':from': from, ':rotation': rotationId, ':ending': ending },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return stripKeys<AppRecord>(Attributes);
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return undefined;
+    }
+  }
+
+  /**
+   * Completes a claimed ending: the app becomes `next` (ACTIVE, without the rotation) and the
+   * rotation's history record gets its final status. Does nothing if the claim is gone.
+   */
+  public async completeEnding(
+    claimed: AppRecord,
+    next: AppRecord,
+    record: {
+      status: RotationStatus;
+      finishedAt: string;
+      endedBy: string;
+      failedStep?: string;
+      failure?: StepFailure;
+    },
+  ): Promise<boolean> {
+    const rotation = claimed.activeRotation;
+    if (!rotation?.ending) throw new RotorError(`app "${claimed.appId}" has no claimed ending to complete`);
+    try {
+      await this.#replaceApp(
+        next,
+        '#state = :from AND activeRotation.rotationId = :rotation AND activeRotation.ending = :ending',
+        { ':from': claimed.state, ':rotation': rotation.rotationId, ':ending': rotation.ending },
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return false;
+    }
+    const { ending: _ending, ...history } = rotation;
+    await this.putRotation({ ...history, appId: claimed.appId, ...record });
+    return true;
+  }
+
+  /** Notes that a reminder went out, which moves the app's next due date. */
+  public async recordReminder(app: AppRecord, at: string): Promise<void> {
+    const next: AppRecord = { ...app, lastReminderAt: at, updatedAt: at };
+    await this.#client.send(
+      new UpdateCommand({
+        TableName: this.#tableName,
+        Key: keys.app(app.appId),
+        UpdateExpression: 'SET lastReminderAt = :at, dueAt = :due',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':at': at, ':due': dueAtOf(next) },
+      }),
+    );
+  }
+
+  /**
+   * The apps whose `dueAt` is at or before `now`, from the sparse `due` index (a Query, never a
+   * Scan), oldest first, a page at a time.
+   */
+  public async findDueApps(
+    now: string,
+    limit: number,
+    startKey?: Record<string, unknown>,
+  ): Promise<{ appIds: string[]; nextKey?: Record<string, unknown> }> {
+    const { Items = [], LastEvaluatedKey } = await this.#client.send(
+      new QueryCommand({
+        TableName: this.#tableName,
+        IndexName: DUE_INDEX.indexName,
+        KeyConditionExpression: '#shard = :shard AND #due <= :now',
+        ExpressionAttributeNames: { '#shard': DUE_INDEX.partitionKey, '#due': DUE_INDEX.sortKey },
+        ExpressionAttributeValues: { ':shard': DUE_SHARD, ':now': now },
+        Limit: limit,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    return { appIds: Items.map((item) => String(item.pk).slice('APP#'.length)), nextKey: LastEvaluatedKey };
+  }
+
+  /**
+   * Claims the right to send one notification. Returns false when it was claimed before, so a
+   * retried task never sends the same email twice.
+   */
+  public async claimNotification(appId: string, key: string, at: string): Promise<boolean> {
+    const existing = await this.#putIfAbsent(keys.notification(appId, key), { status: 'sending', at });
+    return existing === undefined;
+  }
+
+  /** Records what became of a claimed notification. */
+  public async settleNotification(appId: string, key: string, status: 'sent' | 'failed', detail?: string) {
+    await this.#client.send(
+      new UpdateCommand({
+        TableName: this.#tableName,
+        Key: keys.notification(appId, key),
+        UpdateExpression: 'SET #status = :status, detail = :detail',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':status': status, ':detail': detail ?? null },
+      }),
+    );
+  }
+
+  /** Gives a claim back after a failure that is worth retrying (throttling), so the retry can send. */
+  public async releaseNotification(appId: string, key: string): Promise<void> {
+    await this.#client.send(
+      new DeleteCommand({ TableName: this.#tableName, Key: keys.notification(appId, key) }),
+    );
+  }
+
   /** Writes (or rewrites) the history record of a rotation. */
   public async putRotation(record: RotationRecord): Promise<void> {
     await this.#client.send(
@@ -343,7 +502,14 @@ export class Registry {
   public async setTokenStatus(
     appId: string,
     versionId: string,
-    change: { status: TokenStatus; from: readonly TokenStatus[]; expiresAt?: string; revokedAt?: string },
+    change: {
+      status: TokenStatus;
+      from: readonly TokenStatus[];
+      expiresAt?: string;
+      revokedAt?: string;
+      /** Drops `expiresAt` (a grace token made current again by a cancel). */
+      removeExpiry?: boolean;
+    },
   ): Promise<TokenVersionRecord> {
     const version = await this.findTokenVersion(appId, versionId);
     if (!version) throw new RotorError(`app "${appId}" has no registered token for version ${versionId}`);
@@ -358,6 +524,7 @@ export class Registry {
       sets.push('revokedAt = :revokedAt');
       values[':revokedAt'] = change.revokedAt;
     }
+    const removes = change.removeExpiry ? ' REMOVE expiresAt' : '';
     const allowed = change.from.map((_, i) => `:from${i}`);
     change.from.forEach((status, i) => {
       values[`:from${i}`] = status;
@@ -367,7 +534,7 @@ export class Registry {
         new UpdateCommand({
           TableName: this.#tableName,
           Key: keys.token(version.tokenHash),
-          UpdateExpression: `SET ${sets.join(', ')}`,
+          UpdateExpression: `SET ${sets.join(', ')}${removes}`,
           ConditionExpression: `#status IN (${allowed.join(', ')})`,
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: values,

@@ -56,3 +56,23 @@ export class RotationStepError extends RotorError {
     this.secretId = secretId;
   }
 }
+
+/** The new token is not current yet; the workflow asks again later (its Retry matches this name). */
+export class RotationPendingError extends RotorError {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'RotationPendingError';
+  }
+}
+
+/** A step of the rotation failed for good; the workflow rolls back (its Catch matches this name). */
+export class RotationFailedError extends RotorError {
+  public readonly step: string;
+
+  /** The message reads `<step>: <what went wrong>`, so the step survives Step Functions' error cause. */
+  public constructor(step: string, message: string, options?: ErrorOptions) {
+    super(`${step}: ${message}`, options);
+    this.name = 'RotationFailedError';
+    this.step = step;
+  }
+}

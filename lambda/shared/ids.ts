@@ -1,4 +1,20 @@
 import { randomBytes } from 'node:crypto';
+import { object, optional, regex, string } from 'zod/mini';
+
+/** Rotation ids are also execution names: at most 80 characters of `[A-Za-z0-9_-]`. */
+export const ROTATION_ID_PATTERN = /^[A-Za-z0-9_-]{1,80}$/;
+
+/** The ids every lifecycle task gets. */
+export const rotationRef = object({
+  appId: string().check(regex(/^[a-z0-9][a-z0-9-]{2,47}$/)),
+  rotationId: string().check(regex(ROTATION_ID_PATTERN)),
+});
+
+/** An app id, and optionally a rotation. */
+export const appRef = object({
+  appId: string().check(regex(/^[a-z0-9][a-z0-9-]{2,47}$/)),
+  rotationId: optional(string().check(regex(ROTATION_ID_PATTERN))),
+});
 
 /**
  * A new rotation id: the UTC start time, so ids sort by age, and 6 random hex digits.
@@ -7,9 +23,6 @@ import { randomBytes } from 'node:crypto';
  * newRotationId(new Date('2026-11-28T14:05:12Z')); // 'r-20261128T140512Z-3fa9c1'
  */
 export function newRotationId(now: Date): string {
-  const stamp = now
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '');
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
   return `r-${stamp}-${randomBytes(3).toString('hex')}`;
 }

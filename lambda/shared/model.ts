@@ -46,12 +46,31 @@ export interface ActiveRotation {
   readonly newVersionId?: string;
   /** When the old token stops being valid (GRACE only). */
   readonly expiresAt?: string;
+  /** When the old token was issued, so that a cancelled rotation can restore the token's age. */
+  readonly oldTokenIssuedAt?: string;
+  /** The Step Functions execution that runs this rotation's lifecycle. */
+  readonly executionArn?: string;
+  /** Set when an action has claimed the end of this rotation; the rotation is then no longer waiting. */
+  readonly ending?: RotationEnding;
+  /** The step that failed, as the rotation hook recorded it. */
+  readonly failure?: StepFailure;
+}
+
+/** How a rotation is being ended: its grace period expired (or expire-now), it was cancelled, or it failed. */
+export type RotationEnding = 'expire' | 'cancel' | 'rollback';
+
+export interface StepFailure {
+  readonly step: string;
+  readonly message: string;
+  readonly at: string;
 }
 
 export interface LastRotation {
   readonly rotationId: string;
   readonly outcome: 'completed' | 'cancelled' | 'failed' | 'in-grace';
   readonly at: string;
+  /** For a failed rotation: the step that failed. */
+  readonly failedStep?: string;
 }
 
 export interface AppRecord {
@@ -73,6 +92,8 @@ export interface AppRecord {
   readonly tokenIssuedAt: string;
   readonly activeRotation?: ActiveRotation;
   readonly lastRotation?: LastRotation;
+  /** When the last ROTATION_REMINDER went out (policy remind). */
+  readonly lastReminderAt?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -84,8 +105,9 @@ export interface RotationRecord extends ActiveRotation {
   readonly appId: string;
   readonly status: RotationStatus;
   readonly finishedAt?: string;
+  /** Who ended it: an IAM ARN for expire-now and cancel, `rotor-workflow` when the grace period ran out. */
+  readonly endedBy?: string;
   readonly failedStep?: string;
-  readonly failure?: string;
 }
 
 /** One version of a managed token: only its hash is kept. */

@@ -9,6 +9,16 @@ export interface RuntimeSettings {
   readonly tokenPrefix: string;
 }
 
+/**
+ * Reads one environment variable that a function cannot work without; fails at cold start with its name.
+ *
+ * @example
+ * const stateMachineArn = requiredSetting('ROTATION_STATE_MACHINE_ARN');
+ */
+export function requiredSetting(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  return required(env, name);
+}
+
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];
   if (!value)

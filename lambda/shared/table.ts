@@ -7,6 +7,7 @@
  * | app | `APP#<appId>` | `APP` |
  * | rotation | `APP#<appId>` | `ROTATION#<rotationId>` |
  * | version pointer | `APP#<appId>` | `VERSION#<versionId>` |
+ * | sent notification | `APP#<appId>` | `NOTIFY#<rotation or reminder>#<event>#<recipient>` |
  * | token version | `TOKEN#<sha256>` | `TOKEN` |
  * | audit event | `AUDIT#<yyyy-mm-dd>` | `<iso time>#<eventId>` |
  *
@@ -26,5 +27,6 @@ export const keys = {
   rotationPrefix: 'ROTATION#',
   versionPointer: (appId: string, versionId: string) => ({ pk: `APP#${appId}`, sk: `VERSION#${versionId}` }),
   token: (tokenHash: string) => ({ pk: `TOKEN#${tokenHash}`, sk: 'TOKEN' }),
+  notification: (appId: string, key: string) => ({ pk: `APP#${appId}`, sk: `NOTIFY#${key}` }),
   auditDay: (at: string) => `AUDIT#${at.slice(0, 10)}`,
 } as const;

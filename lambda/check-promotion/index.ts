@@ -1,0 +1,14 @@
+import { secretsManagerClient } from '../shared/aws/secretsManager.ts';
+import { rotationRef } from '../shared/ids.ts';
+import { checkPromotion } from '../shared/lifecycle.ts';
+import { registry } from '../shared/registryFromEnv.ts';
+import { parseTaskInput } from '../shared/taskInput.ts';
+
+/**
+ * Workflow task: has the hook made the new token current? Throws RotationPendingError (retried)
+ * until it has, RotationFailedError (rolled back) if a step failed.
+ */
+export const handler = async (event: unknown) => {
+  const { appId, rotationId } = parseTaskInput('CheckPromotion', rotationRef, event);
+  return checkPromotion({ registry, secretsManager: secretsManagerClient, clock: () => new Date() }, appId, rotationId);
+};

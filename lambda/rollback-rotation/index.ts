@@ -1,0 +1,38 @@
+import { extend, object, optional, string, unknown } from 'zod/mini';
+import { secretsManagerClient } from '../shared/aws/secretsManager.ts';
+import { rotationRef } from '../shared/ids.ts';
+import { rollbackRotation } from '../shared/lifecycle.ts';
+import { registry } from '../shared/registryFromEnv.ts';
+import { parseTaskInput } from '../shared/taskInput.ts';
+
+const input = extend(rotationRef, {
+  error: optional(object({ Error: optional(string()), Cause: optional(unknown()) })),
+});
+
+/** The step and message of a caught Step Functions error (a Lambda error's Cause is JSON). */
+function describeFailure(error: { Error?: string; Cause?: unknown } | undefined): { step: string; message: string } {
+  let message = typeof error?.Cause === 'string' ? error.Cause : 'the rotation failed';
+  let step = error?.Error ?? 'unknown';
+  try {
+    const cause = JSON.parse(message) as { errorMessage?: string };
+    message = cause.errorMessage ?? message;
+  } catch {
+    // A plain-text cause is the message itself.
+  }
+  // RotationFailedError messages read "<step>: <what went wrong>".
+  const named = step === 'RotationFailedError' ? /^([A-Za-z]+): (.*)$/s.exec(message) : null;
+  if (named) [, step, message] = named as unknown as [string, string, string];
+  return { step, message };
+}
+
+/** Workflow task: a step failed; keep the old token current and valid, clean up, release the lock. */
+export const handler = async (event: unknown) => {
+  const { appId, rotationId, error } = parseTaskInput('RollBack', input, event);
+  const rolledBack = await rollbackRotation(
+    { registry, secretsManager: secretsManagerClient, clock: () => new Date() },
+    appId,
+    rotationId,
+    describeFailure(error),
+  );
+  return { rolledBack };
+};

@@ -1,0 +1,71 @@
+import type { Locale, RotationMode, RotationTrigger } from '../model.ts';
+
+/** Every email Rotor sends, one per step of the lifecycle (DESIGN §2 "Notifications"). */
+export const NOTIFICATION_EVENTS = [
+  'ROTATION_INITIATED',
+  'ROTATION_CANCELLED',
+  'TOKEN_INVALIDATED',
+  'TOKEN_EXPIRES_IN_24H',
+  'ROTATION_COMPLETED',
+  'ROTATION_REMINDER',
+  'ROTATION_FAILED',
+] as const;
+
+/** One step of the lifecycle that the app's admins are told about. */
+export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
+
+/** Customer contacts are told only of these. */
+export const CUSTOMER_EVENTS: readonly NotificationEvent[] = [
+  'ROTATION_INITIATED',
+  'TOKEN_INVALIDATED',
+  'ROTATION_COMPLETED',
+];
+
+/** Who reads an email: the app's admins (who can run `rotor`) or its customer contacts (who cannot). */
+export type NotificationAudience = 'admin' | 'customer';
+
+/** Use of the old token in the 24 hours before a TOKEN_EXPIRES_IN_24H notice. */
+export interface OldTokenUsage {
+  /** How many calls the old token made. */
+  readonly count: number;
+  /** ISO time of its last use, when known. */
+  readonly lastUsedAt?: string;
+}
+
+/**
+ * Everything one email is rendered from: ids, times and free text, never a token value.
+ * Optional members are left out when they do not apply; the email then says nothing about them.
+ */
+export interface NotificationContext {
+  readonly event: NotificationEvent;
+  /** The recipient's language. */
+  readonly locale: Locale;
+  readonly audience: NotificationAudience;
+  /** The app's id, which is also its display name. */
+  readonly appId: string;
+  /** The app's IANA time zone, e.g. `Europe/Berlin`; every time is shown in it and in UTC. */
+  readonly timeZone: string;
+  /** ISO time when the event happened. */
+  readonly occurredAt: string;
+  readonly rotationId?: string;
+  readonly mode?: RotationMode;
+  readonly trigger?: RotationTrigger;
+  /** Who started the rotation: an IAM ARN, `secretsmanager.amazonaws.com`, `rotor-schedule`. */
+  readonly startedBy?: string;
+  /** Free text from the operator; escaped in HTML. */
+  readonly reason?: string;
+  /** ISO time when the old token expires (INITIATED, EXPIRES_IN_24H, COMPLETED). */
+  readonly expiresAt?: string;
+  /** The rotation's grace period. */
+  readonly graceSeconds?: number;
+  /** REMINDER: ISO time when the current token was issued. */
+  readonly tokenIssuedAt?: string;
+  /** REMINDER: the app's rotation interval. */
+  readonly intervalSeconds?: number;
+  /** FAILED: the step that failed, e.g. `testSecret`. */
+  readonly failedStep?: string;
+  /** FAILED: the one-line error, free of token values. */
+  readonly failure?: string;
+  /** EXPIRES_IN_24H: use of the old token in the last 24 hours, when known. */
+  readonly oldTokenUsage?: OldTokenUsage;
+}

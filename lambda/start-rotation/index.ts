@@ -1,0 +1,28 @@
+import { extend, number, object, optional, string, enum as zEnum } from 'zod/mini';
+import { secretsManagerClient } from '../shared/aws/secretsManager.ts';
+import { rotationRef } from '../shared/ids.ts';
+import { startRotation } from '../shared/lifecycle.ts';
+import { MODES } from '../shared/model.ts';
+import { registry } from '../shared/registryFromEnv.ts';
+import { parseTaskInput } from '../shared/taskInput.ts';
+
+const input = object({
+  request: extend(rotationRef, {
+    mode: zEnum(MODES),
+    graceSeconds: optional(number()),
+    trigger: zEnum(['operator', 'schedule', 'secrets-manager']),
+    startedBy: string(),
+    reason: optional(string()),
+  }),
+  executionArn: optional(string()),
+});
+
+/** Workflow task: takes the rotation lock and asks Secrets Manager to rotate (which runs the hook). */
+export const handler = async (event: unknown) => {
+  const { request, executionArn } = parseTaskInput('StartRotation', input, event);
+  const rotation = await startRotation(
+    { registry, secretsManager: secretsManagerClient, clock: () => new Date() },
+    { ...request, ...(executionArn ? { executionArn } : {}) },
+  );
+  return { rotationId: rotation.rotationId, newVersionId: rotation.newVersionId };
+};

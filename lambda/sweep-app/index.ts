@@ -1,0 +1,27 @@
+import { object, regex, string } from 'zod/mini';
+import { secretsManagerClient } from '../shared/aws/secretsManager.ts';
+import { sfnClient } from '../shared/aws/sfn.ts';
+import { registry } from '../shared/registryFromEnv.ts';
+import { requiredSetting } from '../shared/settings.ts';
+import { sweepApp } from '../shared/sweep.ts';
+import { parseTaskInput } from '../shared/taskInput.ts';
+import { startRotationWorkflow } from '../shared/workflows.ts';
+
+const rotationStateMachineArn = requiredSetting('ROTATION_STATE_MACHINE_ARN');
+const input = object({ appId: string().check(regex(/^[a-z0-9][a-z0-9-]{2,47}$/)) });
+
+/** Sweep task: repairs, rotates or reminds one due app. */
+export const handler = async (event: unknown) => {
+  const { appId } = parseTaskInput('SweepApp', input, event);
+  const app = await registry.findApp(appId);
+  if (!app) return { appId, action: 'nothing' };
+  return sweepApp(
+    {
+      registry,
+      secretsManager: secretsManagerClient,
+      clock: () => new Date(),
+      startWorkflow: (workflowInput) => startRotationWorkflow(sfnClient, rotationStateMachineArn, workflowInput),
+    },
+    app,
+  );
+};

@@ -1,0 +1,201 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import {
+  Choice,
+  Condition,
+  DefinitionBody,
+  Fail,
+  JsonPath,
+  LogLevel,
+  StateMachine,
+  StateMachineType,
+  Succeed,
+  TaskInput,
+  Wait,
+  WaitTime,
+} from 'aws-cdk-lib/aws-stepfunctions';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import type { NotificationEvent } from '../../lambda/shared/notifications/events.ts';
+import { acknowledgeWorkflowGrants } from './TaskFunction.ts';
+
+export interface RotationWorkflowProps {
+  readonly startRotation: IFunction;
+  readonly checkPromotion: IFunction;
+  readonly checkGrace: IFunction;
+  readonly expireOldToken: IFunction;
+  readonly rollBack: IFunction;
+  readonly notify: IFunction;
+  /** @default RetentionDays.THREE_MONTHS */
+  readonly logRetention?: RetentionDays;
+}
+
+/** Errors worth trying again: throttling from the services the tasks call. */
+const THROTTLING = [
+  'NotificationThrottledError',
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+];
+const ROTATION_IDS = { 'appId.$': '$.appId', 'rotationId.$': '$.rotationId' };
+
+/**
+ * The rotation lifecycle as a Standard workflow: take the lock and rotate through the hook, wait for
+ * the new token to become current, then either tell the admins the old token is gone (expire-now) or
+ * run the grace period (initiated email, 24-hour notice, expiry, completed email). A failure before
+ * the new token is current rolls back and sends ROTATION_FAILED. Payloads carry ids only.
+ */
+export class RotationWorkflow extends Construct {
+  public readonly stateMachine: StateMachine;
+  public readonly failedExecutionsAlarm: Alarm;
+
+  public constructor(scope: Construct, id: string, props: RotationWorkflowProps) {
+    super(scope, id);
+
+    const task = (stateId: string, fn: IFunction, payload: TaskInput, resultPath: string) =>
+      new LambdaInvoke(this, stateId, {
+        lambdaFunction: fn,
+        payload,
+        payloadResponseOnly: true,
+        resultPath,
+      }).addRetry({ errors: THROTTLING, interval: Duration.seconds(2), maxAttempts: 6, backoffRate: 2 });
+    const notify = (stateId: string, event: NotificationEvent) =>
+      task(stateId, props.notify, TaskInput.fromObject({ ...ROTATION_IDS, event }), JsonPath.DISCARD);
+
+    const done = new Succeed(this, 'Done');
+    const endedEarly = new Succeed(this, 'EndedByOperator', {
+      comment: 'Someone expired or cancelled the rotation while this execution waited.',
+    });
+    const refused = new Fail(this, 'Refused', {
+      error: 'RotationConflictError',
+      causePath: '$.error.Cause',
+    });
+    const failed = new Fail(this, 'RotationFailed', {
+      error: 'RotationFailed',
+      cause: 'The rotation was rolled back; the old token is still current and valid.',
+    });
+
+    const rollBack = task(
+      'RollBack',
+      props.rollBack,
+      TaskInput.fromObject({ ...ROTATION_IDS, 'error.$': '$.error' }),
+      JsonPath.DISCARD,
+    );
+    rollBack.next(notify('NotifyFailed', 'ROTATION_FAILED')).next(failed);
+
+    const startRotation = task(
+      'StartRotation',
+      props.startRotation,
+      // The whole input: grace and reason are optional, and a missing path would fail the state.
+      TaskInput.fromObject({ 'request.$': '$', 'executionArn.$': '$$.Execution.Id' }),
+      JsonPath.DISCARD,
+    );
+    startRotation.addCatch(refused, {
+      errors: ['RotationConflictError', 'ValidationError'],
+      resultPath: '$.error',
+    });
+    startRotation.addCatch(rollBack, { resultPath: '$.error' });
+
+    const checkPromotion = task(
+      'CheckPromotion',
+      props.checkPromotion,
+      TaskInput.fromObject(ROTATION_IDS),
+      '$.promotion',
+    ).addRetry({
+      errors: ['RotationPendingError'],
+      interval: Duration.seconds(3),
+      maxAttempts: 15,
+      backoffRate: 1.5,
+      maxDelay: Duration.minutes(1),
+    });
+    checkPromotion.addCatch(rollBack, { resultPath: '$.error' });
+
+    const expireOldToken = task(
+      'ExpireOldToken',
+      props.expireOldToken,
+      TaskInput.fromObject(ROTATION_IDS),
+      '$.expiry',
+    );
+    const waitForExpiry = new Wait(this, 'WaitForExpiry', {
+      time: WaitTime.timestampPath('$.promotion.expiresAt'),
+    });
+    waitForExpiry
+      .next(expireOldToken)
+      .next(
+        new Choice(this, 'Expired?')
+          .when(
+            Condition.booleanEquals('$.expiry.expired', true),
+            notify('NotifyCompleted', 'ROTATION_COMPLETED').next(done),
+          )
+          .otherwise(endedEarly),
+      );
+
+    const noticeBranch = new Wait(this, 'WaitForNotice', {
+      time: WaitTime.timestampPath('$.promotion.noticeAt'),
+    })
+      .next(task('CheckGraceForNotice', props.checkGrace, TaskInput.fromObject(ROTATION_IDS), '$.grace'))
+      .next(
+        new Choice(this, 'StillInGrace?')
+          .when(
+            Condition.booleanEquals('$.grace.inGrace', true),
+            notify('NotifyExpiresIn24h', 'TOKEN_EXPIRES_IN_24H').next(waitForExpiry),
+          )
+          .otherwise(endedEarly),
+      );
+
+    const gracePeriod = notify('NotifyInitiated', 'ROTATION_INITIATED').next(
+      new Choice(this, 'LongerThan24h?')
+        .when(Condition.isPresent('$.promotion.noticeAt'), noticeBranch)
+        .otherwise(waitForExpiry),
+    );
+
+    checkPromotion.next(
+      new Choice(this, 'Mode?')
+        .when(
+          Condition.stringEquals('$.promotion.mode', 'expire-now'),
+          notify('NotifyInvalidated', 'TOKEN_INVALIDATED').next(done),
+        )
+        .otherwise(gracePeriod),
+    );
+    startRotation.next(checkPromotion);
+
+    const definition = new Choice(this, 'Adopted?')
+      .when(
+        Condition.and(Condition.isPresent('$.adopt'), Condition.booleanEquals('$.adopt', true)),
+        checkPromotion,
+      )
+      .otherwise(startRotation);
+
+    const logGroup = new LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stateMachine = new StateMachine(this, 'StateMachine', {
+      definitionBody: DefinitionBody.fromChainable(definition),
+      stateMachineType: StateMachineType.STANDARD,
+      comment: 'Rotor: one token rotation, from the lock to the expiry of the old token',
+      // The longest grace period is 30 days.
+      timeout: Duration.days(32),
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: true },
+    });
+    this.failedExecutionsAlarm = new Alarm(this, 'FailedExecutions', {
+      alarmDescription: 'A Rotor rotation failed or timed out; its admins were emailed, check its execution.',
+      metric: this.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    acknowledgeWorkflowGrants(this.stateMachine, [
+      props.startRotation,
+      props.checkPromotion,
+      props.checkGrace,
+      props.expireOldToken,
+      props.rollBack,
+      props.notify,
+    ]);
+  }
+}

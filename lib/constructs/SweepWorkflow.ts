@@ -1,0 +1,117 @@
+import { Duration, RemovalPolicy, TimeZone } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
+import {
+  Choice,
+  Condition,
+  DefinitionBody,
+  JsonPath,
+  LogLevel,
+  Map as MapState,
+  Pass,
+  StateMachine,
+  StateMachineType,
+  Succeed,
+  TaskInput,
+} from 'aws-cdk-lib/aws-stepfunctions';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { acknowledgeWorkflowGrants } from './TaskFunction.ts';
+
+export interface SweepWorkflowProps {
+  readonly findDueApps: IFunction;
+  readonly sweepApp: IFunction;
+  readonly notify: IFunction;
+  /** `HH:MM`, when the daily sweep starts. */
+  readonly sweepTime: string;
+  /** The IANA time zone of `sweepTime`. */
+  readonly timeZone: string;
+  /** @default RetentionDays.THREE_MONTHS */
+  readonly logRetention?: RetentionDays;
+}
+
+const THROTTLING = [
+  'NotificationThrottledError',
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+];
+
+/**
+ * The daily sweep: an EventBridge Scheduler schedule starts it at the configured time and zone; it
+ * queries the due apps and, for each, repairs, rotates or reminds. One app's failure does not stop
+ * the others.
+ */
+export class SweepWorkflow extends Construct {
+  public readonly stateMachine: StateMachine;
+  public readonly schedule: Schedule;
+  public readonly failedExecutionsAlarm: Alarm;
+
+  public constructor(scope: Construct, id: string, props: SweepWorkflowProps) {
+    super(scope, id);
+    const task = (stateId: string, fn: IFunction, payload: TaskInput, resultPath: string) =>
+      new LambdaInvoke(this, stateId, {
+        lambdaFunction: fn,
+        payload,
+        payloadResponseOnly: true,
+        resultPath,
+      }).addRetry({ errors: THROTTLING, interval: Duration.seconds(2), maxAttempts: 6, backoffRate: 2 });
+
+    const findDue = task('FindDueApps', props.findDueApps, TaskInput.fromObject({}), '$.due');
+    const sweepApp = task('SweepApp', props.sweepApp, TaskInput.fromObject({ 'appId.$': '$.appId' }), '$');
+    sweepApp.addCatch(
+      new Pass(this, 'AppFailed', { comment: 'Logged in the execution history; the next app goes on.' }),
+      {
+        resultPath: '$.error',
+      },
+    );
+    const notify = task('NotifyFromSweep', props.notify, TaskInput.fromJsonPathAt('$'), JsonPath.DISCARD);
+    notify.addCatch(new Pass(this, 'NotifyFailed'), { resultPath: '$.error' });
+    sweepApp.next(
+      new Choice(this, 'Email?')
+        .when(Condition.isPresent('$.event'), notify)
+        .otherwise(new Succeed(this, 'AppDone')),
+    );
+
+    const forEachApp = new MapState(this, 'ForEachDueApp', {
+      itemsPath: '$.due.appIds',
+      itemSelector: { 'appId.$': '$$.Map.Item.Value' },
+      maxConcurrency: 10,
+      resultPath: JsonPath.DISCARD,
+    });
+    forEachApp.itemProcessor(sweepApp);
+
+    const logGroup = new LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stateMachine = new StateMachine(this, 'StateMachine', {
+      definitionBody: DefinitionBody.fromChainable(findDue.next(forEachApp)),
+      stateMachineType: StateMachineType.STANDARD,
+      comment: 'Rotor: the daily sweep over due apps',
+      timeout: Duration.hours(1),
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: true },
+    });
+
+    const [hour, minute] = props.sweepTime.split(':');
+    this.schedule = new Schedule(this, 'Daily', {
+      description: `Rotor's daily sweep at ${props.sweepTime} ${props.timeZone}`,
+      schedule: ScheduleExpression.cron({ hour, minute, timeZone: TimeZone.of(props.timeZone) }),
+      target: new StepFunctionsStartExecution(this.stateMachine, { retryAttempts: 3 }),
+    });
+
+    this.failedExecutionsAlarm = new Alarm(this, 'FailedExecutions', {
+      alarmDescription: "Rotor's daily sweep failed; due apps were not rotated or reminded today.",
+      metric: this.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    acknowledgeWorkflowGrants(this.stateMachine, [props.findDueApps, props.sweepApp, props.notify]);
+  }
+}

@@ -1,0 +1,139 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, Stack, Tags, Token, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, type CfnFunction, type IFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct, type IConstruct } from 'constructs';
+
+const LAMBDA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../lambda');
+
+/** The tag that names a function's handler folder; local mode maps functions to handler modules with it. */
+export const HANDLER_TAG = 'rotor:handler';
+
+/** The DynamoDB item actions a task may be given on the registry table. */
+export type TableAccess =
+  | 'dynamodb:GetItem'
+  | 'dynamodb:PutItem'
+  | 'dynamodb:UpdateItem'
+  | 'dynamodb:DeleteItem'
+  | 'dynamodb:Query';
+
+export interface TaskFunctionProps {
+  /** The handler's folder under `lambda/`, e.g. `check-promotion`. */
+  readonly handler: string;
+  readonly description: string;
+  /** The registry table; sets TABLE_NAME. */
+  readonly table: ITable;
+  /** What the function may do to the table's items (on the table itself, not its indexes). */
+  readonly tableAccess: readonly TableAccess[];
+  /** Whether it may Query the table's indexes (the sweep's `due` index). @default false */
+  readonly queryIndexes?: boolean;
+  /** The prefix of managed tokens; sets TOKEN_PREFIX. */
+  readonly tokenPrefix: string;
+  /** More environment variables. */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** @default Duration.seconds(30) */
+  readonly timeout?: Duration;
+  /** @default RetentionDays.THREE_MONTHS */
+  readonly logRetention?: RetentionDays;
+}
+
+/** An ARN as cdk-nag writes it in a finding id: intrinsics as `<AWS::Name>`, concrete values as they are. */
+export function nagArn(stack: Stack, service: string, resource: string): string {
+  const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+  const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+  return `arn:<AWS::Partition>:${service}:${region}:${account}:${resource}`;
+}
+
+/**
+ * One Rotor Lambda: a handler under `lambda/<handler>/index.ts` bundled as ESM with the local
+ * esbuild, Node.js 24 on ARM, an explicit timeout, X-Ray tracing, its own log group with a retention
+ * period, and a role with nothing but that log group and the table access it names. Grant more with
+ * {@link TaskFunction.addToRolePolicy} where the permission is needed.
+ */
+export class TaskFunction extends Construct {
+  public readonly function: NodejsFunction;
+  public readonly role: Role;
+
+  public constructor(scope: Construct, id: string, props: TaskFunctionProps) {
+    super(scope, id);
+    const logGroup = new LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? RetentionDays.THREE_MONTHS,
+    });
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Rotor ${props.handler}: its log group and what its task needs`,
+    });
+    logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: path.join(LAMBDA_DIR, props.handler, 'index.ts'),
+      handler: 'handler',
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: 256,
+      timeout: props.timeout ?? Duration.seconds(30),
+      tracing: Tracing.ACTIVE,
+      role: this.role,
+      logGroup,
+      description: `Rotor: ${props.description}`,
+      environment: {
+        TABLE_NAME: props.table.tableName,
+        TOKEN_PREFIX: props.tokenPrefix,
+        POWERTOOLS_SERVICE_NAME: `rotor-${props.handler}`,
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        mainFields: ['module', 'main'],
+        // The Node.js 24 runtime ships the AWS SDK v3.
+        externalModules: ['@aws-sdk/*'],
+        banner:
+          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      },
+    });
+    Tags.of(this.function).add(HANDLER_TAG, props.handler);
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.',
+    });
+
+    const resources = [props.table.tableArn];
+    if (props.queryIndexes) resources.push(`${props.table.tableArn}/index/*`);
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ sid: 'RegistryTable', actions: [...props.tableAccess], resources }),
+    );
+  }
+
+  /** Grants the function's role one more statement. */
+  public addToRolePolicy(statement: PolicyStatement): void {
+    this.role.addToPrincipalPolicy(statement);
+  }
+}
+
+/**
+ * A state machine's role may invoke each task function and its versions (`<arn>:*`), as the CDK
+ * grants it, and write X-Ray traces (no resource-level permissions): acknowledged finding by finding,
+ * so that any other wildcard is still reported.
+ */
+export function acknowledgeWorkflowGrants(stateMachine: IConstruct, functions: readonly IFunction[]): void {
+  const stack = Stack.of(stateMachine);
+  for (const fn of functions) {
+    const logicalId = stack.getLogicalId(fn.node.defaultChild as CfnFunction);
+    Validations.of(stateMachine).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
+      reason: 'The CDK grants lambda:InvokeFunction on the task function and its versions; nothing else.',
+    });
+  }
+  Validations.of(stateMachine).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: 'X-Ray trace writes and log delivery actions support no resource-level permissions.',
+  });
+}
