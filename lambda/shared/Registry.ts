@@ -64,13 +64,16 @@ function stripKeys<T>(item: Record<string, unknown> | undefined): T | undefined 
  */
 export function conflictError(app: AppRecord, cause?: unknown): RotationConflictError {
   const rotation = app.activeRotation;
+  const where = rotation?.ending
+    ? `being ended (${rotation.ending})`
+    : app.state === 'GRACE'
+      ? `in its grace period until ${rotation?.expiresAt}`
+      : 'running';
   const running = rotation
-    ? `rotation ${rotation.rotationId} (${rotation.mode}, started ${rotation.startedAt} by ${rotation.startedBy}) is ${
-        app.state === 'GRACE' ? `in its grace period until ${rotation.expiresAt}` : 'running'
-      }`
+    ? `rotation ${rotation.rotationId} (${rotation.mode}, started ${rotation.startedAt} by ${rotation.startedBy}) is ${where}`
     : `the app is ${app.state} with no rotation running`;
   const next =
-    app.state === 'GRACE'
+    app.state === 'GRACE' && !rotation?.ending
       ? `end it with "rotor expire-now ${app.appId}" or "rotor cancel ${app.appId}"`
       : app.state === 'ROTATING'
         ? 'wait until it finishes or fails'

@@ -13,7 +13,7 @@ import {
   ValidationError,
 } from './errors.ts';
 import type { ActiveRotation, AppRecord, RotationMode, RotationTrigger } from './model.ts';
-import { conflictError, type Registry } from './Registry.ts';
+import type { Registry } from './Registry.ts';
 
 /** What the lifecycle operations need; handlers pass the module-scope clients, tests the stand-ins'. */
 export interface LifecycleDependencies {
@@ -389,15 +389,4 @@ export async function rollbackRotation(
     });
   }
   return done;
-}
-
-/** The rotation an app has in its grace period, or a RotationConflictError that says what there is instead. */
-export function rotationInGrace(app: AppRecord): ActiveRotation {
-  if (app.state !== 'GRACE' || !app.activeRotation || app.activeRotation.ending) {
-    const { message } = conflictError(app);
-    throw new RotationConflictError(
-      `app "${app.appId}" has no rotation in its grace period: ${message.slice(message.indexOf(': ') + 2)}`,
-    );
-  }
-  return app.activeRotation;
 }

@@ -104,6 +104,48 @@ describe('Stack: Rotor', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
   });
 
+  it('has the rotation and sweep workflows, each Standard, logged in full and traced, with a failure alarm', () => {
+    const machines = template.findResources('AWS::StepFunctions::StateMachine');
+    expect(Object.keys(machines)).toHaveLength(2);
+    for (const [logicalId, machine] of Object.entries(machines)) {
+      expect(machine.Properties).toMatchObject({
+        StateMachineType: 'STANDARD',
+        TracingConfiguration: { Enabled: true },
+        LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true },
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ExecutionsFailed',
+        Namespace: 'AWS/States',
+        Threshold: 1,
+        Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: logicalId } }],
+      });
+    }
+  });
+
+  it('starts the sweep daily at the configured time and zone', () => {
+    const [sweep] = Object.keys(template.findResources('AWS::StepFunctions::StateMachine')).filter((id) =>
+      id.startsWith('SweepWorkflow'),
+    );
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(00 06 * * ? *)',
+      ScheduleExpressionTimezone: 'Europe/Berlin',
+      State: 'ENABLED',
+      Target: Match.objectLike({ Arn: { Ref: sweep } }),
+    });
+  });
+
+  it('lets only the notify function send email, and only from the configured sender', () => {
+    const sesStatements = statementsOf(template).filter((statement) =>
+      ([] as string[]).concat(statement.Action).some((action) => action.startsWith('ses:')),
+    );
+    expect(sesStatements).toHaveLength(1);
+    const [statement] = sesStatements as (Statement & { Condition?: unknown })[];
+    expect(statement?.Action).toBe('ses:SendEmail');
+    expect(JSON.stringify(statement?.Resource)).toContain(':identity/rotor@example.com');
+    expect(JSON.stringify(statement?.Resource)).toContain(':identity/example.com');
+    expect(statement?.Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'rotor@example.com' } });
+  });
+
   it('passes cdk-nag AwsSolutions, acknowledging only the findings it names', () => {
     // A finding left unacknowledged makes synth throw; the stack above synthesized. A wildcard
     // beyond the acknowledged secret prefix, even on the hook's own role, is still a finding.
