@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { HANDLER_TAG } from '../lib/constructs/TaskFunction.ts';
 import { buildRotorApp } from '../lib/app.ts';
+import { HANDLER_TAG } from '../lib/constructs/TaskFunction.ts';
 
 /** A CloudFormation template, as much of it as local mode reads. */
 export interface Template {
@@ -91,14 +91,17 @@ export function resolveIntrinsics(value: unknown, template: Template, names: Loc
     const [logicalId, attribute] = object['Fn::GetAtt'] as [string, string];
     const resource = template.Resources[logicalId];
     if (!resource) throw new Error(`the template has no resource ${logicalId}`);
-    if (attribute !== 'Arn') throw new Error(`local mode cannot resolve Fn::GetAtt ${logicalId}.${attribute}`);
+    if (attribute !== 'Arn')
+      throw new Error(`local mode cannot resolve Fn::GetAtt ${logicalId}.${attribute}`);
     return localArn(resource.Type, logicalId, names);
   }
   if ('Fn::Join' in object) {
     const [separator, parts] = object['Fn::Join'] as [string, unknown[]];
     return parts.map((part) => String(resolveIntrinsics(part, template, names))).join(separator);
   }
-  return Object.fromEntries(Object.entries(object).map(([key, item]) => [key, resolveIntrinsics(item, template, names)]));
+  return Object.fromEntries(
+    Object.entries(object).map(([key, item]) => [key, resolveIntrinsics(item, template, names)]),
+  );
 }
 
 /** Every Rotor Lambda in the template, with its handler folder (from its tag) and resolved environment. */
@@ -109,7 +112,8 @@ export function functionsOf(template: Template, names: LocalNames): LocalFunctio
       const tags = (resource.Properties?.Tags ?? []) as { Key: string; Value: string }[];
       const handler = tags.find((tag) => tag.Key === HANDLER_TAG)?.Value;
       if (!handler) return [];
-      const variables = (resource.Properties?.Environment as { Variables?: object } | undefined)?.Variables ?? {};
+      const variables =
+        (resource.Properties?.Environment as { Variables?: object } | undefined)?.Variables ?? {};
       return [
         {
           logicalId,
@@ -129,6 +133,8 @@ export function stateMachinesOf(template: Template, names: LocalNames): LocalSta
       logicalId,
       name: logicalId,
       arn: localArn(resource.Type, logicalId, names),
-      definition: JSON.parse(String(resolveIntrinsics(resource.Properties?.DefinitionString, template, names))),
+      definition: JSON.parse(
+        String(resolveIntrinsics(resource.Properties?.DefinitionString, template, names)),
+      ),
     }));
 }

@@ -10,5 +10,9 @@ import { parseTaskInput } from '../shared/taskInput.ts';
  */
 export const handler = async (event: unknown) => {
   const { appId, rotationId } = parseTaskInput('CheckPromotion', rotationRef, event);
-  return checkPromotion({ registry, secretsManager: secretsManagerClient, clock: () => new Date() }, appId, rotationId);
+  return checkPromotion(
+    { registry, secretsManager: secretsManagerClient, clock: () => new Date() },
+    appId,
+    rotationId,
+  );
 };

@@ -10,7 +10,10 @@ const input = extend(rotationRef, {
 });
 
 /** The step and message of a caught Step Functions error (a Lambda error's Cause is JSON). */
-function describeFailure(error: { Error?: string; Cause?: unknown } | undefined): { step: string; message: string } {
+function describeFailure(error: { Error?: string; Cause?: unknown } | undefined): {
+  step: string;
+  message: string;
+} {
   let message = typeof error?.Cause === 'string' ? error.Cause : 'the rotation failed';
   let step = error?.Error ?? 'unknown';
   try {

@@ -23,6 +23,9 @@ export const appRef = object({
  * newRotationId(new Date('2026-11-28T14:05:12Z')); // 'r-20261128T140512Z-3fa9c1'
  */
 export function newRotationId(now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
   return `r-${stamp}-${randomBytes(3).toString('hex')}`;
 }

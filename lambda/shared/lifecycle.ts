@@ -6,12 +6,7 @@ import {
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { HOUR_SECONDS } from './duration.ts';
-import {
-  RotationConflictError,
-  RotationFailedError,
-  RotationPendingError,
-  ValidationError,
-} from './errors.ts';
+import { RotationFailedError, RotationPendingError, ValidationError } from './errors.ts';
 import type { ActiveRotation, AppRecord, RotationMode, RotationTrigger } from './model.ts';
 import type { Registry } from './Registry.ts';
 

@@ -23,12 +23,21 @@ function graceRotationFor(app: AppRecord, ending: RotationEnding): ActiveRotatio
  * the app is ACTIVE with the new token, the waiting execution is stopped and the admins get
  * TOKEN_INVALIDATED. Refused with a RotationConflictError when there is no grace period.
  */
-export async function expireNow(deps: OperatorDependencies, appId: string, actor: string): Promise<ActiveRotation> {
+export async function expireNow(
+  deps: OperatorDependencies,
+  appId: string,
+  actor: string,
+): Promise<ActiveRotation> {
   const rotation = graceRotationFor(await deps.registry.getApp(appId), 'expire');
   if (!(await expireOldToken(deps, appId, rotation.rotationId, actor))) {
     throw conflictError(await deps.registry.getApp(appId));
   }
-  await stopRotationWorkflow(deps.sfn, deps.rotationStateMachineArn, rotation.rotationId, `expired now by ${actor}`);
+  await stopRotationWorkflow(
+    deps.sfn,
+    deps.rotationStateMachineArn,
+    rotation.rotationId,
+    `expired now by ${actor}`,
+  );
   await deps.notify({ appId, rotationId: rotation.rotationId, event: 'TOKEN_INVALIDATED' });
   return rotation;
 }
@@ -38,12 +47,21 @@ export async function expireNow(deps: OperatorDependencies, appId: string, actor
  * token is revoked, the waiting execution is stopped and the admins get ROTATION_CANCELLED.
  * Refused with a RotationConflictError when there is no grace period.
  */
-export async function cancelRotation(deps: OperatorDependencies, appId: string, actor: string): Promise<ActiveRotation> {
+export async function cancelRotation(
+  deps: OperatorDependencies,
+  appId: string,
+  actor: string,
+): Promise<ActiveRotation> {
   const rotation = graceRotationFor(await deps.registry.getApp(appId), 'cancel');
   if (!(await cancelGraceRotation(deps, appId, rotation.rotationId, actor))) {
     throw conflictError(await deps.registry.getApp(appId));
   }
-  await stopRotationWorkflow(deps.sfn, deps.rotationStateMachineArn, rotation.rotationId, `cancelled by ${actor}`);
+  await stopRotationWorkflow(
+    deps.sfn,
+    deps.rotationStateMachineArn,
+    rotation.rotationId,
+    `cancelled by ${actor}`,
+  );
   await deps.notify({ appId, rotationId: rotation.rotationId, event: 'ROTATION_CANCELLED' });
   return rotation;
 }

@@ -1,6 +1,6 @@
-import type { NotificationEvent } from './notifications/events.ts';
 import { expireOldToken, type LifecycleDependencies, rollbackRotation } from './lifecycle.ts';
 import type { AppRecord } from './model.ts';
+import type { NotificationEvent } from './notifications/events.ts';
 import type { RotationWorkflowInput } from './workflows.ts';
 
 /** A rotation stuck in ROTATING this long has lost its workflow; the sweep rolls it back. */
@@ -42,10 +42,15 @@ export async function sweepApp(deps: SweepDependencies, app: AppRecord): Promise
       ? { appId: app.appId, action: 'expired', event: 'ROTATION_COMPLETED', rotationId: rotation.rotationId }
       : { appId: app.appId, action: 'nothing' };
   }
-  if (app.state === 'ROTATING' && rotation && plus(rotation.startedAt, STUCK_ROTATION_SECONDS) <= now.getTime()) {
+  if (
+    app.state === 'ROTATING' &&
+    rotation &&
+    plus(rotation.startedAt, STUCK_ROTATION_SECONDS) <= now.getTime()
+  ) {
     const rolledBack = await rollbackRotation(deps, app.appId, rotation.rotationId, {
       step: rotation.failure?.step ?? 'workflow',
-      message: rotation.failure?.message ?? 'the rotation did not finish within an hour; its workflow is gone',
+      message:
+        rotation.failure?.message ?? 'the rotation did not finish within an hour; its workflow is gone',
     });
     return rolledBack
       ? { appId: app.appId, action: 'rolled-back', event: 'ROTATION_FAILED', rotationId: rotation.rotationId }

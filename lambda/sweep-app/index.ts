@@ -20,7 +20,8 @@ export const handler = async (event: unknown) => {
       registry,
       secretsManager: secretsManagerClient,
       clock: () => new Date(),
-      startWorkflow: (workflowInput) => startRotationWorkflow(sfnClient, rotationStateMachineArn, workflowInput),
+      startWorkflow: (workflowInput) =>
+        startRotationWorkflow(sfnClient, rotationStateMachineArn, workflowInput),
     },
     app,
   );

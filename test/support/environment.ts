@@ -10,3 +10,5 @@ export const TEST_HOOK_ARN = `arn:aws:lambda:${TEST_REGION}:123456789012:functio
  * and a test drives the real hook's steps itself, one by one.
  */
 export const TEST_MANUAL_ARN = `arn:aws:lambda:${TEST_REGION}:123456789012:function:rotor-steps-by-hand`;
+/** The state machine the hook hands a Secrets Manager-started rotation to, in the hook's own tests. */
+export const TEST_ROTATION_WORKFLOW_ARN = `arn:aws:states:${TEST_REGION}:123456789012:stateMachine:rotor-rotation-stand-in`;

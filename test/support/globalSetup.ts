@@ -1,11 +1,21 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createRegistryTable, startLocalDynamoDb } from '../../local/dynamodb.ts';
 import { startSecretsManagerEmulator } from '../../local/secrets-manager/emulator.ts';
-import { TEST_HOOK_ARN, TEST_MANUAL_ARN, TEST_REGION, TEST_TABLE, TEST_TOKEN_PREFIX } from './environment.ts';
+import { startLocalStepFunctions } from '../../local/step-functions/service.ts';
+import {
+  TEST_HOOK_ARN,
+  TEST_MANUAL_ARN,
+  TEST_REGION,
+  TEST_ROTATION_WORKFLOW_ARN,
+  TEST_TABLE,
+  TEST_TOKEN_PREFIX,
+} from './environment.ts';
 
 /**
  * Starts the stand-ins once per test run on 127.0.0.1 and free ports: dynalite with the registry
- * table, and the Secrets Manager emulator, whose RotateSecret calls the real rotation hook. Code
+ * table, the Secrets Manager emulator, whose RotateSecret calls the real rotation hook, and a local
+ * Step Functions service with a one-state stand-in for the rotation workflow (the hook hands a
+ * rotation that Secrets Manager started to that workflow; the workflow tests run the real one). Code
  * under test reaches them only through the SDK's AWS_ENDPOINT_URL_* variables, which the test
  * workers inherit.
  */
@@ -39,7 +49,24 @@ export default async function setup(): Promise<() => Promise<void>> {
   });
   process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = secretsManager.url;
 
+  const stepFunctions = await startLocalStepFunctions({
+    region: TEST_REGION,
+    stateMachines: [
+      {
+        name: 'rotor-rotation-stand-in',
+        arn: TEST_ROTATION_WORKFLOW_ARN,
+        definition: { StartAt: 'HandedOver', States: { HandedOver: { Type: 'Succeed' } } },
+      },
+    ],
+    invokeFunction: async (functionArn) => {
+      throw new Error(`no local function ${functionArn}`);
+    },
+  });
+  process.env.AWS_ENDPOINT_URL_SFN = stepFunctions.url;
+  process.env.ROTATION_STATE_MACHINE_ARN = TEST_ROTATION_WORKFLOW_ARN;
+
   return async () => {
+    await stepFunctions.close();
     await secretsManager.close();
     await dynamo.close();
   };

@@ -1,4 +1,4 @@
-import { SendEmailCommand, type SESClient } from '@aws-sdk/client-ses';
+import { type SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import type { Admin, AppRecord, Locale, RotationRecord } from '../model.ts';
 import type { Registry } from '../Registry.ts';
 import { CUSTOMER_EVENTS, type NotificationContext, type NotificationEvent } from './events.ts';
@@ -42,7 +42,12 @@ interface Recipient {
   readonly audience: 'admin' | 'customer';
 }
 
-const RETRYABLE = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'ServiceUnavailable']);
+const RETRYABLE = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'ServiceUnavailable',
+]);
 
 function isRetryable(error: unknown): boolean {
   const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -106,7 +111,9 @@ export async function sendNotification(
   request: NotificationRequest,
 ): Promise<NotificationOutcome> {
   const app = await deps.registry.getApp(request.appId);
-  const rotation = request.rotationId ? await deps.registry.findRotation(app.appId, request.rotationId) : undefined;
+  const rotation = request.rotationId
+    ? await deps.registry.findRotation(app.appId, request.rotationId)
+    : undefined;
   const now = deps.clock().toISOString();
   const occasion = request.rotationId ?? `reminder-${now.slice(0, 10)}`;
   const outcome: NotificationOutcome = { sent: [], skipped: [], failed: [] };
@@ -125,7 +132,10 @@ export async function sendNotification(
           Destination: { ToAddresses: [recipient.email] },
           Message: {
             Subject: { Data: email.subject, Charset: 'UTF-8' },
-            Body: { Text: { Data: email.text, Charset: 'UTF-8' }, Html: { Data: email.html, Charset: 'UTF-8' } },
+            Body: {
+              Text: { Data: email.text, Charset: 'UTF-8' },
+              Html: { Data: email.html, Charset: 'UTF-8' },
+            },
           },
         }),
       );

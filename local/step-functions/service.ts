@@ -1,0 +1,1387 @@
+/**
+ * A local stand-in for AWS Step Functions that speaks the service's wire protocol (AWS JSON 1.0 over
+ * HTTP: `POST /`, `X-Amz-Target: AWSStepFunctions.<Operation>`), so the AWS SDK and the AWS CLI work
+ * against it unchanged. Signatures are not checked.
+ *
+ * Two layers: {@link StepFunctionsService} holds the state machines and executions and applies Step
+ * Functions' rules (usable without HTTP); {@link startLocalStepFunctions} serves one over HTTP. The
+ * Amazon States Language itself is run by aws-local-stepfunctions; every Task state gets a local
+ * handler that calls the injected {@link InvokeFunction}.
+ *
+ * Deliberate differences from AWS:
+ * - Only Lambda tasks run: a function ARN as Resource, or `arn:aws:states:::lambda:invoke`. Any other
+ *   resource fails the execution with `States.Runtime` (which Catch cannot catch), naming the state and
+ *   the resource. Suffixes such as `.waitForTaskToken` run like the plain invoke: `$$.Task.Token` is not
+ *   set; a local function can wait for a callback with `awaitTaskToken`.
+ * - A task that throws fails its state with Error = the thrown error's `name` and Cause = its `message`
+ *   (AWS puts a JSON `{errorType, errorMessage, trace}` into the Cause of a Lambda error).
+ * - Task states without TimeoutSeconds may run for about 24.8 days (Node's longest timer) rather than
+ *   AWS's year; HeartbeatSeconds is ignored.
+ * - Wait states follow the real clock unless `waitTimeOverrides` names them; `clock` only stamps dates
+ *   and history events, and `$$.Execution.StartTime` is the real time.
+ * - History: `previousEventId` is the id of the event before; MapStateStarted has no length; a Fail
+ *   state without Error fails with `FailStateError` (the library's default). When iterations of one Map
+ *   run the same Task concurrently, the Scheduled/Succeeded details are matched to them in call order.
+ * - Executions live in memory only; names never expire. StopExecution of a stopped execution succeeds
+ *   and returns its stopDate. Every state machine is STANDARD and ACTIVE, with a placeholder role.
+ */
+import './polyfill.ts';
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  ExecutionError,
+  ExecutionTimeoutError,
+  type RunOptions,
+  StateMachine,
+  type StateMachineDefinition,
+} from 'aws-local-stepfunctions';
+
+// ---------------------------------------------------------------------------------------------------
+// Public types
+// ---------------------------------------------------------------------------------------------------
+
+/** A state machine the service runs. */
+export interface LocalStateMachine {
+  readonly name: string;
+  readonly arn: string;
+  /** The Amazon States Language definition, as a parsed JSON object. */
+  readonly definition: object;
+}
+
+/**
+ * Runs one Lambda task: the function ARN (or name) from the state's Resource / Parameters.FunctionName,
+ * and its payload.
+ */
+export type InvokeFunction = (functionArn: string, payload: unknown) => Promise<unknown>;
+
+/** Options of {@link StepFunctionsService}. */
+export interface StepFunctionsServiceOptions {
+  /** @default 'us-east-1' */
+  readonly region?: string;
+  /** @default '123456789012' */
+  readonly accountId?: string;
+  readonly stateMachines: readonly LocalStateMachine[];
+  readonly invokeFunction: InvokeFunction;
+  /**
+   * Milliseconds to wait in the named Wait states instead of what the definition says (e.g. 0 in tests),
+   * per state machine ARN or for all ('*'); an ARN's entries win over '*'.
+   */
+  readonly waitTimeOverrides?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** Milliseconds between retries, per state name, for all machines (tests use 0). */
+  readonly retryIntervalOverrides?: Readonly<Record<string, number>>;
+  /** Time source for startDate, stopDate and history timestamps. @default () => new Date() */
+  readonly clock?: () => Date;
+}
+
+/** Options of {@link startLocalStepFunctions}. */
+export interface LocalStepFunctionsOptions extends StepFunctionsServiceOptions {
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** 0 picks a free port. @default 0 */
+  readonly port?: number;
+}
+
+/** The status of an execution, as DescribeExecution reports it. */
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
+
+/** One execution, as the in-process API reports it (DescribeExecution's fields, with Dates). */
+export interface ExecutionDescription {
+  readonly executionArn: string;
+  readonly stateMachineArn: string;
+  readonly name: string;
+  readonly status: ExecutionStatus;
+  readonly startDate: Date;
+  readonly stopDate?: Date;
+  /** The input as the JSON string StartExecution was given. */
+  readonly input: string;
+  /** The output as a JSON string, when SUCCEEDED. */
+  readonly output?: string;
+  readonly error?: string;
+  readonly cause?: string;
+}
+
+/** A running service, as returned by {@link startLocalStepFunctions}. */
+export interface RunningLocalStepFunctions {
+  /** The endpoint to give the SDK (`endpoint`) or the AWS CLI (`--endpoint-url`). */
+  readonly url: string;
+  readonly port: number;
+  /** Aborts the running executions, rejects the awaited task tokens and stops listening. */
+  close(): Promise<void>;
+  /** Resolves when the execution has stopped (any status) and its history is complete. */
+  whenStopped(executionArn: string): Promise<ExecutionDescription>;
+  /** Every execution so far, oldest first. */
+  executions(): ExecutionDescription[];
+  /**
+   * Waits for SendTaskSuccess / SendTaskFailure with this token, for a local function that emulates a
+   * callback task. Register the token before handing it out.
+   */
+  awaitTaskToken(token: string): Promise<unknown>;
+}
+
+/** The `__type` of the errors the service returns; the SDK turns each into the exception of that name. */
+export type StepFunctionsErrorType =
+  | 'ExecutionDoesNotExist'
+  | 'ExecutionAlreadyExists'
+  | 'StateMachineDoesNotExist'
+  | 'InvalidArn'
+  | 'InvalidName'
+  | 'InvalidExecutionInput'
+  | 'InvalidOutput'
+  | 'InvalidToken'
+  | 'TaskDoesNotExist'
+  | 'TaskTimedOut'
+  | 'ValidationException'
+  | 'SerializationException'
+  | 'UnknownOperationException'
+  | 'InternalFailure';
+
+/** An error answered as HTTP 400 `{"__type": type, "message": message}` (500 for InternalFailure). */
+export class StepFunctionsServiceError extends Error {
+  public readonly type: StepFunctionsErrorType;
+
+  public constructor(type: StepFunctionsErrorType, message: string) {
+    super(message);
+    this.name = type;
+    this.type = type;
+  }
+}
+
+/** A request body: the JSON object the client sent. */
+export type RequestBody = Readonly<Record<string, unknown>>;
+
+/** A response body: the JSON object the service answers. */
+export type ResponseBody = Record<string, unknown>;
+
+// ---------------------------------------------------------------------------------------------------
+// Types taken from aws-local-stepfunctions (it exports few of them)
+// ---------------------------------------------------------------------------------------------------
+
+type JsonValue = Parameters<StateMachine['run']>[0];
+type LibraryRun = ReturnType<StateMachine['run']>;
+type EventLog = LibraryRun['eventLogs'] extends AsyncGenerator<infer Event> ? Event : never;
+type StateEvent = Extract<EventLog, { state: unknown }>;
+type TaskHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
+
+// ---------------------------------------------------------------------------------------------------
+// Constants
+// ---------------------------------------------------------------------------------------------------
+
+const EXECUTION_NAME_PATTERN = /^[A-Za-z0-9_-]{1,80}$/;
+const STATE_MACHINE_ARN_PATTERN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[^:]+(:[^:]+)?$/;
+const EXECUTION_ARN_PATTERN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/;
+const LAMBDA_INVOKE_PATTERN = /^arn:aws[a-z-]*:states:[a-z0-9-]*:\d*:lambda:(invoke(\.[A-Za-z]+)?)$/;
+const LAMBDA_FUNCTION_PATTERN =
+  /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9_$-]+)?$/;
+const STATUSES: readonly ExecutionStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT'];
+/** AWS limits inputs and outputs to 256 KiB. */
+const MAX_DATA_LENGTH = 262_144;
+const MAX_TOKEN_LENGTH = 2048;
+const DEFAULT_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 1000;
+/** Node's longest timer: Task states without TimeoutSeconds get it instead of the library's 60 s. */
+const LONGEST_TASK_TIMEOUT_SECONDS = Math.floor(2_147_483_647 / 1000);
+const MAX_BODY_BYTES = 4 * 1_048_576;
+/** The states that have an `...Aborted` history event when the execution stops inside them. */
+const ABORTABLE_STATE_TYPES = new Set(['Task', 'Wait', 'Map', 'Parallel']);
+const NOT_TRUNCATED = { truncated: false } as const;
+
+// ---------------------------------------------------------------------------------------------------
+// Small helpers
+// ---------------------------------------------------------------------------------------------------
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+const toEpochSeconds = (epochMs: number): number => epochMs / 1000;
+
+/** A JSON copy of a value, as it would cross a Lambda invocation (undefined becomes null). */
+function toJson(value: unknown): JsonValue {
+  const text = JSON.stringify(value);
+  if (text === undefined) return null;
+  const parsed: unknown = JSON.parse(text);
+  return parsed as JsonValue;
+}
+
+/** A Cause as Step Functions shows it: a string, or the JSON of anything else. */
+function causeText(cause: unknown): string | undefined {
+  if (cause === undefined || cause === null || cause === '') return undefined;
+  return typeof cause === 'string' ? cause : JSON.stringify(cause);
+}
+
+/** `{error, cause}` without the empty ones, for descriptions and history details. */
+function errorFields(error: string | undefined, cause: unknown): { error?: string; cause?: string } {
+  const text = causeText(cause);
+  return { ...(error ? { error } : {}), ...(text !== undefined ? { cause: text } : {}) };
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Errors that fail a state (aws-local-stepfunctions matches Retry/Catch on `name`)
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * A task's failure as the library should see it: `name` is the ASL error, `message` the Cause. It carries
+ * no `cause`, because the library would report an Error's `cause` as the Cause instead of its message.
+ */
+class TaskFailure extends Error {
+  public constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+/** `States.Runtime`: fails the execution; neither Retry nor Catch applies (the library reads these flags). */
+class StatesRuntimeError extends Error {
+  public readonly isRetryable = false;
+  public readonly isCatchable = false;
+
+  public constructor(message: string) {
+    super(message);
+    this.name = 'States.Runtime';
+  }
+}
+
+function asTaskFailure(error: unknown): Error {
+  if (error instanceof StatesRuntimeError || error instanceof TaskFailure) return error;
+  if (error instanceof Error) return new TaskFailure(error.name, error.message);
+  return new TaskFailure('Error', typeof error === 'string' ? error : String(JSON.stringify(error)));
+}
+
+/** Settles with `promise`, or rejects as soon as the execution is stopped, so a stopped run ends at once. */
+function untilStopped<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new StatesRuntimeError('The execution was stopped.'));
+    if (signal.aborted) {
+      onAbort();
+      return;
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// State machines: Task resources and the definition the library runs
+// ---------------------------------------------------------------------------------------------------
+
+/** How a Task state's Resource is run locally. */
+type TaskPlan =
+  | {
+      readonly kind: 'invoke';
+      readonly resource: string;
+      /** The resource as AWS shows it in TaskScheduled: `invoke`, `invoke.waitForTaskToken`, ... */
+      readonly label: string;
+      readonly timeoutSeconds?: number;
+    }
+  | { readonly kind: 'function'; readonly resource: string; readonly timeoutSeconds?: number }
+  | { readonly kind: 'unsupported'; readonly resource: string };
+
+type SupportedTaskPlan = Exclude<TaskPlan, { kind: 'unsupported' }>;
+
+function planTask(state: Readonly<Record<string, unknown>>): TaskPlan {
+  const resource = typeof state.Resource === 'string' ? state.Resource : String(state.Resource);
+  const timeout = typeof state.TimeoutSeconds === 'number' ? { timeoutSeconds: state.TimeoutSeconds } : {};
+  const invoke = LAMBDA_INVOKE_PATTERN.exec(resource);
+  if (invoke !== null) return { kind: 'invoke', resource, label: invoke[1] ?? 'invoke', ...timeout };
+  if (LAMBDA_FUNCTION_PATTERN.test(resource)) return { kind: 'function', resource, ...timeout };
+  return { kind: 'unsupported', resource };
+}
+
+/** Calls `visit` for every state, including those in Map (ItemProcessor/Iterator) and Parallel branches. */
+function visitStates(scope: unknown, visit: (name: string, state: Record<string, unknown>) => void): void {
+  if (!isRecord(scope) || !isRecord(scope.States)) return;
+  for (const [name, state] of Object.entries(scope.States)) {
+    if (!isRecord(state)) continue;
+    visit(name, state);
+    if (state.Type === 'Map') visitStates(state.ItemProcessor ?? state.Iterator, visit);
+    if (state.Type === 'Parallel' && Array.isArray(state.Branches)) {
+      for (const branch of state.Branches) visitStates(branch, visit);
+    }
+  }
+}
+
+/** A configured state machine, ready to run. */
+interface MachineEntry {
+  readonly name: string;
+  readonly arn: string;
+  /** The definition as configured, for DescribeStateMachine. */
+  readonly definitionText: string;
+  readonly engine: StateMachine;
+  /** Task state name → how to run it; names are unique in a whole definition, as AWS requires. */
+  readonly tasks: ReadonlyMap<string, TaskPlan>;
+  readonly waitTimes: Readonly<Record<string, number>>;
+}
+
+function prepareMachine(
+  machine: LocalStateMachine,
+  waitTimeOverrides: StepFunctionsServiceOptions['waitTimeOverrides'],
+): MachineEntry {
+  const prepared = structuredClone(machine.definition);
+  const tasks = new Map<string, TaskPlan>();
+  visitStates(prepared, (name, state) => {
+    if (state.Type !== 'Task') return;
+    if (tasks.has(name)) {
+      throw new Error(
+        `State machine ${machine.name} has two Task states named ${name}; AWS requires unique names.`,
+      );
+    }
+    tasks.set(name, planTask(state));
+    if (state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
+      state.TimeoutSeconds = LONGEST_TASK_TIMEOUT_SECONDS;
+    }
+  });
+  let engine: StateMachine;
+  try {
+    engine = new StateMachine(prepared as StateMachineDefinition, {
+      validationOptions: { checkArn: false, checkPaths: false },
+    });
+  } catch (error) {
+    throw new Error(`State machine ${machine.name} (${machine.arn}): ${errorMessage(error)}`, {
+      cause: error,
+    });
+  }
+  return {
+    name: machine.name,
+    arn: machine.arn,
+    definitionText: JSON.stringify(machine.definition),
+    engine,
+    tasks,
+    waitTimes: { ...waitTimeOverrides?.['*'], ...waitTimeOverrides?.[machine.arn] },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Execution history: the library's event log in AWS's shapes
+// ---------------------------------------------------------------------------------------------------
+
+/** One history event; dates are epoch milliseconds. */
+interface HistoryEventRecord {
+  readonly id: number;
+  readonly previousEventId: number;
+  readonly timestamp: number;
+  readonly type: string;
+  /** e.g. `stateEnteredEventDetails` */
+  readonly detailsKey?: string;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/** One call of a local task handler, recorded so the history can show what the resource got and gave. */
+interface TaskCall {
+  readonly stateName: string;
+  readonly plan: SupportedTaskPlan;
+  /** The resource's input: the Parameters of lambda:invoke, or the payload of a function ARN. */
+  readonly input: JsonValue;
+  output?: JsonValue;
+}
+
+/** A state that was entered and has not exited yet. */
+interface OpenState {
+  readonly name: string;
+  readonly type: string;
+  failed: boolean;
+  call?: TaskCall;
+}
+
+/** The error details the history records when an execution is stopped. */
+interface StopReason {
+  readonly error?: string;
+  readonly cause?: string;
+}
+
+/**
+ * Builds the history of one execution from the library's event log. Task handlers report their calls
+ * (synchronously, before the log's StateEntered event is read), so TaskScheduled etc. can show them.
+ */
+class ExecutionHistory {
+  private readonly events: HistoryEventRecord[] = [];
+  /** Calls not yet matched to a StateEntered/StateRetried event, per state name. */
+  private readonly pendingCalls = new Map<string, TaskCall[]>();
+  /** Entered, not exited, by state name and Map iteration. */
+  private readonly open = new Map<string, OpenState>();
+
+  public constructor(
+    private readonly clock: () => Date,
+    private readonly region: string,
+  ) {}
+
+  public list(): readonly HistoryEventRecord[] {
+    return this.events;
+  }
+
+  public add(type: string, detailsKey?: string, details?: Readonly<Record<string, unknown>>): void {
+    const id = this.events.length + 1;
+    this.events.push({
+      id,
+      previousEventId: id - 1,
+      timestamp: this.clock().getTime(),
+      type,
+      ...(detailsKey !== undefined && details !== undefined ? { detailsKey, details } : {}),
+    });
+  }
+
+  public taskCalled(call: TaskCall): void {
+    const calls = this.pendingCalls.get(call.stateName) ?? [];
+    calls.push(call);
+    this.pendingCalls.set(call.stateName, calls);
+  }
+
+  public record(event: EventLog, stop: StopReason): void {
+    switch (event.type) {
+      case 'ExecutionStarted':
+        // Written at StartExecution, with the input exactly as given.
+        return;
+      case 'ExecutionSucceeded':
+        this.add('ExecutionSucceeded', 'executionSucceededEventDetails', {
+          output: JSON.stringify(event.output),
+          outputDetails: NOT_TRUNCATED,
+        });
+        return;
+      case 'ExecutionFailed':
+        this.add('ExecutionFailed', 'executionFailedEventDetails', errorFields(event.Error, event.Cause));
+        return;
+      case 'ExecutionAborted':
+        this.abortOpenStates();
+        this.add('ExecutionAborted', 'executionAbortedEventDetails', errorFields(stop.error, stop.cause));
+        return;
+      case 'ExecutionTimeout':
+        this.abortOpenStates();
+        this.add('ExecutionTimedOut', 'executionTimedOutEventDetails', timedOutFields());
+        return;
+      case 'StateEntered':
+        this.entered(event);
+        return;
+      case 'StateExited':
+        this.exited(event);
+        return;
+      case 'StateFailed':
+        this.failed(event, event.Error, event.Cause);
+        return;
+      case 'StateRetried':
+        this.retried(event);
+        return;
+      case 'MapIterationStarted':
+      case 'MapIterationSucceeded':
+      case 'MapIterationFailed':
+        this.add(event.type, `${lowerFirst(event.type)}EventDetails`, {
+          name: event.parentState.name,
+          index: event.index,
+        });
+        return;
+      default:
+        // StateCaught and the ParallelBranch* events have no counterpart in AWS's history.
+        return;
+    }
+  }
+
+  private entered(event: StateEvent): void {
+    const { name, type } = event.state;
+    const open: OpenState = { name, type, failed: false };
+    this.open.set(openKey(event), open);
+    this.add(`${type}StateEntered`, 'stateEnteredEventDetails', {
+      name,
+      input: JSON.stringify(event.state.input),
+      inputDetails: NOT_TRUNCATED,
+    });
+    if (type === 'Task') this.taskStarted(open);
+    if (type === 'Map' || type === 'Parallel') this.add(`${type}StateStarted`);
+  }
+
+  private exited(event: StateEvent): void {
+    const key = openKey(event);
+    const open = this.open.get(key);
+    this.open.delete(key);
+    const { name, type } = event.state;
+    if (open !== undefined && !open.failed) {
+      if (open.call !== undefined) this.taskSucceeded(open.call);
+      if (type === 'Map' || type === 'Parallel') this.add(`${type}StateSucceeded`);
+    }
+    this.add(`${type}StateExited`, 'stateExitedEventDetails', {
+      name,
+      output: JSON.stringify(event.state.output ?? null),
+      outputDetails: NOT_TRUNCATED,
+    });
+  }
+
+  private failed(event: StateEvent, error: string, cause: unknown): void {
+    const open = this.open.get(openKey(event));
+    if (open === undefined) return;
+    open.failed = true;
+    const call = open.call;
+    open.call = undefined;
+    if (call !== undefined) this.taskFailed(call, error, cause);
+    if (open.type === 'Map' || open.type === 'Parallel') this.add(`${open.type}StateFailed`);
+  }
+
+  private retried(event: StateEvent): void {
+    const open = this.open.get(openKey(event));
+    if (open === undefined) return;
+    open.failed = false;
+    if (open.type === 'Task') this.taskStarted(open);
+  }
+
+  private abortOpenStates(): void {
+    for (const open of this.open.values()) {
+      if (ABORTABLE_STATE_TYPES.has(open.type)) this.add(`${open.type}StateAborted`);
+    }
+    this.open.clear();
+  }
+
+  private taskStarted(open: OpenState): void {
+    const call = this.pendingCalls.get(open.name)?.shift();
+    if (call === undefined) return;
+    open.call = call;
+    const { plan } = call;
+    const timeout = plan.timeoutSeconds !== undefined ? { timeoutInSeconds: plan.timeoutSeconds } : {};
+    if (plan.kind === 'function') {
+      this.add('LambdaFunctionScheduled', 'lambdaFunctionScheduledEventDetails', {
+        resource: plan.resource,
+        input: JSON.stringify(call.input),
+        inputDetails: NOT_TRUNCATED,
+        ...timeout,
+      });
+      this.add('LambdaFunctionStarted');
+      return;
+    }
+    this.add('TaskScheduled', 'taskScheduledEventDetails', {
+      resourceType: 'lambda',
+      resource: plan.label,
+      region: this.region,
+      parameters: JSON.stringify(call.input),
+      ...timeout,
+    });
+    this.add('TaskStarted', 'taskStartedEventDetails', { resourceType: 'lambda', resource: plan.label });
+  }
+
+  private taskSucceeded(call: TaskCall): void {
+    const output = { output: JSON.stringify(call.output ?? null), outputDetails: NOT_TRUNCATED };
+    if (call.plan.kind === 'function') {
+      this.add('LambdaFunctionSucceeded', 'lambdaFunctionSucceededEventDetails', output);
+      return;
+    }
+    this.add('TaskSucceeded', 'taskSucceededEventDetails', {
+      resourceType: 'lambda',
+      resource: call.plan.label,
+      ...output,
+    });
+  }
+
+  private taskFailed(call: TaskCall, error: string, cause: unknown): void {
+    const outcome = error === 'States.Timeout' ? 'TimedOut' : 'Failed';
+    const fields = errorFields(error, cause);
+    if (call.plan.kind === 'function') {
+      this.add(`LambdaFunction${outcome}`, `lambdaFunction${outcome}EventDetails`, fields);
+      return;
+    }
+    this.add(`Task${outcome}`, `task${outcome}EventDetails`, {
+      resourceType: 'lambda',
+      resource: call.plan.label,
+      ...fields,
+    });
+  }
+}
+
+function openKey(event: StateEvent): string {
+  return `${event.state.name}#${event.index ?? ''}`;
+}
+
+function timedOutFields(): { error: string; cause: string } {
+  return {
+    error: 'States.Timeout',
+    cause: 'The execution ran longer than the TimeoutSeconds of its state machine.',
+  };
+}
+
+/** A history event as GetExecutionHistory answers it; without execution data, without inputs and outputs. */
+function wireEvent(event: HistoryEventRecord, includeExecutionData: boolean): ResponseBody {
+  const wire: ResponseBody = {
+    timestamp: toEpochSeconds(event.timestamp),
+    type: event.type,
+    id: event.id,
+    previousEventId: event.previousEventId,
+  };
+  if (event.detailsKey !== undefined && event.details !== undefined) {
+    const details = { ...event.details };
+    if (!includeExecutionData) {
+      for (const key of ['input', 'inputDetails', 'output', 'outputDetails', 'parameters'])
+        delete details[key];
+    }
+    wire[event.detailsKey] = details;
+  }
+  return wire;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Reading request fields
+// ---------------------------------------------------------------------------------------------------
+
+interface Limits {
+  readonly min?: number;
+  readonly max?: number;
+}
+
+function validationError(field: string, constraint: string): StepFunctionsServiceError {
+  return new StepFunctionsServiceError(
+    'ValidationException',
+    `1 validation error detected: Value at '${field}' failed to satisfy constraint: ${constraint}`,
+  );
+}
+
+/** Typed access to the fields of a request body, failing as AWS does on missing or malformed fields. */
+class RequestReader {
+  public constructor(private readonly body: RequestBody) {}
+
+  public string(field: string, limits: Limits = {}): string | undefined {
+    const value = this.body[field];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'string') {
+      throw new StepFunctionsServiceError('SerializationException', `${field} must be a string.`);
+    }
+    if (limits.min !== undefined && value.length < limits.min) {
+      throw validationError(field, `Member must have length greater than or equal to ${limits.min}`);
+    }
+    if (limits.max !== undefined && value.length > limits.max) {
+      throw validationError(field, `Member must have length less than or equal to ${limits.max}`);
+    }
+    return value;
+  }
+
+  public requiredString(field: string, limits?: Limits): string {
+    const value = this.string(field, limits);
+    if (value === undefined) {
+      throw new StepFunctionsServiceError(
+        'ValidationException',
+        `1 validation error detected: Value null at '${field}' failed to satisfy constraint: ` +
+          'Member must not be null',
+      );
+    }
+    return value;
+  }
+
+  public boolean(field: string): boolean | undefined {
+    const value = this.body[field];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'boolean') {
+      throw new StepFunctionsServiceError('SerializationException', `${field} must be a boolean.`);
+    }
+    return value;
+  }
+
+  /** maxResults: 0 or absent means the default page size. */
+  public pageSize(): number {
+    const value = this.body.maxResults;
+    if (value === undefined || value === null || value === 0) return DEFAULT_PAGE_SIZE;
+    if (typeof value !== 'number' || !Number.isInteger(value)) {
+      throw new StepFunctionsServiceError('SerializationException', 'maxResults must be an integer.');
+    }
+    if (value < 0 || value > MAX_PAGE_SIZE) {
+      throw validationError('maxResults', `Member must have value between 0 and ${MAX_PAGE_SIZE}`);
+    }
+    return value;
+  }
+}
+
+/** Slices one page of a list; the token is an opaque offset. */
+function paginate<T>(items: readonly T[], pageSize: number, nextToken: string | undefined) {
+  let offset = 0;
+  if (nextToken !== undefined) {
+    offset = Number(Buffer.from(nextToken, 'base64url').toString('utf8'));
+    if (!Number.isInteger(offset) || offset < 0 || offset > items.length) {
+      throw new StepFunctionsServiceError('InvalidToken', `Invalid Token: '${nextToken}'`);
+    }
+  }
+  const end = offset + pageSize;
+  const page = items.slice(offset, end);
+  return end < items.length ? { page, nextToken: Buffer.from(String(end)).toString('base64url') } : { page };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The service: Step Functions' rules, without HTTP
+// ---------------------------------------------------------------------------------------------------
+
+/** One execution and what it takes to stop it; dates are epoch milliseconds. */
+interface ExecutionRecord {
+  readonly arn: string;
+  readonly machine: MachineEntry;
+  readonly name: string;
+  readonly input: string;
+  readonly startDate: number;
+  /** Start order, to sort executions that started in the same millisecond. */
+  readonly sequence: number;
+  status: ExecutionStatus;
+  stopDate?: number;
+  output?: string;
+  error?: string;
+  cause?: string;
+  readonly history: ExecutionHistory;
+  /** Stops the local task handlers of this execution. */
+  readonly tasksStopped: AbortController;
+  abortRun: () => void;
+  /** Resolves when the run has ended and its event log is read to the end. */
+  readonly stopped: Promise<void>;
+  readonly markStopped: () => void;
+}
+
+interface RunOutcome {
+  readonly status: Exclude<ExecutionStatus, 'RUNNING' | 'ABORTED'>;
+  readonly output?: string;
+  readonly error?: string;
+  readonly cause?: string;
+}
+
+interface TokenWaiter {
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (reason: Error) => void;
+}
+
+function outcomeOfFailure(error: unknown): RunOutcome {
+  if (error instanceof ExecutionTimeoutError) return { status: 'TIMED_OUT', ...timedOutFields() };
+  const reason = error instanceof ExecutionError && error.cause instanceof Error ? error.cause : error;
+  if (reason instanceof Error) {
+    // The same Error and Cause as the library's ExecutionFailed event.
+    return { status: 'FAILED', ...errorFields(reason.name, reason.cause ?? reason.message) };
+  }
+  return { status: 'FAILED', error: 'Error', cause: String(reason) };
+}
+
+function describe(execution: ExecutionRecord): ExecutionDescription {
+  return {
+    executionArn: execution.arn,
+    stateMachineArn: execution.machine.arn,
+    name: execution.name,
+    status: execution.status,
+    startDate: new Date(execution.startDate),
+    ...(execution.stopDate !== undefined ? { stopDate: new Date(execution.stopDate) } : {}),
+    input: execution.input,
+    ...(execution.output !== undefined ? { output: execution.output } : {}),
+    ...(execution.error !== undefined ? { error: execution.error } : {}),
+    ...(execution.cause !== undefined ? { cause: execution.cause } : {}),
+  };
+}
+
+function listItem(execution: ExecutionRecord): ResponseBody {
+  return {
+    executionArn: execution.arn,
+    stateMachineArn: execution.machine.arn,
+    name: execution.name,
+    status: execution.status,
+    startDate: toEpochSeconds(execution.startDate),
+    ...(execution.stopDate !== undefined ? { stopDate: toEpochSeconds(execution.stopDate) } : {}),
+  };
+}
+
+/**
+ * The state machines and executions of one account and region, and the Step Functions API operations
+ * on them. Each operation takes the request body as the SDK sends it and returns the response body, or
+ * throws a {@link StepFunctionsServiceError}. Executions run in the background.
+ *
+ * @example
+ * const service = new StepFunctionsService({ stateMachines: [{ name, arn, definition }],
+ *   invokeFunction: async (functionArn, payload) => handlers[functionArn](payload) });
+ * const { executionArn } = service.startExecution({ stateMachineArn: arn, input: '{"appId":"42"}' });
+ * (await service.whenStopped(String(executionArn))).status; // 'SUCCEEDED'
+ */
+export class StepFunctionsService {
+  private readonly region: string;
+  private readonly accountId: string;
+  private readonly clock: () => Date;
+  private readonly invokeFunction: InvokeFunction;
+  private readonly retryIntervalOverrides: Readonly<Record<string, number>>;
+  private readonly createdAt: number;
+  private readonly machines = new Map<string, MachineEntry>();
+  private readonly executionsByArn = new Map<string, ExecutionRecord>();
+  private readonly taskTokens = new Map<string, TokenWaiter>();
+  /** Tokens that were answered already: another answer is TaskTimedOut, as in AWS. */
+  private readonly closedTokens = new Set<string>();
+  private sequence = 0;
+
+  public constructor(options: StepFunctionsServiceOptions) {
+    this.region = options.region ?? 'us-east-1';
+    this.accountId = options.accountId ?? '123456789012';
+    this.clock = options.clock ?? (() => new Date());
+    this.invokeFunction = options.invokeFunction;
+    this.retryIntervalOverrides = { ...options.retryIntervalOverrides };
+    this.createdAt = this.clock().getTime();
+    for (const machine of options.stateMachines) {
+      if (this.machines.has(machine.arn))
+        throw new Error(`State machine ${machine.arn} is configured twice.`);
+      this.machines.set(machine.arn, prepareMachine(machine, options.waitTimeOverrides));
+    }
+  }
+
+  public startExecution(body: RequestBody): ResponseBody {
+    const request = new RequestReader(body);
+    const machine = this.findMachine(request.requiredString('stateMachineArn', { min: 1, max: 2048 }));
+    const name = request.string('name') ?? randomUUID();
+    const input = request.string('input') ?? '{}';
+    request.string('traceHeader');
+    if (!EXECUTION_NAME_PATTERN.test(name)) {
+      throw new StepFunctionsServiceError(
+        'InvalidName',
+        `Invalid Name: '${name}' (1 to 80 characters: letters, digits, - and _)`,
+      );
+    }
+    const parsedInput = parseInput(input);
+    const arn = `arn:aws:states:${this.region}:${this.accountId}:execution:${machine.name}:${name}`;
+    const existing = this.executionsByArn.get(arn);
+    if (existing !== undefined) {
+      // AWS: the same name and input while the first execution runs is a retry of the same call.
+      if (existing.status === 'RUNNING' && existing.input === input) {
+        return { executionArn: existing.arn, startDate: toEpochSeconds(existing.startDate) };
+      }
+      throw new StepFunctionsServiceError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
+    }
+    const execution = this.createExecution(machine, arn, name, input);
+    this.launch(execution, parsedInput);
+    return { executionArn: arn, startDate: toEpochSeconds(execution.startDate) };
+  }
+
+  public stopExecution(body: RequestBody): ResponseBody {
+    const request = new RequestReader(body);
+    const execution = this.findExecution(request.requiredString('executionArn', { min: 1, max: 2048 }));
+    const error = request.string('error', { max: 256 });
+    const cause = request.string('cause', { max: 32_768 });
+    this.stop(execution, error, cause);
+    return { stopDate: toEpochSeconds(execution.stopDate ?? this.clock().getTime()) };
+  }
+
+  public describeExecution(body: RequestBody): ResponseBody {
+    const request = new RequestReader(body);
+    const execution = this.findExecution(request.requiredString('executionArn', { min: 1, max: 2048 }));
+    const { startDate, stopDate, ...rest } = describe(execution);
+    return {
+      ...rest,
+      startDate: toEpochSeconds(startDate.getTime()),
+      ...(stopDate !== undefined ? { stopDate: toEpochSeconds(stopDate.getTime()) } : {}),
+      inputDetails: { included: true },
+      ...(execution.output !== undefined ? { outputDetails: { included: true } } : {}),
+    };
+  }
+
+  public listExecutions(body: RequestBody): ResponseBody {
+    const request = new RequestReader(body);
+    const machine = this.findMachine(request.requiredString('stateMachineArn', { min: 1, max: 2048 }));
+    const statusFilter = request.string('statusFilter');
+    if (statusFilter !== undefined && !STATUSES.some((status) => status === statusFilter)) {
+      throw validationError('statusFilter', `Member must satisfy enum value set: [${STATUSES.join(', ')}]`);
+    }
+    const matching = [...this.executionsByArn.values()]
+      .filter((execution) => execution.machine === machine)
+      .filter((execution) => statusFilter === undefined || execution.status === statusFilter)
+      .sort((a, b) => b.startDate - a.startDate || b.sequence - a.sequence);
+    const { page, nextToken } = paginate(matching, request.pageSize(), request.string('nextToken'));
+    return { executions: page.map(listItem), ...(nextToken !== undefined ? { nextToken } : {}) };
+  }
+
+  public getExecutionHistory(body: RequestBody): ResponseBody {
+    const request = new RequestReader(body);
+    const execution = this.findExecution(request.requiredString('executionArn', { min: 1, max: 2048 }));
+    const includeExecutionData = request.boolean('includeExecutionData') ?? true;
+    const events = [...execution.history.list()];
+    if (request.boolean('reverseOrder')) events.reverse();
+    const { page, nextToken } = paginate(events, request.pageSize(), request.string('nextToken'));
+    return {
+      events: page.map((event) => wireEvent(event, includeExecutionData)),
+      ...(nextToken !== undefined ? { nextToken } : {}),
+    };
+  }
+
+  public describeStateMachine(body: RequestBody): ResponseBody {
+    const request = new RequestReader(body);
+    const machine = this.findMachine(request.requiredString('stateMachineArn', { min: 1, max: 2048 }));
+    return {
+      stateMachineArn: machine.arn,
+      name: machine.name,
+      status: 'ACTIVE',
+      definition: machine.definitionText,
+      roleArn: this.roleArn(),
+      type: 'STANDARD',
+      creationDate: toEpochSeconds(this.createdAt),
+    };
+  }
+
+  public listStateMachines(body: RequestBody): ResponseBody {
+    const request = new RequestReader(body);
+    const machines = [...this.machines.values()];
+    const { page, nextToken } = paginate(machines, request.pageSize(), request.string('nextToken'));
+    return {
+      stateMachines: page.map((machine) => ({
+        stateMachineArn: machine.arn,
+        name: machine.name,
+        type: 'STANDARD',
+        creationDate: toEpochSeconds(this.createdAt),
+      })),
+      ...(nextToken !== undefined ? { nextToken } : {}),
+    };
+  }
+
+  public sendTaskSuccess(body: RequestBody): ResponseBody {
+    const request = new RequestReader(body);
+    const token = readToken(request);
+    const output = request.requiredString('output', { max: MAX_DATA_LENGTH });
+    let value: unknown;
+    try {
+      value = JSON.parse(output);
+    } catch (error) {
+      throw new StepFunctionsServiceError('InvalidOutput', `Invalid Output: '${errorMessage(error)}'`);
+    }
+    this.takeTokenWaiter(token).resolve(value);
+    return {};
+  }
+
+  public sendTaskFailure(body: RequestBody): ResponseBody {
+    const request = new RequestReader(body);
+    const token = readToken(request);
+    const error = request.string('error', { max: 256 });
+    const cause = request.string('cause', { max: 32_768 });
+    this.takeTokenWaiter(token).reject(new TaskFailure(error ?? '', cause ?? ''));
+    return {};
+  }
+
+  public sendTaskHeartbeat(body: RequestBody): ResponseBody {
+    const token = readToken(new RequestReader(body));
+    if (!this.taskTokens.has(token)) throw this.unknownToken(token);
+    return {};
+  }
+
+  /**
+   * Waits for SendTaskSuccess (resolves with the parsed output) or SendTaskFailure (rejects with an
+   * Error whose `name` is the error and `message` the cause) with this token.
+   */
+  public awaitTaskToken(token: string): Promise<unknown> {
+    if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
+      return Promise.reject(new StepFunctionsServiceError('InvalidToken', `Invalid Token: '${token}'`));
+    }
+    if (this.taskTokens.has(token)) {
+      return Promise.reject(new Error(`The task token ${token} is awaited already.`));
+    }
+    this.closedTokens.delete(token);
+    return new Promise((resolve, reject) => {
+      this.taskTokens.set(token, { resolve, reject });
+    });
+  }
+
+  /** Resolves when the execution has stopped and its history is complete. */
+  public async whenStopped(executionArn: string): Promise<ExecutionDescription> {
+    const execution = this.findExecution(executionArn);
+    await execution.stopped;
+    return describe(execution);
+  }
+
+  /** Every execution so far, oldest first. */
+  public executions(): ExecutionDescription[] {
+    return [...this.executionsByArn.values()].map(describe);
+  }
+
+  /** Aborts the running executions and rejects the awaited task tokens; resolves when all have stopped. */
+  public async close(): Promise<void> {
+    const cause = 'The local Step Functions service was closed.';
+    for (const execution of this.executionsByArn.values()) this.stop(execution, undefined, cause);
+    for (const waiter of this.taskTokens.values()) waiter.reject(new StatesRuntimeError(cause));
+    this.taskTokens.clear();
+    await Promise.all([...this.executionsByArn.values()].map((execution) => execution.stopped));
+  }
+
+  private createExecution(machine: MachineEntry, arn: string, name: string, input: string): ExecutionRecord {
+    let markStopped = () => {};
+    const stopped = new Promise<void>((resolve) => {
+      markStopped = resolve;
+    });
+    this.sequence += 1;
+    const execution: ExecutionRecord = {
+      arn,
+      machine,
+      name,
+      input,
+      startDate: this.clock().getTime(),
+      sequence: this.sequence,
+      status: 'RUNNING',
+      history: new ExecutionHistory(this.clock, this.region),
+      tasksStopped: new AbortController(),
+      abortRun: () => {},
+      stopped,
+      markStopped,
+    };
+    this.executionsByArn.set(arn, execution);
+    execution.history.add('ExecutionStarted', 'executionStartedEventDetails', {
+      input,
+      inputDetails: NOT_TRUNCATED,
+      roleArn: this.roleArn(),
+    });
+    return execution;
+  }
+
+  /** Starts the library's run, reads its event log as it goes and records the outcome. */
+  private launch(execution: ExecutionRecord, input: JsonValue): void {
+    const { machine } = execution;
+    const run = machine.engine.run(input, {
+      overrides: {
+        taskResourceLocalHandlers: this.taskHandlers(execution),
+        waitTimeOverrides: { ...machine.waitTimes },
+        retryIntervalOverrides: { ...this.retryIntervalOverrides },
+      },
+      noThrowOnAbort: true,
+      context: {
+        Execution: {
+          Id: execution.arn,
+          Name: execution.name,
+          StartTime: new Date(execution.startDate).toISOString(),
+          Input: input,
+          RoleArn: this.roleArn(),
+        },
+        StateMachine: { Id: machine.arn, Name: machine.name },
+      },
+    });
+    execution.abortRun = run.abort;
+    const logRead = this.readLog(execution, run.eventLogs);
+    void this.settle(execution, run.result, logRead);
+  }
+
+  private async readLog(execution: ExecutionRecord, events: AsyncGenerator<EventLog>): Promise<void> {
+    for await (const event of events) {
+      try {
+        execution.history.record(event, execution);
+      } catch (error) {
+        process.stderr.write(
+          `step-functions: cannot record ${event.type} of ${execution.arn}: ${errorMessage(error)}\n`,
+        );
+      }
+    }
+  }
+
+  private async settle(execution: ExecutionRecord, result: Promise<JsonValue>, logRead: Promise<void>) {
+    let outcome: RunOutcome;
+    try {
+      outcome = { status: 'SUCCEEDED', output: JSON.stringify((await result) ?? null) };
+    } catch (error) {
+      outcome = outcomeOfFailure(error);
+    }
+    // Handlers still running (after a timeout, or in a Parallel branch that lost) end now, and with them
+    // the library's timers for their Task states.
+    execution.tasksStopped.abort();
+    await logRead;
+    if (execution.status === 'RUNNING') {
+      execution.status = outcome.status;
+      execution.stopDate = this.clock().getTime();
+      if (outcome.output !== undefined) execution.output = outcome.output;
+      if (outcome.error !== undefined) execution.error = outcome.error;
+      if (outcome.cause !== undefined) execution.cause = outcome.cause;
+    }
+    execution.markStopped();
+  }
+
+  private stop(execution: ExecutionRecord, error: string | undefined, cause: string | undefined): void {
+    if (execution.status !== 'RUNNING') return;
+    execution.status = 'ABORTED';
+    execution.stopDate = this.clock().getTime();
+    if (error) execution.error = error;
+    if (cause) execution.cause = cause;
+    execution.tasksStopped.abort();
+    execution.abortRun();
+  }
+
+  private taskHandlers(execution: ExecutionRecord): TaskHandlers {
+    const handlers: TaskHandlers = {};
+    for (const [stateName, plan] of execution.machine.tasks) {
+      handlers[stateName] = (input) => this.runTask(execution, stateName, plan, input);
+    }
+    return handlers;
+  }
+
+  /**
+   * Runs one Task state. Everything before the first `await` runs when the library calls the handler,
+   * which is right after it logged StateEntered: so the call is recorded before that event is read.
+   */
+  private async runTask(
+    execution: ExecutionRecord,
+    stateName: string,
+    plan: TaskPlan,
+    input: JsonValue,
+  ): Promise<JsonValue> {
+    const signal = execution.tasksStopped.signal;
+    if (signal.aborted) throw new StatesRuntimeError('The execution was stopped.');
+    if (plan.kind === 'unsupported') {
+      throw new StatesRuntimeError(
+        `State ${stateName}: the local Step Functions service cannot run the Task resource ` +
+          `${plan.resource}; it runs Lambda functions (arn:aws:lambda:...:function:...) and ` +
+          'arn:aws:states:::lambda:invoke only.',
+      );
+    }
+    const { functionArn, payload } = lambdaRequest(stateName, plan, input);
+    const call: TaskCall = { stateName, plan, input: toJson(input) };
+    execution.history.taskCalled(call);
+    try {
+      const result = toJson(await untilStopped(this.invokeFunction(functionArn, payload), signal));
+      const output: JsonValue =
+        plan.kind === 'invoke' ? { ExecutedVersion: '$LATEST', Payload: result, StatusCode: 200 } : result;
+      call.output = output;
+      return output;
+    } catch (error) {
+      throw asTaskFailure(error);
+    }
+  }
+
+  private takeTokenWaiter(token: string): TokenWaiter {
+    const waiter = this.taskTokens.get(token);
+    if (waiter === undefined) throw this.unknownToken(token);
+    this.taskTokens.delete(token);
+    this.closedTokens.add(token);
+    return waiter;
+  }
+
+  /** TaskTimedOut for a token answered already (AWS: the task is closed); else TaskDoesNotExist. */
+  private unknownToken(token: string): StepFunctionsServiceError {
+    if (this.closedTokens.has(token)) {
+      return new StepFunctionsServiceError(
+        'TaskTimedOut',
+        `The task of the token ${token} has been closed already.`,
+      );
+    }
+    return new StepFunctionsServiceError('TaskDoesNotExist', `No task is waiting for the token ${token}.`);
+  }
+
+  private findMachine(arn: string): MachineEntry {
+    const machine = this.machines.get(arn);
+    if (machine !== undefined) return machine;
+    if (!STATE_MACHINE_ARN_PATTERN.test(arn))
+      throw new StepFunctionsServiceError('InvalidArn', `Invalid Arn: '${arn}'`);
+    throw new StepFunctionsServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+  }
+
+  private findExecution(arn: string): ExecutionRecord {
+    const execution = this.executionsByArn.get(arn);
+    if (execution !== undefined) return execution;
+    if (!EXECUTION_ARN_PATTERN.test(arn))
+      throw new StepFunctionsServiceError('InvalidArn', `Invalid Arn: '${arn}'`);
+    throw new StepFunctionsServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
+  }
+
+  private roleArn(): string {
+    return `arn:aws:iam::${this.accountId}:role/local-step-functions`;
+  }
+}
+
+function parseInput(input: string): JsonValue {
+  if (input.length > MAX_DATA_LENGTH) {
+    throw new StepFunctionsServiceError('InvalidExecutionInput', 'The input is larger than 256 KiB.');
+  }
+  try {
+    const parsed: unknown = JSON.parse(input);
+    return parsed as JsonValue;
+  } catch (error) {
+    throw new StepFunctionsServiceError(
+      'InvalidExecutionInput',
+      `Invalid State Machine Execution Input: '${errorMessage(error)}'`,
+    );
+  }
+}
+
+function readToken(request: RequestReader): string {
+  const token = request.string('taskToken');
+  if (token === undefined || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
+    throw new StepFunctionsServiceError('InvalidToken', `Invalid Token: '${token ?? ''}'`);
+  }
+  return token;
+}
+
+/** The function and payload of a Lambda task: from Parameters for lambda:invoke, else the state input. */
+function lambdaRequest(
+  stateName: string,
+  plan: SupportedTaskPlan,
+  input: JsonValue,
+): { functionArn: string; payload: JsonValue } {
+  if (plan.kind === 'function') return { functionArn: plan.resource, payload: toJson(input) };
+  if (!isRecord(input) || typeof input.FunctionName !== 'string' || input.FunctionName === '') {
+    throw new StatesRuntimeError(
+      `State ${stateName}: the Parameters of a ${plan.resource} task must give FunctionName as a string.`,
+    );
+  }
+  // Lambda invokes with `{}` when there is no payload.
+  return { functionArn: input.FunctionName, payload: toJson(input.Payload ?? {}) };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// HTTP layer
+// ---------------------------------------------------------------------------------------------------
+
+type Operation = (body: RequestBody) => ResponseBody;
+
+function createOperations(service: StepFunctionsService): ReadonlyMap<string, Operation> {
+  return new Map<string, Operation>([
+    ['StartExecution', (body) => service.startExecution(body)],
+    ['StopExecution', (body) => service.stopExecution(body)],
+    ['DescribeExecution', (body) => service.describeExecution(body)],
+    ['ListExecutions', (body) => service.listExecutions(body)],
+    ['GetExecutionHistory', (body) => service.getExecutionHistory(body)],
+    ['DescribeStateMachine', (body) => service.describeStateMachine(body)],
+    ['ListStateMachines', (body) => service.listStateMachines(body)],
+    ['SendTaskSuccess', (body) => service.sendTaskSuccess(body)],
+    ['SendTaskFailure', (body) => service.sendTaskFailure(body)],
+    ['SendTaskHeartbeat', (body) => service.sendTaskHeartbeat(body)],
+  ]);
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    size += buffer.length;
+    if (size > MAX_BODY_BYTES) {
+      throw new StepFunctionsServiceError('ValidationException', 'The request is too large.');
+    }
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseBody(text: string): RequestBody {
+  if (text.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new StepFunctionsServiceError('SerializationException', 'The request body is not valid JSON.');
+  }
+  if (!isRecord(parsed)) {
+    throw new StepFunctionsServiceError('SerializationException', 'The request body must be a JSON object.');
+  }
+  return parsed;
+}
+
+function operationName(request: IncomingMessage): string {
+  const target = request.headers['x-amz-target'];
+  const [service, operation] = typeof target === 'string' ? target.split('.', 2) : [];
+  if (request.method !== 'POST' || service !== 'AWSStepFunctions' || !operation) {
+    throw new StepFunctionsServiceError(
+      'UnknownOperationException',
+      'Expected POST / with X-Amz-Target: AWSStepFunctions.<Operation>, ' +
+        `got ${request.method} ${request.url} with X-Amz-Target: ${String(target)}.`,
+    );
+  }
+  return operation;
+}
+
+function send(response: ServerResponse, status: number, body: ResponseBody): void {
+  const payload = JSON.stringify(body);
+  response.writeHead(status, {
+    'content-type': 'application/x-amz-json-1.0',
+    'content-length': Buffer.byteLength(payload),
+    'x-amzn-requestid': randomUUID(),
+  });
+  response.end(payload);
+}
+
+function sendError(response: ServerResponse, error: unknown): void {
+  if (error instanceof StepFunctionsServiceError) {
+    send(response, error.type === 'InternalFailure' ? 500 : 400, {
+      __type: error.type,
+      message: error.message,
+    });
+    return;
+  }
+  process.stderr.write(
+    `step-functions: internal error: ${error instanceof Error ? error.stack : String(error)}\n`,
+  );
+  send(response, 500, { __type: 'InternalFailure', message: errorMessage(error) });
+}
+
+async function handle(
+  request: IncomingMessage,
+  response: ServerResponse,
+  operations: ReadonlyMap<string, Operation>,
+): Promise<void> {
+  try {
+    const name = operationName(request);
+    const body = parseBody(await readBody(request));
+    const operation = operations.get(name);
+    if (operation === undefined) {
+      throw new StepFunctionsServiceError(
+        'UnknownOperationException',
+        `The operation ${name} is not supported by the local Step Functions service.`,
+      );
+    }
+    send(response, 200, operation(body));
+  } catch (error) {
+    sendError(response, error);
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (!server.listening) {
+      resolve();
+      return;
+    }
+    server.close((error) => (error ? reject(error) : resolve()));
+    server.closeAllConnections();
+  });
+}
+
+/**
+ * Starts a local Step Functions service on `host:port` (127.0.0.1 and a free port by default) that runs
+ * the given state machines, their Lambda tasks through `invokeFunction`.
+ *
+ * @example
+ * const sfn = await startLocalStepFunctions({
+ *   region: 'eu-central-1',
+ *   stateMachines: [{ name: 'Rotation', arn: rotationArn, definition }],
+ *   invokeFunction: (functionArn, payload) => handlers[functionArn](payload),
+ *   waitTimeOverrides: { '*': { WaitForGracePeriod: 0 } },
+ * });
+ * const client = new SFNClient({ region: 'eu-central-1', endpoint: sfn.url,
+ *   credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+ * const { executionArn } = await client.send(new StartExecutionCommand({ stateMachineArn: rotationArn }));
+ * (await sfn.whenStopped(executionArn ?? '')).status; // 'SUCCEEDED'
+ * await sfn.close();
+ */
+export async function startLocalStepFunctions(
+  options: LocalStepFunctionsOptions,
+): Promise<RunningLocalStepFunctions> {
+  const host = options.host ?? '127.0.0.1';
+  const service = new StepFunctionsService(options);
+  const operations = createOperations(service);
+  const server = createServer((request, response) => {
+    void handle(request, response, operations);
+  });
+  const port = await listen(server, options.port ?? 0, host);
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    close: async () => {
+      await service.close();
+      await closeServer(server);
+    },
+    whenStopped: (executionArn) => service.whenStopped(executionArn),
+    executions: () => service.executions(),
+    awaitTaskToken: (token) => service.awaitTaskToken(token),
+  };
+}

@@ -1,0 +1,767 @@
+import {
+  DescribeExecutionCommand,
+  DescribeStateMachineCommand,
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
+  InvalidArn,
+  InvalidOutput,
+  ListExecutionsCommand,
+  ListStateMachinesCommand,
+  SendTaskFailureCommand,
+  SendTaskHeartbeatCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  StartExecutionCommand,
+  StateMachineDoesNotExist,
+  StopExecutionCommand,
+  TaskDoesNotExist,
+  TaskTimedOut,
+} from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type LocalStateMachine,
+  type RunningLocalStepFunctions,
+  startLocalStepFunctions,
+} from '../../local/step-functions/service.ts';
+
+const REGION = 'eu-central-1';
+const ACCOUNT = '123456789012';
+const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+const machineArn = (name: string): string => `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${name}`;
+const functionArn = (name: string): string => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`;
+
+/** An error as a Lambda handler throws it: the class name is the error Step Functions matches on. */
+function namedError(name: string, message: string, options?: ErrorOptions): Error {
+  const error = new Error(message, options);
+  error.name = name;
+  return error;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The state machines under test
+// ---------------------------------------------------------------------------------------------------
+
+const ROTATION: LocalStateMachine = {
+  name: 'Rotation',
+  arn: machineArn('Rotation'),
+  definition: {
+    StartAt: 'Prepare',
+    States: {
+      Prepare: { Type: 'Pass', Result: 'prepared', ResultPath: '$.stage', Next: 'LoadToken' },
+      LoadToken: {
+        Type: 'Task',
+        Resource: functionArn('load-token'),
+        ResultPath: '$.token',
+        Next: 'IsExpiring',
+      },
+      IsExpiring: {
+        Type: 'Choice',
+        Choices: [{ Variable: '$.token.expiring', BooleanEquals: true, Next: 'WaitUntilNotice' }],
+        Default: 'Done',
+      },
+      WaitUntilNotice: { Type: 'Wait', TimestampPath: '$.noticeAt', Next: 'Notify' },
+      Notify: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke',
+        Parameters: { FunctionName: functionArn('notify'), 'Payload.$': '$.token' },
+        ResultSelector: { 'sent.$': '$.Payload.sent' },
+        ResultPath: '$.notification',
+        Next: 'Done',
+      },
+      Done: { Type: 'Succeed' },
+    },
+  },
+};
+
+const RETRYING: LocalStateMachine = {
+  name: 'Retrying',
+  arn: machineArn('Retrying'),
+  definition: {
+    StartAt: 'Rotate',
+    States: {
+      Rotate: {
+        Type: 'Task',
+        Resource: functionArn('rotate'),
+        Retry: [{ ErrorEquals: ['ThrottlingException'], IntervalSeconds: 30, MaxAttempts: 3 }],
+        Catch: [{ ErrorEquals: ['RotationFailedError'], ResultPath: '$.failure', Next: 'Recover' }],
+        End: true,
+      },
+      Recover: {
+        Type: 'Pass',
+        Parameters: { recovered: true, 'error.$': '$.failure.Error', 'cause.$': '$.failure.Cause' },
+        End: true,
+      },
+    },
+  },
+};
+
+const LONG_WAIT: LocalStateMachine = {
+  name: 'LongWait',
+  arn: machineArn('LongWait'),
+  definition: {
+    StartAt: 'Hold',
+    States: { Hold: { Type: 'Wait', Seconds: 3600, Next: 'Done' }, Done: { Type: 'Succeed' } },
+  },
+};
+
+const FAN_OUT: LocalStateMachine = {
+  name: 'FanOut',
+  arn: machineArn('FanOut'),
+  definition: {
+    StartAt: 'RevokeAll',
+    States: {
+      RevokeAll: {
+        Type: 'Map',
+        ItemsPath: '$.tokens',
+        ItemProcessor: {
+          ProcessorConfig: { Mode: 'INLINE' },
+          StartAt: 'Revoke',
+          States: { Revoke: { Type: 'Task', Resource: functionArn('revoke'), End: true } },
+        },
+        ResultPath: '$.revoked',
+        End: true,
+      },
+    },
+  },
+};
+
+const CONTEXT: LocalStateMachine = {
+  name: 'Context',
+  arn: machineArn('Context'),
+  definition: {
+    StartAt: 'WhoAmI',
+    States: {
+      WhoAmI: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke',
+        Parameters: {
+          FunctionName: functionArn('whoami'),
+          Payload: {
+            'execution.$': '$$.Execution.Name',
+            'executionId.$': '$$.Execution.Id',
+            'stateMachine.$': '$$.StateMachine.Name',
+          },
+        },
+        OutputPath: '$.Payload',
+        End: true,
+      },
+    },
+  },
+};
+
+const APPROVAL: LocalStateMachine = {
+  name: 'Approval',
+  arn: machineArn('Approval'),
+  definition: {
+    StartAt: 'RequestApproval',
+    States: {
+      RequestApproval: {
+        Type: 'Task',
+        Resource: functionArn('request-approval'),
+        ResultPath: '$.approval',
+        End: true,
+      },
+    },
+  },
+};
+
+const UNSUPPORTED: LocalStateMachine = {
+  name: 'Unsupported',
+  arn: machineArn('Unsupported'),
+  definition: {
+    StartAt: 'PutItem',
+    States: {
+      PutItem: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::dynamodb:putItem',
+        Parameters: { TableName: 'registry', Item: {} },
+        Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Caught' }],
+        End: true,
+      },
+      Caught: { Type: 'Pass', End: true },
+    },
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------
+// The Lambda functions the tasks call: each test installs its own
+// ---------------------------------------------------------------------------------------------------
+
+type LocalFunction = (payload: unknown) => Promise<unknown>;
+let functions: Record<string, LocalFunction> = {};
+let calls: Array<{ functionArn: string; payload: unknown }> = [];
+
+function install(byName: Record<string, LocalFunction>): void {
+  functions = Object.fromEntries(Object.entries(byName).map(([name, fn]) => [functionArn(name), fn]));
+  calls = [];
+}
+
+const callsOf = (name: string): unknown[] =>
+  calls.filter((call) => call.functionArn === functionArn(name)).map((call) => call.payload);
+
+let sfn: RunningLocalStepFunctions;
+let client: SFNClient;
+
+beforeAll(async () => {
+  sfn = await startLocalStepFunctions({
+    region: REGION,
+    accountId: ACCOUNT,
+    stateMachines: [ROTATION, RETRYING, LONG_WAIT, FAN_OUT, CONTEXT, APPROVAL, UNSUPPORTED],
+    invokeFunction: async (arn, payload) => {
+      calls.push({ functionArn: arn, payload });
+      const fn = functions[arn];
+      if (fn === undefined) throw new Error(`no local function ${arn}`);
+      return fn(payload);
+    },
+    waitTimeOverrides: { [ROTATION.arn]: { WaitUntilNotice: 0 } },
+    retryIntervalOverrides: { Rotate: 0 },
+  });
+  client = new SFNClient({ region: REGION, endpoint: sfn.url, credentials: CREDENTIALS });
+});
+
+afterAll(async () => {
+  client.destroy();
+  await sfn.close();
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------------
+
+type ErrorClass = new (...args: never[]) => Error;
+
+/** Awaits a call that must fail with the given SDK exception as an HTTP 400. */
+async function failure(call: Promise<unknown>, errorClass: ErrorClass): Promise<Error> {
+  const error = await call.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(errorClass);
+  expect(error).toMatchObject({ name: errorClass.name, $metadata: { httpStatusCode: 400 } });
+  return error as Error;
+}
+
+async function start(machine: LocalStateMachine, input: unknown, name?: string): Promise<string> {
+  const started = await client.send(
+    new StartExecutionCommand({ stateMachineArn: machine.arn, input: JSON.stringify(input), name }),
+  );
+  return started.executionArn ?? '';
+}
+
+async function history(executionArn: string): Promise<HistoryEvent[]> {
+  return (await client.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }))).events ?? [];
+}
+
+const typesOf = (events: HistoryEvent[]): string[] => events.map((event) => event.type ?? '');
+
+function parsed(json: string | undefined): unknown {
+  return json === undefined ? undefined : JSON.parse(json);
+}
+
+/** A promise and the function that resolves it. */
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve: (value: T) => void = () => {};
+  const promise = new Promise<T>((onResolve) => {
+    resolve = onResolve;
+  });
+  return { promise, resolve };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Tests
+// ---------------------------------------------------------------------------------------------------
+
+describe('Local Step Functions: running workflows', () => {
+  it('runs Pass, Task, Choice, Wait, lambda:invoke, Succeed to SUCCEEDED with output, history', async () => {
+    // Prepare
+    install({
+      'load-token': async (payload) => ({ id: (payload as { tokenId: string }).tokenId, expiring: true }),
+      notify: async () => ({ sent: true, to: 'admin@example.com' }),
+    });
+    const input = { tokenId: 'tok-1', noticeAt: '2099-01-01T00:00:00Z' };
+    const startedAt = Date.now();
+
+    // Act
+    const executionArn = await start(ROTATION, input, 'rotation-1');
+    const stopped = await sfn.whenStopped(executionArn);
+    const described = await client.send(new DescribeExecutionCommand({ executionArn }));
+    const events = await history(executionArn);
+
+    // Assess: the Wait until 2099 took no time, because the test overrides it.
+    expect(Date.now() - startedAt).toBeLessThan(1000);
+    expect(executionArn).toBe(`arn:aws:states:${REGION}:${ACCOUNT}:execution:Rotation:rotation-1`);
+    expect(stopped.status).toBe('SUCCEEDED');
+    const output = {
+      ...input,
+      stage: 'prepared',
+      token: { id: 'tok-1', expiring: true },
+      notification: { sent: true },
+    };
+    expect(described).toMatchObject({
+      status: 'SUCCEEDED',
+      name: 'rotation-1',
+      stateMachineArn: ROTATION.arn,
+    });
+    expect(parsed(described.output)).toEqual(output);
+    expect(parsed(described.input)).toEqual(input);
+    expect(described.stopDate?.getTime()).toBeGreaterThanOrEqual(described.startDate?.getTime() ?? Infinity);
+    expect(calls).toEqual([
+      { functionArn: functionArn('load-token'), payload: { ...input, stage: 'prepared' } },
+      { functionArn: functionArn('notify'), payload: { id: 'tok-1', expiring: true } },
+    ]);
+    expect(typesOf(events)).toEqual([
+      'ExecutionStarted',
+      'PassStateEntered',
+      'PassStateExited',
+      'TaskStateEntered',
+      'LambdaFunctionScheduled',
+      'LambdaFunctionStarted',
+      'LambdaFunctionSucceeded',
+      'TaskStateExited',
+      'ChoiceStateEntered',
+      'ChoiceStateExited',
+      'WaitStateEntered',
+      'WaitStateExited',
+      'TaskStateEntered',
+      'TaskScheduled',
+      'TaskStarted',
+      'TaskSucceeded',
+      'TaskStateExited',
+      'SucceedStateEntered',
+      'SucceedStateExited',
+      'ExecutionSucceeded',
+    ]);
+    expect(events.map((event) => event.id)).toEqual(events.map((_, index) => index + 1));
+    expect(events.map((event) => event.stateEnteredEventDetails?.name).filter(Boolean)).toEqual([
+      'Prepare',
+      'LoadToken',
+      'IsExpiring',
+      'WaitUntilNotice',
+      'Notify',
+      'Done',
+    ]);
+    expect(events[0]?.executionStartedEventDetails?.input).toBe(JSON.stringify(input));
+    const loadToken = events.find((event) => event.stateEnteredEventDetails?.name === 'LoadToken');
+    expect(loadToken?.stateEnteredEventDetails?.input).toBe(JSON.stringify({ ...input, stage: 'prepared' }));
+    const scheduled = events.find((event) => event.type === 'TaskScheduled')?.taskScheduledEventDetails;
+    expect(scheduled).toMatchObject({ resourceType: 'lambda', resource: 'invoke', region: REGION });
+    expect(parsed(scheduled?.parameters)).toEqual({
+      FunctionName: functionArn('notify'),
+      Payload: { id: 'tok-1', expiring: true },
+    });
+    const notified = events.find((event) => event.type === 'TaskSucceeded')?.taskSucceededEventDetails;
+    expect(parsed(notified?.output)).toMatchObject({ Payload: { sent: true }, StatusCode: 200 });
+    const notifyExited = events.find((event) => event.stateExitedEventDetails?.name === 'Notify');
+    expect(parsed(notifyExited?.stateExitedEventDetails?.output)).toEqual(output);
+    expect(events.at(-1)?.executionSucceededEventDetails?.output).toBe(described.output);
+  });
+
+  it('passes $$.Execution.Name and Id and $$.StateMachine.Name to a task via Parameters', async () => {
+    // Prepare
+    install({ whoami: async (payload) => payload });
+
+    // Act
+    const executionArn = await start(CONTEXT, {}, 'who-am-i');
+    const stopped = await sfn.whenStopped(executionArn);
+
+    // Assess
+    const seen = { execution: 'who-am-i', executionId: executionArn, stateMachine: 'Context' };
+    expect(callsOf('whoami')).toEqual([seen]);
+    expect(stopped.status).toBe('SUCCEEDED');
+    expect(parsed(stopped.output)).toEqual(seen);
+  });
+
+  it('calls the task of a Map state once per item and collects the results', async () => {
+    // Prepare
+    install({ revoke: async (payload) => ({ revoked: payload }) });
+
+    // Act
+    const executionArn = await start(FAN_OUT, { tokens: ['a', 'b', 'c'] });
+    const stopped = await sfn.whenStopped(executionArn);
+    const events = await history(executionArn);
+
+    // Assess
+    expect(stopped.status).toBe('SUCCEEDED');
+    expect(callsOf('revoke').sort()).toEqual(['a', 'b', 'c']);
+    expect(parsed(stopped.output)).toEqual({
+      tokens: ['a', 'b', 'c'],
+      revoked: [{ revoked: 'a' }, { revoked: 'b' }, { revoked: 'c' }],
+    });
+    const iterations = (type: string) =>
+      events
+        .filter((event) => event.type === type)
+        .map((event) => event.mapIterationStartedEventDetails ?? event.mapIterationSucceededEventDetails)
+        .map((details) => `${details?.name}#${details?.index}`)
+        .sort();
+    expect(iterations('MapIterationStarted')).toEqual(['RevokeAll#0', 'RevokeAll#1', 'RevokeAll#2']);
+    expect(iterations('MapIterationSucceeded')).toEqual(['RevokeAll#0', 'RevokeAll#1', 'RevokeAll#2']);
+    expect(typesOf(events).filter((type) => type.startsWith('MapState'))).toEqual([
+      'MapStateEntered',
+      'MapStateStarted',
+      'MapStateSucceeded',
+      'MapStateExited',
+    ]);
+  });
+});
+
+describe('Local Step Functions: task errors, Retry and Catch', () => {
+  it('retries a task that throws ThrottlingException as its Retry says', async () => {
+    // Prepare: two throttles, then success.
+    let attempts = 0;
+    install({
+      rotate: async () => {
+        attempts += 1;
+        if (attempts <= 2) throw namedError('ThrottlingException', 'Rate exceeded');
+        return { rotated: true };
+      },
+    });
+
+    // Act
+    const executionArn = await start(RETRYING, { appId: 'app-1' });
+    const stopped = await sfn.whenStopped(executionArn);
+    const events = await history(executionArn);
+
+    // Assess
+    expect(attempts).toBe(3);
+    expect(stopped.status).toBe('SUCCEEDED');
+    expect(parsed(stopped.output)).toEqual({ rotated: true });
+    const failures = events.filter((event) => event.type === 'LambdaFunctionFailed');
+    expect(failures.map((event) => event.lambdaFunctionFailedEventDetails)).toEqual([
+      { error: 'ThrottlingException', cause: 'Rate exceeded' },
+      { error: 'ThrottlingException', cause: 'Rate exceeded' },
+    ]);
+    expect(typesOf(events).filter((type) => type === 'LambdaFunctionScheduled')).toHaveLength(3);
+  });
+
+  it('catches RotationFailedError into the recovery state, with the message as cause', async () => {
+    // Prepare
+    install({
+      rotate: async () => {
+        throw namedError('RotationFailedError', 'HubSpot refused the new token', { cause: new Error('403') });
+      },
+    });
+
+    // Act
+    const executionArn = await start(RETRYING, { appId: 'app-2' });
+    const stopped = await sfn.whenStopped(executionArn);
+    const events = await history(executionArn);
+
+    // Assess
+    expect(callsOf('rotate')).toHaveLength(1);
+    expect(stopped.status).toBe('SUCCEEDED');
+    expect(parsed(stopped.output)).toEqual({
+      recovered: true,
+      error: 'RotationFailedError',
+      cause: 'HubSpot refused the new token',
+    });
+    expect(typesOf(events)).toEqual([
+      'ExecutionStarted',
+      'TaskStateEntered',
+      'LambdaFunctionScheduled',
+      'LambdaFunctionStarted',
+      'LambdaFunctionFailed',
+      'TaskStateExited',
+      'PassStateEntered',
+      'PassStateExited',
+      'ExecutionSucceeded',
+    ]);
+    expect(events[4]?.lambdaFunctionFailedEventDetails).toEqual({
+      error: 'RotationFailedError',
+      cause: 'HubSpot refused the new token',
+    });
+  });
+
+  it('fails the execution with the name and message of an error no Retry or Catch matches', async () => {
+    // Prepare
+    install({
+      rotate: async () => {
+        throw namedError('RegistryUnavailableError', 'the registry table does not answer');
+      },
+    });
+
+    // Act
+    const executionArn = await start(RETRYING, { appId: 'app-3' });
+    await sfn.whenStopped(executionArn);
+    const described = await client.send(new DescribeExecutionCommand({ executionArn }));
+    const events = await history(executionArn);
+
+    // Assess
+    expect(described).toMatchObject({
+      status: 'FAILED',
+      error: 'RegistryUnavailableError',
+      cause: 'the registry table does not answer',
+    });
+    expect(described.output).toBeUndefined();
+    expect(events.at(-1)).toMatchObject({
+      type: 'ExecutionFailed',
+      executionFailedEventDetails: {
+        error: 'RegistryUnavailableError',
+        cause: 'the registry table does not answer',
+      },
+    });
+  });
+
+  it('fails with States.Runtime, past Catch States.ALL, at a Task resource it cannot run', async () => {
+    // Prepare
+    install({});
+
+    // Act
+    const executionArn = await start(UNSUPPORTED, {});
+    const stopped = await sfn.whenStopped(executionArn);
+
+    // Assess
+    expect(stopped.status).toBe('FAILED');
+    expect(stopped.error).toBe('States.Runtime');
+    expect(stopped.cause).toContain('PutItem');
+    expect(stopped.cause).toContain('arn:aws:states:::dynamodb:putItem');
+  });
+});
+
+describe('Local Step Functions: starting, stopping and listing executions', () => {
+  it('treats StartExecution with the same name and input as a retry while the execution runs', async () => {
+    // Prepare
+    const input = JSON.stringify({ appId: 'app-4' });
+    const first = await client.send(
+      new StartExecutionCommand({ stateMachineArn: LONG_WAIT.arn, name: 'same-name', input }),
+    );
+
+    // Act
+    const again = await client.send(
+      new StartExecutionCommand({ stateMachineArn: LONG_WAIT.arn, name: 'same-name', input }),
+    );
+    const otherInput = client.send(
+      new StartExecutionCommand({
+        stateMachineArn: LONG_WAIT.arn,
+        name: 'same-name',
+        input: '{"appId":"x"}',
+      }),
+    );
+
+    // Assess
+    expect(again.executionArn).toBe(first.executionArn);
+    expect(again.startDate).toEqual(first.startDate);
+    await failure(otherInput, ExecutionAlreadyExists);
+    expect(sfn.executions().filter((execution) => execution.name === 'same-name')).toHaveLength(1);
+
+    // Once it has stopped, AWS refuses the name whatever the input.
+    await client.send(new StopExecutionCommand({ executionArn: first.executionArn }));
+    await failure(
+      client.send(new StartExecutionCommand({ stateMachineArn: LONG_WAIT.arn, name: 'same-name', input })),
+      ExecutionAlreadyExists,
+    );
+  });
+
+  it('stops an execution in an hour-long Wait at once: ABORTED, with the error and cause given', async () => {
+    // Prepare
+    const executionArn = await start(LONG_WAIT, {});
+    const running = await client.send(new DescribeExecutionCommand({ executionArn }));
+    const stopAt = Date.now();
+
+    // Act
+    const { stopDate } = await client.send(
+      new StopExecutionCommand({ executionArn, error: 'OperatorCancelled', cause: 'rotor cancel app-5' }),
+    );
+    const stopped = await sfn.whenStopped(executionArn);
+    const stoppedAgain = await client.send(new StopExecutionCommand({ executionArn }));
+
+    // Assess
+    expect(running.status).toBe('RUNNING');
+    expect(Date.now() - stopAt).toBeLessThan(500);
+    expect(stopped).toMatchObject({
+      status: 'ABORTED',
+      error: 'OperatorCancelled',
+      cause: 'rotor cancel app-5',
+    });
+    expect(stoppedAgain.stopDate).toEqual(stopDate);
+    const described = await client.send(new DescribeExecutionCommand({ executionArn }));
+    expect(described).toMatchObject({ status: 'ABORTED', error: 'OperatorCancelled', stopDate });
+    const events = await history(executionArn);
+    expect(typesOf(events)).toEqual([
+      'ExecutionStarted',
+      'WaitStateEntered',
+      'WaitStateAborted',
+      'ExecutionAborted',
+    ]);
+    expect(events.at(-1)?.executionAbortedEventDetails).toEqual({
+      error: 'OperatorCancelled',
+      cause: 'rotor cancel app-5',
+    });
+  });
+
+  it('lists the executions of a state machine newest first, by status and page by page', async () => {
+    // Prepare: three executions of FanOut, the last one still running.
+    install({ revoke: async (payload) => payload });
+    const finished = [
+      await start(FAN_OUT, { tokens: [] }, 'list-1'),
+      await start(FAN_OUT, { tokens: [] }, 'list-2'),
+    ];
+    await Promise.all(finished.map((arn) => sfn.whenStopped(arn)));
+    const release = deferred<void>();
+    install({ revoke: async (payload) => release.promise.then(() => payload) });
+    const running = await start(FAN_OUT, { tokens: ['x'] }, 'list-3');
+
+    // Act
+    const list = async (statusFilter?: 'RUNNING' | 'SUCCEEDED', maxResults?: number, nextToken?: string) =>
+      client.send(
+        new ListExecutionsCommand({ stateMachineArn: FAN_OUT.arn, statusFilter, maxResults, nextToken }),
+      );
+    const runningOnly = await list('RUNNING');
+    const succeeded = await list('SUCCEEDED');
+    const firstPage = await list(undefined, 2);
+    const secondPage = await list(undefined, 2, firstPage.nextToken);
+
+    // Assess
+    expect(runningOnly.executions?.map((execution) => execution.name)).toEqual(['list-3']);
+    expect(runningOnly.executions?.[0]).toMatchObject({
+      executionArn: running,
+      stateMachineArn: FAN_OUT.arn,
+    });
+    expect(runningOnly.executions?.[0]?.stopDate).toBeUndefined();
+    const succeededNames = succeeded.executions?.map((execution) => execution.name) ?? [];
+    expect(succeededNames.filter((name) => name?.startsWith('list-'))).toEqual(['list-2', 'list-1']);
+    expect(succeeded.executions?.every((execution) => execution.stopDate instanceof Date)).toBe(true);
+    const paged = [...(firstPage.executions ?? []), ...(secondPage.executions ?? [])].map(
+      (item) => item.name,
+    );
+    expect(paged.slice(0, 3)).toEqual(['list-3', 'list-2', 'list-1']);
+    expect(firstPage.executions).toHaveLength(2);
+    expect(firstPage.nextToken).toBeDefined();
+
+    release.resolve();
+    expect((await sfn.whenStopped(running)).status).toBe('SUCCEEDED');
+  });
+
+  it('answers ExecutionDoesNotExist, InvalidArn and StateMachineDoesNotExist', async () => {
+    const unknownExecution = `arn:aws:states:${REGION}:${ACCOUNT}:execution:Rotation:never-started`;
+    await failure(
+      client.send(new DescribeExecutionCommand({ executionArn: unknownExecution })),
+      ExecutionDoesNotExist,
+    );
+    await failure(
+      client.send(new GetExecutionHistoryCommand({ executionArn: unknownExecution })),
+      ExecutionDoesNotExist,
+    );
+    await failure(client.send(new DescribeExecutionCommand({ executionArn: 'not-an-arn' })), InvalidArn);
+    await failure(
+      client.send(new StartExecutionCommand({ stateMachineArn: machineArn('NoSuchMachine') })),
+      StateMachineDoesNotExist,
+    );
+    await expect(sfn.whenStopped(unknownExecution)).rejects.toThrow(/Execution Does Not Exist/);
+  });
+
+  it('describes and lists the configured state machines', async () => {
+    const described = await client.send(new DescribeStateMachineCommand({ stateMachineArn: ROTATION.arn }));
+    const listed = await client.send(new ListStateMachinesCommand({}));
+
+    expect(described).toMatchObject({ name: 'Rotation', status: 'ACTIVE', type: 'STANDARD' });
+    expect(parsed(described.definition)).toEqual(ROTATION.definition);
+    expect(listed.stateMachines?.map((machine) => machine.name)).toContain('Approval');
+    expect(listed.stateMachines).toHaveLength(7);
+  });
+
+  it('answers an operation it does not have with UnknownOperationException, naming it', async () => {
+    const response = await fetch(sfn.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': 'AWSStepFunctions.CreateActivity',
+      },
+      body: '{"name":"approval"}',
+    });
+
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { __type: string; message: string };
+    expect(body.__type).toBe('UnknownOperationException');
+    expect(body.message).toContain('CreateActivity');
+  });
+});
+
+describe('Local Step Functions: task tokens', () => {
+  it('resolves awaitTaskToken with the SendTaskSuccess output; a second answer is TaskTimedOut', async () => {
+    // Prepare: the task waits for a callback, as a .waitForTaskToken task would.
+    const issued = deferred<string>();
+    install({
+      'request-approval': async (payload) => {
+        const token = `approval-${(payload as { appId: string }).appId}`;
+        const answer = sfn.awaitTaskToken(token);
+        issued.resolve(token);
+        return answer;
+      },
+    });
+    const executionArn = await start(APPROVAL, { appId: 'app-6' });
+    const taskToken = await issued.promise;
+
+    // Act
+    await client.send(new SendTaskHeartbeatCommand({ taskToken }));
+    await client.send(new SendTaskSuccessCommand({ taskToken, output: '{"approved":true,"by":"admin"}' }));
+    const stopped = await sfn.whenStopped(executionArn);
+
+    // Assess
+    expect(stopped.status).toBe('SUCCEEDED');
+    expect(parsed(stopped.output)).toEqual({ appId: 'app-6', approval: { approved: true, by: 'admin' } });
+    await failure(client.send(new SendTaskSuccessCommand({ taskToken, output: '{}' })), TaskTimedOut);
+    await failure(
+      client.send(new SendTaskSuccessCommand({ taskToken: 'no-such-token', output: '{}' })),
+      TaskDoesNotExist,
+    );
+    await failure(
+      client.send(new SendTaskHeartbeatCommand({ taskToken: 'no-such-token' })),
+      TaskDoesNotExist,
+    );
+  });
+
+  it('rejects awaitTaskToken with an Error named by SendTaskFailure; refuses non-JSON output', async () => {
+    // Prepare
+    const waiting = sfn.awaitTaskToken('direct-token');
+    const settled = waiting.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+
+    // Act
+    await failure(
+      client.send(new SendTaskSuccessCommand({ taskToken: 'direct-token', output: 'not json' })),
+      InvalidOutput,
+    );
+    await client.send(
+      new SendTaskFailureCommand({
+        taskToken: 'direct-token',
+        error: 'ApprovalDenied',
+        cause: 'the admin said no',
+      }),
+    );
+
+    // Assess
+    expect(await settled).toMatchObject({ name: 'ApprovalDenied', message: 'the admin said no' });
+  });
+});
+
+describe('Local Step Functions: closing', () => {
+  it('aborts the running executions and rejects the awaited task tokens', async () => {
+    // Prepare
+    const local = await startLocalStepFunctions({
+      stateMachines: [LONG_WAIT],
+      invokeFunction: async () => null,
+    });
+    const localClient = new SFNClient({ region: 'us-east-1', endpoint: local.url, credentials: CREDENTIALS });
+    const { executionArn = '' } = await localClient.send(
+      new StartExecutionCommand({ stateMachineArn: LONG_WAIT.arn }),
+    );
+    const token = local.awaitTaskToken('left-open').then(
+      () => 'resolved',
+      () => 'rejected',
+    );
+    localClient.destroy();
+
+    // Act
+    await local.close();
+
+    // Assess
+    expect(executionArn).toMatch(/^arn:aws:states:us-east-1:123456789012:execution:LongWait:[0-9a-f-]{36}$/);
+    expect(await token).toBe('rejected');
+    expect((await local.whenStopped(executionArn)).status).toBe('ABORTED');
+  });
+});
