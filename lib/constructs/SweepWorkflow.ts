@@ -52,10 +52,11 @@ export class SweepWorkflow extends Construct {
 
   public constructor(scope: Construct, id: string, props: SweepWorkflowProps) {
     super(scope, id);
-    const task = (stateId: string, fn: IFunction, payload: TaskInput, resultPath: string) =>
+    // Without a payload the task gets its state input as it is (a `Parameters: "$"` is not valid ASL).
+    const task = (stateId: string, fn: IFunction, payload: TaskInput | undefined, resultPath: string) =>
       new LambdaInvoke(this, stateId, {
         lambdaFunction: fn,
-        payload,
+        ...(payload ? { payload } : {}),
         payloadResponseOnly: true,
         resultPath,
       }).addRetry({ errors: THROTTLING, interval: Duration.seconds(2), maxAttempts: 6, backoffRate: 2 });
@@ -68,7 +69,7 @@ export class SweepWorkflow extends Construct {
         resultPath: '$.error',
       },
     );
-    const notify = task('NotifyFromSweep', props.notify, TaskInput.fromJsonPathAt('$'), JsonPath.DISCARD);
+    const notify = task('NotifyFromSweep', props.notify, undefined, JsonPath.DISCARD);
     notify.addCatch(new Pass(this, 'NotifyFailed'), { resultPath: '$.error' });
     sweepApp.next(
       new Choice(this, 'Email?')

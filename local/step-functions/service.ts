@@ -16,12 +16,14 @@
  * - A task that throws fails its state with Error = the thrown error's `name` and Cause = its `message`
  *   (AWS puts a JSON `{errorType, errorMessage, trace}` into the Cause of a Lambda error).
  * - Task states without TimeoutSeconds may run for about 24.8 days (Node's longest timer) rather than
- *   AWS's year; HeartbeatSeconds is ignored.
+ *   AWS's year; HeartbeatSeconds is ignored. A state machine TimeoutSeconds beyond that timer is not
+ *   enforced (Node would fire it at once).
  * - Wait states follow the real clock unless `waitTimeOverrides` names them; `clock` only stamps dates
  *   and history events, and `$$.Execution.StartTime` is the real time.
  * - History: `previousEventId` is the id of the event before; MapStateStarted has no length; a Fail
  *   state without Error fails with `FailStateError` (the library's default). When iterations of one Map
  *   run the same Task concurrently, the Scheduled/Succeeded details are matched to them in call order.
+ * - `ResultPath: "$"` is read as its default (the library would add a key named "$"; AWS replaces).
  * - Executions live in memory only; names never expire. StopExecution of a stopped execution succeeds
  *   and returns its stopDate. Every state machine is STANDARD and ACTIVE, with a placeholder role.
  */
@@ -336,7 +338,17 @@ function prepareMachine(
 ): MachineEntry {
   const prepared = structuredClone(machine.definition);
   const tasks = new Map<string, TaskPlan>();
+  if (isRecord(prepared) && typeof prepared.TimeoutSeconds === 'number') {
+    if (prepared.TimeoutSeconds > LONGEST_TASK_TIMEOUT_SECONDS) delete prepared.TimeoutSeconds;
+  }
   visitStates(prepared, (name, state) => {
+    // AWS replaces the whole input with `ResultPath: "$"`; the library writes a key named "$".
+    if (state.ResultPath === '$') delete state.ResultPath;
+    if (state.Parameters !== undefined && !isRecord(state.Parameters)) {
+      throw new Error(
+        `State machine ${machine.name}: the Parameters of state ${name} must be an object, as AWS requires.`,
+      );
+    }
     if (state.Type !== 'Task') return;
     if (tasks.has(name)) {
       throw new Error(
@@ -344,7 +356,8 @@ function prepareMachine(
       );
     }
     tasks.set(name, planTask(state));
-    if (state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
+    const timeoutUnset = state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined;
+    if (timeoutUnset || (state.TimeoutSeconds as number) > LONGEST_TASK_TIMEOUT_SECONDS) {
       state.TimeoutSeconds = LONGEST_TASK_TIMEOUT_SECONDS;
     }
   });

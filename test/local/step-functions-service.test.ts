@@ -128,6 +128,25 @@ const FAN_OUT: LocalStateMachine = {
   },
 };
 
+/** A task whose result replaces its input (`ResultPath: "$"`, as CDK writes it), then a Choice on it. */
+const REPLACING: LocalStateMachine = {
+  name: 'Replacing',
+  arn: machineArn('Replacing'),
+  definition: {
+    StartAt: 'Sweep',
+    States: {
+      Sweep: { Type: 'Task', Resource: functionArn('sweep'), ResultPath: '$', Next: 'Email?' },
+      'Email?': {
+        Type: 'Choice',
+        Choices: [{ Variable: '$.event', IsPresent: true, Next: 'Send' }],
+        Default: 'Quiet',
+      },
+      Send: { Type: 'Pass', Result: 'sent', ResultPath: '$.email', End: true },
+      Quiet: { Type: 'Succeed' },
+    },
+  },
+};
+
 const CONTEXT: LocalStateMachine = {
   name: 'Context',
   arn: machineArn('Context'),
@@ -209,7 +228,7 @@ beforeAll(async () => {
   sfn = await startLocalStepFunctions({
     region: REGION,
     accountId: ACCOUNT,
-    stateMachines: [ROTATION, RETRYING, LONG_WAIT, FAN_OUT, CONTEXT, APPROVAL, UNSUPPORTED],
+    stateMachines: [ROTATION, RETRYING, LONG_WAIT, FAN_OUT, CONTEXT, REPLACING, APPROVAL, UNSUPPORTED],
     invokeFunction: async (arn, payload) => {
       calls.push({ functionArn: arn, payload });
       const fn = functions[arn];
@@ -372,6 +391,18 @@ describe('Local Step Functions: running workflows', () => {
     expect(callsOf('whoami')).toEqual([seen]);
     expect(stopped.status).toBe('SUCCEEDED');
     expect(parsed(stopped.output)).toEqual(seen);
+  });
+
+  it('replaces the whole input with a task result when ResultPath is "$"', async () => {
+    // Prepare
+    install({ sweep: async () => ({ appId: 'billing', event: 'ROTATION_REMINDER' }) });
+
+    // Act
+    const stopped = await sfn.whenStopped(await start(REPLACING, { appId: 'billing' }));
+
+    // Assess
+    expect(stopped.status).toBe('SUCCEEDED');
+    expect(parsed(stopped.output)).toEqual({ appId: 'billing', event: 'ROTATION_REMINDER', email: 'sent' });
   });
 
   it('calls the task of a Map state once per item and collects the results', async () => {
@@ -659,7 +690,23 @@ describe('Local Step Functions: starting, stopping and listing executions', () =
     expect(described).toMatchObject({ name: 'Rotation', status: 'ACTIVE', type: 'STANDARD' });
     expect(parsed(described.definition)).toEqual(ROTATION.definition);
     expect(listed.stateMachines?.map((machine) => machine.name)).toContain('Approval');
-    expect(listed.stateMachines).toHaveLength(7);
+    expect(listed.stateMachines).toHaveLength(8);
+  });
+
+  it('refuses a definition AWS would refuse: Parameters that are not an object', async () => {
+    const broken: LocalStateMachine = {
+      name: 'Broken',
+      arn: machineArn('Broken'),
+      definition: {
+        StartAt: 'Notify',
+        States: { Notify: { Type: 'Task', Resource: functionArn('notify'), Parameters: '$', End: true } },
+      },
+    };
+    await expect(
+      startLocalStepFunctions({ stateMachines: [broken], invokeFunction: async () => null }),
+    ).rejects.toThrow(
+      'State machine Broken: the Parameters of state Notify must be an object, as AWS requires.',
+    );
   });
 
   it('answers an operation it does not have with UnknownOperationException, naming it', async () => {

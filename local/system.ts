@@ -1,0 +1,172 @@
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createRegistryTable, startLocalDynamoDb } from './dynamodb.ts';
+import { startSecretsManagerEmulator } from './secrets-manager/emulator.ts';
+import { startLocalStepFunctions } from './step-functions/service.ts';
+import { functionsOf, type LocalFunction, stateMachinesOf, synthesizeTemplate } from './template.ts';
+
+/**
+ * aws-ses-v2-local is CommonJS with an `exports.default`; Node and Vitest disagree on what a default
+ * import of it is, while require() gives the same object to both.
+ */
+const startSesServer = (
+  createRequire(import.meta.url)('aws-ses-v2-local') as typeof import('aws-ses-v2-local')
+).default;
+
+/** A Lambda handler as local mode runs it: JSON in, JSON out. */
+export type LocalHandler = (event: unknown) => Promise<unknown>;
+
+export interface LocalSystemOptions {
+  /** @default 'eu-central-1' */
+  readonly region?: string;
+  /** @default '123456789012' */
+  readonly accountId?: string;
+  /** @default 'rotor-local' */
+  readonly tableName?: string;
+  /** Deployment settings for the synthesized stack (cdk.json's `rotor` keys). */
+  readonly settings?: Record<string, unknown>;
+  /** Fixed ports; 0 (the default) picks free ones. */
+  readonly ports?: Partial<Record<'dynamodb' | 'secretsManager' | 'ses' | 'stepFunctions', number>>;
+  /** Milliseconds to wait in the named Wait states instead of the real time (e.g. 0 in tests), for every workflow. */
+  readonly waitTimeOverrides?: Readonly<Record<string, number>>;
+  /** Milliseconds between retries of the named states (e.g. a short poll in tests). */
+  readonly retryIntervalOverrides?: Readonly<Record<string, number>>;
+  /** Lets a test put itself between the system and a handler (to inject a fault, or count calls). */
+  readonly wrapHandler?: (fn: LocalFunction, handler: LocalHandler) => LocalHandler;
+}
+
+export interface LocalSystem {
+  readonly region: string;
+  readonly tableName: string;
+  readonly endpoints: { dynamodb: string; secretsManager: string; ses: string; stepFunctions: string };
+  /** The environment every handler and SDK client of this process now uses. */
+  readonly env: Record<string, string>;
+  readonly functions: readonly LocalFunction[];
+  readonly rotationStateMachineArn: string;
+  readonly sweepStateMachineArn: string;
+  readonly rotationHookArn: string;
+  readonly stepFunctions: Awaited<ReturnType<typeof startLocalStepFunctions>>;
+  close(): Promise<void>;
+}
+
+function closeServer(server: {
+  close(callback: (error?: Error) => void): void;
+  closeAllConnections?: () => void;
+}) {
+  return new Promise<void>((resolve) => {
+    server.closeAllConnections?.();
+    server.close(() => resolve());
+  });
+}
+
+/**
+ * Starts all of Rotor on this machine, on 127.0.0.1 only: dynalite with the registry table, the SES
+ * stand-in, the Secrets Manager emulator (its rotation function is the real hook), and the local
+ * Step Functions service running the state machines of the synthesized stack, whose tasks run the
+ * real handler modules in this process. Handlers and SDK clients reach the stand-ins only through
+ * the AWS_ENDPOINT_URL_* variables this sets, so call it before any handler module is imported.
+ */
+export async function startLocalSystem(options: LocalSystemOptions = {}): Promise<LocalSystem> {
+  const region = options.region ?? 'eu-central-1';
+  const accountId = options.accountId ?? '123456789012';
+  const tableName = options.tableName ?? 'rotor-local';
+  const names = { region, accountId, tableName };
+  const template = synthesizeTemplate({ region, ...options.settings });
+  const functions = functionsOf(template, names);
+  const stateMachines = stateMachinesOf(template, names);
+  const byArn = new Map(functions.map((fn) => [fn.arn, fn]));
+  const findMachine = (logicalIdStart: string) => {
+    const machine = stateMachines.find((candidate) => candidate.logicalId.startsWith(logicalIdStart));
+    if (!machine) throw new Error(`the synthesized stack has no ${logicalIdStart} state machine`);
+    return machine;
+  };
+  const hook = functions.find((fn) => fn.handler === 'rotation-hook');
+  if (!hook) throw new Error('the synthesized stack has no rotation hook');
+
+  const dynamo = await startLocalDynamoDb({ port: options.ports?.dynamodb ?? 0 });
+  const ses = await startSesServer({ host: '127.0.0.1', port: options.ports?.ses ?? 0 });
+  const sesUrl = `http://127.0.0.1:${(ses.address() as AddressInfo).port}`;
+
+  const handlers = new Map<string, Promise<LocalHandler>>();
+  const handlerOf = (fn: LocalFunction): Promise<LocalHandler> => {
+    let loaded = handlers.get(fn.arn);
+    if (!loaded) {
+      loaded = import(`../lambda/${fn.handler}/index.ts`).then((module: { handler: LocalHandler }) => {
+        const real: LocalHandler = (event) => module.handler(event);
+        return options.wrapHandler ? options.wrapHandler(fn, real) : real;
+      });
+      handlers.set(fn.arn, loaded);
+    }
+    return loaded;
+  };
+  /** Invokes a function as Lambda would: the payload and the result cross as JSON. */
+  const invoke = async (functionArn: string, payload: unknown): Promise<unknown> => {
+    const fn = byArn.get(functionArn) ?? functions.find((candidate) => candidate.logicalId === functionArn);
+    if (!fn) throw new Error(`local mode has no function ${functionArn}`);
+    const handler = await handlerOf(fn);
+    const result = await handler(JSON.parse(JSON.stringify(payload ?? {})));
+    return result === undefined ? null : JSON.parse(JSON.stringify(result));
+  };
+
+  const secretsManager = await startSecretsManagerEmulator({
+    region,
+    accountId,
+    port: options.ports?.secretsManager ?? 0,
+    invokeRotationFunction: invoke,
+    onRotationError: () => {},
+  });
+  const rotationMachine = findMachine('RotationWorkflow');
+  const sweepMachine = findMachine('SweepWorkflow');
+  const stepFunctions = await startLocalStepFunctions({
+    region,
+    accountId,
+    port: options.ports?.stepFunctions ?? 0,
+    stateMachines: stateMachines.map(({ name, arn, definition }) => ({ name, arn, definition })),
+    invokeFunction: invoke,
+    ...(options.waitTimeOverrides ? { waitTimeOverrides: { '*': options.waitTimeOverrides } } : {}),
+    ...(options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {}),
+  });
+
+  const env: Record<string, string> = {
+    AWS_REGION: region,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.url,
+    AWS_ENDPOINT_URL_SES: sesUrl,
+    AWS_ENDPOINT_URL_SFN: stepFunctions.url,
+    // Local mode runs on this machine's Node.js; the Lambda runtime is Node.js 24.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  for (const fn of functions) {
+    for (const [key, value] of Object.entries(fn.environment)) {
+      if (key !== 'POWERTOOLS_SERVICE_NAME' && key !== 'NODE_OPTIONS') env[key] = value;
+    }
+  }
+  Object.assign(process.env, env);
+  await createRegistryTable(new DynamoDBClient({}), tableName);
+
+  return {
+    region,
+    tableName,
+    endpoints: {
+      dynamodb: dynamo.url,
+      secretsManager: secretsManager.url,
+      ses: sesUrl,
+      stepFunctions: stepFunctions.url,
+    },
+    env,
+    functions,
+    rotationStateMachineArn: rotationMachine.arn,
+    sweepStateMachineArn: sweepMachine.arn,
+    rotationHookArn: hook.arn,
+    stepFunctions,
+    close: async () => {
+      await stepFunctions.close();
+      await secretsManager.close();
+      await closeServer(ses);
+      await dynamo.close();
+    },
+  };
+}

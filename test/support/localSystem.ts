@@ -1,0 +1,164 @@
+import { randomBytes } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type EnrollManagedAppInput, enrollManagedApp } from '../../lambda/shared/enrollApp.ts';
+import type { AppRecord, RotationMode } from '../../lambda/shared/model.ts';
+import { Registry } from '../../lambda/shared/Registry.ts';
+import { parseSecret } from '../../lambda/shared/tokens.ts';
+import { verifyToken } from '../../lambda/shared/verifyToken.ts';
+import { startRotationWorkflow } from '../../lambda/shared/workflows.ts';
+import { type LocalSystem, type LocalSystemOptions, startLocalSystem } from '../../local/system.ts';
+
+/** One email as the SES stand-in kept it, reduced to what the scenarios assert. */
+export interface SeenEmail {
+  readonly event: string;
+  readonly to: string;
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+}
+
+/** A whole local Rotor plus the clients a test uses to look at it. */
+export interface TestSystem extends LocalSystem {
+  readonly registry: Registry;
+  readonly secretsManager: SecretsManagerClient;
+  readonly sfn: SFNClient;
+  readonly documentClient: DynamoDBDocumentClient;
+}
+
+/** Starts a local Rotor for one test file (its own stand-ins on free ports, handlers in this process). */
+export async function startTestSystem(options: LocalSystemOptions = {}): Promise<TestSystem> {
+  const system = await startLocalSystem(options);
+  const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  return {
+    ...system,
+    registry: new Registry({ documentClient, tableName: system.tableName }),
+    secretsManager: new SecretsManagerClient({}),
+    sfn: new SFNClient({}),
+    documentClient,
+  };
+}
+
+/** An app id no other test uses. */
+export function uniqueAppId(stem: string): string {
+  return `${stem}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Registers a managed app with one German and one English admin, as `rotor apps add` does. */
+export async function enroll(
+  system: TestSystem,
+  overrides: Partial<EnrollManagedAppInput> = {},
+): Promise<AppRecord> {
+  const appId = overrides.appId ?? uniqueAppId('app');
+  return enrollManagedApp(
+    {
+      appId,
+      secret: `rotor/${appId}`,
+      admins: [{ email: `de-admin@${appId}.example` }, { email: `en-admin@${appId}.example`, locale: 'en' }],
+      locale: 'de',
+      timeZone: 'Europe/Berlin',
+      intervalSeconds: 180 * 86_400,
+      graceSeconds: 7 * 86_400,
+      reminderRepeatSeconds: 30 * 86_400,
+      policy: 'remind',
+      defaultMode: 'expire-later',
+      ...overrides,
+    },
+    {
+      secretsManager: system.secretsManager,
+      registry: system.registry,
+      tokenPrefix: 'rtr_',
+      secretNamePrefix: 'rotor/',
+      rotationFunctionArn: system.rotationHookArn,
+      clock: () => new Date(),
+    },
+  );
+}
+
+/** Starts a rotation workflow as the operator API does, and returns its ids. */
+export async function rotate(
+  system: TestSystem,
+  app: AppRecord,
+  mode: RotationMode,
+  extra: { graceSeconds?: number; reason?: string } = {},
+): Promise<{ rotationId: string; executionArn: string }> {
+  const rotationId = uniqueAppId('r');
+  const executionArn = await startRotationWorkflow(system.sfn, system.rotationStateMachineArn, {
+    appId: app.appId,
+    rotationId,
+    mode,
+    trigger: 'operator',
+    startedBy: 'arn:aws:iam::123456789012:user/alice',
+    ...extra,
+  });
+  return { rotationId, executionArn };
+}
+
+/** The emails the SES stand-in received about one app, oldest first. */
+export async function emailsAbout(system: TestSystem, appId: string): Promise<SeenEmail[]> {
+  const response = await fetch(`${system.endpoints.ses}/store`);
+  const { emails } = (await response.json()) as {
+    emails: { subject: string; destination: { to: string[] }; body: { text?: string; html?: string } }[];
+  };
+  return emails
+    .filter((email) => email.subject.includes(`${appId}:`))
+    .map((email) => ({
+      event: /Rotor event: ([A-Z0-9_]+)/.exec(email.body.text ?? '')?.[1] ?? 'unknown',
+      to: email.destination.to[0] ?? '',
+      subject: email.subject,
+      text: email.body.text ?? '',
+      html: email.body.html ?? '',
+    }));
+}
+
+/** Each version id with its labels. */
+export async function labelsOf(system: TestSystem, secretArn: string): Promise<Record<string, string[]>> {
+  const secret = await system.secretsManager.send(new DescribeSecretCommand({ SecretId: secretArn }));
+  return secret.VersionIdsToStages ?? {};
+}
+
+/** The token a version holds (tests only). */
+export async function tokenOf(system: TestSystem, secretArn: string, versionId: string): Promise<string> {
+  const value = await system.secretsManager.send(
+    new GetSecretValueCommand({ SecretId: secretArn, VersionId: versionId }),
+  );
+  return parseSecret(value.SecretString).token;
+}
+
+/** Whether a token is accepted now. */
+export async function accepts(system: TestSystem, token: string): Promise<boolean> {
+  return (await verifyToken(token, { registry: system.registry })).valid;
+}
+
+/** The full history of an execution, as GetExecutionHistory returns it, as one string. */
+export async function historyText(system: TestSystem, executionArn: string): Promise<string> {
+  const { events } = await system.sfn.send(
+    new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }),
+  );
+  return JSON.stringify(events);
+}
+
+/** Every item in the registry table, as one string. */
+export async function registryText(system: TestSystem): Promise<string> {
+  const { Items } = await system.documentClient.send(new ScanCommand({ TableName: system.tableName }));
+  return JSON.stringify(Items);
+}
+
+/** Polls until `check` holds (for state reached by a background execution), failing after `ms`. */
+export async function eventually<T>(check: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error('the condition did not hold in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

@@ -1,0 +1,146 @@
+import { SESClient } from '@aws-sdk/client-ses';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RotationConflictError } from '../../lambda/shared/errors.ts';
+import type { AppRecord } from '../../lambda/shared/model.ts';
+import { sendNotification } from '../../lambda/shared/notifications/sendNotification.ts';
+import { cancelRotation, expireNow, type OperatorDependencies } from '../../lambda/shared/operatorActions.ts';
+import {
+  accepts,
+  emailsAbout,
+  enroll,
+  eventually,
+  historyText,
+  labelsOf,
+  rotate,
+  startTestSystem,
+  type TestSystem,
+  tokenOf,
+} from '../support/localSystem.ts';
+
+/**
+ * Actions during a grace period. The waits run in real time here, so an expire-later rotation with a
+ * one-hour grace period is still waiting when the test acts on it.
+ */
+let system: TestSystem;
+let operator: OperatorDependencies;
+const ALICE = 'arn:aws:iam::123456789012:user/alice';
+
+beforeAll(async () => {
+  system = await startTestSystem({ retryIntervalOverrides: { CheckPromotion: 20 } });
+  const clock = () => new Date();
+  operator = {
+    registry: system.registry,
+    secretsManager: system.secretsManager,
+    sfn: system.sfn,
+    rotationStateMachineArn: system.rotationStateMachineArn,
+    clock,
+    notify: (request) =>
+      sendNotification(
+        { registry: system.registry, ses: new SESClient({}), senderAddress: 'rotor@example.com', clock },
+        request,
+      ),
+  };
+});
+
+afterAll(async () => {
+  await system?.close();
+});
+
+/** Starts an expire-later rotation with a one-hour grace period and waits until it is in GRACE. */
+async function rotationInGrace(app: AppRecord) {
+  const started = await rotate(system, app, 'expire-later', { graceSeconds: 3600 });
+  await eventually(async () => (await system.registry.getApp(app.appId)).state === 'GRACE');
+  await eventually(async () => (await emailsAbout(system, app.appId)).length === 2);
+  const grace = await system.registry.getApp(app.appId);
+  return { ...started, newVersionId: grace.currentVersionId };
+}
+
+describe('Operator actions during the grace period', () => {
+  it('expire now: the old token is refused at once, the waiting execution stops, TOKEN_INVALIDATED goes out', async () => {
+    // Prepare
+    const app = await enroll(system);
+    const oldToken = await tokenOf(system, app.secretArn, app.currentVersionId);
+    const { executionArn, newVersionId } = await rotationInGrace(app);
+    expect(await accepts(system, oldToken)).toBe(true);
+
+    // Act
+    await expireNow(operator, app.appId, ALICE);
+
+    // Assess
+    expect((await system.stepFunctions.whenStopped(executionArn)).status).toBe('ABORTED');
+    expect(await accepts(system, oldToken)).toBe(false);
+    expect(await accepts(system, await tokenOf(system, app.secretArn, newVersionId))).toBe(true);
+    expect(await labelsOf(system, app.secretArn)).toEqual({ [newVersionId]: ['AWSCURRENT'] });
+    expect(
+      (await emailsAbout(system, app.appId)).map((mail) => `${mail.event} → ${mail.to.split('@')[0]}`),
+    ).toEqual([
+      'ROTATION_INITIATED → de-admin',
+      'ROTATION_INITIATED → en-admin',
+      'TOKEN_INVALIDATED → de-admin',
+      'TOKEN_INVALIDATED → en-admin',
+    ]);
+    expect(await system.registry.getApp(app.appId)).toMatchObject({
+      state: 'ACTIVE',
+      currentVersionId: newVersionId,
+    });
+    const history = await historyText(system, executionArn);
+    for (const token of [oldToken, await tokenOf(system, app.secretArn, newVersionId)]) {
+      expect(history).not.toContain(token.slice(4, 30));
+    }
+  });
+
+  it('cancel: the old token is current and valid again, the new one is refused, ROTATION_CANCELLED goes out', async () => {
+    // Prepare
+    const app = await enroll(system);
+    const oldToken = await tokenOf(system, app.secretArn, app.currentVersionId);
+    const { executionArn, newVersionId } = await rotationInGrace(app);
+    const newToken = await tokenOf(system, app.secretArn, newVersionId);
+
+    // Act
+    await cancelRotation(operator, app.appId, ALICE);
+
+    // Assess
+    expect((await system.stepFunctions.whenStopped(executionArn)).status).toBe('ABORTED');
+    expect(await labelsOf(system, app.secretArn)).toEqual({ [app.currentVersionId]: ['AWSCURRENT'] });
+    expect(await accepts(system, oldToken)).toBe(true);
+    expect(await accepts(system, newToken)).toBe(false);
+    expect((await emailsAbout(system, app.appId)).map((mail) => mail.event)).toEqual([
+      'ROTATION_INITIATED',
+      'ROTATION_INITIATED',
+      'ROTATION_CANCELLED',
+      'ROTATION_CANCELLED',
+    ]);
+    const after = await system.registry.getApp(app.appId);
+    expect(after).toMatchObject({
+      state: 'ACTIVE',
+      currentVersionId: app.currentVersionId,
+      tokenIssuedAt: app.tokenIssuedAt,
+    });
+  });
+
+  it('refuses a second rotation while one is running, naming it, and leaves the first alone', async () => {
+    // Prepare
+    const app = await enroll(system);
+    const first = await rotationInGrace(app);
+    const running = (await system.registry.getApp(app.appId)).activeRotation;
+
+    // Act
+    const second = await rotate(system, app, 'expire-now');
+    const refused = await system.stepFunctions.whenStopped(second.executionArn);
+
+    // Assess
+    expect(refused.status).toBe('FAILED');
+    expect(refused.error).toBe('RotationConflictError');
+    expect(refused.cause).toContain(`rotation ${running?.rotationId}`);
+    expect(refused.cause).toContain(`rotor cancel ${app.appId}`);
+    expect((await system.registry.getApp(app.appId)).activeRotation?.rotationId).toBe(first.rotationId);
+    expect((await emailsAbout(system, app.appId)).map((mail) => mail.event)).toEqual([
+      'ROTATION_INITIATED',
+      'ROTATION_INITIATED',
+    ]);
+    await expect(expireNow(operator, `${app.appId}`, ALICE)).resolves.toMatchObject({
+      rotationId: first.rotationId,
+    });
+    await expect(cancelRotation(operator, app.appId, ALICE)).rejects.toBeInstanceOf(RotationConflictError);
+  });
+});

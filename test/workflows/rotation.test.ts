@@ -1,0 +1,305 @@
+import { randomUUID } from 'node:crypto';
+import { RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppRecord } from '../../lambda/shared/model.ts';
+import { dueAtOf } from '../../lambda/shared/Registry.ts';
+import { keys } from '../../lambda/shared/table.ts';
+import {
+  accepts,
+  emailsAbout,
+  enroll,
+  eventually,
+  historyText,
+  labelsOf,
+  registryText,
+  rotate,
+  startTestSystem,
+  type TestSystem,
+  tokenOf,
+} from '../support/localSystem.ts';
+
+/**
+ * The rotation and sweep workflows, as synthesized, run by the local Step Functions service against
+ * the stand-ins, with the grace period's waits shortened to nothing.
+ */
+let system: TestSystem;
+const seenTokens = new Set<string>();
+const executions: string[] = [];
+/** Apps whose hook should fail in testSecret, and apps whose first email of each event "fails" after going out. */
+const failInTestSecret = new Set<string>();
+const flakyNotify = new Set<string>();
+let notifyCalls = 0;
+
+beforeAll(async () => {
+  system = await startTestSystem({
+    waitTimeOverrides: { WaitForNotice: 0, WaitForExpiry: 0 },
+    retryIntervalOverrides: {
+      CheckPromotion: 20,
+      NotifyInitiated: 0,
+      NotifyExpiresIn24h: 0,
+      NotifyCompleted: 0,
+      NotifyInvalidated: 0,
+      NotifyFailed: 0,
+    },
+    wrapHandler: (fn, handler) => {
+      if (fn.handler === 'rotation-hook') {
+        return async (event) => {
+          const { SecretId, ClientRequestToken, Step } = event as Record<string, string>;
+          const appId = [...failInTestSecret].find((id) => SecretId?.includes(id));
+          if (appId && Step === 'testSecret') {
+            // A real fault inside the hook: the pending token's registration is gone.
+            await system.registry.setTokenStatus(appId, ClientRequestToken as string, {
+              status: 'revoked',
+              from: ['pending'],
+              revokedAt: new Date().toISOString(),
+            });
+          }
+          return handler(event);
+        };
+      }
+      if (fn.handler === 'notify') {
+        const failedOnce = new Set<string>();
+        return async (event) => {
+          notifyCalls += 1;
+          const result = await handler(event);
+          const { appId, event: name } = event as Record<string, string>;
+          if (flakyNotify.has(appId as string) && !failedOnce.has(name as string)) {
+            failedOnce.add(name as string);
+            throw Object.assign(new Error('SES timed out after sending'), {
+              name: 'NotificationThrottledError',
+            });
+          }
+          return result;
+        };
+      }
+      return handler;
+    },
+  });
+});
+
+afterAll(async () => {
+  // No token value in any execution history, any email, or any registry item of this file.
+  const texts = [await registryText(system)];
+  for (const executionArn of executions) texts.push(await historyText(system, executionArn));
+  const mails = await (await fetch(`${system.endpoints.ses}/store`)).text();
+  texts.push(mails);
+  expect(seenTokens.size).toBeGreaterThan(4);
+  for (const token of seenTokens) {
+    for (const text of texts) expect(text).not.toContain(token.slice(4, 30));
+  }
+  await system?.close();
+});
+
+async function tokens(app: AppRecord, versionId: string): Promise<string> {
+  const token = await tokenOf(system, app.secretArn, versionId);
+  seenTokens.add(token);
+  return token;
+}
+
+async function finished(executionArn: string) {
+  executions.push(executionArn);
+  return system.stepFunctions.whenStopped(executionArn);
+}
+
+/** The emails of one app as `event → recipient (language)`, in the order they arrived. */
+async function mailLog(app: AppRecord) {
+  return (await emailsAbout(system, app.appId)).map((mail) => `${mail.event} → ${mail.to.split('@')[0]}`);
+}
+
+describe('Workflow: rotation', () => {
+  it('expire-later runs to completion: initiated, 24-hour notice, completed, each to each admin', async () => {
+    // Prepare
+    const app = await enroll(system);
+    const oldToken = await tokens(app, app.currentVersionId);
+
+    // Act
+    const { rotationId, executionArn } = await rotate(system, app, 'expire-later', { reason: 'quarterly' });
+    const execution = await finished(executionArn);
+
+    // Assess
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(await mailLog(app)).toEqual([
+      'ROTATION_INITIATED → de-admin',
+      'ROTATION_INITIATED → en-admin',
+      'TOKEN_EXPIRES_IN_24H → de-admin',
+      'TOKEN_EXPIRES_IN_24H → en-admin',
+      'ROTATION_COMPLETED → de-admin',
+      'ROTATION_COMPLETED → en-admin',
+    ]);
+    const mails = await emailsAbout(system, app.appId);
+    expect(mails[0]?.text).toContain(`rotor cancel ${app.appId}`);
+    expect(mails[1]?.text).toMatch(/rotation/i);
+    const done = await system.registry.getApp(app.appId);
+    expect(done).toMatchObject({ state: 'ACTIVE', lastRotation: { rotationId, outcome: 'completed' } });
+    expect(await labelsOf(system, app.secretArn)).toEqual({ [done.currentVersionId]: ['AWSCURRENT'] });
+    expect(await accepts(system, oldToken)).toBe(false);
+    expect(await accepts(system, await tokens(app, done.currentVersionId))).toBe(true);
+  });
+
+  it('expire-now: the old token is refused at once and each admin is told', async () => {
+    const app = await enroll(system);
+    const oldToken = await tokens(app, app.currentVersionId);
+
+    const { executionArn } = await rotate(system, app, 'expire-now');
+    expect((await finished(executionArn)).status).toBe('SUCCEEDED');
+
+    expect(await mailLog(app)).toEqual(['TOKEN_INVALIDATED → de-admin', 'TOKEN_INVALIDATED → en-admin']);
+    const done = await system.registry.getApp(app.appId);
+    expect(await labelsOf(system, app.secretArn)).toEqual({ [done.currentVersionId]: ['AWSCURRENT'] });
+    expect(await accepts(system, oldToken)).toBe(false);
+    expect(await accepts(system, await tokens(app, done.currentVersionId))).toBe(true);
+  });
+
+  it('a failure in testSecret rolls back: old token current and valid, app ACTIVE, ROTATION_FAILED to each admin', async () => {
+    // Prepare
+    const app = await enroll(system);
+    failInTestSecret.add(app.appId);
+    const oldToken = await tokens(app, app.currentVersionId);
+
+    // Act
+    const { rotationId, executionArn } = await rotate(system, app, 'expire-later');
+    const execution = await finished(executionArn);
+
+    // Assess
+    expect(execution.status).toBe('FAILED');
+    expect(await mailLog(app)).toEqual(['ROTATION_FAILED → de-admin', 'ROTATION_FAILED → en-admin']);
+    const mails = await emailsAbout(system, app.appId);
+    expect(mails[1]?.text).toContain('testSecret');
+    const after = await system.registry.getApp(app.appId);
+    expect(after).toMatchObject({
+      state: 'ACTIVE',
+      currentVersionId: app.currentVersionId,
+      lastRotation: { rotationId, outcome: 'failed', failedStep: 'testSecret' },
+    });
+    expect(await labelsOf(system, app.secretArn)).toEqual({ [app.currentVersionId]: ['AWSCURRENT'] });
+    expect(await accepts(system, oldToken)).toBe(true);
+    expect(await system.registry.findRotation(app.appId, rotationId)).toMatchObject({
+      status: 'failed',
+      failedStep: 'testSecret',
+    });
+  });
+
+  it('a rotation Secrets Manager starts by itself gets the grace period, the notice, the expiry and the emails', async () => {
+    // Prepare
+    const app = await enroll(system, { defaultMode: 'expire-later' });
+    const oldToken = await tokens(app, app.currentVersionId);
+
+    // Act: `aws secretsmanager rotate-secret`, no Rotor workflow involved.
+    await system.secretsManager.send(
+      new RotateSecretCommand({ SecretId: app.secretArn, ClientRequestToken: randomUUID() }),
+    );
+    const rotation = await eventually(async () => (await system.registry.listRotations(app.appId))[0]);
+    const execution = await eventually(async () => {
+      const arn = `${system.rotationStateMachineArn.replace(':stateMachine:', ':execution:')}:${rotation.rotationId}`;
+      return system.stepFunctions.executions().some((candidate) => candidate.executionArn === arn) && arn;
+    });
+    const result = await finished(execution);
+
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    expect(rotation.trigger).toBe('secrets-manager');
+    expect((await mailLog(app)).map((line) => line.split(' ')[0])).toEqual([
+      'ROTATION_INITIATED',
+      'ROTATION_INITIATED',
+      'TOKEN_EXPIRES_IN_24H',
+      'TOKEN_EXPIRES_IN_24H',
+      'ROTATION_COMPLETED',
+      'ROTATION_COMPLETED',
+    ]);
+    const done = await system.registry.getApp(app.appId);
+    expect(await labelsOf(system, app.secretArn)).toEqual({ [done.currentVersionId]: ['AWSCURRENT'] });
+    expect(await accepts(system, oldToken)).toBe(false);
+  });
+
+  it('a notification task retried after its email went out sends no email twice', async () => {
+    // Prepare
+    const app = await enroll(system);
+    flakyNotify.add(app.appId);
+    const callsBefore = notifyCalls;
+
+    // Act
+    const { executionArn } = await rotate(system, app, 'expire-later');
+    const execution = await finished(executionArn);
+
+    // Assess: three events, each task ran twice, each admin got each email once.
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(notifyCalls - callsBefore).toBe(6);
+    expect(await mailLog(app)).toEqual([
+      'ROTATION_INITIATED → de-admin',
+      'ROTATION_INITIATED → en-admin',
+      'TOKEN_EXPIRES_IN_24H → de-admin',
+      'TOKEN_EXPIRES_IN_24H → en-admin',
+      'ROTATION_COMPLETED → de-admin',
+      'ROTATION_COMPLETED → en-admin',
+    ]);
+  });
+});
+
+/** Makes an app's token as old as `days`, as if it had been issued then. */
+async function ageToken(app: AppRecord, days: number): Promise<void> {
+  const tokenIssuedAt = new Date(Date.now() - days * 86_400_000).toISOString();
+  const aged = { ...(await system.registry.getApp(app.appId)), tokenIssuedAt };
+  await system.documentClient.send(
+    new UpdateCommand({
+      TableName: system.tableName,
+      Key: keys.app(app.appId),
+      UpdateExpression: 'SET tokenIssuedAt = :issued, dueAt = :due',
+      ExpressionAttributeValues: { ':issued': tokenIssuedAt, ':due': dueAtOf(aged) },
+    }),
+  );
+}
+
+describe('Workflow: daily sweep', () => {
+  it('rotates due apps with policy auto, reminds due apps with policy remind, and does it once a day', async () => {
+    // Prepare
+    const auto = await enroll(system, { policy: 'auto' });
+    const remind = await enroll(system, { policy: 'remind' });
+    const fresh = await enroll(system, { policy: 'auto' });
+    await ageToken(auto, 200);
+    await ageToken(remind, 200);
+    await ageToken(fresh, 10);
+
+    // Act: the schedule's target, twice (a re-run the same day).
+    for (const run of ['first', 'again']) {
+      const { executionArn } = await system.sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: system.sweepStateMachineArn,
+          name: `sweep-${run}-${randomUUID()}`,
+          input: '{}',
+        }),
+      );
+      expect((await finished(executionArn as string)).status).toBe('SUCCEEDED');
+    }
+
+    // Assess
+    // The sweep only starts the rotation; its own execution records it and runs it to the end.
+    const arn = await eventually(async () => {
+      const [rotation] = await system.registry.listRotations(auto.appId);
+      return rotation?.executionArn;
+    });
+    expect((await finished(arn)).status).toBe('SUCCEEDED');
+    const [rotation] = await system.registry.listRotations(auto.appId);
+    expect(rotation).toMatchObject({ trigger: 'schedule', mode: 'expire-later' });
+    expect(await system.registry.listRotations(auto.appId)).toHaveLength(1);
+    expect((await mailLog(auto)).filter((line) => line.startsWith('ROTATION_INITIATED'))).toHaveLength(2);
+    expect(await mailLog(remind)).toEqual(['ROTATION_REMINDER → de-admin', 'ROTATION_REMINDER → en-admin']);
+    const reminder = (await emailsAbout(system, remind.appId))[0];
+    expect(reminder?.text).toContain(`rotor rotate ${remind.appId}`);
+    expect(await mailLog(fresh)).toEqual([]);
+    expect(await system.registry.listRotations(fresh.appId)).toEqual([]);
+    expect((await system.registry.getApp(remind.appId)).lastReminderAt).toBeDefined();
+  });
+});
+
+describe('Workflow: execution status', () => {
+  it('describes a finished rotation through the Step Functions API', async () => {
+    const app = await enroll(system);
+    const { executionArn } = await rotate(system, app, 'expire-now');
+    await finished(executionArn);
+    const described = await system.sfn.send(new DescribeExecutionCommand({ executionArn }));
+    expect(described.status).toBe('SUCCEEDED');
+    expect(JSON.parse(described.input ?? '{}')).toMatchObject({ appId: app.appId, mode: 'expire-now' });
+  });
+});
