@@ -129,8 +129,17 @@ describe('Workflow: rotation', () => {
       'ROTATION_COMPLETED → en-admin',
     ]);
     const mails = await emailsAbout(system, app.appId);
+    // Each admin reads their own language: the German admin first, the English one second.
+    expect(mails.map((mail) => mail.subject)).toEqual([
+      `[Rotor] ${app.appId}: Eine Token-Rotation wurde initiiert`,
+      `[Rotor] ${app.appId}: A token rotation was initiated`,
+      `[Rotor] ${app.appId}: Das alte Token läuft in 24 Stunden ab`,
+      `[Rotor] ${app.appId}: The old token expires in 24 hours`,
+      `[Rotor] ${app.appId}: Das Token wurde erfolgreich rotiert, das alte ist nach 7 Tagen abgelaufen`,
+      `[Rotor] ${app.appId}: Token rotated; the old one expired after 7 days`,
+    ]);
     expect(mails[0]?.text).toContain(`rotor cancel ${app.appId}`);
-    expect(mails[1]?.text).toMatch(/rotation/i);
+    expect(mails[1]?.text).toContain(`rotor expire-now ${app.appId}`);
     const done = await system.registry.getApp(app.appId);
     expect(done).toMatchObject({ state: 'ACTIVE', lastRotation: { rotationId, outcome: 'completed' } });
     expect(await labelsOf(system, app.secretArn)).toEqual({ [done.currentVersionId]: ['AWSCURRENT'] });
