@@ -18,8 +18,9 @@
  * - Task states without TimeoutSeconds may run for about 24.8 days (Node's longest timer) rather than
  *   AWS's year; HeartbeatSeconds is ignored. A state machine TimeoutSeconds beyond that timer is not
  *   enforced (Node would fire it at once).
- * - Wait states follow the real clock unless `waitTimeOverrides` names them; `clock` only stamps dates
- *   and history events, and `$$.Execution.StartTime` is the real time.
+ * - Wait states wait through `sleepUntil` (real timers by default; local mode passes its virtual clock,
+ *   so a 7-day wait passes in seconds), unless `waitTimeOverrides` names them. To do that the service
+ *   runs each Wait as an internal task; the history still shows WaitStateEntered/Exited/Aborted.
  * - History: `previousEventId` is the id of the event before; MapStateStarted has no length; a Fail
  *   state without Error fails with `FailStateError` (the library's default). When iterations of one Map
  *   run the same Task concurrently, the Scheduled/Succeeded details are matched to them in call order.
@@ -72,8 +73,13 @@ export interface StepFunctionsServiceOptions {
   readonly waitTimeOverrides?: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** Milliseconds between retries, per state name, for all machines (tests use 0). */
   readonly retryIntervalOverrides?: Readonly<Record<string, number>>;
-  /** Time source for startDate, stopDate and history timestamps. @default () => new Date() */
+  /** Time source for startDate, stopDate, history timestamps and Wait targets. @default () => new Date() */
   readonly clock?: () => Date;
+  /**
+   * Waits until `clock()` reaches `untilMs` (or `signal` aborts): how Wait states pass. Local mode gives
+   * its virtual clock's, which advances the clock instead of sleeping. @default real timers
+   */
+  readonly sleepUntil?: (untilMs: number, signal: AbortSignal) => Promise<void>;
 }
 
 /** Options of {@link startLocalStepFunctions}. */
@@ -294,9 +300,56 @@ type TaskPlan =
       readonly timeoutSeconds?: number;
     }
   | { readonly kind: 'function'; readonly resource: string; readonly timeoutSeconds?: number }
+  /** A Wait state, run as an internal task so that its wait goes through `sleepUntil`. */
+  | { readonly kind: 'wait' }
   | { readonly kind: 'unsupported'; readonly resource: string };
 
-type SupportedTaskPlan = Exclude<TaskPlan, { kind: 'unsupported' }>;
+type SupportedTaskPlan = Exclude<TaskPlan, { kind: 'unsupported' } | { kind: 'wait' }>;
+
+/** The internal resource a Wait state becomes; never shown in a history. */
+const WAIT_RESOURCE = 'arn:aws:states:::rotor-local:wait';
+
+/**
+ * Rewrites a Wait state in place into a Task of {@link WAIT_RESOURCE} whose Parameters carry the
+ * state's input and its wait (evaluated by the library, paths included); the task's result is that
+ * input, so InputPath, OutputPath and Next behave as they do on the Wait.
+ */
+function waitAsTask(state: Record<string, unknown>): void {
+  const wait: Record<string, unknown> =
+    state.Seconds !== undefined
+      ? { seconds: state.Seconds }
+      : state.SecondsPath !== undefined
+        ? { 'seconds.$': state.SecondsPath }
+        : state.Timestamp !== undefined
+          ? { timestamp: state.Timestamp }
+          : { 'timestamp.$': state.TimestampPath };
+  for (const key of ['Seconds', 'SecondsPath', 'Timestamp', 'TimestampPath']) delete state[key];
+  Object.assign(state, {
+    Type: 'Task',
+    Resource: WAIT_RESOURCE,
+    Parameters: { 'input.$': '$', ...wait },
+    TimeoutSeconds: LONGEST_TASK_TIMEOUT_SECONDS,
+  });
+}
+
+/** Real timers until `clock()` reaches `untilMs`, in steps Node's setTimeout can take. */
+function realSleepUntil(clock: () => Date) {
+  return async (untilMs: number, signal: AbortSignal): Promise<void> => {
+    for (;;) {
+      const remaining = untilMs - clock().getTime();
+      if (remaining <= 0 || signal.aborted) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, Math.min(remaining, 2_147_483_647));
+        signal.addEventListener('abort', done, { once: true });
+        function done() {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', done);
+          resolve();
+        }
+      });
+    }
+  };
+}
 
 function planTask(state: Readonly<Record<string, unknown>>): TaskPlan {
   const resource = typeof state.Resource === 'string' ? state.Resource : String(state.Resource);
@@ -330,6 +383,8 @@ interface MachineEntry {
   /** Task state name → how to run it; names are unique in a whole definition, as AWS requires. */
   readonly tasks: ReadonlyMap<string, TaskPlan>;
   readonly waitTimes: Readonly<Record<string, number>>;
+  /** The names of the Wait states (run as internal tasks). */
+  readonly waitStates: ReadonlySet<string>;
 }
 
 function prepareMachine(
@@ -338,6 +393,7 @@ function prepareMachine(
 ): MachineEntry {
   const prepared = structuredClone(machine.definition);
   const tasks = new Map<string, TaskPlan>();
+  const waitStates = new Set<string>();
   if (isRecord(prepared) && typeof prepared.TimeoutSeconds === 'number') {
     if (prepared.TimeoutSeconds > LONGEST_TASK_TIMEOUT_SECONDS) delete prepared.TimeoutSeconds;
   }
@@ -348,6 +404,12 @@ function prepareMachine(
       throw new Error(
         `State machine ${machine.name}: the Parameters of state ${name} must be an object, as AWS requires.`,
       );
+    }
+    if (state.Type === 'Wait') {
+      waitAsTask(state);
+      waitStates.add(name);
+      tasks.set(name, { kind: 'wait' });
+      return;
     }
     if (state.Type !== 'Task') return;
     if (tasks.has(name)) {
@@ -378,6 +440,7 @@ function prepareMachine(
     engine,
     tasks,
     waitTimes: { ...waitTimeOverrides?.['*'], ...waitTimeOverrides?.[machine.arn] },
+    waitStates,
   };
 }
 
@@ -433,6 +496,8 @@ class ExecutionHistory {
   public constructor(
     private readonly clock: () => Date,
     private readonly region: string,
+    /** Wait states, which the library runs as tasks: the history shows them as what they are. */
+    private readonly waitStates: ReadonlySet<string> = new Set(),
   ) {}
 
   public list(): readonly HistoryEventRecord[] {
@@ -505,7 +570,8 @@ class ExecutionHistory {
   }
 
   private entered(event: StateEvent): void {
-    const { name, type } = event.state;
+    const { name } = event.state;
+    const type = this.typeOf(event);
     const open: OpenState = { name, type, failed: false };
     this.open.set(openKey(event), open);
     this.add(`${type}StateEntered`, 'stateEnteredEventDetails', {
@@ -517,11 +583,16 @@ class ExecutionHistory {
     if (type === 'Map' || type === 'Parallel') this.add(`${type}StateStarted`);
   }
 
+  private typeOf(event: StateEvent): string {
+    return this.waitStates.has(event.state.name) ? 'Wait' : event.state.type;
+  }
+
   private exited(event: StateEvent): void {
     const key = openKey(event);
     const open = this.open.get(key);
     this.open.delete(key);
-    const { name, type } = event.state;
+    const { name } = event.state;
+    const type = this.typeOf(event);
     if (open !== undefined && !open.failed) {
       if (open.call !== undefined) this.taskSucceeded(open.call);
       if (type === 'Map' || type === 'Parallel') this.add(`${type}StateSucceeded`);
@@ -815,6 +886,7 @@ export class StepFunctionsService {
   private readonly region: string;
   private readonly accountId: string;
   private readonly clock: () => Date;
+  private readonly sleepUntil: (untilMs: number, signal: AbortSignal) => Promise<void>;
   private readonly invokeFunction: InvokeFunction;
   private readonly retryIntervalOverrides: Readonly<Record<string, number>>;
   private readonly createdAt: number;
@@ -829,6 +901,7 @@ export class StepFunctionsService {
     this.region = options.region ?? 'us-east-1';
     this.accountId = options.accountId ?? '123456789012';
     this.clock = options.clock ?? (() => new Date());
+    this.sleepUntil = options.sleepUntil ?? realSleepUntil(this.clock);
     this.invokeFunction = options.invokeFunction;
     this.retryIntervalOverrides = { ...options.retryIntervalOverrides };
     this.createdAt = this.clock().getTime();
@@ -1026,7 +1099,7 @@ export class StepFunctionsService {
       startDate: this.clock().getTime(),
       sequence: this.sequence,
       status: 'RUNNING',
-      history: new ExecutionHistory(this.clock, this.region),
+      history: new ExecutionHistory(this.clock, this.region, machine.waitStates),
       tasksStopped: new AbortController(),
       abortRun: () => {},
       stopped,
@@ -1047,7 +1120,6 @@ export class StepFunctionsService {
     const run = machine.engine.run(input, {
       overrides: {
         taskResourceLocalHandlers: this.taskHandlers(execution),
-        waitTimeOverrides: { ...machine.waitTimes },
         retryIntervalOverrides: { ...this.retryIntervalOverrides },
       },
       noThrowOnAbort: true,
@@ -1130,6 +1202,7 @@ export class StepFunctionsService {
   ): Promise<JsonValue> {
     const signal = execution.tasksStopped.signal;
     if (signal.aborted) throw new StatesRuntimeError('The execution was stopped.');
+    if (plan.kind === 'wait') return this.runWait(execution, stateName, input, signal);
     if (plan.kind === 'unsupported') {
       throw new StatesRuntimeError(
         `State ${stateName}: the local Step Functions service cannot run the Task resource ` +
@@ -1149,6 +1222,36 @@ export class StepFunctionsService {
     } catch (error) {
       throw asTaskFailure(error);
     }
+  }
+
+  /** A Wait state: until its time (through `sleepUntil`), or as long as `waitTimeOverrides` says. */
+  private async runWait(
+    execution: ExecutionRecord,
+    stateName: string,
+    request: JsonValue,
+    signal: AbortSignal,
+  ): Promise<JsonValue> {
+    const { input, seconds, timestamp } = request as {
+      input: JsonValue;
+      seconds?: number;
+      timestamp?: string;
+    };
+    const override = execution.machine.waitTimes[stateName];
+    const until =
+      override !== undefined
+        ? undefined
+        : seconds !== undefined
+          ? this.clock().getTime() + seconds * 1000
+          : Date.parse(String(timestamp));
+    if (until !== undefined && Number.isNaN(until)) {
+      throw new StatesRuntimeError(`State ${stateName}: ${String(timestamp)} is not an RFC 3339 timestamp.`);
+    }
+    const waited =
+      until === undefined
+        ? new Promise<void>((resolve) => setTimeout(resolve, override))
+        : this.sleepUntil(until, signal);
+    await untilStopped(waited, signal);
+    return input;
   }
 
   private takeTokenWaiter(token: string): TokenWaiter {

@@ -812,3 +812,43 @@ describe('Local Step Functions: closing', () => {
     expect((await local.whenStopped(executionArn)).status).toBe('ABORTED');
   });
 });
+
+describe('Local Step Functions: time', () => {
+  it('passes a Wait through sleepUntil with its target on the given clock, and shows it as a Wait', async () => {
+    // Prepare: a clock that jumps to whatever a Wait waits for, as local mode's virtual clock does.
+    let now = Date.parse('2030-01-01T00:00:00Z');
+    const targets: number[] = [];
+    const local = await startLocalStepFunctions({
+      stateMachines: [LONG_WAIT],
+      invokeFunction: async () => null,
+      clock: () => new Date(now),
+      sleepUntil: async (untilMs) => {
+        targets.push(untilMs);
+        now = untilMs;
+      },
+    });
+    const localClient = new SFNClient({ region: 'us-east-1', endpoint: local.url, credentials: CREDENTIALS });
+
+    // Act
+    const { executionArn = '' } = await localClient.send(
+      new StartExecutionCommand({ stateMachineArn: LONG_WAIT.arn, input: '{"keep":true}' }),
+    );
+    const stopped = await local.whenStopped(executionArn);
+    const { events = [] } = await localClient.send(new GetExecutionHistoryCommand({ executionArn }));
+    localClient.destroy();
+    await local.close();
+
+    // Assess: the hour passed on the clock at once, and the history tells it as AWS would.
+    expect(targets).toEqual([Date.parse('2030-01-01T01:00:00Z')]);
+    expect(stopped).toMatchObject({ status: 'SUCCEEDED', output: '{"keep":true}' });
+    expect(stopped.stopDate.toISOString()).toBe('2030-01-01T01:00:00.000Z');
+    expect(typesOf(events)).toEqual([
+      'ExecutionStarted',
+      'WaitStateEntered',
+      'WaitStateExited',
+      'SucceedStateEntered',
+      'SucceedStateExited',
+      'ExecutionSucceeded',
+    ]);
+  });
+});
