@@ -2,7 +2,9 @@ import { ArnFormat, CfnOutput, Stack, type StackProps, Validations } from 'aws-c
 import type { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import { STACK_OUTPUTS } from '../lambda/operator-api/routes.ts';
 import type { RotorConfig } from './config.ts';
+import { OperatorApi } from './constructs/OperatorApi.ts';
 import { RegistryTable } from './constructs/RegistryTable.ts';
 import { RotationHook } from './constructs/RotationHook.ts';
 import { RotationWorkflow } from './constructs/RotationWorkflow.ts';
@@ -20,6 +22,7 @@ export class RotorStack extends Stack {
   public readonly rotationHook: RotationHook;
   public readonly rotationWorkflow: RotationWorkflow;
   public readonly sweepWorkflow: SweepWorkflow;
+  public readonly operatorApi: OperatorApi;
 
   public constructor(scope: Construct, id: string, props: RotorStackProps) {
     super(scope, id, props);
@@ -160,6 +163,35 @@ export class RotorStack extends Stack {
       timeZone: config.timeZone,
     });
 
+    this.operatorApi = new OperatorApi(this, 'OperatorApi', {
+      table,
+      tokenPrefix: config.tokenPrefix,
+      secretNamePrefix: config.secretNamePrefix,
+      rotationWorkflow: rotationMachine,
+      rotationHook: this.rotationHook.function,
+      senderAddress: config.senderAddress,
+      appDefaults: {
+        admins: config.defaultAdmins,
+        locale: config.locale,
+        timeZone: config.timeZone,
+        intervalSeconds: config.intervalSeconds,
+        graceSeconds: config.graceSeconds,
+        reminderRepeatSeconds: config.reminderRepeatSeconds,
+      },
+    });
+
+    new CfnOutput(this, STACK_OUTPUTS.apiUrl, {
+      value: this.operatorApi.api.url,
+      description: 'The operator API that the rotor CLI calls (IAM authorization)',
+    });
+    new CfnOutput(this, STACK_OUTPUTS.operatorPolicy, {
+      value: this.operatorApi.operatorPolicy.managedPolicyArn,
+      description: 'Attach to whoever may register apps, rotate, expire now and cancel',
+    });
+    new CfnOutput(this, STACK_OUTPUTS.readOnlyPolicy, {
+      value: this.operatorApi.readOnlyPolicy.managedPolicyArn,
+      description: 'Attach to whoever may only look: apps, history and audit',
+    });
     new CfnOutput(this, 'RegistryTableName', {
       value: table.tableName,
       description: 'The DynamoDB table with apps, rotations, token hashes and the audit log',

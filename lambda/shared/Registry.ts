@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -125,6 +126,73 @@ export class Registry {
   public async getApp(appId: string): Promise<AppRecord> {
     const app = await this.findApp(appId);
     if (!app) throw new AppNotFoundError(`no app "${appId}" is registered with Rotor`);
+    return app;
+  }
+
+  /**
+   * Every registered app, ordered by id. The app ids come from the sparse `due` index, which holds
+   * one small item per app (a Query, never a Scan); the apps themselves from BatchGetItem.
+   */
+  public async listApps(): Promise<AppRecord[]> {
+    const appKeys: { pk: string; sk: string }[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#tableName,
+          IndexName: DUE_INDEX.indexName,
+          KeyConditionExpression: '#shard = :shard',
+          ExpressionAttributeNames: { '#shard': DUE_INDEX.partitionKey },
+          ExpressionAttributeValues: { ':shard': DUE_SHARD },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) appKeys.push({ pk: String(item.pk), sk: String(item.sk) });
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    const apps: AppRecord[] = [];
+    for (let i = 0; i < appKeys.length; i += 100) {
+      let pending: Record<string, unknown>[] = appKeys.slice(i, i + 100);
+      for (let attempt = 0; pending.length > 0; attempt += 1) {
+        if (attempt > 0)
+          await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
+        const { Responses, UnprocessedKeys } = await this.#client.send(
+          new BatchGetCommand({
+            RequestItems: { [this.#tableName]: { Keys: pending, ConsistentRead: true } },
+          }),
+        );
+        for (const item of Responses?.[this.#tableName] ?? [])
+          apps.push(stripKeys<AppRecord>(item) as AppRecord);
+        pending = UnprocessedKeys?.[this.#tableName]?.Keys ?? [];
+        if (attempt > 8 && pending.length > 0) {
+          throw new RotorError("DynamoDB kept the registry's apps unprocessed; try again in a moment");
+        }
+      }
+    }
+    return apps.sort((a, b) => a.appId.localeCompare(b.appId));
+  }
+
+  /**
+   * Removes an app from the registry with one conditional delete: only while it is ACTIVE with no
+   * rotation, else a {@link RotationConflictError} that names the rotation. Its rotation history, token
+   * hashes and audit events stay. Returns the app as it was.
+   */
+  public async removeApp(appId: string): Promise<AppRecord> {
+    const app = await this.getApp(appId);
+    try {
+      await this.#client.send(
+        new DeleteCommand({
+          TableName: this.#tableName,
+          Key: keys.app(appId),
+          ConditionExpression: '#state = :active AND attribute_not_exists(activeRotation)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':active': 'ACTIVE' },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      throw conflictError(await this.getApp(appId), error);
+    }
     return app;
   }
 
@@ -574,6 +642,42 @@ export class Registry {
       }),
     );
     return Items.map((item) => stripKeys<AuditEvent>(item) as AuditEvent);
+  }
+
+  /**
+   * The audit events from `since` to `until` (ISO times), oldest first: one Query per UTC day, each
+   * on its own partition. Stops after `limit` events and says so.
+   */
+  public async listAudit(
+    since: string,
+    until: string,
+    limit = 1000,
+  ): Promise<{ events: AuditEvent[]; truncated: boolean }> {
+    const events: AuditEvent[] = [];
+    const lastDay = until.slice(0, 10);
+    for (
+      let day = since.slice(0, 10);
+      day <= lastDay;
+      day = addSeconds(`${day}T00:00:00.000Z`, 86_400).slice(0, 10)
+    ) {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await this.#client.send(
+          new QueryCommand({
+            TableName: this.#tableName,
+            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+            ExpressionAttributeValues: { ':pk': keys.auditDay(day), ':from': since, ':to': `${until}~` },
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          if (events.length === limit) return { events, truncated: true };
+          events.push(stripKeys<AuditEvent>(item) as AuditEvent);
+        }
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+    }
+    return { events, truncated: false };
   }
 
   async #replaceApp(app: AppRecord, condition: string, values: Record<string, unknown>): Promise<void> {

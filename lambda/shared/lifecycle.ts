@@ -44,14 +44,15 @@ export interface RotationRequest {
 }
 
 /**
- * Takes the rotation lock (ACTIVE → ROTATING) and asks Secrets Manager to rotate the secret, which
- * calls the rotation hook to create, test and promote the new token. Calling it again for the same
- * rotation changes nothing; another rotation in progress is a RotationConflictError.
+ * Takes the rotation lock (ACTIVE → ROTATING) with one conditional write and records who started
+ * the rotation in the audit log. The operator API calls it before it starts the workflow, so that of
+ * many concurrent requests exactly one wins; the workflow's StartRotation task calls it again (through
+ * {@link startRotation}) and finds its own lock. Another rotation in progress is a RotationConflictError.
  */
-export async function startRotation(
-  deps: LifecycleDependencies,
+export async function lockRotation(
+  deps: Pick<LifecycleDependencies, 'registry' | 'clock'>,
   request: RotationRequest,
-): Promise<ActiveRotation> {
+): Promise<{ app: AppRecord; rotation: ActiveRotation }> {
   const app = await deps.registry.getApp(request.appId);
   const graceSeconds = request.graceSeconds ?? app.graceSeconds;
   if (!Number.isInteger(graceSeconds) || graceSeconds < GRACE_LIMITS.min || graceSeconds > GRACE_LIMITS.max) {
@@ -88,8 +89,21 @@ export async function startRotation(
     rotationId: active.rotationId,
     detail: `${active.mode} rotation (${active.trigger})${active.reason ? `: ${active.reason}` : ''}`,
   });
-  await requestSecretRotation(deps, app, active);
-  return active;
+  return { app, rotation: active };
+}
+
+/**
+ * Takes the rotation lock (see {@link lockRotation}; already held when the operator API started the
+ * rotation) and asks Secrets Manager to rotate the secret, which calls the rotation hook to create,
+ * test and promote the new token. Calling it again for the same rotation changes nothing.
+ */
+export async function startRotation(
+  deps: LifecycleDependencies,
+  request: RotationRequest,
+): Promise<ActiveRotation> {
+  const { app, rotation } = await lockRotation(deps, request);
+  await requestSecretRotation(deps, app, rotation);
+  return rotation;
 }
 
 async function requestSecretRotation(deps: LifecycleDependencies, app: AppRecord, rotation: ActiveRotation) {

@@ -19,7 +19,8 @@ export type TableAccess =
   | 'dynamodb:PutItem'
   | 'dynamodb:UpdateItem'
   | 'dynamodb:DeleteItem'
-  | 'dynamodb:Query';
+  | 'dynamodb:Query'
+  | 'dynamodb:BatchGetItem';
 
 export interface TaskFunctionProps {
   /** The handler's folder under `lambda/`, e.g. `check-promotion`. */

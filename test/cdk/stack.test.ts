@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROUTES, STACK_OUTPUTS } from '../../lambda/operator-api/routes.ts';
 import { buildRotorApp } from '../../lib/app.ts';
 
 const settings = {
@@ -62,7 +63,12 @@ describe('Stack: Rotor', () => {
   });
 
   it('lets only secretsmanager.amazonaws.com of this account invoke the rotation hook', () => {
-    const permissions = Object.values(template.findResources('AWS::Lambda::Permission'));
+    const hook = Object.entries(template.findResources('AWS::Lambda::Function')).find(([, fn]) =>
+      JSON.stringify(fn.Properties.Tags).includes('rotation-hook'),
+    )?.[0];
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter(
+      (permission) => JSON.stringify(permission.Properties.FunctionName).includes(String(hook)),
+    );
     expect(permissions).toHaveLength(1);
     expect(permissions[0]?.Properties).toMatchObject({
       Action: 'lambda:InvokeFunction',
@@ -134,16 +140,88 @@ describe('Stack: Rotor', () => {
     });
   });
 
-  it('lets only the notify function send email, and only from the configured sender', () => {
+  it('lets only the notify function and the operator API send email, and only from the configured sender', () => {
+    const policies = template.findResources('AWS::IAM::Policy');
+    const senders = Object.entries(policies)
+      .filter(([, policy]) => JSON.stringify(policy.Properties.PolicyDocument).includes('ses:'))
+      .map(([logicalId]) => logicalId);
+    expect(senders.sort()).toEqual([
+      expect.stringMatching(/^NotifyRole/),
+      expect.stringMatching(/^OperatorApiHandlerRole/),
+    ]);
     const sesStatements = statementsOf(template).filter((statement) =>
       ([] as string[]).concat(statement.Action).some((action) => action.startsWith('ses:')),
     );
-    expect(sesStatements).toHaveLength(1);
-    const [statement] = sesStatements as (Statement & { Condition?: unknown })[];
-    expect(statement?.Action).toBe('ses:SendEmail');
-    expect(JSON.stringify(statement?.Resource)).toContain(':identity/rotor@example.com');
-    expect(JSON.stringify(statement?.Resource)).toContain(':identity/example.com');
-    expect(statement?.Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'rotor@example.com' } });
+    expect(sesStatements).toHaveLength(2);
+    for (const statement of sesStatements as (Statement & { Condition?: unknown })[]) {
+      expect(statement.Action).toBe('ses:SendEmail');
+      expect(JSON.stringify(statement.Resource)).toContain(':identity/rotor@example.com');
+      expect(JSON.stringify(statement.Resource)).toContain(':identity/example.com');
+      expect(statement.Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'rotor@example.com' } });
+    }
+  });
+
+  it('puts IAM authorization on every method of the operator API, one per route', () => {
+    const methods = Object.values(template.findResources('AWS::ApiGateway::Method'));
+    expect(methods.map((method) => method.Properties.HttpMethod).sort()).toEqual(
+      ROUTES.map((route) => route.method).sort(),
+    );
+    for (const method of methods) expect(method.Properties.AuthorizationType).toBe('AWS_IAM');
+  });
+
+  it('logs every API call with its caller to a retained log group', () => {
+    const stages = Object.values(template.findResources('AWS::ApiGateway::Stage'));
+    expect(stages).toHaveLength(1);
+    const access = stages[0]?.Properties.AccessLogSetting;
+    expect(access?.DestinationArn).toEqual({
+      'Fn::GetAtt': [expect.stringMatching(/^OperatorApiAccessLogs/), 'Arn'],
+    });
+    for (const field of [
+      '$context.identity.caller',
+      '$context.identity.user',
+      '$context.httpMethod',
+      '$context.status',
+    ]) {
+      expect(access?.Format).toContain(field);
+    }
+    const [logGroupId] = (access?.DestinationArn['Fn::GetAtt'] ?? []) as string[];
+    expect(template.findResources('AWS::Logs::LogGroup')[logGroupId as string]?.DeletionPolicy).toBe(
+      'Retain',
+    );
+  });
+
+  it('outputs the API URL, an operator policy for every method and a read-only policy for the GETs only', () => {
+    const outputs = template.findOutputs('*');
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining([
+        STACK_OUTPUTS.apiUrl,
+        STACK_OUTPUTS.operatorPolicy,
+        STACK_OUTPUTS.readOnlyPolicy,
+      ]),
+    );
+    const policies = template.findResources('AWS::IAM::ManagedPolicy');
+    const invokeOf = (output: string) => {
+      const id = String((outputs[output]?.Value as { Ref?: string } | undefined)?.Ref);
+      const statements = policies[id]?.Properties.PolicyDocument.Statement as Statement[];
+      expect(statements).toHaveLength(1);
+      expect(statements[0]?.Action).toBe('execute-api:Invoke');
+      const resource = statements[0]?.Resource as { 'Fn::Join': [string, unknown[]] };
+      return resource['Fn::Join'][1].filter((part) => typeof part === 'string').join('');
+    };
+    expect(invokeOf(STACK_OUTPUTS.operatorPolicy)).toMatch(/\/v1\/\*\/\*$/);
+    expect(invokeOf(STACK_OUTPUTS.readOnlyPolicy)).toMatch(/\/v1\/GET\/\*$/);
+    expect(JSON.stringify(outputs[STACK_OUTPUTS.apiUrl]?.Value)).toContain('.execute-api.');
+  });
+
+  it('lets the operator API stop only executions of the rotation workflow, and delete no secret', () => {
+    const role = Object.entries(template.findResources('AWS::IAM::Policy')).find(([id]) =>
+      id.startsWith('OperatorApiHandlerRole'),
+    )?.[1];
+    const statements = role?.Properties.PolicyDocument.Statement as Statement[];
+    const stop = statements.find((statement) => statement.Action === 'states:StopExecution');
+    expect(JSON.stringify(stop?.Resource)).toContain(':execution:');
+    expect(JSON.stringify(stop?.Resource)).toContain('RotationWorkflowStateMachine');
+    expect(JSON.stringify(statements)).not.toContain('secretsmanager:DeleteSecret');
   });
 
   it('passes cdk-nag AwsSolutions, acknowledging only the findings it names', () => {

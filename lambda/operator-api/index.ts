@@ -1,0 +1,59 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { array, number, object, string, enum as zEnum } from 'zod/mini';
+import { secretsManagerClient } from '../shared/aws/secretsManager.ts';
+import { sesClient } from '../shared/aws/ses.ts';
+import { sfnClient } from '../shared/aws/sfn.ts';
+import { ConfigurationError } from '../shared/errors.ts';
+import { LOCALES } from '../shared/model.ts';
+import { sendNotification } from '../shared/notifications/sendNotification.ts';
+import { registry, settings } from '../shared/registryFromEnv.ts';
+import { requiredSetting } from '../shared/settings.ts';
+import { type AppDefaults, handleOperatorRequest, type OperatorApiDependencies } from './operatorApi.ts';
+
+const appDefaultsSchema = object({
+  admins: array(string()),
+  locale: zEnum(LOCALES),
+  timeZone: string(),
+  intervalSeconds: number(),
+  graceSeconds: number(),
+  reminderRepeatSeconds: number(),
+});
+
+function readAppDefaults(): AppDefaults {
+  const raw = requiredSetting('APP_DEFAULTS');
+  try {
+    return appDefaultsSchema.parse(JSON.parse(raw));
+  } catch {
+    throw new ConfigurationError(
+      'environment variable APP_DEFAULTS must be the JSON the stack writes: admins, locale, timeZone and the durations in seconds',
+    );
+  }
+}
+
+const senderAddress = requiredSetting('SENDER_ADDRESS');
+const clock = () => new Date();
+
+/** The request log of the operator API (exported so tests can raise its level and read it). */
+export const logger = new Logger({ serviceName: 'rotor-operator-api' });
+
+const dependencies: OperatorApiDependencies = {
+  registry,
+  secretsManager: secretsManagerClient,
+  sfn: sfnClient,
+  clock,
+  rotationStateMachineArn: requiredSetting('ROTATION_STATE_MACHINE_ARN'),
+  rotationFunctionArn: requiredSetting('ROTATION_HOOK_ARN'),
+  secretNamePrefix: requiredSetting('SECRET_NAME_PREFIX'),
+  tokenPrefix: settings.tokenPrefix,
+  appDefaults: readAppDefaults(),
+  notify: (request) => sendNotification({ registry, ses: sesClient, senderAddress, clock }, request),
+  logger,
+};
+
+/**
+ * The operator API (API Gateway REST, proxy integration, IAM authorization): apps, rotations,
+ * expire now, cancel, history and audit. See `routes.ts` for the routes.
+ */
+export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
+  handleOperatorRequest(event, dependencies);

@@ -1,0 +1,514 @@
+import { CancelRotateSecretCommand, UntagResourceCommand } from '@aws-sdk/client-secrets-manager';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { parseDuration } from '../shared/duration.ts';
+import { type EnrollDependencies, enrollManagedApp } from '../shared/enrollApp.ts';
+import { AppNotFoundError, ValidationError } from '../shared/errors.ts';
+import { newRotationId } from '../shared/ids.ts';
+import { lockRotation, rollbackRotation } from '../shared/lifecycle.ts';
+import { APP_TAG, type AuditEvent, type Locale } from '../shared/model.ts';
+import { cancelRotation, expireNow, type OperatorDependencies } from '../shared/operatorActions.ts';
+import { executionArnFor, startRotationWorkflow } from '../shared/workflows.ts';
+import {
+  addAppBody,
+  auditQuery,
+  DURATION_LIMITS,
+  emptyBody,
+  noQuery,
+  parseJsonBody,
+  parseRequestPart,
+  pathSchemas,
+  startRotationBody,
+} from './requests.ts';
+import { matchRoute, type Route, type RouteName } from './routes.ts';
+import { appSummaryView, appView, auditView, rotationView, tokenVersionView } from './views.ts';
+
+/** The defaults of a new app, from the deployment's settings. */
+export interface AppDefaults {
+  readonly admins: readonly string[];
+  readonly locale: Locale;
+  readonly timeZone: string;
+  readonly intervalSeconds: number;
+  readonly graceSeconds: number;
+  readonly reminderRepeatSeconds: number;
+}
+
+/** A line of the request log: no bodies, no token values. */
+export interface RequestLogger {
+  info(message: string, extra: Record<string, unknown>): void;
+  error(message: string, extra: Record<string, unknown>): void;
+}
+
+export interface OperatorApiDependencies
+  extends OperatorDependencies,
+    Omit<EnrollDependencies, 'registry' | 'secretsManager' | 'clock'> {
+  readonly appDefaults: AppDefaults;
+  readonly logger: RequestLogger;
+}
+
+/** An answer of the API: a status and a JSON body. */
+interface Answer {
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+}
+
+interface RequestContext {
+  readonly deps: OperatorApiDependencies;
+  readonly route: Route;
+  readonly caller: string;
+  readonly requestId: string;
+  readonly pathParameters: Record<string, string>;
+  readonly query: Record<string, string>;
+  readonly body: unknown;
+  /** The app the request is about, once known; refused and failed changes are audited under it. */
+  appId?: string;
+  /** Set when the domain function wrote the audit event of this change itself. */
+  audited?: boolean;
+  rotationId?: string;
+}
+
+const ERROR_STATUS: Record<string, number> = {
+  ValidationError: 400,
+  AppNotFoundError: 404,
+  RotationConflictError: 409,
+};
+
+/** One sentence: a capital first letter and a full stop, on one line. */
+export function sentence(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  const capitalised = line.charAt(0).toUpperCase() + line.slice(1);
+  return /[.!?]$/.test(capitalised) ? capitalised : `${capitalised}.`;
+}
+
+function json(status: number, body: unknown, requestId: string): APIGatewayProxyResult {
+  return {
+    statusCode: status,
+    headers: { 'content-type': 'application/json', 'x-rotor-request-id': requestId },
+    body: JSON.stringify(body),
+  };
+}
+
+/** The caller's IAM ARN, as API Gateway's IAM authorization puts it into the request context. */
+function callerOf(event: APIGatewayProxyEvent): string | undefined {
+  const identity = event.requestContext?.identity;
+  const arn = identity?.userArn ?? identity?.caller;
+  return typeof arn === 'string' && arn.length > 0 ? arn : undefined;
+}
+
+/** The path below the stage: API Gateway gives it as `path` (and the matched template as `resource`). */
+function pathOf(event: APIGatewayProxyEvent): string {
+  return typeof event.path === 'string' ? event.path : '/';
+}
+
+function definedValues(
+  record: Record<string, string | undefined> | null | undefined,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(record ?? {}).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+  );
+}
+
+const ACTIONS: Partial<Record<RouteName, string>> = {
+  addApp: 'app.add',
+  removeApp: 'app.remove',
+  startRotation: 'rotation.start',
+  expireNow: 'rotation.expire-now',
+  cancelRotation: 'rotation.cancel',
+};
+
+/**
+ * Answers one operator API request (an API Gateway REST proxy event). Never throws: malformed input
+ * is a 400 whose message names the field and what is allowed, an unknown app a 404, a conflict a 409
+ * that names the running rotation and what would end it, anything else a 500 with the request id.
+ * Every change request for an app, granted or refused, leaves an audit event with the caller's ARN.
+ */
+export async function handleOperatorRequest(
+  event: APIGatewayProxyEvent,
+  deps: OperatorApiDependencies,
+): Promise<APIGatewayProxyResult> {
+  const requestId = event.requestContext?.requestId ?? `local-${Date.now()}`;
+  const method = event.httpMethod ?? 'GET';
+  const path = pathOf(event);
+  const caller = callerOf(event);
+  const started = Date.now();
+  let answer: Answer;
+  let context: RequestContext | undefined;
+  try {
+    if (!caller) {
+      answer = {
+        status: 403,
+        body: { message: 'The request carries no IAM caller; sign it with AWS Signature Version 4.' },
+      };
+    } else {
+      const match = matchRoute(method, path);
+      if (!match.resource) {
+        answer = {
+          status: 404,
+          body: {
+            message: sentence(
+              `There is no operator API resource ${JSON.stringify(path.slice(0, 80))}; see "rotor --help" for what the API offers`,
+            ),
+            code: 'NotFound',
+          },
+        };
+      } else if (!match.route) {
+        answer = {
+          status: 405,
+          body: {
+            message: sentence(`${match.resource} allows ${match.allowedMethods.join(', ')}, not this method`),
+            code: 'MethodNotAllowed',
+          },
+        };
+      } else {
+        context = {
+          deps,
+          route: match.route,
+          caller,
+          requestId,
+          // API Gateway's decoded path parameters win over those read from the path.
+          pathParameters: { ...match.pathParameters, ...definedValues(event.pathParameters) },
+          query: definedValues(event.queryStringParameters),
+          body: undefined,
+        };
+        answer = await dispatch(context as RequestContext, event);
+      }
+    }
+  } catch (error) {
+    answer = await refusal(error as Error, context, requestId, deps);
+  }
+  deps.logger.info(`${method} ${context?.route.resource ?? path.slice(0, 80)} ${answer.status}`, {
+    requestId,
+    caller,
+    status: answer.status,
+    ms: Date.now() - started,
+    ...(typeof answer.body.code === 'string' ? { code: answer.body.code } : {}),
+  });
+  return json(answer.status, answer.body, requestId);
+}
+
+async function refusal(
+  error: Error,
+  context: RequestContext | undefined,
+  requestId: string,
+  deps: OperatorApiDependencies,
+): Promise<Answer> {
+  const status = ERROR_STATUS[error.name] ?? secretsManagerStatus(error);
+  const message =
+    status === 500
+      ? `Rotor could not finish this request because of an internal error; it is logged under request id ${requestId}`
+      : error.name in ERROR_STATUS
+        ? error.message
+        : `Secrets Manager refused: ${error.message}`;
+  if (status === 500) {
+    deps.logger.error('request failed', { requestId, errorName: error.name, errorMessage: error.message });
+  }
+  // A malformed request or an unknown app changes nothing and is not an attempt on an app: only
+  // refused (409) and failed (5xx) changes of a known app are audited.
+  if (context?.appId && ACTIONS[context.route.name] && status !== 400 && status !== 404 && !context.audited) {
+    await audit(context, status === 409 ? 'refused' : 'failed', sentence(message)).catch((auditError) =>
+      deps.logger.error('could not write the audit event', {
+        requestId,
+        errorName: (auditError as Error).name,
+      }),
+    );
+  }
+  return {
+    status,
+    body: { message: sentence(message), code: status === 500 ? 'InternalError' : error.name },
+  };
+}
+
+/** Secrets Manager's own refusals during `apps add` (a secret scheduled for deletion, a bad name). */
+function secretsManagerStatus(error: Error): number {
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 500;
+  if (status !== 400) return 500;
+  if (['InvalidRequestException', 'ResourceExistsException'].includes(error.name)) return 409;
+  if (['InvalidParameterException', 'ValidationException'].includes(error.name)) return 400;
+  return 500;
+}
+
+async function audit(
+  context: RequestContext,
+  outcome: AuditEvent['outcome'],
+  detail: string,
+  rotationId = context.rotationId,
+) {
+  await context.deps.registry.appendAudit({
+    at: context.deps.clock().toISOString(),
+    eventId: `api-${context.requestId}`,
+    appId: context.appId as string,
+    action: ACTIONS[context.route.name] as string,
+    actor: context.caller,
+    outcome,
+    ...(rotationId ? { rotationId } : {}),
+    detail: detail.slice(0, 500),
+  });
+}
+
+function appIdOf(context: RequestContext): string {
+  return parseRequestPart('path parameter', pathSchemas.appId, context.pathParameters.appId);
+}
+
+async function dispatch(context: RequestContext, event: APIGatewayProxyEvent): Promise<Answer> {
+  const { route } = context;
+  const query = parseRequestPart(
+    'query parameter',
+    route.name === 'listAudit' ? auditQuery : noQuery,
+    context.query,
+  );
+  const body = route.method === 'POST' ? parseJsonBody(event.body, event.isBase64Encoded) : undefined;
+  if (route.method !== 'POST' && event.body && event.body.trim() !== '') {
+    throw new ValidationError(`A ${route.method} request takes no body`);
+  }
+  const { deps } = context;
+  const now = deps.clock();
+  switch (route.name) {
+    case 'listApps': {
+      const apps = await deps.registry.listApps();
+      return { status: 200, body: { apps: apps.map((app) => appSummaryView(app, now)) } };
+    }
+    case 'addApp':
+      return addApp(context, body);
+    case 'showApp': {
+      const app = await deps.registry.getApp(appIdOf(context));
+      const rotation = app.activeRotation;
+      const oldToken = rotation
+        ? await deps.registry.findTokenVersion(app.appId, rotation.oldVersionId)
+        : undefined;
+      return { status: 200, body: { app: appView(app, now, oldToken) } };
+    }
+    case 'removeApp':
+      return removeApp(context);
+    case 'listRotations': {
+      const appId = appIdOf(context);
+      await deps.registry.getApp(appId);
+      const rotations = await deps.registry.listRotations(appId, 100);
+      rotations.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+      return { status: 200, body: { appId, rotations: rotations.map(rotationView) } };
+    }
+    case 'showRotation': {
+      const appId = appIdOf(context);
+      const rotationId = parseRequestPart(
+        'path parameter',
+        pathSchemas.rotationId,
+        context.pathParameters.rotationId,
+      );
+      const record = await deps.registry.findRotation(appId, rotationId);
+      if (!record) {
+        await deps.registry.getApp(appId);
+        throw new AppNotFoundError(`app "${appId}" has no rotation ${rotationId}`);
+      }
+      const [oldToken, newToken] = await Promise.all([
+        deps.registry.findTokenVersion(appId, record.oldVersionId),
+        record.newVersionId ? deps.registry.findTokenVersion(appId, record.newVersionId) : undefined,
+      ]);
+      return {
+        status: 200,
+        body: {
+          rotation: {
+            ...rotationView(record),
+            ...(oldToken ? { oldToken: tokenVersionView(oldToken) } : {}),
+            ...(newToken ? { newToken: tokenVersionView(newToken) } : {}),
+          },
+        },
+      };
+    }
+    case 'startRotation':
+      return startRotation(context, body);
+    case 'expireNow':
+    case 'cancelRotation':
+      return endGracePeriod(context, body);
+    case 'listAudit': {
+      const { since, app } = query as { since?: string; app?: string };
+      const sinceSeconds = parseDuration(since ?? '7d') ?? DURATION_LIMITS.since.max;
+      const from = new Date(now.getTime() - sinceSeconds * 1000).toISOString();
+      const { events, truncated } = await deps.registry.listAudit(from, now.toISOString());
+      return {
+        status: 200,
+        body: {
+          since: from,
+          until: now.toISOString(),
+          events: events.filter((event) => !app || event.appId === app).map(auditView),
+          truncated,
+        },
+      };
+    }
+  }
+}
+
+async function addApp(context: RequestContext, raw: unknown): Promise<Answer> {
+  const input = parseRequestPart('body', addAppBody, raw);
+  const { deps } = context;
+  const defaults = deps.appDefaults;
+  const admins: { email: string; locale?: Locale }[] =
+    input.admins ?? defaults.admins.map((email) => ({ email }));
+  if (admins.length === 0) {
+    throw new ValidationError(
+      'Field admins is missing; it must be a list of 1 to 20 admins, and this deployment has no default admins',
+    );
+  }
+  if ((input.issuer ?? 'managed') !== 'managed') {
+    throw new ValidationError(
+      'Field issuer must be managed for now; the hubspot issuer is not built yet (see the HubSpot issue)',
+    );
+  }
+  context.appId = input.appId;
+  const seconds = (text: string | undefined, fallback: number) =>
+    text === undefined ? fallback : (parseDuration(text) as number);
+  const app = await enrollManagedApp(
+    {
+      appId: input.appId,
+      secret: input.secret,
+      admins: admins.map((admin) => ({
+        email: admin.email,
+        ...(admin.locale ? { locale: admin.locale } : {}),
+      })),
+      customers: input.customers ?? [],
+      locale: input.locale ?? defaults.locale,
+      timeZone: input.timeZone ?? defaults.timeZone,
+      intervalSeconds: seconds(input.interval, defaults.intervalSeconds),
+      graceSeconds: seconds(input.grace, defaults.graceSeconds),
+      reminderRepeatSeconds: seconds(input.reminderRepeat, defaults.reminderRepeatSeconds),
+      policy: input.policy ?? 'remind',
+      defaultMode: input.defaultMode ?? 'expire-later',
+    },
+    deps,
+  );
+  const adopted = Date.parse(app.tokenIssuedAt) < Date.parse(app.createdAt);
+  await audit(context, 'succeeded', `registered with secret ${app.secretArn}`);
+  return {
+    status: 201,
+    body: {
+      app: appView(app, deps.clock()),
+      message: sentence(
+        `Registered app "${app.appId}" with secret ${app.secretArn}; rotation through Rotor's hook is on${
+          adopted ? ", and the secret's current token was adopted" : ''
+        }`,
+      ),
+    },
+  };
+}
+
+async function removeApp(context: RequestContext): Promise<Answer> {
+  const { deps } = context;
+  const appId = appIdOf(context);
+  context.appId = appId;
+  const app = await deps.registry.removeApp(appId);
+  // The secret stays (services may still read it); Secrets Manager stops calling Rotor's hook for it.
+  let secretNote = "Secrets Manager rotation with Rotor's hook was turned off";
+  try {
+    await deps.secretsManager.send(new CancelRotateSecretCommand({ SecretId: app.secretArn }));
+    await deps.secretsManager.send(new UntagResourceCommand({ SecretId: app.secretArn, TagKeys: [APP_TAG] }));
+  } catch (error) {
+    secretNote = `turning off its rotation failed (${(error as Error).name}), so turn it off in Secrets Manager`;
+  }
+  const message = sentence(
+    `Removed app "${appId}" from Rotor; its secret ${app.secretArn} was not deleted and its current token stays valid, ${secretNote}`,
+  );
+  await audit(context, 'succeeded', message);
+  return {
+    status: 200,
+    body: { appId, removed: true, secretArn: app.secretArn, secretDeleted: false, message },
+  };
+}
+
+async function startRotation(context: RequestContext, raw: unknown): Promise<Answer> {
+  const { deps } = context;
+  const appId = appIdOf(context);
+  const input = parseRequestPart('body', startRotationBody, raw);
+  context.appId = appId;
+  const now = deps.clock();
+  const rotationId = newRotationId(now);
+  context.rotationId = rotationId;
+  const request = {
+    appId,
+    rotationId,
+    mode: input.mode,
+    ...(input.grace ? { graceSeconds: parseDuration(input.grace) as number } : {}),
+    trigger: 'operator' as const,
+    startedBy: context.caller,
+    ...(input.reason ? { reason: input.reason } : {}),
+  };
+  // The lock first, with one conditional write: of many concurrent requests exactly one gets here.
+  const { rotation } = await lockRotation(deps, {
+    ...request,
+    executionArn: executionArnFor(deps.rotationStateMachineArn, rotationId),
+  });
+  context.audited = true;
+  try {
+    await startRotationWorkflow(deps.sfn, deps.rotationStateMachineArn, {
+      ...request,
+      graceSeconds: rotation.graceSeconds,
+    });
+  } catch (error) {
+    deps.logger.error('could not start the rotation workflow', {
+      requestId: context.requestId,
+      rotationId,
+      errorName: (error as Error).name,
+    });
+    await rollbackRotation(deps, appId, rotationId, {
+      step: 'StartWorkflow',
+      message: 'the rotation workflow could not be started',
+    });
+    context.audited = false;
+    throw new Error('the rotation workflow could not be started; the lock was released');
+  }
+  return {
+    status: 202,
+    body: {
+      rotation: {
+        appId,
+        rotationId,
+        status: 'rotating',
+        mode: rotation.mode,
+        graceSeconds: rotation.graceSeconds,
+        startedBy: rotation.startedBy,
+        startedAt: rotation.startedAt,
+        ...(rotation.reason ? { reason: rotation.reason } : {}),
+        oldVersionId: rotation.oldVersionId,
+        newVersionId: rotation.newVersionId,
+        executionArn: rotation.executionArn,
+      },
+      message: sentence(
+        `Started ${rotation.mode} rotation ${rotationId} of app "${appId}"; follow it with "rotor apps show ${appId}"`,
+      ),
+    },
+  };
+}
+
+async function endGracePeriod(context: RequestContext, raw: unknown): Promise<Answer> {
+  const { deps, route } = context;
+  const appId = appIdOf(context);
+  parseRequestPart('body', emptyBody, raw);
+  context.appId = appId;
+  const warnings: string[] = [];
+  const operator: OperatorDependencies = {
+    ...deps,
+    // The token change is done and recorded by the time the admins are emailed; a failed email is
+    // reported, not turned into a failed request.
+    notify: (request) =>
+      deps.notify(request).catch((error: Error) => {
+        warnings.push(`the admins could not be emailed (${error.name})`);
+      }),
+  };
+  const cancel = route.name === 'cancelRotation';
+  const rotation = cancel
+    ? await cancelRotation(operator, appId, context.caller)
+    : await expireNow(operator, appId, context.caller);
+  context.rotationId = rotation.rotationId;
+  const message = cancel
+    ? `Cancelled rotation ${rotation.rotationId} of app "${appId}": the old token (version ${rotation.oldVersionId}) is current again and the new one (version ${rotation.newVersionId}) is revoked`
+    : `Expired the old token of app "${appId}" now: version ${rotation.oldVersionId} is revoked and version ${rotation.newVersionId} stays current`;
+  // cancelGraceRotation audits the cancel with the caller's ARN; expire-now's own event says who asked.
+  if (!cancel) await audit(context, 'succeeded', sentence(message));
+  return {
+    status: 200,
+    body: {
+      appId,
+      rotationId: rotation.rotationId,
+      oldVersionId: rotation.oldVersionId,
+      newVersionId: rotation.newVersionId,
+      message: sentence(message),
+      ...(warnings.length > 0 ? { warnings } : {}),
+    },
+  };
+}

@@ -1,0 +1,224 @@
+import {
+  array,
+  maxLength,
+  minLength,
+  optional,
+  refine,
+  regex,
+  strictObject,
+  string,
+  type ZodMiniType,
+  enum as zEnum,
+} from 'zod/mini';
+import { parseDuration } from '../shared/duration.ts';
+import { APP_ID_PATTERN } from '../shared/enrollApp.ts';
+import { ValidationError } from '../shared/errors.ts';
+import { ROTATION_ID_PATTERN } from '../shared/ids.ts';
+import { ISSUERS, LOCALES, MODES, POLICIES } from '../shared/model.ts';
+
+/**
+ * What every field of the operator API accepts, in words: the 400 answer is "Field <name> must be
+ * <this>." Kept here once, so the schemas and the messages never disagree.
+ */
+export const ALLOWED = {
+  appId: 'an app id: 3-48 lowercase letters, digits and "-", starting with a letter or digit',
+  rotationId: 'a rotation id: 1-80 letters, digits, "-" or "_"',
+  secret: 'a secret name such as "rotor/billing-api" or a Secrets Manager secret ARN',
+  issuer: `one of ${ISSUERS.join(', ')}`,
+  admins: 'a list of 1 to 20 admins, each {"email": "...", "locale": "de" or "en"}',
+  email: 'an email address such as "ops@example.com"',
+  customers: 'a list of at most 50 email addresses',
+  locale: `one of ${LOCALES.join(', ')}`,
+  timeZone: 'an IANA time zone such as "Europe/Berlin"',
+  interval: 'a duration from 1d to 3650d, such as "180d"',
+  grace: 'a duration from 1h to 30d, such as "7d"',
+  reminderRepeat: 'a duration from 1d to 365d, such as "30d"',
+  policy: `one of ${POLICIES.join(', ')}`,
+  mode: `one of ${MODES.join(', ')}`,
+  reason: 'a text of 1 to 500 characters without control characters',
+  since: 'a duration from 1m to 90d, such as "7d"',
+} as const;
+
+const DAY = 86_400;
+export const DURATION_LIMITS = {
+  interval: { min: DAY, max: 3650 * DAY },
+  grace: { min: 3600, max: 30 * DAY },
+  reminderRepeat: { min: DAY, max: 365 * DAY },
+  since: { min: 60, max: 90 * DAY },
+} as const;
+
+const EMAIL = /^[^\s@<>"]{1,64}@[^\s@<>"]+\.[^\s@<>"]+$/;
+const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
+
+function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const text = (allowed: string) => string({ error: `must be ${allowed}` });
+
+function duration(name: keyof typeof DURATION_LIMITS) {
+  const { min, max } = DURATION_LIMITS[name];
+  return text(ALLOWED[name]).check(
+    refine((value) => {
+      const seconds = parseDuration(value);
+      return seconds !== undefined && seconds >= min && seconds <= max;
+    }, `must be ${ALLOWED[name]}`),
+  );
+}
+
+const email = text(ALLOWED.email).check(
+  maxLength(254, `must be ${ALLOWED.email}`),
+  regex(EMAIL, `must be ${ALLOWED.email}`),
+);
+const appId = text(ALLOWED.appId).check(regex(APP_ID_PATTERN, `must be ${ALLOWED.appId}`));
+
+export const pathSchemas = {
+  appId,
+  rotationId: text(ALLOWED.rotationId).check(regex(ROTATION_ID_PATTERN, `must be ${ALLOWED.rotationId}`)),
+};
+
+export const addAppBody = strictObject(
+  {
+    appId,
+    secret: text(ALLOWED.secret).check(
+      refine((value) => SECRET_NAME.test(value) || SECRET_ARN.test(value), `must be ${ALLOWED.secret}`),
+    ),
+    issuer: optional(zEnum(ISSUERS, { error: `must be ${ALLOWED.issuer}` })),
+    admins: optional(
+      array(
+        strictObject(
+          {
+            email,
+            locale: optional(zEnum(LOCALES, { error: `must be ${ALLOWED.locale}` })),
+          },
+          { error: `must be ${ALLOWED.admins}` },
+        ),
+        { error: `must be ${ALLOWED.admins}` },
+      ).check(minLength(1, `must be ${ALLOWED.admins}`), maxLength(20, `must be ${ALLOWED.admins}`)),
+    ),
+    customers: optional(
+      array(email, { error: `must be ${ALLOWED.customers}` }).check(
+        maxLength(50, `must be ${ALLOWED.customers}`),
+      ),
+    ),
+    locale: optional(zEnum(LOCALES, { error: `must be ${ALLOWED.locale}` })),
+    timeZone: optional(
+      text(ALLOWED.timeZone).check(
+        maxLength(64, `must be ${ALLOWED.timeZone}`),
+        refine(isTimeZone, `must be ${ALLOWED.timeZone}`),
+      ),
+    ),
+    interval: optional(duration('interval')),
+    grace: optional(duration('grace')),
+    reminderRepeat: optional(duration('reminderRepeat')),
+    policy: optional(zEnum(POLICIES, { error: `must be ${ALLOWED.policy}` })),
+    defaultMode: optional(zEnum(MODES, { error: `must be ${ALLOWED.mode}` })),
+  },
+  { error: 'must be a JSON object' },
+);
+
+export const startRotationBody = strictObject(
+  {
+    mode: zEnum(MODES, { error: `must be ${ALLOWED.mode}` }),
+    grace: optional(duration('grace')),
+    reason: optional(
+      text(ALLOWED.reason).check(
+        minLength(1, `must be ${ALLOWED.reason}`),
+        maxLength(500, `must be ${ALLOWED.reason}`),
+        regex(NO_CONTROL, `must be ${ALLOWED.reason}`),
+      ),
+    ),
+  },
+  { error: 'must be a JSON object' },
+);
+
+/** expire-now and cancel take no fields: the app's rotation in its grace period is the one they end. */
+export const emptyBody = strictObject({}, { error: 'must be a JSON object' });
+
+export const auditQuery = strictObject({
+  since: optional(duration('since')),
+  app: optional(appId),
+});
+
+export const noQuery = strictObject({});
+
+function fieldName(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (name, key) =>
+      typeof key === 'number' ? `${name}[${key}]` : name ? `${name}.${String(key)}` : String(key),
+    '',
+  );
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+function shapeKeys(schema: ZodMiniType): string[] {
+  const shape = (schema as unknown as { def?: { shape?: Record<string, unknown> } }).def?.shape;
+  return shape ? Object.keys(shape) : [];
+}
+
+/**
+ * Checks one part of a request (`body`, `query` or `path`) against its schema. A bad value fails with
+ * a ValidationError whose message is one sentence naming the field and what is allowed; it never
+ * echoes the value, which could be anything.
+ */
+export function parseRequestPart<Schema extends ZodMiniType>(
+  part: 'body' | 'query parameter' | 'path parameter',
+  schema: Schema,
+  input: unknown,
+): ReturnType<Schema['parse']> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data as ReturnType<Schema['parse']>;
+  const issue = result.error.issues[0];
+  const path = issue?.path ?? [];
+  const field = fieldName(path);
+  const noun = part === 'body' ? 'Field' : part === 'query parameter' ? 'Query parameter' : 'Path parameter';
+  if (issue?.code === 'unrecognized_keys') {
+    const unknown = (issue as { keys?: string[] }).keys?.[0] ?? '?';
+    const name = field ? `${field}.${unknown}` : unknown;
+    const allowed = shapeKeys(schema);
+    throw new ValidationError(
+      `${noun} ${JSON.stringify(name).slice(0, 60)} is not allowed; ${
+        allowed.length > 0 ? `allowed: ${allowed.join(', ')}` : `this request takes no ${part}s`
+      }`,
+    );
+  }
+  if (!field) {
+    throw new ValidationError(
+      part === 'body'
+        ? `The request body must be a JSON object${shapeKeys(schema).length > 0 ? ` with the fields ${shapeKeys(schema).join(', ')}` : ''}`
+        : `The ${part}s are malformed`,
+    );
+  }
+  const missing = valueAt(input, path) === undefined;
+  const message = issue?.message ?? 'is not valid';
+  throw new ValidationError(
+    missing ? `${noun} ${field} is missing; it ${message}` : `${noun} ${field} ${message}`,
+  );
+}
+
+/** Parses a JSON request body; an empty body is `{}`. */
+export function parseJsonBody(body: string | null | undefined, isBase64Encoded = false): unknown {
+  const raw = isBase64Encoded && body ? Buffer.from(body, 'base64').toString('utf8') : body;
+  if (raw === null || raw === undefined || raw.trim() === '') return {};
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new ValidationError('The request body must be a JSON object, and this one is not valid JSON');
+  }
+}
