@@ -19,7 +19,7 @@ import {
   pathSchemas,
   startRotationBody,
 } from './requests.ts';
-import { matchRoute, type Route, type RouteName } from './routes.ts';
+import { matchRoute, ROUTES, type Route, type RouteMatch, type RouteName } from './routes.ts';
 import { appSummaryView, appView, auditView, rotationView, tokenVersionView } from './views.ts';
 
 /** The defaults of a new app, from the deployment's settings. */
@@ -107,6 +107,21 @@ function definedValues(
   );
 }
 
+/**
+ * The route of a request: API Gateway names the matched resource template and gives the decoded path
+ * parameters; without a known resource (a proxy in front, a test) the path is matched.
+ */
+function matchEvent(event: APIGatewayProxyEvent, method: string, path: string): RouteMatch {
+  const routes = ROUTES.filter((route) => route.resource === event.resource);
+  if (routes.length === 0) return matchRoute(method, path);
+  return {
+    route: routes.find((route) => route.method === method),
+    resource: event.resource,
+    pathParameters: definedValues(event.pathParameters),
+    allowedMethods: routes.map((route) => route.method),
+  };
+}
+
 const ACTIONS: Partial<Record<RouteName, string>> = {
   addApp: 'app.add',
   removeApp: 'app.remove',
@@ -139,7 +154,7 @@ export async function handleOperatorRequest(
         body: { message: 'The request carries no IAM caller; sign it with AWS Signature Version 4.' },
       };
     } else {
-      const match = matchRoute(method, path);
+      const match = matchEvent(event, method, path);
       if (!match.resource) {
         answer = {
           status: 404,
@@ -164,8 +179,7 @@ export async function handleOperatorRequest(
           route: match.route,
           caller,
           requestId,
-          // API Gateway's decoded path parameters win over those read from the path.
-          pathParameters: { ...match.pathParameters, ...definedValues(event.pathParameters) },
+          pathParameters: match.pathParameters,
           query: definedValues(event.queryStringParameters),
           body: undefined,
         };
@@ -245,7 +259,7 @@ async function audit(
 }
 
 function appIdOf(context: RequestContext): string {
-  return parseRequestPart('path parameter', pathSchemas.appId, context.pathParameters.appId);
+  return parseRequestPart('path parameter', pathSchemas.appId, context.pathParameters.appId, 'appId');
 }
 
 async function dispatch(context: RequestContext, event: APIGatewayProxyEvent): Promise<Answer> {
@@ -291,6 +305,7 @@ async function dispatch(context: RequestContext, event: APIGatewayProxyEvent): P
         'path parameter',
         pathSchemas.rotationId,
         context.pathParameters.rotationId,
+        'rotationId',
       );
       const record = await deps.registry.findRotation(appId, rotationId);
       if (!record) {

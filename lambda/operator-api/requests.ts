@@ -181,12 +181,14 @@ export function parseRequestPart<Schema extends ZodMiniType>(
   part: 'body' | 'query parameter' | 'path parameter',
   schema: Schema,
   input: unknown,
+  /** The name of a single value (a path or query parameter) checked on its own. */
+  name?: string,
 ): ReturnType<Schema['parse']> {
   const result = schema.safeParse(input);
   if (result.success) return result.data as ReturnType<Schema['parse']>;
   const issue = result.error.issues[0];
   const path = issue?.path ?? [];
-  const field = fieldName(path);
+  const field = name ?? fieldName(path);
   const noun = part === 'body' ? 'Field' : part === 'query parameter' ? 'Query parameter' : 'Path parameter';
   if (issue?.code === 'unrecognized_keys') {
     const unknown = (issue as { keys?: string[] }).keys?.[0] ?? '?';
@@ -194,7 +196,9 @@ export function parseRequestPart<Schema extends ZodMiniType>(
     const allowed = shapeKeys(schema);
     throw new ValidationError(
       `${noun} ${JSON.stringify(name).slice(0, 60)} is not allowed; ${
-        allowed.length > 0 ? `allowed: ${allowed.join(', ')}` : `this request takes no ${part}s`
+        allowed.length > 0
+          ? `allowed: ${allowed.join(', ')}`
+          : `this request takes no ${part === 'body' ? 'body fields' : `${part}s`}`
       }`,
     );
   }
@@ -205,7 +209,7 @@ export function parseRequestPart<Schema extends ZodMiniType>(
         : `The ${part}s are malformed`,
     );
   }
-  const missing = valueAt(input, path) === undefined;
+  const missing = (name ? input : valueAt(input, path)) === undefined;
   const message = issue?.message ?? 'is not valid';
   throw new ValidationError(
     missing ? `${noun} ${field} is missing; it ${message}` : `${noun} ${field} ${message}`,
