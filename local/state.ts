@@ -8,8 +8,12 @@ import { int, minLength, object, string, url } from 'zod/mini';
  * `rotor-local/state.json` in the temp directory. It holds local-only credentials, so it is written
  * for this user only.
  */
-export const LOCAL_STATE_FILE =
-  process.env.ROTOR_LOCAL_STATE || path.join(os.tmpdir(), 'rotor-local', 'state.json');
+export const LOCAL_STATE_FILE = localStateFile(process.env);
+
+/** The state file's path for an environment (`ROTOR_LOCAL_STATE`, else the default). */
+export function localStateFile(env: NodeJS.ProcessEnv): string {
+  return env.ROTOR_LOCAL_STATE || path.join(os.tmpdir(), 'rotor-local', 'state.json');
+}
 
 const localStateSchema = object({
   apiUrl: url(),

@@ -1,0 +1,76 @@
+import { InvalidArgumentError } from 'commander';
+import { ALLOWED, DURATION_LIMITS } from '../lambda/operator-api/requests.ts';
+import { parseDuration } from '../lambda/shared/duration.ts';
+import { APP_ID_PATTERN } from '../lambda/shared/enrollApp.ts';
+import { LOCALES, type Locale } from '../lambda/shared/model.ts';
+
+/**
+ * Checks of command-line values, before any request: a bad one is bad usage (exit 2) with a message
+ * that says what is allowed. The words are the API's own (`ALLOWED`), so both say the same.
+ */
+
+const EMAIL = /^[^\s@<>"]{1,64}@[^\s@<>"]+\.[^\s@<>"]+$/;
+
+export function appIdArgument(value: string): string {
+  if (!APP_ID_PATTERN.test(value)) throw new InvalidArgumentError(`It must be ${ALLOWED.appId}.`);
+  return value;
+}
+
+export function durationArgument(name: keyof typeof DURATION_LIMITS) {
+  return (value: string): string => {
+    const seconds = parseDuration(value);
+    const { min, max } = DURATION_LIMITS[name];
+    if (seconds === undefined || seconds < min || seconds > max) {
+      throw new InvalidArgumentError(`It must be ${ALLOWED[name]}.`);
+    }
+    return value.trim();
+  };
+}
+
+function email(value: string): string {
+  if (value.length > 254 || !EMAIL.test(value))
+    throw new InvalidArgumentError(`It must be ${ALLOWED.email}.`);
+  return value;
+}
+
+/** `--admin a@x.de` or `--admin b@y.com:en`, repeatable. */
+export function adminArgument(value: string, previous: { email: string; locale?: Locale }[] = []) {
+  const match = /^(.*?)(?::([a-z]{2}))?$/.exec(value) as RegExpExecArray;
+  const locale = match[2];
+  if (locale !== undefined && !LOCALES.includes(locale as Locale)) {
+    throw new InvalidArgumentError(`The locale after ":" must be one of ${LOCALES.join(', ')}.`);
+  }
+  const address = email(match[1] ?? '');
+  if (previous.length >= 20) throw new InvalidArgumentError('An app has at most 20 admins.');
+  return [...previous, { email: address, ...(locale ? { locale: locale as Locale } : {}) }];
+}
+
+/** `--customer c@y.de`, repeatable. */
+export function customerArgument(value: string, previous: string[] = []) {
+  if (previous.length >= 50) throw new InvalidArgumentError('An app has at most 50 customer contacts.');
+  return [...previous, email(value)];
+}
+
+export function secretArgument(value: string): string {
+  const name = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+  const arn = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$/;
+  if (!name.test(value) && !arn.test(value)) throw new InvalidArgumentError(`It must be ${ALLOWED.secret}.`);
+  return value;
+}
+
+export function timeZoneArgument(value: string): string {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+  } catch {
+    throw new InvalidArgumentError(`It must be ${ALLOWED.timeZone}.`);
+  }
+  return value;
+}
+
+export function reasonArgument(value: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+  if (value.length < 1 || value.length > 500 || /[\u0000-\u001f\u007f]/.test(value)) {
+    throw new InvalidArgumentError(`It must be ${ALLOWED.reason}.`);
+  }
+  return value;
+}
