@@ -1,0 +1,300 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeLocalState } from '../../local/state.ts';
+import { eventually, uniqueAppId } from '../support/localSystem.ts';
+import { ALICE, type ApiTestSystem, arnOf, startApiTestSystem } from '../support/operatorApi.ts';
+
+/**
+ * The real `rotor` binary (node bin/rotor.mjs, as npx rotor runs it) against the local operator API,
+ * for every command, in table and JSON form. Each spawn takes about half a second.
+ */
+let env: ApiTestSystem;
+let stateDir: string;
+const outputs: string[] = [];
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function rotor(args: string[], extraEnv: Record<string, string | undefined> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      'node',
+      ['bin/rotor.mjs', ...args],
+      {
+        env: {
+          ...process.env,
+          ROTOR_API_URL: env.api.url,
+          AWS_ACCESS_KEY_ID: ALICE.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: ALICE.secretAccessKey,
+          AWS_REGION: 'eu-central-1',
+          ROTOR_POLL_MS: '50',
+          NO_COLOR: undefined,
+          ...extraEnv,
+        },
+        timeout: 30_000,
+      },
+      (error, stdout, stderr) => {
+        outputs.push(stdout, stderr);
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** A refusal: exit 1, nothing on stdout, one line on stderr. */
+function expectRefused(run: Run, text: string) {
+  expect(run.code, run.stderr).toBe(1);
+  expect(run.stdout).toBe('');
+  expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+  expect(run.stderr).toMatch(/^rotor: /);
+  expect(run.stderr).toContain(text);
+}
+
+const appA = uniqueAppId('cli');
+const appB = uniqueAppId('cli');
+
+beforeAll(async () => {
+  env = await startApiTestSystem({ retryIntervalOverrides: { CheckPromotion: 20 } });
+  stateDir = mkdtempSync(path.join(tmpdir(), 'rotor-state-'));
+});
+
+afterAll(async () => {
+  await env?.close();
+  if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+});
+
+describe('Command: rotor (help)', () => {
+  it('shows examples in --help and suggests the command meant by a typo', async () => {
+    const [help, rotateHelp, typo] = await Promise.all([
+      rotor(['--help']),
+      rotor(['rotate', '--help']),
+      rotor(['aps', 'list']),
+    ]);
+
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Examples:\n  $ rotor apps add billing-api');
+    expect(rotateHelp.stdout).toContain('$ rotor rotate billing-api --expire later --grace 7d');
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toBe("rotor: unknown command 'aps' (Did you mean apps?)\n");
+  });
+});
+
+describe('Command: rotor (a session against the local API)', () => {
+  it('apps add registers an app and shows it (table), and --json gives the app as JSON', async () => {
+    const [table, json] = await Promise.all([
+      rotor([
+        'apps',
+        'add',
+        appA,
+        '--secret',
+        `rotor/${appA}`,
+        '--admin',
+        'ops@example.com',
+        '--admin',
+        'dev@example.com:en',
+        '--grace',
+        '2h',
+      ]),
+      rotor(['apps', 'add', appB, '--secret', `rotor/${appB}`, '--admin', 'ops@example.com', '--json']),
+    ]);
+
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toContain(`Registered app "${appA}" with secret arn:aws:secretsmanager:`);
+    expect(table.stdout).toMatch(/state\s+ACTIVE/);
+    expect(table.stdout).toContain('admins         ops@example.com, dev@example.com (en)');
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout).app).toMatchObject({
+      appId: appB,
+      state: 'ACTIVE',
+      graceSeconds: 7 * 86_400,
+    });
+  });
+
+  it('apps list shows both apps in a table and as JSON', async () => {
+    const [table, json] = await Promise.all([rotor(['apps', 'list']), rotor(['apps', 'list', '--json'])]);
+
+    expect(table.code).toBe(0);
+    expect(table.stdout.split('\n')[0]).toMatch(/^APP\s+STATE\s+TOKEN AGE\s+NEXT\s+LAST ROTATION$/);
+    expect(table.stdout).toMatch(new RegExp(`${appA}\\s+ACTIVE\\s+\\d+s\\s+in (180d|179d 23h)\\s+-`));
+    expect(JSON.parse(json.stdout).apps.map((app: { appId: string }) => app.appId)).toEqual(
+      expect.arrayContaining([appA, appB]),
+    );
+  });
+
+  it('rotate --expire later --wait shows progress until the new token is current and the grace period runs', async () => {
+    const run = await rotor([
+      'rotate',
+      appA,
+      '--expire',
+      'later',
+      '--reason',
+      'quarterly rotation',
+      '--wait',
+    ]);
+
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(
+      new RegExp(`^Rotation r-\\S+ of ${appA} started \\(expire-later, grace 2h\\)\\.$`),
+    );
+    expect(lines.at(-2)).toMatch(/^✔ new token is current \(version [0-9a-f-]{36}\)$/);
+    expect(lines.at(-1)).toMatch(
+      /^✔ old token \(version [0-9a-f-]{36}\) stays valid until .* UTC \(grace 2h\)/,
+    );
+    expect((await env.system.registry.getApp(appA)).state).toBe('GRACE');
+  });
+
+  it('apps show gives state, token age, due date and the grace countdown; --json the same as data', async () => {
+    const [table, json] = await Promise.all([
+      rotor(['apps', 'show', appA]),
+      rotor(['apps', 'show', appA, '--json']),
+    ]);
+
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/state\s+GRACE/);
+    expect(table.stdout).toMatch(/token\s+version [0-9a-f-]{36}, \d+s old/);
+    expect(table.stdout).toMatch(/next due\s+\d{4}-\d\d-\d\d \d\d:\d\d \(in 179d 23h\)/);
+    expect(table.stdout).toMatch(
+      /grace ends\s+.* \(in 1h 59m\); the old token \(version [0-9a-f-]{36}\) is valid until then/,
+    );
+    expect(table.stdout).toContain(`by ${arnOf(ALICE)} ("quarterly rotation")`);
+    expect(table.stdout).toContain(`rotor expire-now ${appA}   or   rotor cancel ${appA}`);
+    const { app } = JSON.parse(json.stdout);
+    expect(app.rotation.graceRemainingSeconds).toBeGreaterThan(7000);
+    expect(app.rotation.oldToken.status).toBe('grace');
+  });
+
+  it('a second rotate is refused (exit 1) with one line that names the rotation and what ends it', async () => {
+    const run = await rotor(['rotate', appA, '--expire', 'now']);
+
+    expectRefused(run, `end it with "rotor expire-now ${appA}" or "rotor cancel ${appA}"`);
+  });
+
+  it('cancel rolls back (table); cancelling again is refused, also with --json', async () => {
+    const cancelled = await rotor(['cancel', appA]);
+    const again = await rotor(['cancel', appA, '--json']);
+
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    expect(cancelled.stdout).toMatch(
+      /^Cancelled rotation r-\S+ of app ".*": the old token \(version .*\) is current again/,
+    );
+    expectRefused(again, `start one with "rotor rotate ${appA} --expire now|later"`);
+  });
+
+  it('history lists the rotation (table and JSON)', async () => {
+    const [table, json] = await Promise.all([rotor(['history', appA]), rotor(['history', appA, '--json'])]);
+
+    expect(table.code).toBe(0);
+    expect(table.stdout.split('\n')[0]).toMatch(
+      /^ROTATION\s+MODE\s+STATUS\s+STARTED \(UTC\)\s+BY\s+ENDED \(UTC\)\s+REASON$/,
+    );
+    expect(table.stdout).toMatch(
+      /r-\S+\s+expire-later 2h\s+cancelled\s+.*user\/alice\s+.*user\/alice\s+quarterly rotation/,
+    );
+    expect(JSON.parse(json.stdout).rotations).toEqual([
+      expect.objectContaining({ status: 'cancelled', endedBy: arnOf(ALICE), reason: 'quarterly rotation' }),
+    ]);
+  });
+
+  it('rotate --expire now --wait --json waits until the old token is refused; progress goes to stderr', async () => {
+    const run = await rotor(['rotate', appB, '--expire', 'now', '--reason', 'leaked', '--wait', '--json']);
+
+    expect(run.code, run.stderr).toBe(0);
+    const { rotation } = JSON.parse(run.stdout);
+    expect(rotation).toMatchObject({
+      status: 'completed',
+      oldToken: { status: 'revoked' },
+      newToken: { status: 'current' },
+    });
+    expect(run.stderr).toMatch(/✔ old token \(version [0-9a-f-]{36}\) is refused since/);
+  });
+
+  it('expire-now ends a grace period (table, then --json refused as there is none left)', async () => {
+    await env.call('POST', `/apps/${appB}/rotations`, { body: { mode: 'expire-later', grace: '1h' } });
+    await eventually(async () => (await env.system.registry.getApp(appB)).state === 'GRACE');
+
+    const expired = await rotor(['expire-now', appB]);
+    const again = await rotor(['expire-now', appB, '--json']);
+
+    expect(expired.code, expired.stderr).toBe(0);
+    expect(expired.stdout).toMatch(/^Expired the old token of app ".*" now: version \S+ is revoked/);
+    expectRefused(again, 'with no rotation running');
+  });
+
+  it('audit lists every change with who made it (table and JSON)', async () => {
+    const [table, json] = await Promise.all([
+      rotor(['audit', '--since', '1h', '--app', appA]),
+      rotor(['audit', '--since', '1h', '--json']),
+    ]);
+
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/app\.add\s+succeeded\s+user\/alice/);
+    expect(table.stdout).toMatch(/rotation\.start\s+refused\s+user\/alice/);
+    expect(table.stdout).toMatch(/rotation\.cancel\s+refused\s+user\/alice/);
+    const { events } = JSON.parse(json.stdout);
+    const changes = events.filter((event: { action: string }) => !event.action.includes('promote'));
+    expect(changes.length).toBeGreaterThanOrEqual(8);
+    expect(new Set(changes.map((event: { actor: string }) => event.actor))).toEqual(new Set([arnOf(ALICE)]));
+  });
+
+  it('apps remove keeps the secret and says so (table and JSON); a removed app is not found', async () => {
+    const [table, json] = await Promise.all([
+      rotor(['apps', 'remove', appA]),
+      rotor(['apps', 'remove', appB, '--json']),
+    ]);
+    const gone = await rotor(['apps', 'show', appA]);
+
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toContain('was not deleted');
+    expect(JSON.parse(json.stdout)).toMatchObject({ appId: appB, removed: true, secretDeleted: false });
+    expectRefused(gone, `No app "${appA}" is registered with Rotor.`);
+  });
+
+  it('--local reads the local-mode state file; wrong credentials are refused (exit 1)', async () => {
+    const file = path.join(stateDir, 'state.json');
+    await writeLocalState(
+      {
+        apiUrl: env.api.url,
+        region: 'eu-central-1',
+        accessKeyId: ALICE.accessKeyId,
+        secretAccessKey: ALICE.secretAccessKey,
+        mailViewerUrl: env.system.endpoints.ses,
+        pid: process.pid,
+      },
+      file,
+    );
+
+    const [local, wrong] = await Promise.all([
+      rotor(['--local', 'apps', 'list', '--json'], {
+        ROTOR_LOCAL_STATE: file,
+        ROTOR_API_URL: undefined,
+        AWS_ACCESS_KEY_ID: undefined,
+        AWS_SECRET_ACCESS_KEY: undefined,
+      }),
+      rotor(['apps', 'list'], { AWS_SECRET_ACCESS_KEY: 'not-the-secret' }),
+    ]);
+
+    expect(local.code, local.stderr).toBe(0);
+    expect(JSON.parse(local.stdout)).toHaveProperty('apps');
+    expectRefused(wrong, 'The request signature we calculated does not match');
+  });
+
+  it('prints no colour codes when stdout is not a terminal, and never a token', async () => {
+    const { GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+    const value = await env.system.secretsManager.send(
+      new GetSecretValueCommand({ SecretId: `rotor/${appA}` }),
+    );
+    const token = JSON.parse(value.SecretString ?? '{}').token as string;
+
+    expect(token).toMatch(/^rtr_/);
+    const all = outputs.join('\n');
+    expect(all).not.toContain('\u001b[');
+    expect(all).not.toContain(token.slice(4, 24));
+  });
+});
