@@ -52,9 +52,9 @@ export interface SignableRequest {
 }
 
 export function queryOf(url: URL): Record<string, string | string[]> {
-  const query: Record<string, string | string[]> = {};
+  const query: Record<string, string | string[]> = Object.create(null);
   for (const [key, value] of url.searchParams) {
-    const existing = query[key];
+    const existing = Object.hasOwn(query, key) ? query[key] : undefined;
     query[key] = existing === undefined ? value : ([] as string[]).concat(existing, value);
   }
   return query;

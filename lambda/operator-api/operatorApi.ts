@@ -169,7 +169,7 @@ export async function handleOperatorRequest(
         answer = {
           status: 405,
           body: {
-            message: sentence(`${match.resource} allows ${match.allowedMethods.join(', ')}, not this method`),
+            message: sentence(`The resource ${match.resource} allows ${match.allowedMethods.join(' or ')}, not ${method}`),
             code: 'MethodNotAllowed',
           },
         };

@@ -125,9 +125,9 @@ async function verifySignature(
     if (value === undefined) throw new Refusal(403, `The signed header ${name} is missing from the request.`);
     headers[name] = value;
   }
-  const query: Record<string, string | string[]> = {};
+  const query: Record<string, string | string[]> = Object.create(null);
   for (const [key, value] of url.searchParams) {
-    const existing = query[key];
+    const existing = Object.hasOwn(query, key) ? query[key] : undefined;
     query[key] = existing === undefined ? value : ([] as string[]).concat(existing, value);
   }
   const expected = await signer(
@@ -159,11 +159,11 @@ async function verifySignature(
 }
 
 function firstValues(params: URLSearchParams) {
-  const single: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
+  const single: Record<string, string> = Object.create(null);
+  const multi: Record<string, string[]> = Object.create(null);
   for (const [key, value] of params) {
     single[key] = value;
-    multi[key] = [...(multi[key] ?? []), value];
+    multi[key] = [...(Object.hasOwn(multi, key) ? (multi[key] as string[]) : []), value];
   }
   return Object.keys(single).length > 0 ? { single, multi } : { single: null, multi: null };
 }
