@@ -1,10 +1,20 @@
+import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { VirtualClock } from './clock.ts';
 import { createRegistryTable, startLocalDynamoDb } from './dynamodb.ts';
+import { clearEmails } from './observe.ts';
 import { startSecretsManagerEmulator } from './secrets-manager/emulator.ts';
 import { startLocalStepFunctions } from './step-functions/service.ts';
-import { functionsOf, type LocalFunction, stateMachinesOf, synthesizeTemplate } from './template.ts';
+import {
+  functionsOf,
+  type LocalFunction,
+  stateMachinesOf,
+  synthesizeTemplate,
+  type Template,
+} from './template.ts';
 
 /**
  * aws-ses-v2-local is CommonJS with an `exports.default`; Node and Vitest disagree on what a default
@@ -32,6 +42,10 @@ export interface LocalSystemOptions {
   readonly waitTimeOverrides?: Readonly<Record<string, number>>;
   /** Milliseconds between retries of the named states (e.g. a short poll in tests). */
   readonly retryIntervalOverrides?: Readonly<Record<string, number>>;
+  /** Local mode's virtual clock: workflow waits pass through it. Without it, waits take real time. */
+  readonly clock?: VirtualClock;
+  /** Keep DynamoDB's and Secrets Manager's data in this folder across restarts; else in memory. */
+  readonly dataDir?: string;
   /** Lets a test put itself between the system and a handler (to inject a fault, or count calls). */
   readonly wrapHandler?: (fn: LocalFunction, handler: LocalHandler) => LocalHandler;
 }
@@ -47,7 +61,26 @@ export interface LocalSystem {
   readonly sweepStateMachineArn: string;
   readonly rotationHookArn: string;
   readonly stepFunctions: Awaited<ReturnType<typeof startLocalStepFunctions>>;
+  /** The ports in use, to start a fresh system on the same ones (handlers keep their clients). */
+  readonly ports: Record<'dynamodb' | 'secretsManager' | 'ses' | 'stepFunctions', number>;
   close(): Promise<void>;
+}
+
+const templates = new Map<string, Template>();
+
+/** Synthesizing takes seconds; a process that starts several systems synthesizes each setting once. */
+function templateFor(settings: Record<string, unknown>): Template {
+  const key = JSON.stringify(settings);
+  let template = templates.get(key);
+  if (!template) {
+    template = synthesizeTemplate(settings);
+    templates.set(key, template);
+  }
+  return template;
+}
+
+function portOf(url: string): number {
+  return Number(new URL(url).port);
 }
 
 function closeServer(server: {
@@ -72,7 +105,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   const accountId = options.accountId ?? '123456789012';
   const tableName = options.tableName ?? 'rotor-local';
   const names = { region, accountId, tableName };
-  const template = synthesizeTemplate({ region, ...options.settings });
+  const template = templateFor({ region, ...options.settings });
   const functions = functionsOf(template, names);
   const stateMachines = stateMachinesOf(template, names);
   const byArn = new Map(functions.map((fn) => [fn.arn, fn]));
@@ -84,9 +117,15 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   const hook = functions.find((fn) => fn.handler === 'rotation-hook');
   if (!hook) throw new Error('the synthesized stack has no rotation hook');
 
-  const dynamo = await startLocalDynamoDb({ port: options.ports?.dynamodb ?? 0 });
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const dynamo = await startLocalDynamoDb({
+    port: options.ports?.dynamodb ?? 0,
+    ...(options.dataDir ? { path: path.join(options.dataDir, 'dynamodb') } : {}),
+  });
   const ses = await startSesServer({ host: '127.0.0.1', port: options.ports?.ses ?? 0 });
   const sesUrl = `http://127.0.0.1:${(ses.address() as AddressInfo).port}`;
+  // The stand-in keeps mail in a store shared by every server of this process: a fresh system starts empty.
+  await clearEmails(sesUrl);
 
   const handlers = new Map<string, Promise<LocalHandler>>();
   const handlerOf = (fn: LocalFunction): Promise<LocalHandler> => {
@@ -113,17 +152,22 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     region,
     accountId,
     port: options.ports?.secretsManager ?? 0,
+    ...(options.dataDir ? { dataFile: path.join(options.dataDir, 'secrets-manager.json') } : {}),
     invokeRotationFunction: invoke,
     onRotationError: () => {},
   });
   const rotationMachine = findMachine('RotationWorkflow');
   const sweepMachine = findMachine('SweepWorkflow');
+  const clock = options.clock as VirtualClock;
   const stepFunctions = await startLocalStepFunctions({
     region,
     accountId,
     port: options.ports?.stepFunctions ?? 0,
     stateMachines: stateMachines.map(({ name, arn, definition }) => ({ name, arn, definition })),
     invokeFunction: invoke,
+    ...(options.clock
+      ? { sleepUntil: (untilMs: number, signal: AbortSignal) => clock.sleepUntil(untilMs, signal) }
+      : {}),
     ...(options.waitTimeOverrides ? { waitTimeOverrides: { '*': options.waitTimeOverrides } } : {}),
     ...(options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {}),
   });
@@ -162,6 +206,12 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     sweepStateMachineArn: sweepMachine.arn,
     rotationHookArn: hook.arn,
     stepFunctions,
+    ports: {
+      dynamodb: dynamo.port,
+      secretsManager: portOf(secretsManager.url),
+      ses: portOf(sesUrl),
+      stepFunctions: portOf(stepFunctions.url),
+    },
     close: async () => {
       await stepFunctions.close();
       await secretsManager.close();

@@ -841,7 +841,7 @@ describe('Local Step Functions: time', () => {
     // Assess: the hour passed on the clock at once, and the history tells it as AWS would.
     expect(targets).toEqual([Date.parse('2030-01-01T01:00:00Z')]);
     expect(stopped).toMatchObject({ status: 'SUCCEEDED', output: '{"keep":true}' });
-    expect(stopped.stopDate.toISOString()).toBe('2030-01-01T01:00:00.000Z');
+    expect(stopped.stopDate?.toISOString()).toBe('2030-01-01T01:00:00.000Z');
     expect(typesOf(events)).toEqual([
       'ExecutionStarted',
       'WaitStateEntered',

@@ -13,16 +13,14 @@ import { Registry } from '../../lambda/shared/Registry.ts';
 import { parseSecret } from '../../lambda/shared/tokens.ts';
 import { verifyToken } from '../../lambda/shared/verifyToken.ts';
 import { startRotationWorkflow } from '../../lambda/shared/workflows.ts';
+import {
+  emailsAboutApp,
+  isAccepted,
+  type SeenEmail,
+  tokenOfVersion,
+  versionLabels,
+} from '../../local/observe.ts';
 import { type LocalSystem, type LocalSystemOptions, startLocalSystem } from '../../local/system.ts';
-
-/** One email as the SES stand-in kept it, reduced to what the scenarios assert. */
-export interface SeenEmail {
-  readonly event: string;
-  readonly to: string;
-  readonly subject: string;
-  readonly text: string;
-  readonly html: string;
-}
 
 /** A whole local Rotor plus the clients a test uses to look at it. */
 export interface TestSystem extends LocalSystem {
@@ -104,38 +102,22 @@ export async function rotate(
 
 /** The emails the SES stand-in received about one app, oldest first. */
 export async function emailsAbout(system: TestSystem, appId: string): Promise<SeenEmail[]> {
-  const response = await fetch(`${system.endpoints.ses}/store`);
-  const { emails } = (await response.json()) as {
-    emails: { subject: string; destination: { to: string[] }; body: { text?: string; html?: string } }[];
-  };
-  return emails
-    .filter((email) => email.subject.includes(`${appId}:`))
-    .map((email) => ({
-      event: /Rotor event: ([A-Z0-9_]+)/.exec(email.body.text ?? '')?.[1] ?? 'unknown',
-      to: email.destination.to[0] ?? '',
-      subject: email.subject,
-      text: email.body.text ?? '',
-      html: email.body.html ?? '',
-    }));
+  return emailsAboutApp(system.endpoints.ses, appId);
 }
 
 /** Each version id with its labels. */
 export async function labelsOf(system: TestSystem, secretArn: string): Promise<Record<string, string[]>> {
-  const secret = await system.secretsManager.send(new DescribeSecretCommand({ SecretId: secretArn }));
-  return secret.VersionIdsToStages ?? {};
+  return versionLabels(system.secretsManager, secretArn);
 }
 
 /** The token a version holds (tests only). */
 export async function tokenOf(system: TestSystem, secretArn: string, versionId: string): Promise<string> {
-  const value = await system.secretsManager.send(
-    new GetSecretValueCommand({ SecretId: secretArn, VersionId: versionId }),
-  );
-  return parseSecret(value.SecretString).token;
+  return tokenOfVersion(system.secretsManager, secretArn, versionId);
 }
 
 /** Whether a token is accepted now. */
 export async function accepts(system: TestSystem, token: string): Promise<boolean> {
-  return (await verifyToken(token, { registry: system.registry })).valid;
+  return isAccepted(system.registry, token);
 }
 
 /** The full history of an execution, as GetExecutionHistory returns it, as one string. */

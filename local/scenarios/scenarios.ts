@@ -1,0 +1,498 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { RotateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SESClient } from '@aws-sdk/client-ses';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { enrollManagedApp } from '../../lambda/shared/enrollApp.ts';
+import type { AppRecord, RotationMode } from '../../lambda/shared/model.ts';
+import { sendNotification } from '../../lambda/shared/notifications/sendNotification.ts';
+import { cancelRotation, expireNow, type OperatorDependencies } from '../../lambda/shared/operatorActions.ts';
+import { Registry } from '../../lambda/shared/Registry.ts';
+import { executionArnFor, startRotationWorkflow } from '../../lambda/shared/workflows.ts';
+import { VirtualClock } from '../clock.ts';
+import { emailsAboutApp, isAccepted, type SeenEmail, tokenOfVersion, versionLabels } from '../observe.ts';
+import { type LocalSystem, type LocalSystemOptions, startLocalSystem } from '../system.ts';
+
+const DAY_MS = 86_400_000;
+const OPERATOR = 'arn:aws:iam::123456789012:user/local-admin';
+/** The demo app's admins: one reads German, one English. */
+export const DEMO_ADMINS = [
+  { email: 'anna@demo.example', locale: 'de' as const },
+  { email: 'ben@demo.example', locale: 'en' as const },
+];
+
+/** What one scenario did, as `npm run scenarios -- --json` reports it. */
+export interface ScenarioReport {
+  readonly name: string;
+  readonly summary: string;
+  readonly passed: boolean;
+  /** Why it did not pass: each expectation that failed, in a sentence. */
+  readonly problems: readonly string[];
+  readonly emails: readonly { event: string; to: string; locale: string; subject: string }[];
+  /** Each version of the app's secret that still has labels, with them. */
+  readonly labels: Record<string, string[]>;
+  readonly versions: { readonly old: string; readonly new: string | null };
+  /** Whether the verifier accepts the token of each version at the end (null: there is none). */
+  readonly verifies: { readonly old: boolean; readonly new: boolean | null };
+  readonly virtualElapsed: string;
+  readonly virtualElapsedMs: number;
+  readonly wallMs: number;
+}
+
+/** What a scenario sees and drives: the whole local system on a virtual clock. */
+export interface ScenarioContext {
+  readonly system: LocalSystem;
+  readonly clock: VirtualClock;
+  readonly registry: Registry;
+  readonly secretsManager: SecretsManagerClient;
+  readonly sfn: SFNClient;
+  readonly operator: OperatorDependencies;
+  /** Apps whose rotation hook finds its pending token unregistered in testSecret (a real fault). */
+  readonly failTestSecret: Set<string>;
+}
+
+/** What a scenario expects at its end (DESIGN §2). */
+interface Expectation {
+  /** Each email as `EVENT locale`, in the order they arrive. */
+  readonly emails: readonly string[];
+  /** Which version holds AWSCURRENT at the end; it is the only labelled one. */
+  readonly current: 'old' | 'new';
+  readonly verifies: { readonly old: boolean; readonly new: boolean | null };
+  /** At least this much virtual time passes (e.g. the grace period). */
+  readonly minVirtualMs?: number;
+}
+
+export interface Scenario {
+  readonly name: string;
+  readonly summary: string;
+  readonly expect: Expectation;
+  /** Drives the system and returns the app it worked on, once everything it started has ended. */
+  run(context: ScenarioContext): Promise<AppRecord>;
+}
+
+const each = (event: string) => [`${event} de`, `${event} en`];
+
+/** Registers the demo app: a managed token, two admins, German by default, 7-day grace. */
+export async function enrollDemoApp(
+  context: Pick<ScenarioContext, 'system' | 'registry' | 'secretsManager'>,
+  appId: string,
+  overrides: { policy?: 'auto' | 'remind' } = {},
+): Promise<AppRecord> {
+  return enrollManagedApp(
+    {
+      appId,
+      secret: `rotor/${appId}`,
+      admins: DEMO_ADMINS,
+      locale: 'de',
+      timeZone: 'Europe/Berlin',
+      intervalSeconds: 180 * 86_400,
+      graceSeconds: 7 * 86_400,
+      reminderRepeatSeconds: 30 * 86_400,
+      policy: overrides.policy ?? 'remind',
+      defaultMode: 'expire-later',
+    },
+    {
+      secretsManager: context.secretsManager,
+      registry: context.registry,
+      tokenPrefix: 'rtr_',
+      secretNamePrefix: 'rotor/',
+      rotationFunctionArn: context.system.rotationHookArn,
+      clock: () => new Date(),
+    },
+  );
+}
+
+/** Starts a rotation as the operator API does, and returns its execution's ARN. */
+export async function startRotation(
+  context: Pick<ScenarioContext, 'sfn' | 'system'>,
+  app: AppRecord,
+  mode: RotationMode,
+  rotationId: string,
+): Promise<string> {
+  return startRotationWorkflow(context.sfn, context.system.rotationStateMachineArn, {
+    appId: app.appId,
+    rotationId,
+    mode,
+    trigger: 'operator',
+    startedBy: OPERATOR,
+  });
+}
+
+/** Polls (every 20 ms of real time) until `check` holds; fails after `ms`. */
+export async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  ms = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function finished(context: ScenarioContext, executionArn: string): Promise<void> {
+  const { status } = await context.system.stepFunctions.whenStopped(executionArn);
+  if (status !== 'SUCCEEDED') throw new Error(`the rotation workflow ended ${status}`);
+}
+
+/** Waits until the app is in its grace period and the ROTATION_INITIATED emails went out. */
+async function inGrace(context: ScenarioContext, app: AppRecord): Promise<void> {
+  await until('the app is in its grace period', async () => {
+    const now = await context.registry.getApp(app.appId);
+    return now.state === 'GRACE';
+  });
+  await until('ROTATION_INITIATED went to both admins', async () => {
+    const mails = await emailsAboutApp(context.system.endpoints.ses, app.appId);
+    return mails.filter((mail) => mail.event === 'ROTATION_INITIATED').length === DEMO_ADMINS.length;
+  });
+}
+
+/** Runs the daily sweep as the schedule does, and waits for it. */
+async function runSweep(context: ScenarioContext): Promise<void> {
+  const { executionArn } = await context.sfn.send(
+    new StartExecutionCommand({
+      stateMachineArn: context.system.sweepStateMachineArn,
+      name: `sweep-${new Date().toISOString().slice(0, 10)}`,
+      input: '{}',
+    }),
+  );
+  const { status } = await context.system.stepFunctions.whenStopped(String(executionArn));
+  if (status !== 'SUCCEEDED') throw new Error(`the sweep ended ${status}`);
+}
+
+/** The rotation workflow execution a rotation the app did not start itself runs in. */
+async function rotationExecution(context: ScenarioContext, app: AppRecord): Promise<string> {
+  const rotationId = await until('a rotation workflow runs for the app', async () => {
+    const [rotation] = await context.registry.listRotations(app.appId);
+    return rotation?.rotationId;
+  });
+  return executionArnFor(context.system.rotationStateMachineArn, rotationId);
+}
+
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    name: 'expire-later',
+    summary: 'rotate and expire later: the old token works 7 more days, then expires',
+    expect: {
+      emails: [...each('ROTATION_INITIATED'), ...each('TOKEN_EXPIRES_IN_24H'), ...each('ROTATION_COMPLETED')],
+      current: 'new',
+      verifies: { old: false, new: true },
+      minVirtualMs: 7 * DAY_MS,
+    },
+    async run(context) {
+      const app = await enrollDemoApp(context, 'expire-later');
+      await finished(context, await startRotation(context, app, 'expire-later', 'scenario-expire-later'));
+      return app;
+    },
+  },
+  {
+    name: 'expire-now',
+    summary: 'rotate and expire now: the old token dies at once',
+    expect: { emails: each('TOKEN_INVALIDATED'), current: 'new', verifies: { old: false, new: true } },
+    async run(context) {
+      const app = await enrollDemoApp(context, 'expire-now');
+      await finished(context, await startRotation(context, app, 'expire-now', 'scenario-expire-now'));
+      return app;
+    },
+  },
+  {
+    name: 'expire-now-during-grace',
+    summary: 'rotate and expire later, then "expire now" two days into the grace period',
+    expect: {
+      emails: [...each('ROTATION_INITIATED'), ...each('TOKEN_INVALIDATED')],
+      current: 'new',
+      verifies: { old: false, new: true },
+    },
+    async run(context) {
+      const app = await enrollDemoApp(context, 'expire-now-during-grace');
+      const executionArn = await startRotation(context, app, 'expire-later', 'scenario-expire-now-in-grace');
+      await inGrace(context, app);
+      context.clock.advanceTo(context.clock.now() + 2 * DAY_MS);
+      await expireNow(context.operator, app.appId, OPERATOR);
+      await context.system.stepFunctions.whenStopped(executionArn);
+      return app;
+    },
+  },
+  {
+    name: 'cancel-during-grace',
+    summary: 'rotate and expire later, then "cancel rotation": the old token is current again',
+    expect: {
+      emails: [...each('ROTATION_INITIATED'), ...each('ROTATION_CANCELLED')],
+      current: 'old',
+      verifies: { old: true, new: false },
+    },
+    async run(context) {
+      const app = await enrollDemoApp(context, 'cancel-during-grace');
+      const executionArn = await startRotation(context, app, 'expire-later', 'scenario-cancel-in-grace');
+      await inGrace(context, app);
+      context.clock.advanceTo(context.clock.now() + DAY_MS);
+      await cancelRotation(context.operator, app.appId, OPERATOR);
+      await context.system.stepFunctions.whenStopped(executionArn);
+      return app;
+    },
+  },
+  {
+    name: 'reminder-overdue',
+    summary: 'policy remind: a token older than 180 days gets a reminder from the daily sweep, once',
+    expect: { emails: each('ROTATION_REMINDER'), current: 'old', verifies: { old: true, new: null } },
+    async run(context) {
+      const app = await enrollDemoApp(context, 'reminder-overdue', { policy: 'remind' });
+      context.clock.advanceTo(context.clock.now() + 181 * DAY_MS);
+      await runSweep(context);
+      // The next day's sweep must not remind again (at most every 30 days).
+      context.clock.advanceTo(context.clock.now() + DAY_MS);
+      await runSweep(context);
+      return app;
+    },
+  },
+  {
+    name: 'auto-rotation-by-schedule',
+    summary: 'policy auto: the daily sweep starts an expire-later rotation of a token older than 180 days',
+    expect: {
+      emails: [...each('ROTATION_INITIATED'), ...each('TOKEN_EXPIRES_IN_24H'), ...each('ROTATION_COMPLETED')],
+      current: 'new',
+      verifies: { old: false, new: true },
+      minVirtualMs: 188 * DAY_MS,
+    },
+    async run(context) {
+      const app = await enrollDemoApp(context, 'auto-rotation', { policy: 'auto' });
+      context.clock.advanceTo(context.clock.now() + 181 * DAY_MS);
+      await runSweep(context);
+      await finished(context, await rotationExecution(context, app));
+      return app;
+    },
+  },
+  {
+    name: 'failure-in-test-step',
+    summary: "the new token fails Secrets Manager's testSecret step: roll back, the old token stays",
+    // The half-made version loses AWSPENDING and its token is refused; the old one stays current.
+    expect: { emails: each('ROTATION_FAILED'), current: 'old', verifies: { old: true, new: false } },
+    async run(context) {
+      const app = await enrollDemoApp(context, 'failure-in-test');
+      context.failTestSecret.add(app.appId);
+      const executionArn = await startRotation(context, app, 'expire-later', 'scenario-failure');
+      const { status } = await context.system.stepFunctions.whenStopped(executionArn);
+      if (status !== 'FAILED') throw new Error(`the failed rotation's workflow ended ${status}, not FAILED`);
+      return app;
+    },
+  },
+  {
+    name: 'secrets-manager-native-rotation',
+    summary: '`aws secretsmanager rotate-secret` on a managed secret runs the whole lifecycle too',
+    expect: {
+      emails: [...each('ROTATION_INITIATED'), ...each('TOKEN_EXPIRES_IN_24H'), ...each('ROTATION_COMPLETED')],
+      current: 'new',
+      verifies: { old: false, new: true },
+      minVirtualMs: 7 * DAY_MS,
+    },
+    async run(context) {
+      const app = await enrollDemoApp(context, 'native-rotation');
+      await context.secretsManager.send(new RotateSecretCommand({ SecretId: app.secretArn }));
+      await finished(context, await rotationExecution(context, app));
+      return app;
+    },
+  },
+];
+
+/** "7d 0h 12m": a virtual duration for people. */
+export function formatDuration(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  const days = Math.floor(minutes / 1440);
+  const hours = Math.floor((minutes % 1440) / 60);
+  return `${days}d ${hours}h ${minutes % 60}m`;
+}
+
+/** Compares what happened with what the scenario expects; each mismatch is one sentence. */
+function problemsOf(
+  expectation: Expectation,
+  seen: Pick<ScenarioReport, 'emails' | 'labels' | 'versions' | 'verifies' | 'virtualElapsedMs'>,
+): string[] {
+  const problems: string[] = [];
+  const emails = seen.emails.map((mail) => `${mail.event} ${mail.locale}`);
+  if (JSON.stringify(emails) !== JSON.stringify(expectation.emails)) {
+    problems.push(`emails were [${emails.join(', ')}], expected [${expectation.emails.join(', ')}]`);
+  }
+  const currentId = expectation.current === 'old' ? seen.versions.old : seen.versions.new;
+  const expectedLabels = currentId ? { [currentId]: ['AWSCURRENT'] } : {};
+  if (JSON.stringify(seen.labels) !== JSON.stringify(expectedLabels)) {
+    problems.push(
+      `labels were ${JSON.stringify(seen.labels)}, expected only the ${expectation.current} version AWSCURRENT`,
+    );
+  }
+  for (const which of ['old', 'new'] as const) {
+    if (seen.verifies[which] !== expectation.verifies[which]) {
+      problems.push(
+        `the ${which} token ${describeVerify(seen.verifies[which])}, expected it ${describeVerify(expectation.verifies[which])}`,
+      );
+    }
+  }
+  if (expectation.minVirtualMs !== undefined && seen.virtualElapsedMs < expectation.minVirtualMs) {
+    problems.push(
+      `only ${formatDuration(seen.virtualElapsedMs)} passed, expected at least ${formatDuration(expectation.minVirtualMs)}`,
+    );
+  }
+  return problems;
+}
+
+function describeVerify(value: boolean | null): string {
+  return value === null ? 'does not exist' : value ? 'verifies' : 'is refused';
+}
+
+export interface RunOptions {
+  /** Virtual seconds per real second of a wait. @default 2_000_000 (a 7-day wait in a third of a second) */
+  readonly speed?: number;
+  /** Ports of an earlier system: handlers imported once keep their SDK clients, so reuse its ports. */
+  readonly ports?: LocalSystemOptions['ports'];
+}
+
+/** Runs one scenario on fresh stand-ins and a fresh virtual clock, and reports what happened. */
+export async function runScenario(
+  scenario: Scenario,
+  options: RunOptions = {},
+): Promise<ScenarioReport & { ports: LocalSystem['ports'] }> {
+  const started = performance.now();
+  const clock = VirtualClock.install({ speed: options.speed ?? 2_000_000 });
+  const failTestSecret = new Set<string>();
+  let system: LocalSystem | undefined;
+  try {
+    system = await startLocalSystem({
+      clock,
+      ...(options.ports ? { ports: options.ports } : {}),
+      retryIntervalOverrides: { CheckPromotion: 50 },
+      wrapHandler: (fn, handler) => {
+        if (fn.handler !== 'rotation-hook') return handler;
+        return async (event) => {
+          const { SecretId, ClientRequestToken, Step } = event as Record<string, string>;
+          const appId = [...failTestSecret].find((id) => SecretId?.includes(`rotor/${id}`));
+          if (appId && Step === 'testSecret') {
+            // A real fault: the pending token's registration is gone, so testSecret refuses it.
+            await registry.setTokenStatus(appId, String(ClientRequestToken), {
+              status: 'revoked',
+              from: ['pending'],
+              revokedAt: new Date().toISOString(),
+            });
+          }
+          return handler(event);
+        };
+      },
+    });
+    const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    const registry = new Registry({ documentClient, tableName: system.tableName });
+    const secretsManager = new SecretsManagerClient({});
+    const sfn = new SFNClient({});
+    const clockFn = () => new Date();
+    const operator: OperatorDependencies = {
+      registry,
+      secretsManager,
+      sfn,
+      rotationStateMachineArn: system.rotationStateMachineArn,
+      clock: clockFn,
+      notify: (request) =>
+        sendNotification(
+          {
+            registry,
+            ses: new SESClient({}),
+            senderAddress: system?.env.SENDER_ADDRESS ?? '',
+            clock: clockFn,
+          },
+          request,
+        ),
+    };
+    const context: ScenarioContext = {
+      system,
+      clock,
+      registry,
+      secretsManager,
+      sfn,
+      operator,
+      failTestSecret,
+    };
+
+    const enrolled = await scenario.run(context);
+    const app = await registry.getApp(enrolled.appId);
+    const [rotation] = await registry.listRotations(app.appId);
+    const newVersionId = rotation?.newVersionId ?? null;
+    const labels = await versionLabels(secretsManager, app.secretArn);
+    const verifyVersion = async (versionId: string | null): Promise<boolean | null> => {
+      if (versionId === null) return null;
+      try {
+        return await isAccepted(registry, await tokenOfVersion(secretsManager, app.secretArn, versionId));
+      } catch {
+        return null; // the version is gone (a failed rotation removes what it made)
+      }
+    };
+    const verifies = {
+      old: (await verifyVersion(enrolled.currentVersionId)) ?? false,
+      new: await verifyVersion(newVersionId),
+    };
+    const emails = (await emailsAboutApp(system.endpoints.ses, app.appId)).map(summaryOf);
+    const seen = {
+      emails,
+      labels,
+      versions: { old: enrolled.currentVersionId, new: verifies.new === null ? null : newVersionId },
+      verifies,
+      virtualElapsedMs: clock.elapsed(),
+    };
+    const problems = problemsOf(scenario.expect, seen);
+    return {
+      name: scenario.name,
+      summary: scenario.summary,
+      passed: problems.length === 0,
+      problems,
+      ...seen,
+      virtualElapsed: formatDuration(seen.virtualElapsedMs),
+      wallMs: Math.round(performance.now() - started),
+      ports: system.ports,
+    };
+  } catch (error) {
+    return {
+      name: scenario.name,
+      summary: scenario.summary,
+      passed: false,
+      problems: [(error as Error).message],
+      emails: [],
+      labels: {},
+      versions: { old: '', new: null },
+      verifies: { old: false, new: null },
+      virtualElapsed: formatDuration(clock.elapsed()),
+      virtualElapsedMs: clock.elapsed(),
+      wallMs: Math.round(performance.now() - started),
+      ports: system?.ports ?? { dynamodb: 0, secretsManager: 0, ses: 0, stepFunctions: 0 },
+    };
+  } finally {
+    await system?.close();
+    clock.uninstall();
+  }
+}
+
+function summaryOf(mail: SeenEmail) {
+  return { event: mail.event, to: mail.to, locale: mail.locale, subject: mail.subject };
+}
+
+/** Runs the named scenarios (all when none is named) one after another, each on fresh stand-ins. */
+export async function runScenarios(names: readonly string[], options: RunOptions = {}) {
+  const unknown = names.filter((name) => !SCENARIOS.some((scenario) => scenario.name === name));
+  if (unknown.length > 0) {
+    throw new Error(
+      `unknown scenario ${unknown.join(', ')}; the scenarios are ${SCENARIOS.map((s) => s.name).join(', ')}`,
+    );
+  }
+  const chosen =
+    names.length === 0 ? SCENARIOS : SCENARIOS.filter((scenario) => names.includes(scenario.name));
+  const reports: ScenarioReport[] = [];
+  let ports = options.ports;
+  for (const scenario of chosen) {
+    const { ports: used, ...report } = await runScenario(scenario, {
+      ...options,
+      ...(ports ? { ports } : {}),
+    });
+    if (used.dynamodb !== 0) ports = used;
+    reports.push(report);
+  }
+  return reports;
+}

@@ -1,0 +1,85 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+
+interface Report {
+  passed: boolean;
+  scenarios: {
+    name: string;
+    passed: boolean;
+    problems: string[];
+    emails: { event: string; to: string; locale: string; subject: string }[];
+    verifies: { old: boolean; new: boolean | null };
+    labels: Record<string, string[]>;
+    versions: { old: string; new: string | null };
+    virtualElapsedMs: number;
+  }[];
+}
+
+/** `npm run scenarios` as a user runs it: a child process, its JSON on stdout, its exit code. */
+async function scenarios(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run('npx', ['tsx', 'local/scenarios/cli.ts', ...args], {
+      env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR' },
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe('npm run scenarios', () => {
+  it('replays every scenario of the lifecycle and reports each as DESIGN §2 says', async () => {
+    const { code, stdout } = await scenarios('--json');
+    const report = JSON.parse(stdout) as Report;
+    const byName = Object.fromEntries(report.scenarios.map((scenario) => [scenario.name, scenario]));
+
+    expect(code).toBe(0);
+    expect(report.scenarios.map((s) => [s.name, s.passed, s.problems])).toEqual(
+      [
+        'expire-later',
+        'expire-now',
+        'expire-now-during-grace',
+        'cancel-during-grace',
+        'reminder-overdue',
+        'auto-rotation-by-schedule',
+        'failure-in-test-step',
+        'secrets-manager-native-rotation',
+      ].map((name) => [name, true, []]),
+    );
+    const expireLater = byName['expire-later'];
+    expect(expireLater?.emails.map((mail) => `${mail.event} ${mail.to} ${mail.locale}`)).toEqual([
+      'ROTATION_INITIATED anna@demo.example de',
+      'ROTATION_INITIATED ben@demo.example en',
+      'TOKEN_EXPIRES_IN_24H anna@demo.example de',
+      'TOKEN_EXPIRES_IN_24H ben@demo.example en',
+      'ROTATION_COMPLETED anna@demo.example de',
+      'ROTATION_COMPLETED ben@demo.example en',
+    ]);
+    expect(expireLater?.verifies).toEqual({ old: false, new: true });
+    expect(expireLater?.labels).toEqual({ [expireLater?.versions.new ?? '']: ['AWSCURRENT'] });
+    // Seven virtual days passed, to the minute.
+    expect(Math.round((expireLater?.virtualElapsedMs ?? 0) / 60_000)).toBe(7 * 24 * 60);
+    expect(byName['cancel-during-grace']?.verifies).toEqual({ old: true, new: false });
+    expect(byName['failure-in-test-step']?.emails.map((mail) => mail.event)).toEqual([
+      'ROTATION_FAILED',
+      'ROTATION_FAILED',
+    ]);
+  });
+
+  it('runs one scenario by name, and refuses an unknown one with the list to choose from', async () => {
+    const [one, unknown] = await Promise.all([scenarios('expire-now'), scenarios('expire-soon')]);
+
+    expect(one.code).toBe(0);
+    expect(one.stdout).toContain('PASS  expire-now');
+    expect(one.stdout).toContain('1 of 1 scenarios passed');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr.trim()).toBe(
+      'scenarios: unknown scenario expire-soon; choose from expire-later, expire-now, expire-now-during-grace, cancel-during-grace, reminder-overdue, auto-rotation-by-schedule, failure-in-test-step, secrets-manager-native-rotation',
+    );
+  });
+});
