@@ -32,54 +32,65 @@ async function scenarios(...args: string[]): Promise<{ code: number; stdout: str
   }
 }
 
+/** A child process that synthesizes the stack and runs workflows: generous on a busy 2-core machine. */
+const CHILD_PROCESS_TIMEOUT_MS = 120_000;
+
 describe('npm run scenarios', () => {
-  it('replays every scenario of the lifecycle and reports each as DESIGN §2 says', async () => {
-    const { code, stdout } = await scenarios('--json');
-    const report = JSON.parse(stdout) as Report;
-    const byName = Object.fromEntries(report.scenarios.map((scenario) => [scenario.name, scenario]));
+  it(
+    'replays every scenario of the lifecycle and reports each as DESIGN §2 says',
+    async () => {
+      const { code, stdout } = await scenarios('--json');
+      const report = JSON.parse(stdout) as Report;
+      const byName = Object.fromEntries(report.scenarios.map((scenario) => [scenario.name, scenario]));
 
-    expect(code).toBe(0);
-    expect(report.scenarios.map((s) => [s.name, s.passed, s.problems])).toEqual(
-      [
-        'expire-later',
-        'expire-now',
-        'expire-now-during-grace',
-        'cancel-during-grace',
-        'reminder-overdue',
-        'auto-rotation-by-schedule',
-        'failure-in-test-step',
-        'secrets-manager-native-rotation',
-      ].map((name) => [name, true, []]),
-    );
-    const expireLater = byName['expire-later'];
-    expect(expireLater?.emails.map((mail) => `${mail.event} ${mail.to} ${mail.locale}`)).toEqual([
-      'ROTATION_INITIATED anna@demo.example de',
-      'ROTATION_INITIATED ben@demo.example en',
-      'TOKEN_EXPIRES_IN_24H anna@demo.example de',
-      'TOKEN_EXPIRES_IN_24H ben@demo.example en',
-      'ROTATION_COMPLETED anna@demo.example de',
-      'ROTATION_COMPLETED ben@demo.example en',
-    ]);
-    expect(expireLater?.verifies).toEqual({ old: false, new: true });
-    expect(expireLater?.labels).toEqual({ [expireLater?.versions.new ?? '']: ['AWSCURRENT'] });
-    // Seven virtual days passed, to the minute.
-    expect(Math.round((expireLater?.virtualElapsedMs ?? 0) / 60_000)).toBe(7 * 24 * 60);
-    expect(byName['cancel-during-grace']?.verifies).toEqual({ old: true, new: false });
-    expect(byName['failure-in-test-step']?.emails.map((mail) => mail.event)).toEqual([
-      'ROTATION_FAILED',
-      'ROTATION_FAILED',
-    ]);
-  });
+      expect(code).toBe(0);
+      expect(report.scenarios.map((s) => [s.name, s.passed, s.problems])).toEqual(
+        [
+          'expire-later',
+          'expire-now',
+          'expire-now-during-grace',
+          'cancel-during-grace',
+          'reminder-overdue',
+          'auto-rotation-by-schedule',
+          'failure-in-test-step',
+          'secrets-manager-native-rotation',
+        ].map((name) => [name, true, []]),
+      );
+      const expireLater = byName['expire-later'];
+      expect(expireLater?.emails.map((mail) => `${mail.event} ${mail.to} ${mail.locale}`)).toEqual([
+        'ROTATION_INITIATED anna@demo.example de',
+        'ROTATION_INITIATED ben@demo.example en',
+        'TOKEN_EXPIRES_IN_24H anna@demo.example de',
+        'TOKEN_EXPIRES_IN_24H ben@demo.example en',
+        'ROTATION_COMPLETED anna@demo.example de',
+        'ROTATION_COMPLETED ben@demo.example en',
+      ]);
+      expect(expireLater?.verifies).toEqual({ old: false, new: true });
+      expect(expireLater?.labels).toEqual({ [expireLater?.versions.new ?? '']: ['AWSCURRENT'] });
+      // Seven virtual days passed, to the minute.
+      expect(Math.round((expireLater?.virtualElapsedMs ?? 0) / 60_000)).toBe(7 * 24 * 60);
+      expect(byName['cancel-during-grace']?.verifies).toEqual({ old: true, new: false });
+      expect(byName['failure-in-test-step']?.emails.map((mail) => mail.event)).toEqual([
+        'ROTATION_FAILED',
+        'ROTATION_FAILED',
+      ]);
+    },
+    CHILD_PROCESS_TIMEOUT_MS,
+  );
 
-  it('runs one scenario by name, and refuses an unknown one with the list to choose from', async () => {
-    const [one, unknown] = await Promise.all([scenarios('expire-now'), scenarios('expire-soon')]);
+  it(
+    'runs one scenario by name, and refuses an unknown one with the list to choose from',
+    async () => {
+      const [one, unknown] = await Promise.all([scenarios('expire-now'), scenarios('expire-soon')]);
 
-    expect(one.code).toBe(0);
-    expect(one.stdout).toContain('PASS  expire-now');
-    expect(one.stdout).toContain('1 of 1 scenarios passed');
-    expect(unknown.code).toBe(2);
-    expect(unknown.stderr.trim()).toBe(
-      'scenarios: unknown scenario expire-soon; choose from expire-later, expire-now, expire-now-during-grace, cancel-during-grace, reminder-overdue, auto-rotation-by-schedule, failure-in-test-step, secrets-manager-native-rotation',
-    );
-  });
+      expect(one.code).toBe(0);
+      expect(one.stdout).toContain('PASS  expire-now');
+      expect(one.stdout).toContain('1 of 1 scenarios passed');
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr.trim()).toBe(
+        'scenarios: unknown scenario expire-soon; choose from expire-later, expire-now, expire-now-during-grace, cancel-during-grace, reminder-overdue, auto-rotation-by-schedule, failure-in-test-step, secrets-manager-native-rotation',
+      );
+    },
+    CHILD_PROCESS_TIMEOUT_MS,
+  );
 });
