@@ -169,7 +169,9 @@ export async function handleOperatorRequest(
         answer = {
           status: 405,
           body: {
-            message: sentence(`The resource ${match.resource} allows ${match.allowedMethods.join(' or ')}, not ${method}`),
+            message: sentence(
+              `The resource ${match.resource} allows ${match.allowedMethods.join(' or ')}, not ${method}`,
+            ),
             code: 'MethodNotAllowed',
           },
         };
