@@ -1,11 +1,118 @@
 /**
- * `npm start`: the local mode. Until it lands (see the local-mode issue), this says what it will do.
+ * `npm start [-- --no-demo] [--speed N] [--data-dir DIR]`: all of Rotor on this machine, on
+ * 127.0.0.1 only and without an AWS account, on a virtual clock; then a guided demo of the lifecycle.
+ * Ctrl-C (SIGINT or SIGTERM) stops everything and frees every port.
  */
-const lines = [
-  'Rotor local mode is not built yet. When it is, `npm start` will start on 127.0.0.1 only:',
-  '  - dynalite (DynamoDB), aws-ses-v2-local (SES, with its mail viewer), the Secrets Manager emulator,',
-  '  - a local Step Functions runner for the synthesized workflows, and the operator API,',
-  'then run a guided demo of an expire-later rotation on a virtual clock.',
-  'Today you can: run the tests (`npm test`) and synthesize the stack (`npx cdk synth`).',
-];
-console.log(lines.join('\n'));
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { startLocalApi } from './api/server.ts';
+import { VirtualClock } from './clock.ts';
+import { runDemo } from './demo.ts';
+import { clearLocalState, LOCAL_STATE_FILE, writeLocalState } from './state.ts';
+import { type LocalSystem, startLocalSystem } from './system.ts';
+
+/** Virtual seconds per real second of a wait: 12 hours, so the demo's 7-day grace period takes 14 s. */
+const DEFAULT_SPEED = 43_200;
+
+function usage(message: string): never {
+  process.stderr.write(
+    `npm start: ${message}\nusage: npm start [-- --no-demo] [--speed N] [--data-dir DIR]\n`,
+  );
+  process.exit(2);
+}
+
+function options() {
+  try {
+    const { values } = parseArgs({
+      options: {
+        demo: { type: 'boolean', default: true },
+        'no-demo': { type: 'boolean', default: false },
+        speed: { type: 'string' },
+        'data-dir': { type: 'string' },
+      },
+    });
+    const speed = values.speed === undefined ? DEFAULT_SPEED : Number(values.speed);
+    if (!(Number.isFinite(speed) && speed >= 1)) {
+      usage(`--speed must be a number of at least 1 (virtual seconds per real second), got ${values.speed}`);
+    }
+    return {
+      demo: values.demo && !values['no-demo'],
+      speed,
+      dataDir: values['data-dir'] === undefined ? undefined : path.resolve(values['data-dir']),
+    };
+  } catch (error) {
+    usage((error as Error).message);
+  }
+}
+
+function describeSpeed(speed: number): string {
+  const hours = speed / 3600;
+  return hours >= 1 ? `1 s of waiting = ${Number(hours.toFixed(1))} h` : `1 s of waiting = ${speed} s`;
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const settings = options();
+  // Handler INFO lines would drown the demo; warnings and errors still show.
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+
+  const clock = VirtualClock.install({ speed: settings.speed });
+  let system: LocalSystem | undefined;
+  let api: Awaited<ReturnType<typeof startLocalApi>> | undefined;
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping Rotor local mode…\n`);
+    await api?.close();
+    await system?.close();
+    await clearLocalState();
+    clock.uninstall();
+    process.stdout.write('stopped; every port is free.\n');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  system = await startLocalSystem({ clock, ...(settings.dataDir ? { dataDir: settings.dataDir } : {}) });
+  const credentials = { accessKeyId: 'ROTORLOCAL', secretAccessKey: randomBytes(24).toString('base64url') };
+  api = await startLocalApi({ credentials, region: system.region });
+  const mailViewer = `${system.endpoints.ses}/`;
+  await writeLocalState({
+    apiUrl: api.url,
+    region: system.region,
+    ...credentials,
+    mailViewerUrl: mailViewer,
+    pid: process.pid,
+  });
+
+  const lines = [
+    'Rotor local mode: everything on 127.0.0.1, no AWS account.',
+    `  mail viewer        ${mailViewer}`,
+    `  operator API       ${api.url}`,
+    `  DynamoDB           ${system.endpoints.dynamodb}`,
+    `  Secrets Manager    ${system.endpoints.secretsManager}`,
+    `  Step Functions     ${system.endpoints.stepFunctions}`,
+    `  SES                ${system.endpoints.ses}`,
+    `  virtual clock      ${describeSpeed(settings.speed)}; now ${new Date().toISOString()}`,
+    `  data               ${settings.dataDir ?? 'in memory (use --data-dir DIR to keep it)'}`,
+    '',
+    'Point the CLI at it from another terminal:',
+    '  npx rotor --local apps list',
+    `  (it reads ${LOCAL_STATE_FILE}; or set ROTOR_API_URL=${api.url})`,
+    '',
+    `ready: mail viewer at ${mailViewer} (started in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  if (settings.demo) {
+    await runDemo({ system, clock, mailViewer, print: (line) => process.stdout.write(`${line}\n`) });
+  }
+  process.stdout.write('\nRotor keeps running. Ctrl-C stops it.\n');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`npm start: ${(error as Error).message}\n`);
+  process.exit(1);
+});

@@ -348,6 +348,28 @@ export interface RunOptions {
   readonly ports?: LocalSystemOptions['ports'];
 }
 
+/** The clients a driver of the local system uses, and the operator actions (expire now, cancel) on them. */
+export function clientsFor(system: LocalSystem) {
+  const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const registry = new Registry({ documentClient, tableName: system.tableName });
+  const secretsManager = new SecretsManagerClient({});
+  const sfn = new SFNClient({});
+  const clock = () => new Date();
+  const ses = new SESClient({});
+  const senderAddress = system.env.SENDER_ADDRESS ?? 'rotor@example.com';
+  const operator: OperatorDependencies = {
+    registry,
+    secretsManager,
+    sfn,
+    rotationStateMachineArn: system.rotationStateMachineArn,
+    clock,
+    notify: (request) => sendNotification({ registry, ses, senderAddress, clock }, request),
+  };
+  return { registry, secretsManager, sfn, operator };
+}
+
 /** Runs one scenario on fresh stand-ins and a fresh virtual clock, and reports what happened. */
 export async function runScenario(
   scenario: Scenario,
@@ -379,30 +401,7 @@ export async function runScenario(
         };
       },
     });
-    const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-      marshallOptions: { removeUndefinedValues: true },
-    });
-    const registry = new Registry({ documentClient, tableName: system.tableName });
-    const secretsManager = new SecretsManagerClient({});
-    const sfn = new SFNClient({});
-    const clockFn = () => new Date();
-    const operator: OperatorDependencies = {
-      registry,
-      secretsManager,
-      sfn,
-      rotationStateMachineArn: system.rotationStateMachineArn,
-      clock: clockFn,
-      notify: (request) =>
-        sendNotification(
-          {
-            registry,
-            ses: new SESClient({}),
-            senderAddress: system?.env.SENDER_ADDRESS ?? '',
-            clock: clockFn,
-          },
-          request,
-        ),
-    };
+    const { registry, secretsManager, sfn, operator } = clientsFor(system);
     const context: ScenarioContext = {
       system,
       clock,

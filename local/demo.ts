@@ -1,0 +1,186 @@
+import type { AppRecord } from '../lambda/shared/model.ts';
+import { cancelRotation } from '../lambda/shared/operatorActions.ts';
+import type { VirtualClock } from './clock.ts';
+import { emailsAboutApp, isAccepted, type SeenEmail, tokenOfVersion } from './observe.ts';
+import {
+  clientsFor,
+  DEMO_ADMINS,
+  enrollDemoApp,
+  formatDuration,
+  startRotation,
+  until,
+} from './scenarios/scenarios.ts';
+import type { LocalSystem } from './system.ts';
+
+const DEMO_APP = 'billing-sync';
+const OPERATOR = 'arn:aws:iam::123456789012:user/local-admin';
+const DAY_MS = 86_400_000;
+
+export interface DemoOptions {
+  readonly system: LocalSystem;
+  readonly clock: VirtualClock;
+  readonly mailViewer: string;
+  readonly print: (line: string) => void;
+}
+
+/** "Mon 30 Nov 14:05 UTC": virtual time (now, or when something happened) as the demo prints it. */
+function stamp(at: Date = new Date()): string {
+  const now = at;
+  const day = now.toLocaleDateString('en-GB', {
+    weekday: 'short',
+    day: '2-digit',
+    month: 'short',
+    timeZone: 'UTC',
+  });
+  return `[${day} ${now.toISOString().slice(11, 16)} UTC]`;
+}
+
+/**
+ * The guided demo of `npm start`: registers the app billing-sync, rotates its token with "expire
+ * later" through the 24-hour notice to the expiry, then starts another rotation and cancels it during
+ * its grace period. Prints each step as it happens: the app's state, every email and who got it, and
+ * which token the verifier accepts.
+ */
+export async function runDemo(options: DemoOptions): Promise<void> {
+  const { system, clock, print } = options;
+  const started = performance.now();
+  const virtualStart = clock.now();
+  const clients = clientsFor(system);
+  const { registry, secretsManager } = clients;
+  const context = { system, registry, secretsManager, sfn: clients.sfn };
+
+  const existing = await registry.findApp(DEMO_APP);
+  if (existing && existing.state !== 'ACTIVE') {
+    print(`\nThe demo app ${DEMO_APP} is ${existing.state} from an earlier run; the demo needs it ACTIVE.`);
+    return;
+  }
+  const app = existing ?? (await enrollDemoApp(context, DEMO_APP));
+  print('');
+  print(`Demo: the app ${DEMO_APP}, a token Rotor issues (secret rotor/${DEMO_APP}).`);
+  print(`  admins: ${DEMO_ADMINS.map((admin) => `${admin.email} (${admin.locale})`).join(', ')}`);
+  print(`  current token: version ${short(app.currentVersionId)}`);
+
+  // Everything that happens is printed by a watcher, in the order it happens.
+  const watcher = watch(options, app);
+  try {
+    print('');
+    print(`${stamp()} 1. rotor rotate ${DEMO_APP} --expire later   (grace period 7 days)`);
+    const first = await startRotation(context, app, 'expire-later', `demo-later-${Date.now()}`);
+    await system.stepFunctions.whenStopped(first);
+    await watcher.settle();
+    const afterFirst = await registry.getApp(DEMO_APP);
+    print(
+      `${stamp()}    rotation 1 done: ${await tokensLine(options, app.currentVersionId, afterFirst.currentVersionId)}`,
+    );
+
+    print('');
+    print(
+      `${stamp()} 2. rotor rotate ${DEMO_APP} --expire later, then rotor cancel ${DEMO_APP} a day into the grace period`,
+    );
+    const second = await startRotation(context, afterFirst, 'expire-later', `demo-cancel-${Date.now()}`);
+    const initiatedBefore = await countEmails(options, 'ROTATION_INITIATED');
+    await until('the second rotation is in its grace period and its admins are told', async () => {
+      const now = await registry.getApp(DEMO_APP);
+      const told =
+        (await countEmails(options, 'ROTATION_INITIATED')) === initiatedBefore + DEMO_ADMINS.length;
+      return now.state === 'GRACE' && told;
+    });
+    await watcher.settle();
+    clock.advanceTo(clock.now() + DAY_MS);
+    print(`${stamp()}    rotor cancel ${DEMO_APP}`);
+    const cancelled = await cancelRotation(clients.operator, DEMO_APP, OPERATOR);
+    await system.stepFunctions.whenStopped(second);
+    await watcher.settle();
+    print(
+      `${stamp()}    rotation 2 cancelled: ${await tokensLine(options, afterFirst.currentVersionId, String(cancelled.newVersionId))}`,
+    );
+  } finally {
+    await watcher.stop();
+  }
+
+  const emails = await emailsAboutApp(system.endpoints.ses, DEMO_APP);
+  print('');
+  print(
+    `Demo finished in ${((performance.now() - started) / 1000).toFixed(1)} s (${formatDuration(clock.now() - virtualStart)} of virtual time).`,
+  );
+  print(`${emails.length} emails about ${DEMO_APP} are in the mail viewer: ${options.mailViewer}`);
+}
+
+async function countEmails(options: DemoOptions, event: string): Promise<number> {
+  const emails = await emailsAboutApp(options.system.endpoints.ses, DEMO_APP);
+  return emails.filter((email) => email.event === event).length;
+}
+
+function short(versionId: string | undefined): string {
+  return versionId ? versionId.slice(0, 8) : '-';
+}
+
+/** Which of the two tokens the verifier accepts now. */
+async function tokensLine(options: DemoOptions, oldVersionId: string, newVersionId: string): Promise<string> {
+  const { registry, secretsManager } = clientsFor(options.system);
+  const app = await registry.getApp(DEMO_APP);
+  const verdict = async (versionId: string) => {
+    try {
+      const accepted = await isAccepted(
+        registry,
+        await tokenOfVersion(secretsManager, app.secretArn, versionId),
+      );
+      return accepted ? 'accepted' : 'refused';
+    } catch {
+      return 'gone';
+    }
+  };
+  return `old token (${short(oldVersionId)}) ${await verdict(oldVersionId)}, new token (${short(newVersionId)}) ${await verdict(newVersionId)}`;
+}
+
+/** Polls the registry and the SES stand-in, and prints each change of state and each new email. */
+function watch(options: DemoOptions, app: AppRecord) {
+  const { system, print } = options;
+  const { registry } = clientsFor(system);
+  let seenEmails = 0;
+  let lastState = app.state;
+  let running = true;
+
+  const poll = async () => {
+    const now = await registry.getApp(app.appId);
+    if (now.state !== lastState) {
+      const detail =
+        now.state === 'GRACE' && now.activeRotation?.expiresAt
+          ? `: the old token works until ${now.activeRotation.expiresAt.slice(0, 16).replace('T', ' ')} UTC`
+          : '';
+      print(`${stamp()}    state ${lastState} → ${now.state}${detail}`);
+      lastState = now.state;
+    }
+    const emails = await emailsAboutApp(system.endpoints.ses, app.appId);
+    for (const email of emails.slice(seenEmails))
+      print(`${stamp(new Date(email.at))}    ${describeEmail(email)}`);
+    seenEmails = emails.length;
+  };
+
+  let chain = Promise.resolve();
+  const loop = async () => {
+    while (running) {
+      chain = chain.then(poll);
+      await chain;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  };
+  const looping = loop();
+  return {
+    /** Prints whatever has happened up to now. */
+    settle: async () => {
+      chain = chain.then(poll);
+      await chain;
+    },
+    stop: async () => {
+      running = false;
+      await looping;
+      chain = chain.then(poll);
+      await chain;
+    },
+  };
+}
+
+function describeEmail(email: SeenEmail): string {
+  return `✉ ${email.event} → ${email.to} (${email.locale}): "${email.subject}"`;
+}
