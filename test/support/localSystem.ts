@@ -1,17 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DescribeSecretCommand,
-  GetSecretValueCommand,
-  SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type EnrollManagedAppInput, enrollManagedApp } from '../../lambda/shared/enrollApp.ts';
 import type { AppRecord, RotationMode } from '../../lambda/shared/model.ts';
 import { Registry } from '../../lambda/shared/Registry.ts';
-import { parseSecret } from '../../lambda/shared/tokens.ts';
-import { verifyToken } from '../../lambda/shared/verifyToken.ts';
 import { startRotationWorkflow } from '../../lambda/shared/workflows.ts';
 import {
   emailsAboutApp,
