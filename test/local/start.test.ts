@@ -1,0 +1,148 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { allEmails } from '../../local/observe.ts';
+
+const exec = promisify(execFile);
+/** Starting synthesizes the stack and a demo runs workflows: generous on a busy 2-core machine. */
+const TIMEOUT_MS = 150_000;
+const scratch = mkdtempSync(path.join(tmpdir(), 'rotor-start-test-'));
+
+afterAll(() => {
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+/**
+ * What `npm start` runs, as a person runs it in a terminal: its own process group, so Ctrl-C reaches
+ * all of it. (Node itself, not npm's wrapper, so the test sees Rotor's own exit code.)
+ */
+function start(args: string[], stateFile: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts', ...args], {
+    detached: true,
+    env: { ...process.env, ROTOR_LOCAL_STATE: stateFile, POWERTOOLS_LOG_LEVEL: 'ERROR' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const printed = async (text: string, ms = TIMEOUT_MS) => {
+    const deadline = Date.now() + ms;
+    while (!output.includes(text)) {
+      if (Date.now() > deadline) throw new Error(`npm start did not print "${text}"; it printed:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  return { child, exited, printed, output: () => output };
+}
+
+/** Ctrl-C in a terminal: SIGINT to the whole process group. */
+function pressCtrlC(child: ChildProcess) {
+  process.kill(-(child.pid as number), 'SIGINT');
+}
+
+function portsIn(text: string): number[] {
+  return [...new Set([...text.matchAll(/http:\/\/127\.0\.0\.1:(\d+)/g)].map((match) => Number(match[1])))];
+}
+
+async function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+async function processGroupAlive(pgid: number): Promise<boolean> {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('npm start', () => {
+  it(
+    'prints ready with the mail viewer, runs the demo to its end, and every email it announced is in the viewer',
+    async () => {
+      // Act
+      const stateFile = path.join(scratch, 'demo.json');
+      const rotor = start(['--speed', '1000000'], stateFile);
+      await rotor.printed('Rotor keeps running');
+      const output = rotor.output();
+      const viewer = /ready: mail viewer at (http:\/\/127\.0\.0\.1:\d+)\//.exec(output)?.[1];
+      const stored = await allEmails(String(viewer));
+      // The virtual clock is 8 days ahead now; the CLI signs with the real time and is still let in.
+      const shown = await exec(
+        'node',
+        ['bin/rotor.mjs', '--local', 'apps', 'show', 'billing-sync', '--json'],
+        {
+          env: { ...process.env, ROTOR_LOCAL_STATE: stateFile },
+        },
+      );
+      pressCtrlC(rotor.child);
+      await rotor.exited;
+
+      // Assess
+      const announced = [...output.matchAll(/✉ ([A-Z_0-9]+) → (\S+) \((de|en)\)/g)].map(
+        (m) => `${m[1]} ${m[2]} ${m[3]}`,
+      );
+      expect(announced).toEqual([
+        'ROTATION_INITIATED anna@demo.example de',
+        'ROTATION_INITIATED ben@demo.example en',
+        'TOKEN_EXPIRES_IN_24H anna@demo.example de',
+        'TOKEN_EXPIRES_IN_24H ben@demo.example en',
+        'ROTATION_COMPLETED anna@demo.example de',
+        'ROTATION_COMPLETED ben@demo.example en',
+        'ROTATION_INITIATED anna@demo.example de',
+        'ROTATION_INITIATED ben@demo.example en',
+        'ROTATION_CANCELLED anna@demo.example de',
+        'ROTATION_CANCELLED ben@demo.example en',
+      ]);
+      expect(stored.map((mail) => `${mail.event} ${mail.to} ${mail.locale}`)).toEqual(announced);
+      expect(output).toMatch(/rotation 1 done: old token \(\w+\) refused, new token \(\w+\) accepted/);
+      expect(output).toMatch(/rotation 2 cancelled: old token \(\w+\) accepted, new token \(\w+\) refused/);
+      expect(output).toContain('Demo finished in');
+      expect(JSON.parse(shown.stdout)).toMatchObject({ app: { appId: 'billing-sync', state: 'ACTIVE' } });
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'serves the CLI with --local, and Ctrl-C stops every process and frees every port',
+    async () => {
+      // Prepare
+      const stateFile = path.join(scratch, 'cli.json');
+      const rotor = start(['--no-demo'], stateFile);
+      await rotor.printed('ready:');
+      const ports = portsIn(rotor.output());
+      const cli = await exec('node', ['bin/rotor.mjs', '--local', 'apps', 'list', '--json'], {
+        env: { ...process.env, ROTOR_LOCAL_STATE: stateFile },
+      });
+
+      // Act
+      pressCtrlC(rotor.child);
+      const code = await rotor.exited;
+
+      // Assess
+      expect(JSON.parse(cli.stdout)).toEqual({ apps: [] });
+      // DynamoDB, Secrets Manager, Step Functions, SES with its mail viewer, the operator API.
+      expect(ports).toHaveLength(5);
+      expect(code).toBe(0);
+      expect(rotor.output()).toContain('stopped; every port is free.');
+      expect(existsSync(stateFile)).toBe(false);
+      expect(await processGroupAlive(rotor.child.pid as number)).toBe(false);
+      for (const port of ports) expect(await isFree(port)).toBe(true);
+    },
+    TIMEOUT_MS,
+  );
+});
