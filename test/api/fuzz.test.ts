@@ -63,7 +63,8 @@ const query = fc.dictionary(
 );
 const jsonJunk = fc.oneof(
   fc.jsonValue(),
-  fc.anything().map((value) => String(value)),
+  // fc.stringify, not String(): an object with a non-function toString cannot become a string.
+  fc.anything().map((value) => fc.stringify(value)),
 );
 const rawJunk = fc.oneof(
   junk,
