@@ -4,6 +4,7 @@
  * Ctrl-C (SIGINT or SIGTERM) stops everything and frees every port.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalApi } from './api/server.ts';
@@ -46,6 +47,15 @@ function options() {
   }
 }
 
+/** Where virtual time starts: now, or later if an earlier run with the same data dir got further. */
+function resumeAt(clockFile: string | undefined): number {
+  if (!clockFile || !existsSync(clockFile)) return Date.now();
+  const saved = Date.parse(
+    (JSON.parse(readFileSync(clockFile, 'utf8')) as { virtualNow?: string }).virtualNow ?? '',
+  );
+  return Number.isNaN(saved) ? Date.now() : Math.max(saved, Date.now());
+}
+
 function describeSpeed(speed: number): string {
   const hours = speed / 3600;
   return hours >= 1 ? `1 s of waiting = ${Number(hours.toFixed(1))} h` : `1 s of waiting = ${speed} s`;
@@ -57,7 +67,9 @@ async function main(): Promise<void> {
   // Handler INFO lines would drown the demo; warnings and errors still show.
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 
-  const clock = VirtualClock.install({ speed: settings.speed });
+  // With --data-dir, virtual time goes on from where the last run stopped, never backwards.
+  const clockFile = settings.dataDir ? path.join(settings.dataDir, 'clock.json') : undefined;
+  const clock = VirtualClock.install({ speed: settings.speed, start: new Date(resumeAt(clockFile)) });
   let system: LocalSystem | undefined;
   let api: Awaited<ReturnType<typeof startLocalApi>> | undefined;
   let stopping = false;
@@ -68,6 +80,7 @@ async function main(): Promise<void> {
     await api?.close();
     await system?.close();
     await clearLocalState();
+    if (clockFile) writeFileSync(clockFile, `${JSON.stringify({ virtualNow: new Date().toISOString() })}\n`);
     clock.uninstall();
     process.stdout.write('stopped; every port is free.\n');
     process.exit(0);
