@@ -21,7 +21,7 @@ import type {
   TokenStatus,
   TokenVersionRecord,
 } from './model.ts';
-import { DUE_INDEX, DUE_SHARD, keys } from './table.ts';
+import { DUE_INDEX, DUE_SHARD, keys, TTL_ATTRIBUTE } from './table.ts';
 
 export interface RegistryOptions {
   readonly documentClient: DynamoDBDocumentClient;
@@ -564,6 +564,57 @@ export class Registry {
     );
     const tokenHash = Item?.tokenHash;
     return typeof tokenHash === 'string' ? this.findTokenByHash(tokenHash) : undefined;
+  }
+
+  /**
+   * Adds `uses` to a token's count for the hour of `at`, and moves its last use to `at`: one write,
+   * which the verifier makes at most once a minute per token. Hour counts expire after 35 days.
+   */
+  public async recordTokenUse(tokenHash: string, uses: number, at: string): Promise<void> {
+    const hourEnd = Date.parse(`${at.slice(0, 13)}:00:00Z`) + 3_600_000;
+    await this.#client.send(
+      new UpdateCommand({
+        TableName: this.#tableName,
+        Key: keys.tokenUse(tokenHash, at),
+        UpdateExpression: 'ADD uses :uses SET lastUsedAt = :at, #ttl = :ttl',
+        ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+        ExpressionAttributeValues: {
+          ':uses': uses,
+          ':at': at,
+          ':ttl': Math.floor(hourEnd / 1000) + 35 * 86_400,
+        },
+      }),
+    );
+  }
+
+  /** How often a token version was used since `since` (to the hour), and when last. */
+  public async tokenUsage(
+    appId: string,
+    versionId: string,
+    since: string,
+  ): Promise<{ uses: number; lastUsedAt?: string }> {
+    const version = await this.findTokenVersion(appId, versionId);
+    if (!version) return { uses: 0 };
+    const { Items = [] } = await this.#client.send(
+      new QueryCommand({
+        TableName: this.#tableName,
+        KeyConditionExpression: 'pk = :pk AND sk >= :from',
+        ExpressionAttributeValues: {
+          ':pk': keys.token(version.tokenHash).pk,
+          ':from': keys.tokenUse(version.tokenHash, since).sk,
+        },
+      }),
+    );
+    let uses = 0;
+    let lastUsedAt: string | undefined;
+    for (const item of Items) {
+      if (!String(item.sk).startsWith(keys.tokenUsePrefix)) continue;
+      uses += Number(item.uses ?? 0);
+      if (typeof item.lastUsedAt === 'string' && (!lastUsedAt || item.lastUsedAt > lastUsedAt)) {
+        lastUsedAt = item.lastUsedAt;
+      }
+    }
+    return lastUsedAt ? { uses, lastUsedAt } : { uses };
   }
 
   /**

@@ -9,6 +9,7 @@
  * | version pointer | `APP#<appId>` | `VERSION#<versionId>` |
  * | sent notification | `APP#<appId>` | `NOTIFY#<rotation or reminder>#<event>#<recipient>` |
  * | token version | `TOKEN#<sha256>` | `TOKEN` |
+ * | token use in one hour | `TOKEN#<sha256>` | `USE#<yyyy-mm-ddThh>` |
  * | audit event | `AUDIT#<yyyy-mm-dd>` | `<iso time>#<eventId>` |
  *
  * App items also carry `dueShard`/`dueAt`, the sparse `due` index that the daily sweep queries.
@@ -21,12 +22,17 @@ export const DUE_INDEX = { indexName: 'due', partitionKey: 'dueShard', sortKey: 
 /** The one `dueShard` value; the index holds one small item per app, well within one partition's limits. */
 export const DUE_SHARD = 'DUE';
 
+/** The attribute DynamoDB's time to live reads (epoch seconds): usage counts expire on their own. */
+export const TTL_ATTRIBUTE = 'expiresAtEpoch';
+
 export const keys = {
   app: (appId: string) => ({ pk: `APP#${appId}`, sk: 'APP' }),
   rotation: (appId: string, rotationId: string) => ({ pk: `APP#${appId}`, sk: `ROTATION#${rotationId}` }),
   rotationPrefix: 'ROTATION#',
   versionPointer: (appId: string, versionId: string) => ({ pk: `APP#${appId}`, sk: `VERSION#${versionId}` }),
   token: (tokenHash: string) => ({ pk: `TOKEN#${tokenHash}`, sk: 'TOKEN' }),
+  tokenUse: (tokenHash: string, at: string) => ({ pk: `TOKEN#${tokenHash}`, sk: `USE#${at.slice(0, 13)}` }),
+  tokenUsePrefix: 'USE#',
   notification: (appId: string, key: string) => ({ pk: `APP#${appId}`, sk: `NOTIFY#${key}` }),
   auditDay: (at: string) => `AUDIT#${at.slice(0, 10)}`,
 } as const;

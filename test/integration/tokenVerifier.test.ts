@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import type { AppRecord } from '../../lambda/shared/model.ts';
+import { TokenVerifier } from '../../lambda/shared/tokenVerifier.ts';
+import { allRegistryItems, enrollTestApp, registry, tokenOf } from '../support/aws.ts';
+
+/** The registry, counting the lookups and the usage writes the verifier makes. */
+function countingRegistry() {
+  const calls = { lookups: 0, writes: [] as number[] };
+  return {
+    calls,
+    registry: {
+      findTokenByHash: async (hash: string) => {
+        calls.lookups += 1;
+        return registry.findTokenByHash(hash);
+      },
+      recordTokenUse: async (hash: string, uses: number, at: string) => {
+        calls.writes.push(uses);
+        return registry.recordTokenUse(hash, uses, at);
+      },
+    },
+  };
+}
+
+async function currentToken(app: AppRecord): Promise<string> {
+  return tokenOf(app.secretArn, app.currentVersionId);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('Class: TokenVerifier', () => {
+  it('answers repeated checks from its cache, and a revocation bites once the cache time is over', async () => {
+    // Prepare
+    const app = await enrollTestApp();
+    const token = await currentToken(app);
+    const { calls, registry: counted } = countingRegistry();
+    const verifier = new TokenVerifier({ registry: counted, cacheTtlMs: 200 });
+
+    // Act
+    const first = await verifier.verify(token);
+    for (let i = 0; i < 50; i += 1) await verifier.verify(token);
+    const lookupsForFiftyOne = calls.lookups;
+    const revokedAt = Date.now();
+    await registry.setTokenStatus(app.appId, app.currentVersionId, {
+      status: 'revoked',
+      from: ['current'],
+      revokedAt: new Date().toISOString(),
+    });
+    const stillCached = await verifier.verify(token);
+    let refusedAfterMs = -1;
+    while (refusedAfterMs < 0) {
+      if (!(await verifier.verify(token)).valid) refusedAfterMs = Date.now() - revokedAt;
+      else await sleep(10);
+    }
+
+    // Assess
+    expect(first).toMatchObject({ valid: true, appId: app.appId, status: 'current' });
+    expect(lookupsForFiftyOne).toBe(1);
+    expect(stillCached.valid).toBe(true);
+    expect(refusedAfterMs).toBeLessThanOrEqual(200 + 100);
+  });
+
+  it('refuses to cache longer than 30 seconds, naming the limit', () => {
+    expect(() => new TokenVerifier({ registry, cacheTtlMs: 60_000 })).toThrow(
+      'cacheTtlMs must be a whole number from 0 to 30000 (got 60000)',
+    );
+  });
+
+  it('counts every use with at most one write per token per flush interval, and never stores the token', async () => {
+    // Prepare
+    const app = await enrollTestApp();
+    const token = await currentToken(app);
+    const { calls, registry: counted } = countingRegistry();
+    const verifier = new TokenVerifier({ registry: counted, usageFlushMs: 60_000 });
+    const since = new Date(Date.now() - 3_600_000).toISOString();
+
+    // Act: 40 uses in one burst, then the rest written when the instance flushes.
+    for (let i = 0; i < 40; i += 1) await verifier.verify(token);
+    const writesDuringBurst = calls.writes.length;
+    await verifier.flushUsage();
+    const usage = await registry.tokenUsage(app.appId, app.currentVersionId, since);
+
+    // Assess
+    expect(writesDuringBurst).toBe(1);
+    expect(calls.writes).toEqual([1, 39]);
+    expect(usage.uses).toBe(40);
+    expect(Date.parse(usage.lastUsedAt ?? '')).toBeGreaterThan(Date.now() - 60_000);
+    expect(JSON.stringify(await allRegistryItems())).not.toContain(token.slice(4, 30));
+  });
+
+  it('does not count refused tokens', async () => {
+    const app = await enrollTestApp();
+    const { calls, registry: counted } = countingRegistry();
+    const verifier = new TokenVerifier({ registry: counted });
+    const token = await currentToken(app);
+
+    const refused = await verifier.verify(`${token.slice(0, -1)}x`);
+
+    expect(refused.valid).toBe(false);
+    expect(calls.writes).toEqual([]);
+  });
+});
