@@ -11,12 +11,16 @@
  * Deliberate differences from AWS:
  * - Only Lambda tasks run: a function ARN as Resource, or `arn:aws:states:::lambda:invoke`. Any other
  *   resource fails the execution with `States.Runtime` (which Catch cannot catch), naming the state and
- *   the resource. Suffixes such as `.waitForTaskToken` run like the plain invoke: `$$.Task.Token` is not
- *   set; a local function can wait for a callback with `awaitTaskToken`.
+ *   the resource. `lambda:invoke.waitForTaskToken` is a real callback task: `$$.Task.Token` (only as a
+ *   whole Parameters value) is a fresh token, the function's result is ignored, and the state waits for
+ *   SendTaskSuccess / SendTaskFailure with that token. Its TimeoutSeconds and HeartbeatSeconds run on
+ *   the service's clock through `sleepUntil` (so on local mode's virtual clock a day passes in
+ *   moments) and fail the state with `States.Timeout` / `States.HeartbeatTimeout`. Other suffixes run
+ *   like the plain invoke.
  * - A task that throws fails its state with Error = the thrown error's `name` and Cause = its `message`
  *   (AWS puts a JSON `{errorType, errorMessage, trace}` into the Cause of a Lambda error).
  * - Task states without TimeoutSeconds may run for about 24.8 days (Node's longest timer) rather than
- *   AWS's year; HeartbeatSeconds is ignored. A state machine TimeoutSeconds beyond that timer is not
+ *   AWS's year; HeartbeatSeconds is ignored except on callback tasks. A state machine TimeoutSeconds beyond that timer is not
  *   enforced (Node would fire it at once).
  * - Wait states wait through `sleepUntil` (real timers by default; local mode passes its virtual clock,
  *   so a 7-day wait passes in seconds), unless `waitTimeOverrides` names them. To do that the service
@@ -298,6 +302,9 @@ type TaskPlan =
       /** The resource as AWS shows it in TaskScheduled: `invoke`, `invoke.waitForTaskToken`, ... */
       readonly label: string;
       readonly timeoutSeconds?: number;
+      /** `.waitForTaskToken`: the state waits for SendTaskSuccess/SendTaskFailure with its token. */
+      readonly callback?: boolean;
+      readonly heartbeatSeconds?: number;
     }
   | { readonly kind: 'function'; readonly resource: string; readonly timeoutSeconds?: number }
   /** A Wait state, run as an internal task so that its wait goes through `sleepUntil`. */
@@ -351,10 +358,51 @@ function realSleepUntil(clock: () => Date) {
   };
 }
 
+/** What stands for `$$.Task.Token` in a callback task's Parameters until the task runs and has a token. */
+const TASK_TOKEN_PLACEHOLDER = 'rotor-local:task-token-placeholder';
+
+/**
+ * Replaces every `"<key>.$": "$$.Task.Token"` in Parameters with `"<key>": <placeholder>`: the library
+ * has no task token in its context object, so the service puts a fresh one in when the task runs.
+ */
+function placeTaskTokens(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(placeTaskTokens);
+  if (!isRecord(value)) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) =>
+      key.endsWith('.$') && item === '$$.Task.Token'
+        ? [key.slice(0, -2), TASK_TOKEN_PLACEHOLDER]
+        : [key, placeTaskTokens(item)],
+    ),
+  );
+}
+
+/** The task's input with the placeholder replaced by its token. */
+function withTaskToken(value: JsonValue, token: string): JsonValue {
+  if (value === TASK_TOKEN_PLACEHOLDER) return token;
+  if (Array.isArray(value)) return value.map((item) => withTaskToken(item, token));
+  if (!isRecord(value)) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [key, withTaskToken(item as JsonValue, token)]),
+  ) as JsonValue;
+}
+
 function planTask(state: Readonly<Record<string, unknown>>): TaskPlan {
   const resource = typeof state.Resource === 'string' ? state.Resource : String(state.Resource);
   const timeout = typeof state.TimeoutSeconds === 'number' ? { timeoutSeconds: state.TimeoutSeconds } : {};
   const invoke = LAMBDA_INVOKE_PATTERN.exec(resource);
+  if (invoke !== null && invoke[2] === '.waitForTaskToken') {
+    const heartbeat =
+      typeof state.HeartbeatSeconds === 'number' ? { heartbeatSeconds: state.HeartbeatSeconds } : {};
+    return {
+      kind: 'invoke',
+      resource,
+      label: invoke[1] ?? 'invoke',
+      callback: true,
+      ...timeout,
+      ...heartbeat,
+    };
+  }
   if (invoke !== null) return { kind: 'invoke', resource, label: invoke[1] ?? 'invoke', ...timeout };
   if (LAMBDA_FUNCTION_PATTERN.test(resource)) return { kind: 'function', resource, ...timeout };
   return { kind: 'unsupported', resource };
@@ -417,9 +465,15 @@ function prepareMachine(
         `State machine ${machine.name} has two Task states named ${name}; AWS requires unique names.`,
       );
     }
-    tasks.set(name, planTask(state));
+    const plan = planTask(state);
+    tasks.set(name, plan);
     const timeoutUnset = state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined;
-    if (timeoutUnset || (state.TimeoutSeconds as number) > LONGEST_TASK_TIMEOUT_SECONDS) {
+    if (plan.kind === 'invoke' && plan.callback) {
+      // The service keeps a callback task's time itself, on its clock; the library's timer would be real.
+      state.TimeoutSeconds = LONGEST_TASK_TIMEOUT_SECONDS;
+      delete state.HeartbeatSeconds;
+      if (state.Parameters !== undefined) state.Parameters = placeTaskTokens(state.Parameters);
+    } else if (timeoutUnset || (state.TimeoutSeconds as number) > LONGEST_TASK_TIMEOUT_SECONDS) {
       state.TimeoutSeconds = LONGEST_TASK_TIMEOUT_SECONDS;
     }
   });
@@ -833,6 +887,8 @@ interface RunOutcome {
 interface TokenWaiter {
   readonly resolve: (value: unknown) => void;
   readonly reject: (reason: Error) => void;
+  /** SendTaskHeartbeat: a callback task with HeartbeatSeconds starts its heartbeat time again. */
+  readonly heartbeat?: () => void;
 }
 
 function outcomeOfFailure(error: unknown): RunOutcome {
@@ -1043,7 +1099,9 @@ export class StepFunctionsService {
 
   public sendTaskHeartbeat(body: RequestBody): ResponseBody {
     const token = readToken(new RequestReader(body));
-    if (!this.taskTokens.has(token)) throw this.unknownToken(token);
+    const waiter = this.taskTokens.get(token);
+    if (waiter === undefined) throw this.unknownToken(token);
+    waiter.heartbeat?.();
     return {};
   }
 
@@ -1210,6 +1268,8 @@ export class StepFunctionsService {
           'arn:aws:states:::lambda:invoke only.',
       );
     }
+    if (plan.kind === 'invoke' && plan.callback)
+      return this.runCallbackTask(execution, stateName, plan, input);
     const { functionArn, payload } = lambdaRequest(stateName, plan, input);
     const call: TaskCall = { stateName, plan, input: toJson(input) };
     execution.history.taskCalled(call);
@@ -1221,6 +1281,89 @@ export class StepFunctionsService {
       return output;
     } catch (error) {
       throw asTaskFailure(error);
+    }
+  }
+
+  /**
+   * A `.waitForTaskToken` task: invokes the function with a fresh token in place of `$$.Task.Token`,
+   * then waits for SendTaskSuccess (its output is the task's result) or SendTaskFailure, for at most
+   * TimeoutSeconds and, with HeartbeatSeconds, at most that long between heartbeats, on the service's
+   * clock. A stopped execution ends the wait at once; the token is closed whatever the outcome.
+   */
+  private async runCallbackTask(
+    execution: ExecutionRecord,
+    stateName: string,
+    plan: SupportedTaskPlan & { kind: 'invoke' },
+    parameters: JsonValue,
+  ): Promise<JsonValue> {
+    const signal = execution.tasksStopped.signal;
+    const token = `${randomUUID()}${randomUUID()}`.replaceAll('-', '');
+    const input = withTaskToken(toJson(parameters), token);
+    const call: TaskCall = { stateName, plan, input };
+    execution.history.taskCalled(call);
+    const started = this.clock().getTime();
+    const timeoutAt = plan.timeoutSeconds !== undefined ? started + plan.timeoutSeconds * 1000 : undefined;
+    let heartbeatAt =
+      plan.heartbeatSeconds !== undefined ? started + plan.heartbeatSeconds * 1000 : undefined;
+    let outcome: { value: unknown } | { error: Error } | undefined;
+    let wake = new AbortController();
+    const waiter: TokenWaiter = {
+      resolve: (value) => {
+        outcome = { value };
+        wake.abort();
+      },
+      reject: (error) => {
+        outcome = { error };
+        wake.abort();
+      },
+      heartbeat: () => {
+        if (plan.heartbeatSeconds === undefined) return;
+        heartbeatAt = this.clock().getTime() + plan.heartbeatSeconds * 1000;
+        wake.abort();
+      },
+    };
+    const onStop = () => wake.abort();
+    signal.addEventListener('abort', onStop);
+    this.taskTokens.set(token, waiter);
+    this.closedTokens.delete(token);
+    try {
+      const { functionArn, payload } = lambdaRequest(stateName, plan, input);
+      // The function only hands the token out; its result is not the task's.
+      await untilStopped(this.invokeFunction(functionArn, payload), signal);
+      for (;;) {
+        if (outcome !== undefined) {
+          if ('error' in outcome) throw outcome.error;
+          const output = toJson(outcome.value);
+          call.output = output;
+          return output;
+        }
+        if (signal.aborted) throw new StatesRuntimeError('The execution was stopped.');
+        const now = this.clock().getTime();
+        if (timeoutAt !== undefined && now >= timeoutAt) {
+          throw new TaskFailure(
+            'States.Timeout',
+            `No answer to the task token within ${plan.timeoutSeconds} s.`,
+          );
+        }
+        if (heartbeatAt !== undefined && now >= heartbeatAt) {
+          throw new TaskFailure(
+            'States.HeartbeatTimeout',
+            `No heartbeat for the task token within ${plan.heartbeatSeconds} s.`,
+          );
+        }
+        wake = new AbortController();
+        const next = Math.min(timeoutAt ?? Number.POSITIVE_INFINITY, heartbeatAt ?? Number.POSITIVE_INFINITY);
+        const woken = wake.signal;
+        await (Number.isFinite(next)
+          ? this.sleepUntil(next, woken)
+          : new Promise<void>((resolve) => woken.addEventListener('abort', () => resolve(), { once: true })));
+      }
+    } catch (error) {
+      throw asTaskFailure(error);
+    } finally {
+      signal.removeEventListener('abort', onStop);
+      if (this.taskTokens.get(token) === waiter) this.taskTokens.delete(token);
+      this.closedTokens.add(token);
     }
   }
 

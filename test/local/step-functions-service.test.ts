@@ -852,3 +852,160 @@ describe('Local Step Functions: time', () => {
     ]);
   });
 });
+
+describe('Local Step Functions: .waitForTaskToken callback tasks', () => {
+  /** A task that hands its token out and waits a day for the answer (with heartbeats: every 6 hours). */
+  const callbackMachine = (heartbeat: boolean): LocalStateMachine => ({
+    name: 'Callback',
+    arn: machineArn('Callback'),
+    definition: {
+      StartAt: 'AwaitAnswer',
+      States: {
+        AwaitAnswer: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+          Parameters: {
+            FunctionName: functionArn('hand-out'),
+            Payload: { 'appId.$': '$.appId', 'taskToken.$': '$$.Task.Token' },
+          },
+          TimeoutSeconds: 86_400,
+          ...(heartbeat ? { HeartbeatSeconds: 21_600 } : {}),
+          ResultPath: '$.answer',
+          Catch: [
+            {
+              ErrorEquals: ['States.Timeout', 'States.HeartbeatTimeout'],
+              ResultPath: '$.error',
+              Next: 'GaveUp',
+            },
+          ],
+          End: true,
+        },
+        GaveUp: { Type: 'Pass', End: true },
+      },
+    },
+  });
+
+  /** A service on a clock that jumps to whatever the service sleeps until, as the virtual clock does. */
+  async function callbackService(heartbeat = false) {
+    const CALLBACK = callbackMachine(heartbeat);
+    let now = Date.parse('2030-01-01T00:00:00Z');
+    const sleeps: number[] = [];
+    const tokens: string[] = [];
+    const local = await startLocalStepFunctions({
+      stateMachines: [CALLBACK],
+      invokeFunction: async (_arn, payload) => {
+        tokens.push((payload as { taskToken: string }).taskToken);
+        return { ignored: true };
+      },
+      clock: () => new Date(now),
+      sleepUntil: async (untilMs, signal) => {
+        sleeps.push(untilMs);
+        // Real time passes a little, so answers can arrive while the task waits.
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        if (!signal.aborted) now = untilMs;
+      },
+    });
+    const localClient = new SFNClient({ region: 'us-east-1', endpoint: local.url, credentials: CREDENTIALS });
+    const begin = async (input: unknown) =>
+      (
+        await localClient.send(
+          new StartExecutionCommand({ stateMachineArn: CALLBACK.arn, input: JSON.stringify(input) }),
+        )
+      ).executionArn ?? '';
+    const tokenIssued = async () => {
+      for (let i = 0; i < 200 && tokens.length === 0; i += 1) await new Promise((r) => setTimeout(r, 5));
+      return tokens[0] ?? '';
+    };
+    return {
+      local,
+      localClient,
+      begin,
+      tokenIssued,
+      sleeps,
+      now: () => now,
+      close: async () => {
+        localClient.destroy();
+        await local.close();
+      },
+    };
+  }
+
+  it('gives the function a fresh token and holds the task until SendTaskSuccess, whose output is the result', async () => {
+    // Prepare
+    const service = await callbackService();
+    const executionArn = await service.begin({ appId: 'app-7' });
+    const taskToken = await service.tokenIssued();
+
+    // Act
+    await service.localClient.send(new SendTaskSuccessCommand({ taskToken, output: '{"versionId":"v2"}' }));
+    const stopped = await service.local.whenStopped(executionArn);
+    const events =
+      (await service.localClient.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 100 })))
+        .events ?? [];
+    await service.close();
+
+    // Assess: the function's own result is not the task's; the callback's output is.
+    expect(taskToken).toMatch(/^[0-9a-f]{64}$/);
+    expect(stopped.status).toBe('SUCCEEDED');
+    expect(parsed(stopped.output)).toEqual({ appId: 'app-7', answer: { versionId: 'v2' } });
+    expect(typesOf(events)).toContain('TaskSucceeded');
+    const scheduled = events.find((event) => event.type === 'TaskScheduled')?.taskScheduledEventDetails;
+    expect(scheduled?.resource).toBe('invoke.waitForTaskToken');
+    expect(scheduled?.timeoutInSeconds).toBe(86_400);
+  });
+
+  it('times out on the service clock: a day without an answer is States.Timeout, a late answer TaskTimedOut', async () => {
+    // Prepare
+    const service = await callbackService();
+    const started = service.now();
+    const executionArn = await service.begin({ appId: 'app-8' });
+    const taskToken = await service.tokenIssued();
+
+    // Act
+    const stopped = await service.local.whenStopped(executionArn);
+    await failure(
+      service.localClient.send(new SendTaskSuccessCommand({ taskToken, output: '{}' })),
+      TaskTimedOut,
+    );
+    await service.close();
+
+    // Assess: caught as States.Timeout after 24 virtual hours, never by a real 24-hour timer.
+    expect(stopped.status).toBe('SUCCEEDED');
+    expect(parsed(stopped.output)).toMatchObject({ error: { Error: 'States.Timeout' } });
+    expect(service.now() - started).toBe(86_400_000);
+    expect(Math.max(...service.sleeps)).toBe(started + 86_400_000);
+  });
+
+  it('fails with States.HeartbeatTimeout when no heartbeat comes within HeartbeatSeconds', async () => {
+    // Prepare
+    const service = await callbackService(true);
+    const started = service.now();
+
+    // Act: one heartbeat at once, then silence.
+    const executionArn = await service.begin({ appId: 'app-9' });
+    await service.localClient.send(new SendTaskHeartbeatCommand({ taskToken: await service.tokenIssued() }));
+    const stopped = await service.local.whenStopped(executionArn);
+    await service.close();
+
+    // Assess: six hours after the heartbeat, long before the day is up.
+    expect(parsed(stopped.output)).toMatchObject({ error: { Error: 'States.HeartbeatTimeout' } });
+    expect(service.now() - started).toBe(21_600_000);
+  });
+
+  it('a SendTaskFailure fails the task with its error; a stopped execution closes the token', async () => {
+    // Prepare
+    const service = await callbackService();
+    const failing = await service.begin({ appId: 'app-10' });
+    const taskToken = await service.tokenIssued();
+
+    // Act
+    await service.localClient.send(
+      new SendTaskFailureCommand({ taskToken, error: 'TokenRejected', cause: 'wrong portal' }),
+    );
+    const failed = await service.local.whenStopped(failing);
+    await service.close();
+
+    // Assess
+    expect(failed).toMatchObject({ status: 'FAILED', error: 'TokenRejected', cause: 'wrong portal' });
+  });
+});
