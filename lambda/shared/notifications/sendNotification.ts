@@ -1,7 +1,12 @@
 import { type SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import type { Admin, AppRecord, Locale, RotationRecord } from '../model.ts';
 import type { Registry } from '../Registry.ts';
-import { CUSTOMER_EVENTS, type NotificationContext, type NotificationEvent } from './events.ts';
+import {
+  CUSTOMER_EVENTS,
+  type NotificationContext,
+  type NotificationEvent,
+  type OldTokenUsage,
+} from './events.ts';
 import { renderEmail } from './renderEmail.ts';
 
 /** SES answered that it is throttling or unavailable; the workflow retries the task (its Retry matches this name). */
@@ -66,6 +71,22 @@ function recipientsOf(app: AppRecord, event: NotificationEvent): Recipient[] {
   return [...admins, ...customers];
 }
 
+/**
+ * For the 24-hour notice: how often the old token was used in the last 24 hours, as the verifier
+ * counted it, so the admins know whether something still depends on it before it dies.
+ */
+async function oldTokenUsageFor(
+  deps: NotifyDependencies,
+  request: NotificationRequest,
+  rotation: RotationRecord | undefined,
+  now: string,
+): Promise<OldTokenUsage | undefined> {
+  if (request.event !== 'TOKEN_EXPIRES_IN_24H' || !rotation?.oldVersionId) return undefined;
+  const since = new Date(Date.parse(now) - 24 * 3_600_000).toISOString();
+  const usage = await deps.registry.tokenUsage(rotation.appId, rotation.oldVersionId, since);
+  return { count: usage.uses, ...(usage.lastUsedAt ? { lastUsedAt: usage.lastUsedAt } : {}) };
+}
+
 function contextFor(
   app: AppRecord,
   rotation: RotationRecord | undefined,
@@ -117,6 +138,7 @@ export async function sendNotification(
   const now = deps.clock().toISOString();
   const occasion = request.rotationId ?? `reminder-${now.slice(0, 10)}`;
   const outcome: NotificationOutcome = { sent: [], skipped: [], failed: [] };
+  const oldTokenUsage = await oldTokenUsageFor(deps, request, rotation, now);
 
   for (const recipient of recipientsOf(app, request.event)) {
     const key = `${occasion}#${request.event}#${recipient.email}`;
@@ -124,7 +146,10 @@ export async function sendNotification(
       outcome.skipped.push(recipient.email);
       continue;
     }
-    const email = renderEmail(contextFor(app, rotation, request, recipient, now));
+    const email = renderEmail({
+      ...contextFor(app, rotation, request, recipient, now),
+      ...(oldTokenUsage ? { oldTokenUsage } : {}),
+    });
     try {
       await deps.ses.send(
         new SendEmailCommand({
