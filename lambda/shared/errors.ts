@@ -76,3 +76,22 @@ export class RotationFailedError extends RotorError {
     this.step = step;
   }
 }
+
+/** HubSpot did not answer in time, or kept answering 429/5xx through every retry. */
+export class HubSpotUnavailableError extends RotorError {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'HubSpotUnavailableError';
+  }
+}
+
+/**
+ * A handed-over HubSpot token was refused: HubSpot does not know it, it belongs to another portal, or
+ * it lacks a scope the app needs. The message says which; nothing was changed.
+ */
+export class TokenRejectedError extends RotorError {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'TokenRejectedError';
+  }
+}
