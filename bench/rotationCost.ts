@@ -6,6 +6,8 @@
  * below. The waits run instantly; nothing else is shortened.
  */
 
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -185,32 +187,40 @@ export function yearlyCost(one: Awaited<ReturnType<typeof measureExpireLaterRota
   };
 }
 
+/** One expire-later rotation counted, and a year of 1,000 apps priced from it: the `rotation-cost` bench section. */
+export async function measureRotationCost() {
+  const rotation = await measureExpireLaterRotation();
+  return { rotation, cost: yearlyCost(rotation) };
+}
+
+/** The readable report of {@link measureRotationCost}. */
+export function renderRotationCost({
+  rotation,
+  cost,
+}: Awaited<ReturnType<typeof measureRotationCost>>): string[] {
+  return [
+    'One expire-later rotation (local run of the synthesized workflow):',
+    `  state transitions          ${rotation.stateTransitions}`,
+    `  Lambda invocations         ${rotation.lambdaInvocations} (${rotation.workflowLambdaTasks} workflow tasks, the rest the hook)`,
+    `  SES messages               ${rotation.sesMessages}`,
+    `  Secrets Manager requests   ${rotation.secretsManagerCalls}`,
+    `  DynamoDB reads / writes    ${rotation.dynamoDbReads} / ${rotation.dynamoDbWrites}`,
+    `${cost.apps} apps rotated every ${cost.intervalDays} days: ${cost.rotationsPerYear} rotations a year`,
+    ...Object.entries(cost.usdPerYearForRotations).map(
+      ([service, usd]) => `  ${service.padEnd(26)} $${usd.toFixed(2)} a year`,
+    ),
+    `  rotations in all           $${cost.usdPerYearForRotationsTotal.toFixed(2)} a year`,
+    `  (secret storage            $${cost.usdPerYearSecretStorage.toFixed(2)} a year, due anyway)`,
+  ];
+}
+
 async function main() {
   const { values } = parseArgs({ options: { json: { type: 'boolean', default: false } } });
   // The handlers' INFO lines would bury the figures; warnings and errors still show.
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
-  const rotation = await measureExpireLaterRotation();
-  const cost = yearlyCost(rotation);
-  if (values.json) {
-    console.log(JSON.stringify({ rotation, cost }, null, 2));
-    return;
-  }
-  console.log('One expire-later rotation (local run of the synthesized workflow):');
-  console.log(`  state transitions          ${rotation.stateTransitions}`);
-  console.log(
-    `  Lambda invocations         ${rotation.lambdaInvocations} (${rotation.workflowLambdaTasks} workflow tasks, the rest the hook)`,
-  );
-  console.log(`  SES messages               ${rotation.sesMessages}`);
-  console.log(`  Secrets Manager requests   ${rotation.secretsManagerCalls}`);
-  console.log(`  DynamoDB reads / writes    ${rotation.dynamoDbReads} / ${rotation.dynamoDbWrites}`);
-  console.log(
-    `${cost.apps} apps rotated every ${cost.intervalDays} days: ${cost.rotationsPerYear} rotations a year`,
-  );
-  for (const [service, usd] of Object.entries(cost.usdPerYearForRotations)) {
-    console.log(`  ${service.padEnd(26)} $${usd.toFixed(2)} a year`);
-  }
-  console.log(`  rotations in all           $${cost.usdPerYearForRotationsTotal.toFixed(2)} a year`);
-  console.log(`  (secret storage            $${cost.usdPerYearSecretStorage.toFixed(2)} a year, due anyway)`);
+  const report = await measureRotationCost();
+  console.log(values.json ? JSON.stringify(report, null, 2) : renderRotationCost(report).join('\n'));
 }
 
-await main();
+// Run only as `npm run bench:rotation-cost`, not when `bench/index.ts` imports the measurement.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();
