@@ -75,8 +75,18 @@ export function describeApp(
         'grace ends',
         `${localTime(rotation.expiresAt, tz)} (in ${span(rotation.graceRemainingSeconds ?? 0)}); the old token${
           old ? ` (version ${old.versionId})` : ''
-        } is valid until then${old?.lastUsedAt ? `, last used ${localTime(old.lastUsedAt, tz)}` : ''}`,
+        } is valid until then`,
       ]);
+      if (old?.usesLast24h !== undefined) {
+        lines.push([
+          'old token use',
+          old.usesLast24h === 0
+            ? 'not used in the last 24 h: nothing seems to depend on it any more'
+            : `used ${old.usesLast24h} times in the last 24 h${
+                old.lastUsedAt ? `, last ${localTime(old.lastUsedAt, tz)}` : ''
+              }: switch those callers to the new token`,
+        ]);
+      }
       lines.push(['next', `rotor expire-now ${app.appId}   or   rotor cancel ${app.appId}`]);
     }
   }

@@ -290,7 +290,15 @@ async function dispatch(context: RequestContext, event: APIGatewayProxyEvent): P
       const oldToken = rotation
         ? await deps.registry.findTokenVersion(app.appId, rotation.oldVersionId)
         : undefined;
-      return { status: 200, body: { app: appView(app, now, oldToken) } };
+      const oldTokenUsage =
+        rotation && app.state === 'GRACE'
+          ? await deps.registry.tokenUsage(
+              app.appId,
+              rotation.oldVersionId,
+              new Date(now.getTime() - 24 * 3_600_000).toISOString(),
+            )
+          : undefined;
+      return { status: 200, body: { app: appView(app, now, oldToken, oldTokenUsage) } };
     }
     case 'removeApp':
       return removeApp(context);

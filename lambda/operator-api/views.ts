@@ -13,6 +13,8 @@ export interface TokenVersionView {
   readonly revokedAt?: string;
   /** When a service last presented it to Rotor's verifier, if ever. */
   readonly lastUsedAt?: string;
+  /** How often Rotor's verifier accepted it in the last 24 hours (counted, at most a minute behind). */
+  readonly usesLast24h?: number;
 }
 
 export interface AppSummaryView {
@@ -112,7 +114,18 @@ export function appSummaryView(app: AppRecord, now: Date): AppSummaryView {
   };
 }
 
-export function appView(app: AppRecord, now: Date, oldToken?: TokenVersionRecord): AppView {
+/** Use of a token version in the last 24 hours, as the verifier counted it. */
+export interface TokenUsage {
+  readonly uses: number;
+  readonly lastUsedAt?: string;
+}
+
+export function appView(
+  app: AppRecord,
+  now: Date,
+  oldToken?: TokenVersionRecord,
+  oldTokenUsage?: TokenUsage,
+): AppView {
   const rotation = app.activeRotation;
   return {
     ...appSummaryView(app, now),
@@ -149,7 +162,19 @@ export function appView(app: AppRecord, now: Date, oldToken?: TokenVersionRecord
                 }
               : {}),
             ...(rotation.ending ? { ending: rotation.ending } : {}),
-            ...(oldToken ? { oldToken: tokenVersionView(oldToken) } : {}),
+            ...(oldToken
+              ? {
+                  oldToken: {
+                    ...tokenVersionView(oldToken),
+                    ...(oldTokenUsage
+                      ? {
+                          usesLast24h: oldTokenUsage.uses,
+                          ...(oldTokenUsage.lastUsedAt ? { lastUsedAt: oldTokenUsage.lastUsedAt } : {}),
+                        }
+                      : {}),
+                  },
+                }
+              : {}),
           },
         }
       : {}),

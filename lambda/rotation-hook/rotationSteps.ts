@@ -346,6 +346,12 @@ async function finishSecret(context: StepContext): Promise<void> {
   const { deps, versionId, secretArn } = context;
   requireRotationOf(context);
   const currentVersionId = currentVersionOf(context);
+  // The new token is accepted before any consumer can read it as AWSCURRENT: otherwise a service
+  // that refreshes in between would present a token the verifier still calls pending.
+  const app = await deps.registry.getApp(context.app.appId);
+  if (app.state === 'ROTATING' && app.activeRotation?.newVersionId === versionId) {
+    await deps.registry.setTokenStatus(app.appId, versionId, { status: 'current', from: ['pending'] });
+  }
   await deps.secretsManager.send(
     new UpdateSecretVersionStageCommand({
       SecretId: secretArn,
