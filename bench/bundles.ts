@@ -92,7 +92,7 @@ async function handlerNames(): Promise<string[]> {
   return names.sort();
 }
 
-interface Bundle {
+export interface Bundle {
   readonly handler: string;
   readonly file: string;
   readonly bytes: number;
@@ -101,7 +101,8 @@ interface Bundle {
   readonly settings: string[];
 }
 
-async function bundleHandler(handler: string, outDir: string): Promise<Bundle> {
+/** Bundles one handler into `outDir/<handler>/index.mjs` with {@link TASK_FUNCTION_ESBUILD_OPTIONS}. */
+export async function bundleHandler(handler: string, outDir: string): Promise<Bundle> {
   const outfile = path.join(outDir, handler, 'index.mjs');
   const result = await build({
     ...TASK_FUNCTION_ESBUILD_OPTIONS,
