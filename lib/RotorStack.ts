@@ -88,7 +88,27 @@ export class RotorStack extends Stack {
     const expireOldToken = task(
       'ExpireOldToken',
       'expire-old-token',
-      'revokes the old token when the grace period ends',
+      'revokes the old token when the grace period ends (HubSpot: asks HubSpot whether it did too)',
+      write,
+      // GetSecretValue: a HubSpot app's old token is shown to HubSpot, which must refuse it by now.
+      [describe, moveLabels, 'secretsmanager:GetSecretValue'],
+    );
+    const awaitHandoff = task(
+      'AwaitHandoff',
+      'await-handoff',
+      'keeps the task token of a HubSpot rotation that waits for its new token',
+      write,
+    );
+    const handoffReminder = task(
+      'HandoffReminder',
+      'handoff-reminder',
+      'reminds the admins of a HubSpot app daily to hand the new token over, or gives up',
+      write,
+    );
+    const promoteHandoff = task(
+      'PromoteHandoff',
+      'promote-handoff',
+      'makes a handed-over HubSpot token current and starts its grace period',
       write,
       [describe, moveLabels],
     );
@@ -126,6 +146,9 @@ export class RotorStack extends Stack {
       expireOldToken: expireOldToken.function,
       rollBack: rollBack.function,
       notify: notify.function,
+      awaitHandoff: awaitHandoff.function,
+      handoffReminder: handoffReminder.function,
+      promoteHandoff: promoteHandoff.function,
     });
     const rotationMachine = this.rotationWorkflow.stateMachine;
 
@@ -170,6 +193,7 @@ export class RotorStack extends Stack {
       rotationWorkflow: rotationMachine,
       rotationHook: this.rotationHook.function,
       senderAddress: config.senderAddress,
+      hubspotApiUrl: config.hubspotApiUrl,
       appDefaults: {
         admins: config.defaultAdmins,
         locale: config.locale,

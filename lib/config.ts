@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DAY_SECONDS, HOUR_SECONDS, parseDuration } from '../lambda/shared/duration.ts';
 import { ConfigurationError } from '../lambda/shared/errors.ts';
+import { DEFAULT_HUBSPOT_API_URL, isAllowedHubSpotApiUrl } from '../lambda/shared/hubspot.ts';
 import { LOCALES, type Locale } from '../lambda/shared/model.ts';
 import { TOKEN_PREFIX_PATTERN } from '../lambda/shared/tokens.ts';
 
@@ -21,6 +22,8 @@ export interface RotorConfig {
   readonly tokenPrefix: string;
   /** Rotor's functions may touch only secrets whose names start with this. */
   readonly secretNamePrefix: string;
+  /** HubSpot's API for apps with issuer hubspot that name none of their own. */
+  readonly hubspotApiUrl: string;
 }
 
 const EMAIL = /^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/;
@@ -95,6 +98,10 @@ const configSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_+=.@-]+\/$/, 'must be a secret name prefix ending in "/", such as "rotor/"')
     .default('rotor/'),
+  hubspotApiUrl: z
+    .string()
+    .refine(isAllowedHubSpotApiUrl, 'must be an https:// URL such as "https://api.hubapi.com"')
+    .default(DEFAULT_HUBSPOT_API_URL),
 });
 
 const KEYS = Object.keys(configSchema.shape);

@@ -77,6 +77,39 @@ const SAMPLES: Readonly<Record<NotificationEvent, Partial<NotificationContext>>>
     failedStep: 'testSecret',
     failure: 'the issuer refused the new token (HTTP 401)',
   },
+  HANDOFF_REQUESTED: {
+    rotationId: 'r-20261205T133000Z-5d1e07',
+    mode: 'expire-later',
+    trigger: 'operator',
+    startedBy: OPERATOR,
+    graceSeconds: 7 * DAY,
+    issuer: 'hubspot',
+    hubId: 4711,
+    handoffDeadline: '2026-12-12T13:30:00Z',
+  },
+  HANDOFF_REMINDER: {
+    occurredAt: '2026-12-07T13:30:00Z',
+    rotationId: 'r-20261205T133000Z-5d1e07',
+    mode: 'expire-later',
+    trigger: 'operator',
+    startedBy: OPERATOR,
+    graceSeconds: 7 * DAY,
+    issuer: 'hubspot',
+    hubId: 4711,
+    handoffDeadline: '2026-12-12T13:30:00Z',
+  },
+  HUBSPOT_TOKEN_STILL_VALID: {
+    occurredAt: '2026-12-14T09:00:00Z',
+    rotationId: 'r-20261205T133000Z-5d1e07',
+    mode: 'expire-later',
+    trigger: 'operator',
+    startedBy: OPERATOR,
+    graceSeconds: 7 * DAY,
+    expiresAt: '2026-12-14T09:00:00Z',
+    issuer: 'hubspot',
+    hubId: 4711,
+    hubspotCheck: { token: 'old', verdict: 'accepted', at: '2026-12-14T09:00:00Z' },
+  },
 };
 
 /**
@@ -133,7 +166,7 @@ function indexPage(subjects: ReadonlyMap<string, string>): string {
  * `index.html` that links them, and returns the paths written, the index last.
  *
  * @example
- * const files = await writeAllEmails('emails'); // 28 emails + index.html
+ * const files = await writeAllEmails('emails'); // 40 files (20 emails as HTML and text) + index.html
  */
 export async function writeAllEmails(dir: string): Promise<string[]> {
   await mkdir(dir, { recursive: true });

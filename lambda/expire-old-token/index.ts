@@ -1,17 +1,24 @@
 import { secretsManagerClient } from '../shared/aws/secretsManager.ts';
+import { checkTokenAtHubSpot } from '../shared/hubspotRotation.ts';
 import { rotationRef } from '../shared/ids.ts';
-import { expireOldToken } from '../shared/lifecycle.ts';
+import { expireOldToken, isInGrace } from '../shared/lifecycle.ts';
 import { registry } from '../shared/registryFromEnv.ts';
 import { parseTaskInput } from '../shared/taskInput.ts';
 
-/** Workflow task: the grace period is over; revoke the old token and drop its AWSPREVIOUS label. */
+const deps = { registry, secretsManager: secretsManagerClient, clock: () => new Date() };
+
+/**
+ * Workflow task: the grace period is over; revoke the old token and drop its AWSPREVIOUS label. For a
+ * HubSpot app it first asks HubSpot whether it refuses the old token now (HubSpot expires it, not Rotor);
+ * `hubspotStillValid` tells the workflow to warn the admins instead of reporting completion.
+ */
 export const handler = async (event: unknown) => {
   const { appId, rotationId } = parseTaskInput('ExpireOldToken', rotationRef, event);
-  const expired = await expireOldToken(
-    { registry, secretsManager: secretsManagerClient, clock: () => new Date() },
-    appId,
-    rotationId,
-    'rotor-workflow',
-  );
-  return { expired };
+  const app = await registry.getApp(appId);
+  const check =
+    app.issuer === 'hubspot' && app.activeRotation && (await isInGrace(deps, appId, rotationId))
+      ? await checkTokenAtHubSpot(deps, app, app.activeRotation.oldVersionId, 'old')
+      : undefined;
+  const expired = await expireOldToken(deps, appId, rotationId, 'rotor-workflow', check);
+  return { expired, hubspotStillValid: check !== undefined && check.verdict !== 'refused' };
 };

@@ -1,4 +1,4 @@
-import { extend, enum as zEnum } from 'zod/mini';
+import { extend, maxLength, optional, string, enum as zEnum } from 'zod/mini';
 import { sesClient } from '../shared/aws/ses.ts';
 import { appRef } from '../shared/ids.ts';
 import { NOTIFICATION_EVENTS } from '../shared/notifications/events.ts';
@@ -8,7 +8,10 @@ import { requiredSetting } from '../shared/settings.ts';
 import { parseTaskInput } from '../shared/taskInput.ts';
 
 const senderAddress = requiredSetting('SENDER_ADDRESS');
-const input = extend(appRef, { event: zEnum(NOTIFICATION_EVENTS) });
+const input = extend(appRef, {
+  event: zEnum(NOTIFICATION_EVENTS),
+  occasion: optional(string().check(maxLength(200))),
+});
 
 /** Workflow task: emails one event to the app's admins (and customers where it concerns them). */
 export const handler = async (event: unknown) => {

@@ -14,6 +14,8 @@ import type {
   AppRecord,
   AppState,
   AuditEvent,
+  Handoff,
+  HubSpotCheck,
   RotationEnding,
   RotationRecord,
   RotationStatus,
@@ -44,13 +46,21 @@ function addSeconds(iso: string, seconds: number): string {
 
 /** When the daily sweep should next look at an app: the `dueAt` of the `due` index. */
 export function dueAtOf(
-  app: Pick<AppRecord, 'state' | 'tokenIssuedAt' | 'intervalSeconds' | 'activeRotation'>,
+  app: Pick<AppRecord, 'state' | 'tokenIssuedAt' | 'intervalSeconds' | 'activeRotation' | 'hubspot'>,
 ) {
   if (app.state === 'GRACE' && app.activeRotation?.expiresAt) return app.activeRotation.expiresAt;
   if (app.state === 'ROTATING' && app.activeRotation) {
-    return new Date(Date.parse(app.activeRotation.startedAt) + ROTATING_REPAIR_AFTER_MS).toISOString();
+    return new Date(Date.parse(app.activeRotation.startedAt) + stuckAfterMs(app)).toISOString();
   }
   return addSeconds(app.tokenIssuedAt, app.intervalSeconds);
+}
+
+/**
+ * How long after its start a ROTATING app counts as stuck (its workflow gone): an hour, and for a
+ * HubSpot app an hour past its handoff deadline, because it waits days for an admin to hand a token over.
+ */
+export function stuckAfterMs(app: Pick<AppRecord, 'hubspot'>): number {
+  return ROTATING_REPAIR_AFTER_MS + (app.hubspot ? app.hubspot.handoffTimeoutSeconds * 1000 : 0);
 }
 
 function stripKeys<T>(item: Record<string, unknown> | undefined): T | undefined {
@@ -76,9 +86,11 @@ export function conflictError(app: AppRecord, cause?: unknown): RotationConflict
   const next =
     app.state === 'GRACE' && !rotation?.ending
       ? `end it with "rotor expire-now ${app.appId}" or "rotor cancel ${app.appId}"`
-      : app.state === 'ROTATING'
-        ? 'wait until it finishes or fails'
-        : `start one with "rotor rotate ${app.appId} --expire now|later"`;
+      : app.state === 'ROTATING' && app.issuer === 'hubspot' && !rotation?.handoff && !rotation?.ending
+        ? `it waits for the new HubSpot token: hand it over with "rotor submit ${app.appId} --token-stdin"`
+        : app.state === 'ROTATING'
+          ? 'wait until it finishes or fails'
+          : `start one with "rotor rotate ${app.appId} --expire now|later"`;
   return new RotationConflictError(`app "${app.appId}": ${running}; ${next}`, { cause });
 }
 
@@ -287,6 +299,10 @@ export class Registry {
       tokenIssuedAt: now,
       lastRotation: { rotationId, outcome: grace ? 'in-grace' : 'completed', at: now },
       updatedAt: now,
+      // A HubSpot token's scopes come with it; the next rotation compares against these.
+      ...(app.hubspot && rotation.handoff
+        ? { hubspot: { ...app.hubspot, scopes: rotation.handoff.scopes } }
+        : {}),
     };
     try {
       await this.#replaceApp(next, '#state = :rotating AND activeRotation.rotationId = :rotation', {
@@ -315,6 +331,11 @@ export class Registry {
       ':rotating': 'rotating',
     };
     let update = 'SET #status = :status, newVersionId = :version';
+    const handoff = app.activeRotation?.rotationId === rotationId ? app.activeRotation.handoff : undefined;
+    if (handoff) {
+      update += ', handoff = :handoff';
+      values[':handoff'] = handoff;
+    }
     if (inGrace) {
       update += ', expiresAt = :expiresAt';
       values[':expiresAt'] = app.activeRotation?.expiresAt;
@@ -336,6 +357,85 @@ export class Registry {
     } catch (error) {
       // Already recorded by an earlier attempt, or moved on by a later step of the lifecycle.
       if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  /**
+   * Keeps the task token of the workflow that now waits for a HubSpot app's new token, so that
+   * `rotor submit` can wake it. Returns the app as it now is, or `undefined` when this rotation is no
+   * longer running (ended while the workflow was between two waits).
+   */
+  public async recordHandoffTaskToken(
+    appId: string,
+    rotationId: string,
+    taskToken: string,
+  ): Promise<AppRecord | undefined> {
+    return this.#updateRunningRotation(appId, rotationId, 'SET activeRotation.handoffTaskToken = :token', {
+      ':token': taskToken,
+    });
+  }
+
+  /**
+   * Records the HubSpot token a `rotor submit` handed over (its scopes, never the token). Only once per
+   * rotation: a second, different handoff is a RotationConflictError.
+   */
+  public async recordHandoff(appId: string, rotationId: string, handoff: Handoff): Promise<void> {
+    try {
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: keys.app(appId),
+          UpdateExpression: 'SET activeRotation.handoff = :handoff',
+          ConditionExpression:
+            '#state = :rotating AND activeRotation.rotationId = :rotation AND ' +
+            'attribute_not_exists(activeRotation.handoff) AND attribute_not_exists(activeRotation.ending)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':handoff': handoff,
+            ':rotating': 'ROTATING',
+            ':rotation': rotationId,
+          },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      throw conflictError(await this.getApp(appId), error);
+    }
+  }
+
+  /** Counts one more handoff reminder of a running rotation; `undefined` when the rotation is no longer running. */
+  public async countHandoffReminder(appId: string, rotationId: string): Promise<AppRecord | undefined> {
+    return this.#updateRunningRotation(
+      appId,
+      rotationId,
+      'SET activeRotation.handoffReminders = if_not_exists(activeRotation.handoffReminders, :zero) + :one',
+      { ':zero': 0, ':one': 1 },
+    );
+  }
+
+  async #updateRunningRotation(
+    appId: string,
+    rotationId: string,
+    update: string,
+    values: Record<string, unknown>,
+  ): Promise<AppRecord | undefined> {
+    try {
+      const { Attributes } = await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: keys.app(appId),
+          UpdateExpression: update,
+          ConditionExpression:
+            '#state = :rotating AND activeRotation.rotationId = :rotation AND attribute_not_exists(activeRotation.ending)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ...values, ':rotating': 'ROTATING', ':rotation': rotationId },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return stripKeys<AppRecord>(Attributes);
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return undefined;
     }
   }
 
@@ -408,6 +508,7 @@ export class Registry {
       endedBy: string;
       failedStep?: string;
       failure?: StepFailure;
+      hubspotCheck?: HubSpotCheck;
     },
   ): Promise<boolean> {
     const rotation = claimed.activeRotation;
@@ -422,7 +523,7 @@ export class Registry {
       if (!isConditionFailure(error)) throw error;
       return false;
     }
-    const { ending: _ending, ...history } = rotation;
+    const { ending: _ending, handoffTaskToken: _taskToken, ...history } = rotation;
     await this.putRotation({ ...history, appId: claimed.appId, ...record });
     return true;
   }

@@ -9,10 +9,12 @@ import {
   TagResourceCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { RotationConflictError, ValidationError } from './errors.ts';
+import { type HubSpotClientOptions, isAllowedHubSpotApiUrl, lookUpHubSpotToken } from './hubspot.ts';
 import {
   type Admin,
   APP_TAG,
   type AppRecord,
+  type HubSpotSettings,
   type Locale,
   type RotationMode,
   type RotationPolicy,
@@ -87,20 +89,7 @@ export async function enrollManagedApp(
   input: EnrollManagedAppInput,
   deps: EnrollDependencies,
 ): Promise<AppRecord> {
-  if (!APP_ID_PATTERN.test(input.appId)) {
-    throw new ValidationError(
-      `app id "${input.appId}" is not allowed: use 3-48 lowercase letters, digits and "-", starting with a letter or digit`,
-    );
-  }
-  if (!secretNameOf(input.secret).startsWith(deps.secretNamePrefix)) {
-    throw new ValidationError(
-      `secret "${input.secret}" is outside this deployment's secret name prefix "${deps.secretNamePrefix}"; Rotor may only manage secrets under it`,
-    );
-  }
-  if (input.admins.length === 0) throw new ValidationError('an app needs at least one admin email');
-  if (await deps.registry.findApp(input.appId)) {
-    throw new RotationConflictError(`app "${input.appId}" is already registered`);
-  }
+  await checkNewApp(input, deps);
 
   const existing = await describeIfExists(deps.secretsManager, input.secret);
   const now = deps.clock().toISOString();
@@ -115,25 +104,7 @@ export async function enrollManagedApp(
     status: 'current',
     createdAt: now,
   });
-  const app: AppRecord = {
-    appId: input.appId,
-    secretArn,
-    issuer: 'managed',
-    admins: input.admins,
-    customers: input.customers ?? [],
-    locale: input.locale,
-    timeZone: input.timeZone,
-    intervalSeconds: input.intervalSeconds,
-    graceSeconds: input.graceSeconds,
-    reminderRepeatSeconds: input.reminderRepeatSeconds,
-    policy: input.policy,
-    defaultMode: input.defaultMode,
-    state: 'ACTIVE',
-    currentVersionId: versionId,
-    tokenIssuedAt: issuedAt || now,
-    createdAt: now,
-    updatedAt: now,
-  };
+  const app = appRecordOf(input, { secretArn, versionId, issuedAt: issuedAt || now, now, issuer: 'managed' });
   await deps.registry.createApp(app);
   await deps.secretsManager.send(
     new RotateSecretCommand({
@@ -144,6 +115,157 @@ export async function enrollManagedApp(
     }),
   );
   return app;
+}
+
+function appRecordOf(
+  input: EnrollManagedAppInput,
+  facts: { secretArn: string; versionId: string; issuedAt: string; now: string; issuer: AppRecord['issuer'] },
+): AppRecord {
+  return {
+    appId: input.appId,
+    secretArn: facts.secretArn,
+    issuer: facts.issuer,
+    admins: input.admins,
+    customers: input.customers ?? [],
+    locale: input.locale,
+    timeZone: input.timeZone,
+    intervalSeconds: input.intervalSeconds,
+    graceSeconds: input.graceSeconds,
+    reminderRepeatSeconds: input.reminderRepeatSeconds,
+    policy: input.policy,
+    defaultMode: input.defaultMode,
+    state: 'ACTIVE',
+    currentVersionId: facts.versionId,
+    tokenIssuedAt: facts.issuedAt,
+    createdAt: facts.now,
+    updatedAt: facts.now,
+  };
+}
+
+/** HubSpot keeps the old token of "Rotate and expire later" for 7 days; Rotor's grace period mirrors it. */
+export const HUBSPOT_GRACE_SECONDS = 7 * 86_400;
+/** How long a HubSpot rotation waits for the new token by default. */
+export const DEFAULT_HANDOFF_TIMEOUT_SECONDS = 7 * 86_400;
+
+export interface EnrollHubSpotAppInput extends EnrollManagedAppInput {
+  /** The HubSpot portal the app's tokens belong to. */
+  readonly hubId: number;
+  /** Scopes every token of the app must have. @default none */
+  readonly requiredScopes?: readonly string[];
+  /** @default the deployment's HubSpot API URL */
+  readonly apiUrl?: string;
+  /** @default 7 days */
+  readonly handoffTimeoutSeconds?: number;
+}
+
+export interface EnrollHubSpotDependencies
+  extends Omit<EnrollDependencies, 'rotationFunctionArn' | 'tokenPrefix'> {
+  /** The HubSpot API URL of apps that name none (`HUBSPOT_API_URL`, default https://api.hubapi.com). */
+  readonly hubspotApiUrl: string;
+  /** For tests: the backoff's sleep. */
+  readonly hubspotClient?: Pick<HubSpotClientOptions, 'sleep' | 'timeoutMs'>;
+}
+
+/**
+ * Registers a HubSpot app: adopts the token in an existing secret (HubSpot mints tokens, Rotor never
+ * does), after HubSpot confirmed it belongs to the app's portal and has the required scopes. Rotor
+ * keeps the token's hash and scopes, never the token; Secrets Manager rotation stays off, because a
+ * HubSpot rotation needs an admin to click in HubSpot and hand the new token over (`rotor submit`).
+ *
+ * @example
+ * await enrollHubSpotApp({ appId: 'crm-sync', secret: 'rotor/crm-sync', hubId: 4711, ... }, deps);
+ */
+export async function enrollHubSpotApp(
+  input: EnrollHubSpotAppInput,
+  deps: EnrollHubSpotDependencies,
+): Promise<AppRecord> {
+  await checkNewApp(input, deps);
+  if (!Number.isSafeInteger(input.hubId) || input.hubId <= 0) {
+    throw new ValidationError(
+      `hub id must be the HubSpot portal's number, such as 4711 (got ${input.hubId})`,
+    );
+  }
+  const apiUrl = input.apiUrl ?? deps.hubspotApiUrl;
+  if (!isAllowedHubSpotApiUrl(apiUrl)) {
+    throw new ValidationError(
+      `the HubSpot API URL must be https:// (or http:// on 127.0.0.1 for a local fake), got "${apiUrl.slice(0, 80)}"`,
+    );
+  }
+  if (input.graceSeconds !== HUBSPOT_GRACE_SECONDS) {
+    throw new ValidationError(
+      'a hubspot app\'s grace period is HubSpot\'s 7 days ("Rotate and expire later"); leave grace out or give 7d',
+    );
+  }
+  const existing = await describeIfExists(deps.secretsManager, input.secret);
+  if (!existing) {
+    throw new ValidationError(
+      `secret "${input.secret}" does not exist; put the app's current HubSpot token into it first, as {"token": "pat-...", "issuedAt": "<ISO-8601>"}`,
+    );
+  }
+  const { secretArn, versionId, token, issuedAt } = await adoptSecret(existing, input.appId, deps, false);
+  const verdict = await lookUpHubSpotToken(token, { apiUrl, ...deps.hubspotClient });
+  if (!verdict.accepted) {
+    throw new ValidationError(
+      `HubSpot refuses the token in secret ${secretArn} (HTTP ${verdict.status}); put the app's current token into the secret first`,
+    );
+  }
+  if (verdict.info.hubId !== input.hubId) {
+    throw new ValidationError(
+      `the token in secret ${secretArn} belongs to HubSpot portal ${verdict.info.hubId}, not to portal ${input.hubId}`,
+    );
+  }
+  const requiredScopes = [...new Set(input.requiredScopes ?? [])].sort();
+  const missing = requiredScopes.filter((scope) => !verdict.info.scopes.includes(scope));
+  if (missing.length > 0) {
+    throw new ValidationError(
+      `the token in secret ${secretArn} lacks the required scope(s) ${missing.join(', ')}`,
+    );
+  }
+  const now = deps.clock().toISOString();
+  await deps.registry.registerTokenVersion({
+    appId: input.appId,
+    versionId,
+    tokenHash: hashToken(token),
+    status: 'current',
+    createdAt: now,
+  });
+  const hubspot: HubSpotSettings = {
+    hubId: input.hubId,
+    requiredScopes,
+    apiUrl,
+    scopes: verdict.info.scopes,
+    handoffTimeoutSeconds: input.handoffTimeoutSeconds ?? DEFAULT_HANDOFF_TIMEOUT_SECONDS,
+  };
+  const app: AppRecord = {
+    ...appRecordOf(
+      { ...input, defaultMode: 'expire-later' },
+      { secretArn, versionId, issuedAt: issuedAt || now, now, issuer: 'hubspot' },
+    ),
+    hubspot,
+  };
+  await deps.registry.createApp(app);
+  return app;
+}
+
+/** What every new app must satisfy before anything is written. */
+async function checkNewApp(
+  input: EnrollManagedAppInput,
+  deps: Pick<EnrollDependencies, 'registry' | 'secretNamePrefix'>,
+): Promise<void> {
+  if (!APP_ID_PATTERN.test(input.appId)) {
+    throw new ValidationError(
+      `app id "${input.appId}" is not allowed: use 3-48 lowercase letters, digits and "-", starting with a letter or digit`,
+    );
+  }
+  if (!secretNameOf(input.secret).startsWith(deps.secretNamePrefix)) {
+    throw new ValidationError(
+      `secret "${input.secret}" is outside this deployment's secret name prefix "${deps.secretNamePrefix}"; Rotor may only manage secrets under it`,
+    );
+  }
+  if (input.admins.length === 0) throw new ValidationError('an app needs at least one admin email');
+  if (await deps.registry.findApp(input.appId)) {
+    throw new RotationConflictError(`app "${input.appId}" is already registered`);
+  }
 }
 
 async function createSecret(input: EnrollManagedAppInput, deps: EnrollDependencies, now: string) {
@@ -161,7 +283,12 @@ async function createSecret(input: EnrollManagedAppInput, deps: EnrollDependenci
   return { secretArn: created.ARN, versionId: created.VersionId, token, issuedAt: now };
 }
 
-async function adoptSecret(secret: DescribeSecretCommandOutput, appId: string, deps: EnrollDependencies) {
+async function adoptSecret(
+  secret: DescribeSecretCommandOutput,
+  appId: string,
+  deps: Pick<EnrollDependencies, 'secretsManager'> & { tokenPrefix?: string },
+  managed = true,
+) {
   const owner = secret.Tags?.find((tag) => tag.Key === APP_TAG)?.Value;
   if (owner && owner !== appId) {
     throw new RotationConflictError(`secret ${secret.ARN} already belongs to app "${owner}"`);
@@ -173,7 +300,7 @@ async function adoptSecret(secret: DescribeSecretCommandOutput, appId: string, d
   } catch (error) {
     throw new ValidationError(`secret ${secret.ARN} cannot be adopted: ${(error as Error).message}`);
   }
-  if (!isWellFormedToken(payload.token, deps.tokenPrefix)) {
+  if (managed && !isWellFormedToken(payload.token, deps.tokenPrefix)) {
     throw new ValidationError(
       `secret ${secret.ARN} cannot be adopted as a managed app: its token is not a "${deps.tokenPrefix}" token minted by Rotor`,
     );

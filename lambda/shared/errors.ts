@@ -95,3 +95,14 @@ export class TokenRejectedError extends RotorError {
     this.name = 'TokenRejectedError';
   }
 }
+
+/**
+ * The HubSpot token was handed over while the workflow was between two waits: there is nothing to wait
+ * for, and the workflow goes straight on to promote it (its Catch matches this name).
+ */
+export class HandoffAlreadySubmittedError extends RotorError {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'HandoffAlreadySubmittedError';
+  }
+}

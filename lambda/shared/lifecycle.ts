@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { HOUR_SECONDS } from './duration.ts';
 import { RotationFailedError, RotationPendingError, ValidationError } from './errors.ts';
-import type { ActiveRotation, AppRecord, RotationMode, RotationTrigger } from './model.ts';
+import type { ActiveRotation, AppRecord, HubSpotCheck, RotationMode, RotationTrigger } from './model.ts';
 import type { Registry } from './Registry.ts';
 
 /** What the lifecycle operations need; handlers pass the module-scope clients, tests the stand-ins'. */
@@ -58,9 +58,15 @@ export async function lockRotation(
   if (!Number.isInteger(graceSeconds) || graceSeconds < GRACE_LIMITS.min || graceSeconds > GRACE_LIMITS.max) {
     throw new ValidationError(`grace must be from 1h to 30d (got ${graceSeconds} seconds)`);
   }
-  if (app.issuer !== 'managed') {
+  if (app.issuer === 'hubspot' && request.mode !== 'expire-later') {
     throw new ValidationError(
-      `app "${app.appId}" has issuer ${app.issuer}; only managed apps rotate through the hook`,
+      `app "${app.appId}" is a hubspot app: it rotates with --expire later (HubSpot's "Rotate and expire later"); ` +
+        `end the grace period early with "rotor expire-now ${app.appId}"`,
+    );
+  }
+  if (app.issuer === 'hubspot' && graceSeconds !== app.graceSeconds) {
+    throw new ValidationError(
+      `app "${app.appId}" is a hubspot app: its grace period is HubSpot's 7 days, so leave --grace out`,
     );
   }
   const now = deps.clock().toISOString();
@@ -100,10 +106,11 @@ export async function lockRotation(
 export async function startRotation(
   deps: LifecycleDependencies,
   request: RotationRequest,
-): Promise<ActiveRotation> {
+): Promise<{ rotation: ActiveRotation; issuer: AppRecord['issuer'] }> {
   const { app, rotation } = await lockRotation(deps, request);
-  await requestSecretRotation(deps, app, rotation);
-  return rotation;
+  // HubSpot mints its tokens itself: the workflow asks the admins to hand the new one over instead.
+  if (app.issuer === 'managed') await requestSecretRotation(deps, app, rotation);
+  return { rotation, issuer: app.issuer };
 }
 
 async function requestSecretRotation(deps: LifecycleDependencies, app: AppRecord, rotation: ActiveRotation) {
@@ -215,6 +222,7 @@ export async function expireOldToken(
   appId: string,
   rotationId: string,
   endedBy: string,
+  hubspotCheck?: HubSpotCheck,
 ): Promise<boolean> {
   const claimed = await deps.registry.claimEnding(appId, rotationId, 'GRACE', 'expire');
   const rotation = claimed?.activeRotation;
@@ -235,7 +243,7 @@ export async function expireOldToken(
       lastRotation: { rotationId, outcome: 'completed', at: now },
       updatedAt: now,
     },
-    { status: 'completed', finishedAt: now, endedBy },
+    { status: 'completed', finishedAt: now, endedBy, ...(hubspotCheck ? { hubspotCheck } : {}) },
   );
   if (done) {
     await deps.registry.appendAudit({
@@ -263,6 +271,7 @@ export async function cancelGraceRotation(
   appId: string,
   rotationId: string,
   endedBy: string,
+  hubspotCheck?: HubSpotCheck,
 ): Promise<boolean> {
   const claimed = await deps.registry.claimEnding(appId, rotationId, 'GRACE', 'cancel');
   const rotation = claimed?.activeRotation;
@@ -302,7 +311,7 @@ export async function cancelGraceRotation(
       lastRotation: { rotationId, outcome: 'cancelled', at: now },
       updatedAt: now,
     },
-    { status: 'cancelled', finishedAt: now, endedBy },
+    { status: 'cancelled', finishedAt: now, endedBy, ...(hubspotCheck ? { hubspotCheck } : {}) },
   );
   if (done) {
     await deps.registry.appendAudit({

@@ -54,6 +54,44 @@ export interface ActiveRotation {
   readonly ending?: RotationEnding;
   /** The step that failed, as the rotation hook recorded it. */
   readonly failure?: StepFailure;
+  /** HubSpot: the Step Functions task token of the workflow waiting for the new token (not a HubSpot token). */
+  readonly handoffTaskToken?: string;
+  /** HubSpot: what was handed over, once `rotor submit` was accepted. */
+  readonly handoff?: Handoff;
+  /** HubSpot: how many reminders of the handoff went out. */
+  readonly handoffReminders?: number;
+}
+
+/** A HubSpot token accepted by `rotor submit`: who handed it over, and how its scopes differ from the old one's. */
+export interface Handoff {
+  readonly submittedBy: string;
+  readonly submittedAt: string;
+  readonly scopes: readonly string[];
+  readonly scopesAdded: readonly string[];
+  readonly scopesRemoved: readonly string[];
+}
+
+/** What HubSpot said when Rotor asked whether it still accepts a token it should have ended. */
+export interface HubSpotCheck {
+  /** Which token was asked about: the old one (expiry, expire now) or the new one (cancel). */
+  readonly token: 'old' | 'new';
+  /** `refused`: HubSpot agrees; `accepted`: HubSpot still takes it; `unknown`: HubSpot did not answer. */
+  readonly verdict: 'refused' | 'accepted' | 'unknown';
+  readonly at: string;
+}
+
+/** The settings of an app whose tokens HubSpot issues (a private app or service key). */
+export interface HubSpotSettings {
+  /** The HubSpot portal (hub id) the app's tokens must belong to. */
+  readonly hubId: number;
+  /** Scopes a new token must have; one without them is refused. */
+  readonly requiredScopes: readonly string[];
+  /** HubSpot's API base URL (a local fake in tests and local mode). */
+  readonly apiUrl: string;
+  /** The scopes of the current token, as HubSpot reported them. */
+  readonly scopes: readonly string[];
+  /** How long a rotation waits for the new token before it gives up. */
+  readonly handoffTimeoutSeconds: number;
 }
 
 /** How a rotation is being ended: its grace period expired (or expire-now), it was cancelled, or it failed. */
@@ -92,6 +130,8 @@ export interface AppRecord {
   readonly tokenIssuedAt: string;
   readonly activeRotation?: ActiveRotation;
   readonly lastRotation?: LastRotation;
+  /** Issuer hubspot: the portal, scopes and API of its tokens. */
+  readonly hubspot?: HubSpotSettings;
   /** When the last ROTATION_REMINDER went out (policy remind). */
   readonly lastReminderAt?: string;
   readonly createdAt: string;
@@ -108,6 +148,8 @@ export interface RotationRecord extends ActiveRotation {
   /** Who ended it: an IAM ARN for expire-now and cancel, `rotor-workflow` when the grace period ran out. */
   readonly endedBy?: string;
   readonly failedStep?: string;
+  /** HubSpot: whether HubSpot agreed when the rotation ended (old token refused, or new one after a cancel). */
+  readonly hubspotCheck?: HubSpotCheck;
 }
 
 /** One version of a managed token: only its hash is kept. */

@@ -1,6 +1,8 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { HubSpotClientOptions } from './hubspot.ts';
+import { checkTokenAtHubSpot } from './hubspotRotation.ts';
 import { cancelGraceRotation, expireOldToken, type LifecycleDependencies } from './lifecycle.ts';
-import type { ActiveRotation, AppRecord, RotationEnding } from './model.ts';
+import type { ActiveRotation, AppRecord, HubSpotCheck, RotationEnding } from './model.ts';
 import type { NotificationRequest } from './notifications/sendNotification.ts';
 import { conflictError } from './Registry.ts';
 import { stopRotationWorkflow } from './workflows.ts';
@@ -9,6 +11,8 @@ export interface OperatorDependencies extends LifecycleDependencies {
   readonly sfn: SFNClient;
   readonly rotationStateMachineArn: string;
   readonly notify: (request: NotificationRequest) => Promise<unknown>;
+  /** For tests: the backoff's sleep and the timeout of HubSpot calls. */
+  readonly hubspotClient?: Pick<HubSpotClientOptions, 'sleep' | 'timeoutMs'>;
 }
 
 /** The rotation in its grace period that `ending` may end (or finish ending, after an interruption). */
@@ -27,9 +31,13 @@ export async function expireNow(
   deps: OperatorDependencies,
   appId: string,
   actor: string,
-): Promise<ActiveRotation> {
-  const rotation = graceRotationFor(await deps.registry.getApp(appId), 'expire');
-  if (!(await expireOldToken(deps, appId, rotation.rotationId, actor))) {
+): Promise<ActiveRotation & { hubspotCheck?: HubSpotCheck }> {
+  const app = await deps.registry.getApp(appId);
+  const rotation = graceRotationFor(app, 'expire');
+  // HubSpot: Rotor cannot end the old token there; it asks whether an admin did (the email says where).
+  const check =
+    app.issuer === 'hubspot' ? await checkTokenAtHubSpot(deps, app, rotation.oldVersionId, 'old') : undefined;
+  if (!(await expireOldToken(deps, appId, rotation.rotationId, actor, check))) {
     throw conflictError(await deps.registry.getApp(appId));
   }
   await stopRotationWorkflow(
@@ -39,7 +47,7 @@ export async function expireNow(
     `expired now by ${actor}`,
   );
   await deps.notify({ appId, rotationId: rotation.rotationId, event: 'TOKEN_INVALIDATED' });
-  return rotation;
+  return { ...rotation, ...(check ? { hubspotCheck: check } : {}) };
 }
 
 /**
@@ -51,9 +59,15 @@ export async function cancelRotation(
   deps: OperatorDependencies,
   appId: string,
   actor: string,
-): Promise<ActiveRotation> {
-  const rotation = graceRotationFor(await deps.registry.getApp(appId), 'cancel');
-  if (!(await cancelGraceRotation(deps, appId, rotation.rotationId, actor))) {
+): Promise<ActiveRotation & { hubspotCheck?: HubSpotCheck }> {
+  const app = await deps.registry.getApp(appId);
+  const rotation = graceRotationFor(app, 'cancel');
+  // HubSpot: "Cancel rotation" there revokes the new token; Rotor asks whether an admin clicked it.
+  const check =
+    app.issuer === 'hubspot' && rotation.newVersionId
+      ? await checkTokenAtHubSpot(deps, app, rotation.newVersionId, 'new')
+      : undefined;
+  if (!(await cancelGraceRotation(deps, appId, rotation.rotationId, actor, check))) {
     throw conflictError(await deps.registry.getApp(appId));
   }
   await stopRotationWorkflow(
@@ -63,5 +77,5 @@ export async function cancelRotation(
     `cancelled by ${actor}`,
   );
   await deps.notify({ appId, rotationId: rotation.rotationId, event: 'ROTATION_CANCELLED' });
-  return rotation;
+  return { ...rotation, ...(check ? { hubspotCheck: check } : {}) };
 }

@@ -1,9 +1,10 @@
 import { expireOldToken, type LifecycleDependencies, rollbackRotation } from './lifecycle.ts';
 import type { AppRecord } from './model.ts';
 import type { NotificationEvent } from './notifications/events.ts';
+import { stuckAfterMs } from './Registry.ts';
 import type { RotationWorkflowInput } from './workflows.ts';
 
-/** A rotation stuck in ROTATING this long has lost its workflow; the sweep rolls it back. */
+/** A rotation stuck in ROTATING this long has lost its workflow; the sweep rolls it back (HubSpot: see stuckAfterMs). */
 export const STUCK_ROTATION_SECONDS = 3600;
 
 export interface SweepDependencies extends LifecycleDependencies {
@@ -45,7 +46,7 @@ export async function sweepApp(deps: SweepDependencies, app: AppRecord): Promise
   if (
     app.state === 'ROTATING' &&
     rotation &&
-    plus(rotation.startedAt, STUCK_ROTATION_SECONDS) <= now.getTime()
+    Date.parse(rotation.startedAt) + stuckAfterMs(app) <= now.getTime()
   ) {
     const rolledBack = await rollbackRotation(deps, app.appId, rotation.rotationId, {
       step: rotation.failure?.step ?? 'workflow',

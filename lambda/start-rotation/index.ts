@@ -17,12 +17,15 @@ const input = object({
   executionArn: optional(string()),
 });
 
-/** Workflow task: takes the rotation lock and asks Secrets Manager to rotate (which runs the hook). */
+/**
+ * Workflow task: takes the rotation lock and, for a managed app, asks Secrets Manager to rotate (which
+ * runs the hook); a HubSpot app's workflow goes on to ask its admins for the new token.
+ */
 export const handler = async (event: unknown) => {
   const { request, executionArn } = parseTaskInput('StartRotation', input, event);
-  const rotation = await startRotation(
+  const { rotation, issuer } = await startRotation(
     { registry, secretsManager: secretsManagerClient, clock: () => new Date() },
     { ...request, ...(executionArn ? { executionArn } : {}) },
   );
-  return { rotationId: rotation.rotationId, newVersionId: rotation.newVersionId };
+  return { rotationId: rotation.rotationId, newVersionId: rotation.newVersionId, issuer };
 };

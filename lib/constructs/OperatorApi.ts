@@ -18,6 +18,7 @@ import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { AppDefaults } from '../../lambda/operator-api/operatorApi.ts';
 import { API_STAGE, ROUTES } from '../../lambda/operator-api/routes.ts';
+import { DEFAULT_HUBSPOT_API_URL } from '../../lambda/shared/hubspot.ts';
 import { nagArn, TaskFunction } from './TaskFunction.ts';
 
 export interface OperatorApiProps {
@@ -35,6 +36,8 @@ export interface OperatorApiProps {
   readonly senderAddress: string;
   /** The settings of a new app that the request leaves out. */
   readonly appDefaults: AppDefaults;
+  /** HubSpot's API for hubspot apps that name none; sets HUBSPOT_API_URL. @default https://api.hubapi.com */
+  readonly hubspotApiUrl?: string;
   /** @default RetentionDays.ONE_YEAR */
   readonly accessLogRetention?: RetentionDays;
 }
@@ -78,6 +81,7 @@ export class OperatorApi extends Construct {
         SECRET_NAME_PREFIX: props.secretNamePrefix,
         SENDER_ADDRESS: props.senderAddress,
         APP_DEFAULTS: JSON.stringify(props.appDefaults),
+        HUBSPOT_API_URL: props.hubspotApiUrl ?? DEFAULT_HUBSPOT_API_URL,
       },
     });
     const role = this.handler.role;
@@ -100,6 +104,8 @@ export class OperatorApi extends Construct {
           'secretsmanager:RotateSecret',
           'secretsmanager:CancelRotateSecret',
           'secretsmanager:UpdateSecretVersionStage',
+          // "submit" puts a handed-over HubSpot token as AWSPENDING.
+          'secretsmanager:PutSecretValue',
         ],
         resources: [
           stack.formatArn({
@@ -124,6 +130,8 @@ export class OperatorApi extends Construct {
       }),
     );
     props.rotationWorkflow.grantStartExecution(role);
+    // "submit" wakes the rotation that waits for a HubSpot token (SendTaskSuccess with its version id).
+    props.rotationWorkflow.grantTaskResponse(role);
     const machineName = stack.splitArn(props.rotationWorkflow.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME)
       .resourceName as string;
     const executions = stack.formatArn({

@@ -7,12 +7,14 @@ import {
   Condition,
   DefinitionBody,
   Fail,
+  IntegrationPattern,
   JsonPath,
   LogLevel,
   StateMachine,
   StateMachineType,
   Succeed,
   TaskInput,
+  Timeout,
   Wait,
   WaitTime,
 } from 'aws-cdk-lib/aws-stepfunctions';
@@ -28,6 +30,12 @@ export interface RotationWorkflowProps {
   readonly expireOldToken: IFunction;
   readonly rollBack: IFunction;
   readonly notify: IFunction;
+  /** HubSpot: keeps the task token of the wait for the handed-over token. */
+  readonly awaitHandoff: IFunction;
+  /** HubSpot: a reminder a day, until the app's handoff time is over. */
+  readonly handoffReminder: IFunction;
+  /** HubSpot: makes the handed-over token current. */
+  readonly promoteHandoff: IFunction;
   /** @default RetentionDays.THREE_MONTHS */
   readonly logRetention?: RetentionDays;
 }
@@ -61,8 +69,13 @@ export class RotationWorkflow extends Construct {
         payloadResponseOnly: true,
         resultPath,
       }).addRetry({ errors: THROTTLING, interval: Duration.seconds(2), maxAttempts: 6, backoffRate: 2 });
-    const notify = (stateId: string, event: NotificationEvent) =>
-      task(stateId, props.notify, TaskInput.fromObject({ ...ROTATION_IDS, event }), JsonPath.DISCARD);
+    const notify = (stateId: string, event: NotificationEvent, extra: Record<string, string> = {}) =>
+      task(
+        stateId,
+        props.notify,
+        TaskInput.fromObject({ ...ROTATION_IDS, event, ...extra }),
+        JsonPath.DISCARD,
+      );
 
     const done = new Succeed(this, 'Done');
     const endedEarly = new Succeed(this, 'EndedByOperator', {
@@ -90,7 +103,7 @@ export class RotationWorkflow extends Construct {
       props.startRotation,
       // The whole input: grace and reason are optional, and a missing path would fail the state.
       TaskInput.fromObject({ 'request.$': '$', 'executionArn.$': '$$.Execution.Id' }),
-      JsonPath.DISCARD,
+      '$.started',
     );
     startRotation.addCatch(refused, {
       errors: ['RotationConflictError', 'ValidationError'],
@@ -121,13 +134,22 @@ export class RotationWorkflow extends Construct {
     const waitForExpiry = new Wait(this, 'WaitForExpiry', {
       time: WaitTime.timestampPath('$.promotion.expiresAt'),
     });
+    const completed = notify('NotifyCompleted', 'ROTATION_COMPLETED').next(done);
     waitForExpiry
       .next(expireOldToken)
       .next(
         new Choice(this, 'Expired?')
           .when(
             Condition.booleanEquals('$.expiry.expired', true),
-            notify('NotifyCompleted', 'ROTATION_COMPLETED').next(done),
+            new Choice(this, 'HubSpotStillAcceptsOldToken?')
+              .when(
+                Condition.and(
+                  Condition.isPresent('$.expiry.hubspotStillValid'),
+                  Condition.booleanEquals('$.expiry.hubspotStillValid', true),
+                ),
+                notify('NotifyHubSpotStillValid', 'HUBSPOT_TOKEN_STILL_VALID').next(done),
+              )
+              .otherwise(completed),
           )
           .otherwise(endedEarly),
       );
@@ -159,7 +181,51 @@ export class RotationWorkflow extends Construct {
         )
         .otherwise(gracePeriod),
     );
-    startRotation.next(checkPromotion);
+    // HubSpot: ask the admins to rotate in HubSpot and hand the new token over; remind daily; give up
+    // after the app's handoff time (RotationFailedError from the reminder task rolls back).
+    const awaitHandoff = new LambdaInvoke(this, 'AwaitHandoff', {
+      lambdaFunction: props.awaitHandoff,
+      integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: TaskInput.fromObject({ ...ROTATION_IDS, taskToken: JsonPath.taskToken }),
+      taskTimeout: Timeout.duration(Duration.hours(24)),
+      resultPath: '$.handoff',
+      comment:
+        'Waits for "rotor submit" (SendTaskSuccess with the version id of the new token, never the token).',
+    }).addRetry({ errors: THROTTLING, interval: Duration.seconds(2), maxAttempts: 6, backoffRate: 2 });
+    const handoffReminder = task(
+      'HandoffReminder',
+      props.handoffReminder,
+      TaskInput.fromObject(ROTATION_IDS),
+      '$.reminder',
+    );
+    handoffReminder.addCatch(rollBack, { resultPath: '$.error' });
+    handoffReminder
+      .next(notify('NotifyHandoffReminder', 'HANDOFF_REMINDER', { 'occasion.$': '$.reminder.occasion' }))
+      .next(awaitHandoff);
+    const promoteHandoff = task(
+      'PromoteHandoff',
+      props.promoteHandoff,
+      TaskInput.fromObject(ROTATION_IDS),
+      JsonPath.DISCARD,
+    );
+    awaitHandoff.addCatch(handoffReminder, { errors: ['States.Timeout'], resultPath: '$.timedOut' });
+    // Handed over while the workflow was between two waits: nothing to wait for.
+    awaitHandoff.addCatch(promoteHandoff, {
+      errors: ['HandoffAlreadySubmittedError'],
+      resultPath: JsonPath.DISCARD,
+    });
+    awaitHandoff.addCatch(rollBack, { resultPath: '$.error' });
+    promoteHandoff.addCatch(rollBack, { resultPath: '$.error' });
+    awaitHandoff.next(promoteHandoff).next(checkPromotion);
+    const handoff = notify('NotifyHandoffRequested', 'HANDOFF_REQUESTED');
+    handoff.addCatch(rollBack, { resultPath: '$.error' });
+    handoff.next(awaitHandoff);
+
+    startRotation.next(
+      new Choice(this, 'Issuer?')
+        .when(Condition.stringEquals('$.started.issuer', 'hubspot'), handoff)
+        .otherwise(checkPromotion),
+    );
 
     const definition = new Choice(this, 'Adopted?')
       .when(
@@ -196,6 +262,9 @@ export class RotationWorkflow extends Construct {
       props.expireOldToken,
       props.rollBack,
       props.notify,
+      props.awaitHandoff,
+      props.handoffReminder,
+      props.promoteHandoff,
     ]);
   }
 }

@@ -18,6 +18,7 @@ describe('Function: parseRotorConfig', () => {
       locale: 'de',
       tokenPrefix: 'rtr_',
       secretNamePrefix: 'rotor/',
+      hubspotApiUrl: 'https://api.hubapi.com',
     });
   });
 
@@ -62,8 +63,12 @@ describe('Function: parseRotorConfig', () => {
       'Rotor setting "region" must be an AWS region such as "eu-central-1" (got "Frankfurt")',
     ],
     [
+      { hubspotApiUrl: 'http://hubspot.example' },
+      'Rotor setting "hubspotApiUrl" must be an https:// URL such as "https://api.hubapi.com" (got "http://hubspot.example")',
+    ],
+    [
       { graceDays: 7 },
-      'Rotor setting "graceDays" is not known; allowed keys: stackName, region, account, senderAddress, defaultAdmins, timeZone, sweepTime, interval, grace, reminderRepeat, locale, tokenPrefix, secretNamePrefix',
+      'Rotor setting "graceDays" is not known; allowed keys: stackName, region, account, senderAddress, defaultAdmins, timeZone, sweepTime, interval, grace, reminderRepeat, locale, tokenPrefix, secretNamePrefix, hubspotApiUrl',
     ],
   ])('refuses %j with one line naming the key and what is allowed', (bad, message) => {
     expect(() => parseRotorConfig({ ...minimal, ...bad })).toThrow(message);

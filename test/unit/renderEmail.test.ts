@@ -364,7 +364,7 @@ describe('Script: npm run emails', () => {
     'index.html',
   ].sort();
 
-  it('writes 28 emails and an index that links them', async () => {
+  it('writes 40 emails (20 renderings, HTML and text) and an index that links them', async () => {
     // Prepare
     const dir = await mkdtemp(join(tmpdir(), 'rotor-emails-'));
 
@@ -373,7 +373,7 @@ describe('Script: npm run emails', () => {
       const written = await writeAllEmails(dir);
 
       // Assess
-      expect(written).toHaveLength(29);
+      expect(written).toHaveLength(41);
       expect((await readdir(dir)).sort()).toEqual(expectedFiles);
       const index = await readFile(join(dir, 'index.html'), 'utf8');
       for (const file of expectedFiles.filter((name) => name !== 'index.html')) {
@@ -396,11 +396,84 @@ describe('Script: npm run emails', () => {
 
       // Assess
       const lines = stdout.trim().split('\n');
-      expect(lines).toHaveLength(30);
-      expect(lines.at(-1)).toBe(`28 emails and index.html written to ${dir}`);
+      expect(lines).toHaveLength(42);
+      expect(lines.at(-1)).toBe(`40 emails and index.html written to ${dir}`);
       expect((await readdir(dir)).sort()).toEqual(expectedFiles);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('Function: renderEmail for HubSpot apps', () => {
+  const base = {
+    locale: 'en' as const,
+    audience: 'admin' as const,
+    appId: 'crm-sync',
+    timeZone: 'Europe/Berlin',
+    occurredAt: '2026-12-05T13:30:00Z',
+    issuer: 'hubspot' as const,
+    hubId: 4711,
+  };
+
+  it('the handoff email gives the HubSpot clicks and the exact submit command, in both languages', () => {
+    // Act
+    const english = renderEmail({
+      ...base,
+      event: 'HANDOFF_REQUESTED',
+      handoffDeadline: '2026-12-12T13:30:00Z',
+    });
+    const german = renderEmail({
+      ...base,
+      locale: 'de',
+      event: 'HANDOFF_REQUESTED',
+      handoffDeadline: '2026-12-12T13:30:00Z',
+    });
+
+    // Assess
+    for (const email of [english, german]) {
+      expect(email.text).toContain('Development > Legacy apps > crm-sync > Auth > Rotate');
+      expect(email.text).toContain('rotor submit crm-sync --token-stdin');
+      expect(email.html).toContain('rotor submit crm-sync --token-stdin');
+      expect(email.text).toContain('2026-12-12 13:30 UTC');
+    }
+    expect(english.text).toContain('"Rotate and expire later"');
+    expect(german.text).toContain('„Rotieren und später ablaufen lassen“');
+  });
+
+  it('ROTATION_INITIATED lists the scopes the new token gained and lost', () => {
+    const email = renderEmail({
+      ...base,
+      event: 'ROTATION_INITIATED',
+      expiresAt: '2026-12-12T13:30:00Z',
+      scopesAdded: ['crm.objects.deals.read'],
+      scopesRemoved: ['tickets'],
+    });
+    expect(email.text).toContain('added: crm.objects.deals.read; removed: tickets.');
+    expect(email.text).toMatch(/Scopes added: +crm\.objects\.deals\.read/);
+  });
+
+  it('expire now and cancel tell what to click in HubSpot unless HubSpot already agrees', () => {
+    const stillAccepted = renderEmail({
+      ...base,
+      event: 'TOKEN_INVALIDATED',
+      hubspotCheck: { token: 'old', verdict: 'accepted', at: base.occurredAt },
+    });
+    const agreed = renderEmail({
+      ...base,
+      event: 'TOKEN_INVALIDATED',
+      hubspotCheck: { token: 'old', verdict: 'refused', at: base.occurredAt },
+    });
+    const cancelled = renderEmail({
+      ...base,
+      event: 'ROTATION_CANCELLED',
+      expiresAt: '2026-12-12T13:30:00Z',
+      hubspotCheck: { token: 'new', verdict: 'accepted', at: base.occurredAt },
+    });
+    expect(stillAccepted.text).toContain('HubSpot still accepts the old token');
+    expect(stillAccepted.text).toContain('click "Expire now" next to the old token');
+    expect(agreed.text).toContain('HubSpot refuses the old token too.');
+    expect(agreed.text).not.toContain('click "Expire now"');
+    expect(cancelled.text).toContain('click "Cancel rotation" before');
   });
 });

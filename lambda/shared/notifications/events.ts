@@ -1,4 +1,4 @@
-import type { Locale, RotationMode, RotationTrigger } from '../model.ts';
+import type { HubSpotCheck, Issuer, Locale, RotationMode, RotationTrigger } from '../model.ts';
 
 /** Every email Rotor sends, one per step of the lifecycle (DESIGN §2 "Notifications"). */
 export const NOTIFICATION_EVENTS = [
@@ -9,6 +9,9 @@ export const NOTIFICATION_EVENTS = [
   'ROTATION_COMPLETED',
   'ROTATION_REMINDER',
   'ROTATION_FAILED',
+  'HANDOFF_REQUESTED',
+  'HANDOFF_REMINDER',
+  'HUBSPOT_TOKEN_STILL_VALID',
 ] as const;
 
 /** One step of the lifecycle that the app's admins are told about. */
@@ -66,6 +69,18 @@ export interface NotificationContext {
   readonly failedStep?: string;
   /** FAILED: the one-line error, free of token values. */
   readonly failure?: string;
+  /** The app's issuer: the emails of a hubspot app say what to click in HubSpot. */
+  readonly issuer?: Issuer;
+  /** HubSpot: the portal (hub id) of the app. */
+  readonly hubId?: number;
+  /** INITIATED (HubSpot): scopes the new token has that the old one had not. */
+  readonly scopesAdded?: readonly string[];
+  /** INITIATED (HubSpot): scopes the old token had that the new one has not. */
+  readonly scopesRemoved?: readonly string[];
+  /** HANDOFF_*: ISO time when Rotor stops waiting for the new token. */
+  readonly handoffDeadline?: string;
+  /** What HubSpot said when Rotor asked about the ended token (expiry, expire now, cancel). */
+  readonly hubspotCheck?: HubSpotCheck;
   /** EXPIRES_IN_24H: use of the old token in the last 24 hours, when known. */
   readonly oldTokenUsage?: OldTokenUsage;
 }

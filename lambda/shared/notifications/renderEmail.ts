@@ -11,7 +11,7 @@ export interface RenderedEmail {
 // ---------------------------------------------------------------------------------------------------------
 // What an admin can do next: the same commands in every language.
 
-type ActionId = 'expire-now' | 'cancel' | 'show' | 'history' | 'rotate-later' | 'rotate-now';
+type ActionId = 'expire-now' | 'cancel' | 'show' | 'history' | 'rotate-later' | 'rotate-now' | 'submit';
 
 const COMMANDS: Readonly<Record<ActionId, (appId: string) => string>> = {
   'expire-now': (appId) => `rotor expire-now ${appId}`,
@@ -20,6 +20,7 @@ const COMMANDS: Readonly<Record<ActionId, (appId: string) => string>> = {
   history: (appId) => `rotor history ${appId}`,
   'rotate-later': (appId) => `rotor rotate ${appId} --expire later`,
   'rotate-now': (appId) => `rotor rotate ${appId} --expire now`,
+  submit: (appId) => `rotor submit ${appId} --token-stdin`,
 };
 
 const NEXT_ACTIONS: Readonly<Record<NotificationEvent, readonly ActionId[]>> = {
@@ -30,6 +31,9 @@ const NEXT_ACTIONS: Readonly<Record<NotificationEvent, readonly ActionId[]>> = {
   ROTATION_COMPLETED: ['history'],
   ROTATION_REMINDER: ['rotate-later', 'rotate-now'],
   ROTATION_FAILED: ['history', 'rotate-later'],
+  HANDOFF_REQUESTED: ['submit', 'show'],
+  HANDOFF_REMINDER: ['submit', 'show'],
+  HUBSPOT_TOKEN_STILL_VALID: ['show', 'history'],
 };
 
 /** The facts listed under "Details", in this order, beyond the ones every email has. */
@@ -41,16 +45,23 @@ type FactId =
   | 'tokenAge'
   | 'interval'
   | 'step'
-  | 'failure';
+  | 'failure'
+  | 'hubId'
+  | 'handoffDeadline'
+  | 'scopesAdded'
+  | 'scopesRemoved';
 
 const EVENT_FACTS: Readonly<Record<NotificationEvent, readonly FactId[]>> = {
-  ROTATION_INITIATED: ['expiresAt'],
+  ROTATION_INITIATED: ['expiresAt', 'scopesAdded', 'scopesRemoved'],
   ROTATION_CANCELLED: [],
   TOKEN_INVALIDATED: [],
   TOKEN_EXPIRES_IN_24H: ['expiresAt', 'usage'],
   ROTATION_COMPLETED: ['expiredAt'],
   ROTATION_REMINDER: ['tokenIssuedAt', 'tokenAge', 'interval'],
   ROTATION_FAILED: ['step', 'failure'],
+  HANDOFF_REQUESTED: ['hubId', 'handoffDeadline'],
+  HANDOFF_REMINDER: ['hubId', 'handoffDeadline'],
+  HUBSPOT_TOKEN_STILL_VALID: ['hubId', 'expiredAt'],
 };
 
 /** The colour of the email's top bar: how much the event asks of the reader. */
@@ -62,6 +73,9 @@ const EVENT_TONE: Readonly<Record<NotificationEvent, string>> = {
   ROTATION_COMPLETED: '#15803d',
   ROTATION_REMINDER: '#1d4ed8',
   ROTATION_FAILED: '#b91c1c',
+  HANDOFF_REQUESTED: '#1d4ed8',
+  HANDOFF_REMINDER: '#b45309',
+  HUBSPOT_TOKEN_STILL_VALID: '#b91c1c',
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -97,6 +111,8 @@ interface EventCopy {
   readonly customer: Text<Block[]>;
   /** Why the reader would run each next action. */
   readonly actions: Readonly<Partial<Record<ActionId, string>>>;
+  /** For the admins of a HubSpot app: what to click in HubSpot, and what HubSpot said. */
+  readonly hubspot?: Text<Block[]>;
 }
 
 type Unit = 'day' | 'hour' | 'minute' | 'second';
@@ -129,6 +145,10 @@ interface LocaleCopy {
     interval: string;
     step: string;
     failure: string;
+    hubId: string;
+    handoffDeadline: string;
+    scopesAdded: string;
+    scopesRemoved: string;
     details: string;
     nextSteps: string;
     forYou: string;
@@ -166,6 +186,17 @@ const ENGLISH_USAGE: UsageCopy = {
     `The old token was still used ${times} in the last 24 hours${last ? `, last on ${last}` : ''}. ` +
     'Those callers will fail once it expires: switch them to the new token, or cancel the rotation.',
 };
+
+/** Where a HubSpot private app's token is rotated, in HubSpot's (English) menu names. */
+const hubspotAuthPage = (app: string) => `Development > Legacy apps > ${app} > Auth`;
+
+function scopeChanges(c: NotificationContext, none: string, added: string, removed: string): string {
+  const parts = [
+    c.scopesAdded?.length ? `${added}: ${c.scopesAdded.join(', ')}` : '',
+    c.scopesRemoved?.length ? `${removed}: ${c.scopesRemoved.join(', ')}` : '',
+  ].filter(Boolean);
+  return parts.length > 0 ? `${parts.join('; ')}.` : none;
+}
 
 const GERMAN: LocaleCopy = {
   intl: 'de-DE',
@@ -207,6 +238,10 @@ const GERMAN: LocaleCopy = {
     interval: 'Rotationsintervall',
     step: 'Fehlgeschlagener Schritt',
     failure: 'Fehler',
+    hubId: 'HubSpot-Portal (Hub-ID)',
+    handoffDeadline: 'Rotor wartet bis',
+    scopesAdded: 'Neue Scopes',
+    scopesRemoved: 'Entfallene Scopes',
     details: 'Details',
     nextSteps: 'Nächste Schritte',
     forYou: 'Was das für Sie bedeutet',
@@ -238,6 +273,12 @@ const GERMAN: LocaleCopy = {
         cancel:
           'Falls etwas nicht funktioniert, die Rotation abbrechen (das alte Token wird wieder aktuell, das neue gesperrt):',
       },
+      hubspot: (c, w) => [
+        `HubSpot hat das neue Token geprüft (Portal ${c.hubId ?? '?'}). Scopes gegenüber dem alten Token: ` +
+          scopeChanges(c, 'unverändert.', 'neu', 'entfallen'),
+        'HubSpot lässt das alte Token nach 7 Tagen selbst ablaufen; Rotor prüft am Ende der Übergangsfrist, dass HubSpot es ablehnt.',
+        `Wenn Sie in HubSpot „Expire now“ oder „Cancel rotation“ klicken (${hubspotAuthPage(w.app)}), führen Sie danach auch den passenden rotor-Befehl aus.`,
+      ],
     },
     ROTATION_CANCELLED: {
       subject: () => 'Eine ausstehende Rotation wurde abgebrochen',
@@ -253,6 +294,19 @@ const GERMAN: LocaleCopy = {
           'stellen Sie zurück; sonst ist nichts zu tun.',
       ],
       actions: { 'rotate-later': 'Eine neue Rotation starten, sobald Sie bereit sind:' },
+      hubspot: (c, w) =>
+        c.hubspotCheck?.verdict === 'refused'
+          ? ['HubSpot lehnt das neue Token bereits ab: Die Rotation ist auch in HubSpot abgebrochen.']
+          : [
+              {
+                warn:
+                  (c.hubspotCheck?.verdict === 'accepted'
+                    ? 'HubSpot akzeptiert das neue Token noch. '
+                    : 'Rotor konnte HubSpot nicht erreichen. ') +
+                  `Klicken Sie in HubSpot unter ${hubspotAuthPage(w.app)} auf „Cancel rotation“ („Rotieren abbrechen“)` +
+                  `${c.expiresAt ? `, vor ${w.time(c.expiresAt)}` : ''}: Sonst lässt HubSpot das alte Token ablaufen, das jetzt wieder aktuell ist.`,
+              },
+            ],
     },
     TOKEN_INVALIDATED: {
       subject: () => 'Ein Token wurde sofort für ungültig erklärt',
@@ -275,6 +329,18 @@ const GERMAN: LocaleCopy = {
         show: 'Prüfen, ob Ihre Dienste das neue Token verwenden:',
         history: 'Nachsehen, was passiert ist und wer es ausgelöst hat:',
       },
+      hubspot: (c, w) =>
+        c.hubspotCheck?.verdict === 'refused'
+          ? ['HubSpot lehnt das alte Token ebenfalls ab.']
+          : [
+              {
+                warn:
+                  (c.hubspotCheck?.verdict === 'accepted'
+                    ? 'HubSpot akzeptiert das alte Token noch: Rotor gibt es nicht mehr heraus, aber nur HubSpot kann es sperren. '
+                    : 'Rotor konnte HubSpot nicht fragen, ob das alte Token noch gilt. ') +
+                  `Klicken Sie in HubSpot unter ${hubspotAuthPage(w.app)} beim alten Token auf „Expire now“.`,
+              },
+            ],
     },
     TOKEN_EXPIRES_IN_24H: {
       subject: () => 'Das alte Token läuft in 24 Stunden ab',
@@ -312,6 +378,7 @@ const GERMAN: LocaleCopy = {
           `scheitern, stellen Sie auf das neue Token um; Sie erhalten es von den Administratoren von ${w.app}.`,
       ],
       actions: { history: 'Diese und frühere Rotationen ansehen:' },
+      hubspot: () => ['Rotor hat nachgefragt: HubSpot lehnt das alte Token ab.'],
     },
     ROTATION_REMINDER: {
       subject: (c, w) =>
@@ -349,6 +416,63 @@ const GERMAN: LocaleCopy = {
       actions: {
         history: 'Die fehlgeschlagene Rotation und ihren Fehler ansehen:',
         'rotate-later': 'Erneut versuchen, sobald die Ursache behoben ist:',
+      },
+    },
+    HANDOFF_REQUESTED: {
+      subject: () => 'Bitte das HubSpot-Token rotieren und an Rotor übergeben',
+      summary: (c, w) => [
+        `Für ${w.app} hat eine Rotation begonnen. HubSpot bietet keine Schnittstelle zum Rotieren: ` +
+          'Das neue Token erzeugen Sie in HubSpot und übergeben es an Rotor. ' +
+          `Rotor wartet ${c.handoffDeadline ? `bis ${w.time(c.handoffDeadline)}` : 'darauf'} und erinnert Sie täglich; ` +
+          'bis dahin bleibt das alte Token unverändert aktuell.',
+      ],
+      admin: (_c, w) => [
+        `1. In HubSpot: ${hubspotAuthPage(w.app)} > Rotate > „Rotate and expire later“ ` +
+          '(deutsche Oberfläche: „Rotieren und später ablaufen lassen“). Bei einem Service Key: dessen Seite unter Development > Keys > Service keys.',
+        '2. Das neue Token kopieren und mit dem Befehl unten übergeben (über die Standardeingabe, nie als Argument).',
+        '3. Rotor prüft es bei HubSpot (Portal, Scopes), macht es in Secrets Manager aktuell, und das alte gilt noch 7 Tage.',
+      ],
+      customer: () => ['Im Moment ist nichts zu tun.'],
+      actions: {
+        submit: 'Das neue Token übergeben (z. B. aus der Zwischenablage oder einer Datei):',
+        show: 'Stand der Rotation ansehen:',
+      },
+    },
+    HANDOFF_REMINDER: {
+      subject: () => 'Erinnerung: Das neue HubSpot-Token fehlt noch',
+      summary: (c, w) => [
+        `Die Rotation von ${w.app} wartet noch auf das neue Token aus HubSpot. ` +
+          (c.handoffDeadline
+            ? `Kommt es nicht bis ${w.time(c.handoffDeadline)}, bricht Rotor die Rotation ab; das alte Token bleibt dann aktuell.`
+            : 'Das alte Token bleibt bis dahin aktuell.'),
+      ],
+      admin: (_c, w) => [
+        `In HubSpot: ${hubspotAuthPage(w.app)} > Rotate > „Rotate and expire later“, dann das neue Token mit dem Befehl unten übergeben.`,
+      ],
+      customer: () => ['Im Moment ist nichts zu tun.'],
+      actions: {
+        submit: 'Das neue Token übergeben:',
+        show: 'Stand der Rotation ansehen:',
+      },
+    },
+    HUBSPOT_TOKEN_STILL_VALID: {
+      subject: () => 'HubSpot hat das alte Token nicht ablaufen lassen',
+      summary: (c, w) => [
+        `Die Übergangsfrist von ${w.app} ist ${c.expiresAt ? `am ${w.time(c.expiresAt)} ` : ''}abgelaufen, ` +
+          (c.hubspotCheck?.verdict === 'unknown'
+            ? 'aber Rotor konnte HubSpot nicht fragen, ob das alte Token noch gilt.'
+            : 'aber HubSpot akzeptiert das alte Token immer noch.') +
+          ' Rotor gibt es nicht mehr heraus (es ist in Secrets Manager nicht mehr markiert); sperren kann es nur HubSpot.',
+      ],
+      admin: (_c, w) => [
+        {
+          warn: `Klicken Sie in HubSpot unter ${hubspotAuthPage(w.app)} beim alten Token auf „Expire now“. Bis dahin funktioniert es weiter.`,
+        },
+      ],
+      customer: () => ['Im Moment ist nichts zu tun.'],
+      actions: {
+        show: 'Zustand der App und ihrer Tokens ansehen:',
+        history: 'Diese und frühere Rotationen ansehen:',
       },
     },
   },
@@ -394,6 +518,10 @@ const ENGLISH: LocaleCopy = {
     interval: 'Rotation interval',
     step: 'Failed step',
     failure: 'Error',
+    hubId: 'HubSpot portal (hub id)',
+    handoffDeadline: 'Rotor waits until',
+    scopesAdded: 'Scopes added',
+    scopesRemoved: 'Scopes removed',
     details: 'Details',
     nextSteps: 'What you can do next',
     forYou: 'What this means for you',
@@ -425,6 +553,12 @@ const ENGLISH: LocaleCopy = {
         cancel:
           'If something breaks, cancel the rotation (the old token becomes current again, the new one is revoked):',
       },
+      hubspot: (c, w) => [
+        `HubSpot checked the new token (portal ${c.hubId ?? '?'}). Scopes compared with the old token: ` +
+          scopeChanges(c, 'unchanged.', 'added', 'removed'),
+        'HubSpot expires the old token itself after 7 days; at the end of the grace period Rotor checks that HubSpot refuses it.',
+        `If you click "Expire now" or "Cancel rotation" in HubSpot (${hubspotAuthPage(w.app)}), run the matching rotor command too.`,
+      ],
     },
     ROTATION_CANCELLED: {
       subject: () => 'A pending rotation was cancelled',
@@ -440,6 +574,19 @@ const ENGLISH: LocaleCopy = {
           'otherwise there is nothing to do.',
       ],
       actions: { 'rotate-later': 'Start a new rotation when you are ready:' },
+      hubspot: (c, w) =>
+        c.hubspotCheck?.verdict === 'refused'
+          ? ['HubSpot already refuses the new token: the rotation is cancelled in HubSpot too.']
+          : [
+              {
+                warn:
+                  (c.hubspotCheck?.verdict === 'accepted'
+                    ? 'HubSpot still accepts the new token. '
+                    : 'Rotor could not reach HubSpot. ') +
+                  `In HubSpot, go to ${hubspotAuthPage(w.app)} and click "Cancel rotation"` +
+                  `${c.expiresAt ? ` before ${w.time(c.expiresAt)}` : ''}: otherwise HubSpot expires the old token, which is current again.`,
+              },
+            ],
     },
     TOKEN_INVALIDATED: {
       subject: () => 'A token was invalidated immediately',
@@ -462,6 +609,18 @@ const ENGLISH: LocaleCopy = {
         show: 'Check that your services use the new token:',
         history: 'See what happened and who started it:',
       },
+      hubspot: (c, w) =>
+        c.hubspotCheck?.verdict === 'refused'
+          ? ['HubSpot refuses the old token too.']
+          : [
+              {
+                warn:
+                  (c.hubspotCheck?.verdict === 'accepted'
+                    ? 'HubSpot still accepts the old token: Rotor no longer hands it out, but only HubSpot can revoke it. '
+                    : 'Rotor could not ask HubSpot whether the old token still works. ') +
+                  `In HubSpot, go to ${hubspotAuthPage(w.app)} and click "Expire now" next to the old token.`,
+              },
+            ],
     },
     TOKEN_EXPIRES_IN_24H: {
       subject: () => 'The old token expires in 24 hours',
@@ -498,6 +657,7 @@ const ENGLISH: LocaleCopy = {
           `switch to the new token; ask the admins of ${w.app} for it.`,
       ],
       actions: { history: 'See this and earlier rotations:' },
+      hubspot: () => ['Rotor checked: HubSpot refuses the old token.'],
     },
     ROTATION_REMINDER: {
       subject: (c, w) =>
@@ -534,6 +694,62 @@ const ENGLISH: LocaleCopy = {
       actions: {
         history: 'See the failed rotation and its error:',
         'rotate-later': 'Try again once the cause is fixed:',
+      },
+    },
+    HANDOFF_REQUESTED: {
+      subject: () => 'Please rotate the HubSpot token and hand it to Rotor',
+      summary: (c, w) => [
+        `A rotation of ${w.app} has started. HubSpot has no API to rotate tokens: you create the new token in ` +
+          `HubSpot and hand it over to Rotor. Rotor waits ${c.handoffDeadline ? `until ${w.time(c.handoffDeadline)}` : 'for it'} ` +
+          'and reminds you every day; until then the old token stays current, unchanged.',
+      ],
+      admin: (_c, w) => [
+        `1. In HubSpot: ${hubspotAuthPage(w.app)} > Rotate > "Rotate and expire later". ` +
+          'For a service key: its page under Development > Keys > Service keys.',
+        '2. Copy the new token and hand it over with the command below (through standard input, never as an argument).',
+        '3. Rotor checks it with HubSpot (portal, scopes) and makes it current in Secrets Manager; the old one works for 7 more days.',
+      ],
+      customer: () => ['There is nothing to do now.'],
+      actions: {
+        submit: 'Hand over the new token (e.g. from the clipboard or a file):',
+        show: 'See where the rotation stands:',
+      },
+    },
+    HANDOFF_REMINDER: {
+      subject: () => 'Reminder: the new HubSpot token is still missing',
+      summary: (c, w) => [
+        `The rotation of ${w.app} still waits for the new token from HubSpot. ` +
+          (c.handoffDeadline
+            ? `If it does not arrive by ${w.time(c.handoffDeadline)}, Rotor gives up; the old token then stays current.`
+            : 'The old token stays current until then.'),
+      ],
+      admin: (_c, w) => [
+        `In HubSpot: ${hubspotAuthPage(w.app)} > Rotate > "Rotate and expire later", then hand the new token over with the command below.`,
+      ],
+      customer: () => ['There is nothing to do now.'],
+      actions: {
+        submit: 'Hand over the new token:',
+        show: 'See where the rotation stands:',
+      },
+    },
+    HUBSPOT_TOKEN_STILL_VALID: {
+      subject: () => 'HubSpot did not expire the old token',
+      summary: (c, w) => [
+        `The grace period of ${w.app} ended${c.expiresAt ? ` on ${w.time(c.expiresAt)}` : ''}, ` +
+          (c.hubspotCheck?.verdict === 'unknown'
+            ? 'but Rotor could not ask HubSpot whether the old token still works.'
+            : 'but HubSpot still accepts the old token.') +
+          ' Rotor no longer hands it out (Secrets Manager no longer labels it); only HubSpot can revoke it.',
+      ],
+      admin: (_c, w) => [
+        {
+          warn: `In HubSpot, go to ${hubspotAuthPage(w.app)} and click "Expire now" next to the old token. Until then it keeps working.`,
+        },
+      ],
+      customer: () => ['There is nothing to do now.'],
+      actions: {
+        show: "See the app's state and its tokens:",
+        history: 'See this and earlier rotations:',
       },
     },
   },
@@ -680,6 +896,14 @@ function eventFact(
       return admin ? context.failedStep : undefined;
     case 'failure':
       return admin ? context.failure : undefined;
+    case 'hubId':
+      return context.hubId === undefined ? undefined : String(context.hubId);
+    case 'handoffDeadline':
+      return context.handoffDeadline && words.time(context.handoffDeadline);
+    case 'scopesAdded':
+      return context.scopesAdded?.length ? context.scopesAdded.join(', ') : undefined;
+    case 'scopesRemoved':
+      return context.scopesRemoved?.length ? context.scopesRemoved.join(', ') : undefined;
   }
 }
 
@@ -717,7 +941,10 @@ function contentOf(context: NotificationContext): Content {
     summary: event.summary(context, words),
     nextHeading: admin ? labels.nextSteps : labels.forYou,
     next: admin
-      ? event.admin(context, words)
+      ? [
+          ...event.admin(context, words),
+          ...(context.issuer === 'hubspot' && event.hubspot ? event.hubspot(context, words) : []),
+        ]
       : [...event.customer(context, words), copy.contactAdmins(context.appId)],
     actions: admin
       ? NEXT_ACTIONS[context.event].map((id) => ({

@@ -30,6 +30,8 @@ export interface NotificationRequest {
   readonly event: NotificationEvent;
   /** The rotation the email is about; a reminder has none. */
   readonly rotationId?: string;
+  /** Sets one sending apart from the others of its rotation and event (the daily handoff reminders). */
+  readonly occasion?: string;
 }
 
 export interface NotificationOutcome {
@@ -116,6 +118,30 @@ function contextFor(
       : {}),
     tokenIssuedAt: app.tokenIssuedAt,
     intervalSeconds: app.intervalSeconds,
+    ...hubspotContextOf(app, rotation),
+  };
+}
+
+/** What a HubSpot app's emails add: the portal, the scope changes, the handoff deadline, HubSpot's verdict. */
+function hubspotContextOf(
+  app: AppRecord,
+  rotation: RotationRecord | undefined,
+): Partial<NotificationContext> {
+  if (app.issuer !== 'hubspot' || !app.hubspot) return {};
+  const active = app.activeRotation?.rotationId === rotation?.rotationId ? app.activeRotation : undefined;
+  const handoff = rotation?.handoff ?? active?.handoff;
+  return {
+    issuer: 'hubspot',
+    hubId: app.hubspot.hubId,
+    ...(handoff ? { scopesAdded: handoff.scopesAdded, scopesRemoved: handoff.scopesRemoved } : {}),
+    ...(rotation
+      ? {
+          handoffDeadline: new Date(
+            Date.parse(rotation.startedAt) + app.hubspot.handoffTimeoutSeconds * 1000,
+          ).toISOString(),
+        }
+      : {}),
+    ...(rotation?.hubspotCheck ? { hubspotCheck: rotation.hubspotCheck } : {}),
   };
 }
 
@@ -136,7 +162,7 @@ export async function sendNotification(
     ? await deps.registry.findRotation(app.appId, request.rotationId)
     : undefined;
   const now = deps.clock().toISOString();
-  const occasion = request.rotationId ?? `reminder-${now.slice(0, 10)}`;
+  const occasion = request.occasion ?? request.rotationId ?? `reminder-${now.slice(0, 10)}`;
   const outcome: NotificationOutcome = { sent: [], skipped: [], failed: [] };
   const oldTokenUsage = await oldTokenUsageFor(deps, request, rotation, now);
 

@@ -1,0 +1,23 @@
+import { extend, maxLength, minLength, string } from 'zod/mini';
+import { secretsManagerClient } from '../shared/aws/secretsManager.ts';
+import { sfnClient } from '../shared/aws/sfn.ts';
+import { awaitHandoff } from '../shared/hubspotRotation.ts';
+import { rotationRef } from '../shared/ids.ts';
+import { registry } from '../shared/registryFromEnv.ts';
+import { parseTaskInput } from '../shared/taskInput.ts';
+
+const input = extend(rotationRef, { taskToken: string().check(minLength(1), maxLength(2048)) });
+
+/**
+ * Workflow task (`.waitForTaskToken`): keeps the task token so that `rotor submit` can wake the workflow
+ * with the handed-over token's version id. Its own result is ignored; the callback's is the task's.
+ */
+export const handler = async (event: unknown) => {
+  const { appId, rotationId, taskToken } = parseTaskInput('AwaitHandoff', input, event);
+  return awaitHandoff(
+    { registry, secretsManager: secretsManagerClient, sfn: sfnClient, clock: () => new Date() },
+    appId,
+    rotationId,
+    taskToken,
+  );
+};
