@@ -27,7 +27,7 @@ interface CachedResult {
 
 interface PendingUse {
   uses: number;
-  lastUsedAt: string;
+  lastUsedMs: number;
   /** When this version's count was last written (0: never). */
   writtenAt: number;
 }
@@ -61,11 +61,13 @@ export class TokenVerifier {
 
   /** Accepts the current token and a grace token until its `expiresAt`; refuses every other. */
   public async verify(token: string): Promise<VerifyResult> {
-    if (!isWellFormedToken(token, this.#prefix)) return { valid: false, reason: 'malformed' };
+    if (typeof token !== 'string') return { valid: false, reason: 'malformed' };
     const tokenHash = hashToken(token);
     const now = Date.now();
+    // Only well-formed tokens are ever cached, so a hit needs no second format check.
     let result = this.#cached(tokenHash, now);
     if (!result) {
+      if (!isWellFormedToken(token, this.#prefix)) return { valid: false, reason: 'malformed' };
       result = await verifyToken(token, {
         registry: this.#registry,
         prefix: this.#prefix,
@@ -73,7 +75,10 @@ export class TokenVerifier {
       });
       this.#remember(tokenHash, result, now);
     }
-    if (result.valid) await this.#countUse(tokenHash, now);
+    if (result.valid) {
+      const write = this.#countUse(tokenHash, now);
+      if (write) await write;
+    }
     return result;
   }
 
@@ -107,13 +112,16 @@ export class TokenVerifier {
     this.#cache.set(tokenHash, { result, until });
   }
 
-  async #countUse(tokenHash: string, now: number): Promise<void> {
-    const at = new Date(now).toISOString();
-    const pending = this.#usage.get(tokenHash) ?? { uses: 0, lastUsedAt: at, writtenAt: 0 };
+  /** Counts one use; returns the write when one is due (at most one per token per flush interval). */
+  #countUse(tokenHash: string, now: number): Promise<void> | undefined {
+    let pending = this.#usage.get(tokenHash);
+    if (!pending) {
+      pending = { uses: 0, lastUsedMs: now, writtenAt: 0 };
+      this.#usage.set(tokenHash, pending);
+    }
     pending.uses += 1;
-    pending.lastUsedAt = at;
-    this.#usage.set(tokenHash, pending);
-    if (now - pending.writtenAt >= this.#flushMs) await this.#write(tokenHash, pending, now);
+    pending.lastUsedMs = now;
+    return now - pending.writtenAt >= this.#flushMs ? this.#write(tokenHash, pending, now) : undefined;
   }
 
   async #write(tokenHash: string, pending: PendingUse, now: number): Promise<void> {
@@ -121,7 +129,7 @@ export class TokenVerifier {
     pending.uses = 0;
     pending.writtenAt = now;
     try {
-      await this.#registry.recordTokenUse(tokenHash, uses, pending.lastUsedAt);
+      await this.#registry.recordTokenUse(tokenHash, uses, new Date(pending.lastUsedMs).toISOString());
     } catch {
       // Counting must never refuse a caller: the uses go into the next write.
       pending.uses += uses;
