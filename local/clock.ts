@@ -21,6 +21,8 @@ export class VirtualClock {
   readonly #fake: Clock;
   readonly #realStart: number;
   readonly #virtualStart: number;
+  #holds = 0;
+  #released: (() => void)[] = [];
 
   private constructor(fake: Clock, speed: number, realStart: number) {
     this.#fake = fake;
@@ -75,7 +77,33 @@ export class VirtualClock {
         resolve();
       }
     });
+    while (this.#holds > 0 && !signal?.aborted) {
+      await new Promise<void>((resolve) => {
+        this.#released.push(resolve);
+        signal?.addEventListener('abort', () => resolve(), { once: true });
+      });
+    }
     if (!signal?.aborted) this.advanceTo(untilMs);
+  }
+
+  /**
+   * Holds virtual time: waits that end meanwhile do not move the clock or return until the hold is
+   * released (a stopped wait still returns at once). A scenario holds time while it plays a person who
+   * takes a moment, such as an admin handing over a HubSpot token, so that no virtual day passes meanwhile.
+   *
+   * @example
+   * const release = clock.hold();
+   * try { await submitToken(); } finally { release(); }
+   */
+  public hold(): () => void {
+    this.#holds += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#holds -= 1;
+      if (this.#holds === 0) for (const resolve of this.#released.splice(0)) resolve();
+    };
   }
 
   /** Real milliseconds since the clock was installed. */

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { VirtualClock } from './clock.ts';
 import { createRegistryTable, startLocalDynamoDb } from './dynamodb.ts';
+import { type FakeHubSpot, startFakeHubSpot } from './hubspot/fake.ts';
 import { clearEmails } from './observe.ts';
 import { startSecretsManagerEmulator } from './secrets-manager/emulator.ts';
 import { startLocalStepFunctions } from './step-functions/service.ts';
@@ -37,7 +38,14 @@ export interface LocalSystemOptions {
   /** Deployment settings for the synthesized stack (cdk.json's `rotor` keys). */
   readonly settings?: Record<string, unknown>;
   /** Fixed ports; 0 (the default) picks free ones. */
-  readonly ports?: Partial<Record<'dynamodb' | 'secretsManager' | 'ses' | 'stepFunctions', number>>;
+  readonly ports?: Partial<
+    Record<'dynamodb' | 'secretsManager' | 'ses' | 'stepFunctions' | 'hubspot', number>
+  >;
+  /**
+   * Start the fake HubSpot and make it the HubSpot API of new hubspot apps (HUBSPOT_API_URL). Local mode
+   * never calls the real HubSpot. @default true
+   */
+  readonly hubspot?: boolean;
   /** Milliseconds to wait in the named Wait states instead of the real time (e.g. 0 in tests), for every workflow. */
   readonly waitTimeOverrides?: Readonly<Record<string, number>>;
   /** Milliseconds between retries of the named states (e.g. a short poll in tests). */
@@ -61,8 +69,12 @@ export interface LocalSystem {
   readonly sweepStateMachineArn: string;
   readonly rotationHookArn: string;
   readonly stepFunctions: Awaited<ReturnType<typeof startLocalStepFunctions>>;
+  /** The fake HubSpot (unless `hubspot: false`). */
+  readonly hubspot?: FakeHubSpot;
   /** The ports in use, to start a fresh system on the same ones (handlers keep their clients). */
-  readonly ports: Record<'dynamodb' | 'secretsManager' | 'ses' | 'stepFunctions', number>;
+  readonly ports: Record<'dynamodb' | 'secretsManager' | 'ses' | 'stepFunctions', number> & {
+    hubspot?: number;
+  };
   close(): Promise<void>;
 }
 
@@ -172,6 +184,8 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     ...(options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {}),
   });
 
+  const hubspot =
+    (options.hubspot ?? true) ? await startFakeHubSpot({ port: options.ports?.hubspot ?? 0 }) : undefined;
   const env: Record<string, string> = {
     AWS_REGION: region,
     AWS_ACCESS_KEY_ID: 'local',
@@ -188,6 +202,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       if (key !== 'POWERTOOLS_SERVICE_NAME' && key !== 'NODE_OPTIONS') env[key] = value;
     }
   }
+  if (hubspot) env.HUBSPOT_API_URL = hubspot.url;
   Object.assign(process.env, env);
   await createRegistryTable(new DynamoDBClient({}), tableName);
 
@@ -206,7 +221,9 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     sweepStateMachineArn: sweepMachine.arn,
     rotationHookArn: hook.arn,
     stepFunctions,
+    ...(hubspot ? { hubspot } : {}),
     ports: {
+      ...(hubspot ? { hubspot: hubspot.port } : {}),
       dynamodb: dynamo.port,
       secretsManager: portOf(secretsManager.url),
       ses: portOf(sesUrl),
@@ -217,6 +234,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       await secretsManager.close();
       await closeServer(ses);
       await dynamo.close();
+      await hubspot?.close();
     },
   };
 }

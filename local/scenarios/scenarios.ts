@@ -1,13 +1,19 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { RotateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateSecretCommand,
+  RotateSecretCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { enrollManagedApp } from '../../lambda/shared/enrollApp.ts';
+import { enrollHubSpotApp, enrollManagedApp } from '../../lambda/shared/enrollApp.ts';
+import { submitHubSpotToken } from '../../lambda/shared/hubspotRotation.ts';
 import type { AppRecord, RotationMode } from '../../lambda/shared/model.ts';
 import { sendNotification } from '../../lambda/shared/notifications/sendNotification.ts';
 import { cancelRotation, expireNow, type OperatorDependencies } from '../../lambda/shared/operatorActions.ts';
 import { Registry } from '../../lambda/shared/Registry.ts';
+import { serializeSecret } from '../../lambda/shared/tokens.ts';
 import { executionArnFor, startRotationWorkflow } from '../../lambda/shared/workflows.ts';
 import { VirtualClock } from '../clock.ts';
 import { emailsAboutApp, isAccepted, type SeenEmail, tokenOfVersion, versionLabels } from '../observe.ts';
@@ -66,6 +72,8 @@ export interface Scenario {
   readonly name: string;
   readonly summary: string;
   readonly expect: Expectation;
+  /** Whether a token works at the end. @default Rotor's verifier accepts it (HubSpot apps: the fake HubSpot does) */
+  verify?(context: ScenarioContext, token: string): Promise<boolean>;
   /** Drives the system and returns the app it worked on, once everything it started has ended. */
   run(context: ScenarioContext): Promise<AppRecord>;
 }
@@ -170,6 +178,137 @@ async function rotationExecution(context: ScenarioContext, app: AppRecord): Prom
     return rotation?.rotationId;
   });
   return executionArnFor(context.system.rotationStateMachineArn, rotationId);
+}
+
+/** The HubSpot portal of the demo's HubSpot app, and another one. */
+const PORTAL = 4711;
+const OTHER_PORTAL = 9001;
+const OLD_SCOPES = ['crm.objects.contacts.read', 'tickets'];
+const NEW_SCOPES = ['crm.objects.contacts.read', 'crm.objects.deals.read'];
+
+function fakeHubSpotOf(context: ScenarioContext) {
+  const hubspot = context.system.hubspot;
+  if (!hubspot) throw new Error('the scenario needs the fake HubSpot');
+  return hubspot;
+}
+
+/** A HubSpot private app whose current token (from the fake HubSpot) sits in its secret, registered with Rotor. */
+async function enrollHubSpotDemoApp(context: ScenarioContext, appId: string) {
+  const hubspot = fakeHubSpotOf(context);
+  const oldToken = hubspot.issueToken({ hubId: PORTAL, scopes: OLD_SCOPES });
+  await context.secretsManager.send(
+    new CreateSecretCommand({
+      Name: `rotor/${appId}`,
+      SecretString: serializeSecret({ token: oldToken, issuedAt: new Date().toISOString() }),
+    }),
+  );
+  const app = await enrollHubSpotApp(
+    {
+      appId,
+      secret: `rotor/${appId}`,
+      admins: DEMO_ADMINS,
+      locale: 'de',
+      timeZone: 'Europe/Berlin',
+      intervalSeconds: 180 * 86_400,
+      graceSeconds: 7 * 86_400,
+      reminderRepeatSeconds: 30 * 86_400,
+      policy: 'remind',
+      defaultMode: 'expire-later',
+      hubId: PORTAL,
+      requiredScopes: ['crm.objects.contacts.read'],
+    },
+    {
+      secretsManager: context.secretsManager,
+      registry: context.registry,
+      secretNamePrefix: 'rotor/',
+      hubspotApiUrl: hubspot.url,
+      clock: () => new Date(),
+    },
+  );
+  return { app, oldToken };
+}
+
+/** Waits until the workflow waits for the handoff and both admins got an email of `event`. */
+async function handoffAwaited(context: ScenarioContext, appId: string, event: string) {
+  await until(`${event} went to both admins and the workflow waits`, async () => {
+    const app = await context.registry.getApp(appId);
+    const mails = await emailsAboutApp(context.system.endpoints.ses, appId);
+    return (
+      Boolean(app.activeRotation?.handoffTaskToken) &&
+      mails.filter((mail) => mail.event === event).length === DEMO_ADMINS.length
+    );
+  });
+}
+
+/**
+ * An admin rotates in HubSpot (the fake) and hands tokens over as `rotor submit` does: first one of
+ * another portal (must be refused with a sentence naming both portals), then the right one. Virtual
+ * time is held meanwhile, as a person takes a moment and no reminder is due.
+ */
+async function handOver(
+  context: ScenarioContext,
+  app: AppRecord,
+  oldToken: string,
+  expireOld: 'later' | 'never',
+): Promise<void> {
+  const hubspot = fakeHubSpotOf(context);
+  const deps = { ...context.operator, sfn: context.sfn };
+  const wrong = hubspot.issueToken({ hubId: OTHER_PORTAL, scopes: NEW_SCOPES });
+  const refusal = await submitHubSpotToken(deps, app.appId, wrong, OPERATOR).then(
+    () => undefined,
+    (error: Error) => error,
+  );
+  if (
+    refusal?.name !== 'TokenRejectedError' ||
+    !refusal.message.includes(String(OTHER_PORTAL)) ||
+    !refusal.message.includes(String(PORTAL))
+  ) {
+    throw new Error(
+      `a token of portal ${OTHER_PORTAL} was not refused with a sentence naming both portals (got: ${refusal?.message ?? 'accepted'})`,
+    );
+  }
+  const newToken = hubspot.rotate(oldToken, { scopes: NEW_SCOPES, expireOld });
+  const accepted = await submitHubSpotToken(deps, app.appId, newToken, OPERATOR);
+  if (
+    accepted.scopesAdded.join() !== 'crm.objects.deals.read' ||
+    accepted.scopesRemoved.join() !== 'tickets'
+  ) {
+    throw new Error(`the scope changes were ${JSON.stringify(accepted)}, expected +deals.read -tickets`);
+  }
+}
+
+/** The ROTATION_INITIATED emails list the scope changes. */
+async function initiatedListsScopes(context: ScenarioContext, appId: string): Promise<void> {
+  const initiated = (await emailsAboutApp(context.system.endpoints.ses, appId)).filter(
+    (mail) => mail.event === 'ROTATION_INITIATED',
+  );
+  if (
+    !initiated.every((mail) => mail.text.includes('crm.objects.deals.read') && mail.text.includes('tickets'))
+  ) {
+    throw new Error(
+      'the ROTATION_INITIATED emails do not list the scope changes (+crm.objects.deals.read, -tickets)',
+    );
+  }
+}
+
+const HUBSPOT_ACCEPTS = async (context: ScenarioContext, token: string) =>
+  fakeHubSpotOf(context).accepts(token);
+
+/** A HubSpot rotation, from the handoff to the end of the grace period. */
+async function hubspotRotation(context: ScenarioContext, appId: string, expireOld: 'later' | 'never') {
+  const { app, oldToken } = await enrollHubSpotDemoApp(context, appId);
+  const release = context.clock.hold();
+  let executionArn: string;
+  try {
+    executionArn = await startRotation(context, app, 'expire-later', `scenario-${appId}`);
+    await handoffAwaited(context, appId, 'HANDOFF_REQUESTED');
+    await handOver(context, app, oldToken, expireOld);
+  } finally {
+    release();
+  }
+  await finished(context, executionArn);
+  await initiatedListsScopes(context, appId);
+  return app;
 }
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -292,6 +431,70 @@ export const SCENARIOS: readonly Scenario[] = [
       const app = await enrollDemoApp(context, 'native-rotation');
       await context.secretsManager.send(new RotateSecretCommand({ SecretId: app.secretArn }));
       await finished(context, await rotationExecution(context, app));
+      return app;
+    },
+  },
+  {
+    name: 'hubspot-handoff',
+    summary:
+      'a HubSpot token: the admins rotate in HubSpot and hand the new one over; HubSpot refuses the old one after 7 days',
+    expect: {
+      emails: [
+        ...each('HANDOFF_REQUESTED'),
+        ...each('ROTATION_INITIATED'),
+        ...each('TOKEN_EXPIRES_IN_24H'),
+        ...each('ROTATION_COMPLETED'),
+      ],
+      current: 'new',
+      verifies: { old: false, new: true },
+      minVirtualMs: 7 * DAY_MS,
+    },
+    verify: HUBSPOT_ACCEPTS,
+    run: (context) => hubspotRotation(context, 'hubspot-handoff', 'later'),
+  },
+  {
+    name: 'hubspot-old-token-still-valid',
+    summary:
+      'a HubSpot token whose old one HubSpot still accepts when the grace period ends: a warning, not "completed"',
+    expect: {
+      emails: [
+        ...each('HANDOFF_REQUESTED'),
+        ...each('ROTATION_INITIATED'),
+        ...each('TOKEN_EXPIRES_IN_24H'),
+        ...each('HUBSPOT_TOKEN_STILL_VALID'),
+      ],
+      current: 'new',
+      verifies: { old: true, new: true },
+      minVirtualMs: 7 * DAY_MS,
+    },
+    verify: HUBSPOT_ACCEPTS,
+    run: (context) => hubspotRotation(context, 'hubspot-still-valid', 'never'),
+  },
+  {
+    name: 'hubspot-handoff-timeout',
+    summary:
+      'nobody hands the new HubSpot token over: a reminder a day, then after 7 days the rotation gives up',
+    expect: {
+      emails: [
+        ...each('HANDOFF_REQUESTED'),
+        ...Array.from({ length: 6 }, () => each('HANDOFF_REMINDER')).flat(),
+        ...each('ROTATION_FAILED'),
+      ],
+      current: 'old',
+      verifies: { old: true, new: null },
+      minVirtualMs: 7 * DAY_MS,
+    },
+    verify: HUBSPOT_ACCEPTS,
+    async run(context) {
+      const { app } = await enrollHubSpotDemoApp(context, 'hubspot-timeout');
+      const executionArn = await startRotation(context, app, 'expire-later', 'scenario-hubspot-timeout');
+      const { status } = await context.system.stepFunctions.whenStopped(executionArn);
+      if (status !== 'FAILED')
+        throw new Error(`the abandoned handoff's workflow ended ${status}, not FAILED`);
+      const now = await context.registry.getApp(app.appId);
+      if (now.state !== 'ACTIVE' || now.currentVersionId !== app.currentVersionId) {
+        throw new Error(`after giving up the app is ${now.state} with version ${now.currentVersionId}`);
+      }
       return app;
     },
   },
@@ -420,7 +623,8 @@ export async function runScenario(
     const verifyVersion = async (versionId: string | null): Promise<boolean | null> => {
       if (versionId === null) return null;
       try {
-        return await isAccepted(registry, await tokenOfVersion(secretsManager, app.secretArn, versionId));
+        const token = await tokenOfVersion(secretsManager, app.secretArn, versionId);
+        return scenario.verify ? await scenario.verify(context, token) : await isAccepted(registry, token);
       } catch {
         return null; // the version is gone (a failed rotation removes what it made)
       }

@@ -54,6 +54,9 @@ describe('npm run scenarios', () => {
           'auto-rotation-by-schedule',
           'failure-in-test-step',
           'secrets-manager-native-rotation',
+          'hubspot-handoff',
+          'hubspot-old-token-still-valid',
+          'hubspot-handoff-timeout',
         ].map((name) => [name, true, []]),
       );
       const expireLater = byName['expire-later'];
@@ -74,6 +77,12 @@ describe('npm run scenarios', () => {
         'ROTATION_FAILED',
         'ROTATION_FAILED',
       ]);
+      // HubSpot: the warning replaces the completion when HubSpot still accepts the old token.
+      expect(byName['hubspot-handoff']?.emails.map((mail) => mail.event).at(-1)).toBe('ROTATION_COMPLETED');
+      expect(byName['hubspot-old-token-still-valid']?.emails.map((mail) => mail.event).at(-1)).toBe(
+        'HUBSPOT_TOKEN_STILL_VALID',
+      );
+      expect(byName['hubspot-old-token-still-valid']?.verifies).toEqual({ old: true, new: true });
     },
     CHILD_PROCESS_TIMEOUT_MS,
   );
@@ -88,7 +97,7 @@ describe('npm run scenarios', () => {
       expect(one.stdout).toContain('1 of 1 scenarios passed');
       expect(unknown.code).toBe(2);
       expect(unknown.stderr.trim()).toBe(
-        'scenarios: unknown scenario expire-soon; choose from expire-later, expire-now, expire-now-during-grace, cancel-during-grace, reminder-overdue, auto-rotation-by-schedule, failure-in-test-step, secrets-manager-native-rotation',
+        'scenarios: unknown scenario expire-soon; choose from expire-later, expire-now, expire-now-during-grace, cancel-during-grace, reminder-overdue, auto-rotation-by-schedule, failure-in-test-step, secrets-manager-native-rotation, hubspot-handoff, hubspot-old-token-still-valid, hubspot-handoff-timeout',
       );
     },
     CHILD_PROCESS_TIMEOUT_MS,
