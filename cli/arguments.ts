@@ -2,6 +2,7 @@ import { InvalidArgumentError } from 'commander';
 import { ALLOWED, DURATION_LIMITS } from '../lambda/operator-api/requests.ts';
 import { parseDuration } from '../lambda/shared/duration.ts';
 import { APP_ID_PATTERN } from '../lambda/shared/enrollApp.ts';
+import { isAllowedHubSpotApiUrl } from '../lambda/shared/hubspot.ts';
 import { LOCALES, type Locale } from '../lambda/shared/model.ts';
 
 /**
@@ -72,5 +73,27 @@ export function reasonArgument(value: string): string {
   if (value.length < 1 || value.length > 500 || /[\u0000-\u001f\u007f]/.test(value)) {
     throw new InvalidArgumentError(`It must be ${ALLOWED.reason}.`);
   }
+  return value;
+}
+
+/** `--hub-id 4711`: a HubSpot portal id. */
+export function hubIdArgument(value: string): number {
+  const id = Number(value);
+  if (!/^\d{1,15}$/.test(value) || !Number.isSafeInteger(id) || id <= 0) {
+    throw new InvalidArgumentError(`It must be ${ALLOWED.hubId}.`);
+  }
+  return id;
+}
+
+/** `--scope crm.objects.contacts.read`, repeatable. */
+export function scopeArgument(value: string, previous: string[] = []): string[] {
+  if (!/^[A-Za-z0-9._-]{1,100}$/.test(value) || previous.length >= 100) {
+    throw new InvalidArgumentError(`It must be ${ALLOWED.scopes}.`);
+  }
+  return [...previous, value];
+}
+
+export function hubspotApiUrlArgument(value: string): string {
+  if (!isAllowedHubSpotApiUrl(value)) throw new InvalidArgumentError(`It must be ${ALLOWED.hubspotApiUrl}.`);
   return value;
 }

@@ -12,6 +12,12 @@ export function processIo(): CliIo {
     connect: (options) => connect(options, io),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     now: () => new Date(),
+    readStdin: async () => {
+      if (process.stdin.isTTY) process.stderr.write('Paste the new token, then press Enter and Ctrl-D:\n');
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Buffer));
+      return Buffer.concat(chunks).toString('utf8');
+    },
   };
   return io;
 }

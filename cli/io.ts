@@ -11,6 +11,8 @@ export interface CliIo {
   readonly connect: (options: ConnectionOptions) => Promise<ApiClient>;
   readonly sleep: (ms: number) => Promise<void>;
   readonly now: () => Date;
+  /** Reads standard input to its end (`rotor submit --token-stdin`). @default process.stdin */
+  readonly readStdin?: () => Promise<string>;
 }
 
 /** Bad usage: exit code 2, one line on stderr, and no request was made. */

@@ -6,11 +6,14 @@ import {
   appIdArgument,
   customerArgument,
   durationArgument,
+  hubIdArgument,
+  hubspotApiUrlArgument,
+  scopeArgument,
   secretArgument,
   timeZoneArgument,
 } from '../arguments.ts';
 import { type Colour, formatDuration, localTime, printJson, relative, span, table } from '../format.ts';
-import { CommandFailedError } from '../io.ts';
+import { UsageError } from '../io.ts';
 import { type CommandContext, withExample } from '../program.ts';
 
 const STATE_COLOURS: Record<string, Colour> = { ACTIVE: 'green', GRACE: 'yellow', ROTATING: 'blue' };
@@ -150,12 +153,41 @@ export function registerApps(program: Command, context: CommandContext): void {
           'a customer contact to tell about rotations (repeat for more)',
         ).argParser(customerArgument),
       )
+      .addOption(
+        new Option('--hub-id <id>', 'hubspot: the HubSpot portal (hub id) of the app').argParser(
+          hubIdArgument,
+        ),
+      )
+      .addOption(
+        new Option(
+          '--scope <scope>',
+          'hubspot: a scope every new token must have (repeat for more)',
+        ).argParser(scopeArgument),
+      )
+      .addOption(
+        new Option(
+          '--hubspot-api-url <url>',
+          "hubspot: HubSpot's API (default https://api.hubapi.com)",
+        ).argParser(hubspotApiUrlArgument),
+      )
+      .addOption(
+        new Option(
+          '--handoff-timeout <duration>',
+          'hubspot: how long a rotation waits for the new token, e.g. 7d',
+        ).argParser(durationArgument('handoffTimeout')),
+      )
       .addOption(jsonOption())
       .action(async (appId: string, options, command: Command) => {
-        if (options.issuer !== 'managed') {
-          throw new CommandFailedError(
-            'the hubspot issuer is not built yet (it comes with the HubSpot issue); only --issuer managed works today',
+        const hubspotOnly = ['hubId', 'scope', 'hubspotApiUrl', 'handoffTimeout'].find(
+          (key) => options[key] !== undefined,
+        );
+        if (options.issuer !== 'hubspot' && hubspotOnly) {
+          throw new UsageError(
+            `--${hubspotOnly.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is only for --issuer hubspot`,
           );
+        }
+        if (options.issuer === 'hubspot' && options.hubId === undefined) {
+          throw new UsageError('--issuer hubspot needs --hub-id, the HubSpot portal of the app (e.g. 4711)');
         }
         const api = await context.api(command);
         const answer = await api.request<{ app: AppView; message: string }>('POST', '/apps', {
@@ -171,6 +203,15 @@ export function registerApps(program: Command, context: CommandContext): void {
             ...(options.reminderRepeat ? { reminderRepeat: options.reminderRepeat } : {}),
             ...(options.policy ? { policy: options.policy } : {}),
             ...(options.defaultMode ? { defaultMode: options.defaultMode } : {}),
+            ...(options.issuer === 'hubspot'
+              ? {
+                  issuer: 'hubspot',
+                  hubId: options.hubId,
+                  ...(options.scope ? { scopes: options.scope } : {}),
+                  ...(options.hubspotApiUrl ? { hubspotApiUrl: options.hubspotApiUrl } : {}),
+                  ...(options.handoffTimeout ? { handoffTimeout: options.handoffTimeout } : {}),
+                }
+              : {}),
           },
         });
         if (options.json) return printJson(io, answer);

@@ -5,6 +5,7 @@ import { secretsManagerClient } from '../shared/aws/secretsManager.ts';
 import { sesClient } from '../shared/aws/ses.ts';
 import { sfnClient } from '../shared/aws/sfn.ts';
 import { ConfigurationError } from '../shared/errors.ts';
+import { DEFAULT_HUBSPOT_API_URL } from '../shared/hubspot.ts';
 import { LOCALES } from '../shared/model.ts';
 import { sendNotification } from '../shared/notifications/sendNotification.ts';
 import { registry, settings } from '../shared/registryFromEnv.ts';
@@ -49,6 +50,7 @@ const dependencies: OperatorApiDependencies = {
   appDefaults: readAppDefaults(),
   notify: (request) => sendNotification({ registry, ses: sesClient, senderAddress, clock }, request),
   logger,
+  hubspotApiUrl: process.env.HUBSPOT_API_URL || DEFAULT_HUBSPOT_API_URL,
 };
 
 /**

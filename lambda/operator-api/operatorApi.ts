@@ -1,8 +1,14 @@
 import { CancelRotateSecretCommand, UntagResourceCommand } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { parseDuration } from '../shared/duration.ts';
-import { type EnrollDependencies, enrollManagedApp } from '../shared/enrollApp.ts';
+import {
+  type EnrollDependencies,
+  enrollHubSpotApp,
+  enrollManagedApp,
+  HUBSPOT_GRACE_SECONDS,
+} from '../shared/enrollApp.ts';
 import { AppNotFoundError, ValidationError } from '../shared/errors.ts';
+import { submitHubSpotToken } from '../shared/hubspotRotation.ts';
 import { newRotationId } from '../shared/ids.ts';
 import { lockRotation, rollbackRotation } from '../shared/lifecycle.ts';
 import { APP_TAG, type AuditEvent, type Locale } from '../shared/model.ts';
@@ -18,6 +24,7 @@ import {
   parseRequestPart,
   pathSchemas,
   startRotationBody,
+  submitTokenBody,
 } from './requests.ts';
 import { matchRoute, ROUTES, type Route, type RouteMatch, type RouteName } from './routes.ts';
 import { appSummaryView, appView, auditView, rotationView, tokenVersionView } from './views.ts';
@@ -43,6 +50,8 @@ export interface OperatorApiDependencies
     Omit<EnrollDependencies, 'registry' | 'secretsManager' | 'clock'> {
   readonly appDefaults: AppDefaults;
   readonly logger: RequestLogger;
+  /** HubSpot's API for new hubspot apps that name none (`HUBSPOT_API_URL`). */
+  readonly hubspotApiUrl: string;
 }
 
 /** An answer of the API: a status and a JSON body. */
@@ -70,6 +79,8 @@ const ERROR_STATUS: Record<string, number> = {
   ValidationError: 400,
   AppNotFoundError: 404,
   RotationConflictError: 409,
+  TokenRejectedError: 422,
+  HubSpotUnavailableError: 502,
 };
 
 /** One sentence: a capital first letter and a full stop, on one line. */
@@ -128,6 +139,7 @@ const ACTIONS: Partial<Record<RouteName, string>> = {
   startRotation: 'rotation.start',
   expireNow: 'rotation.expire-now',
   cancelRotation: 'rotation.cancel',
+  submitToken: 'rotation.submit',
 };
 
 /**
@@ -220,11 +232,12 @@ async function refusal(
   // A malformed request or an unknown app changes nothing and is not an attempt on an app: only
   // refused (409) and failed (5xx) changes of a known app are audited.
   if (context?.appId && ACTIONS[context.route.name] && status !== 400 && status !== 404 && !context.audited) {
-    await audit(context, status === 409 ? 'refused' : 'failed', sentence(message)).catch((auditError) =>
-      deps.logger.error('could not write the audit event', {
-        requestId,
-        errorName: (auditError as Error).name,
-      }),
+    await audit(context, status === 409 || status === 422 ? 'refused' : 'failed', sentence(message)).catch(
+      (auditError) =>
+        deps.logger.error('could not write the audit event', {
+          requestId,
+          errorName: (auditError as Error).name,
+        }),
     );
   }
   return {
@@ -342,6 +355,8 @@ async function dispatch(context: RequestContext, event: APIGatewayProxyEvent): P
     case 'expireNow':
     case 'cancelRotation':
       return endGracePeriod(context, body);
+    case 'submitToken':
+      return submitToken(context, body);
     case 'listAudit': {
       const { since, app } = query as { since?: string; app?: string };
       const sinceSeconds = parseDuration(since ?? '7d') ?? DURATION_LIMITS.since.max;
@@ -371,33 +386,53 @@ async function addApp(context: RequestContext, raw: unknown): Promise<Answer> {
       'Field admins is missing; it must be a list of 1 to 20 admins, and this deployment has no default admins',
     );
   }
-  if ((input.issuer ?? 'managed') !== 'managed') {
+  const hubspot = input.issuer === 'hubspot';
+  const hubspotField = (['hubId', 'scopes', 'hubspotApiUrl', 'handoffTimeout'] as const).find(
+    (field) => input[field] !== undefined,
+  );
+  if (!hubspot && hubspotField) {
+    throw new ValidationError(`Field ${hubspotField} is only for issuer hubspot`);
+  }
+  if (hubspot && input.hubId === undefined) {
     throw new ValidationError(
-      'Field issuer must be managed for now; the hubspot issuer is not built yet (see the HubSpot issue)',
+      'Field hubId is missing; a hubspot app needs its HubSpot portal id, such as 4711',
     );
   }
   context.appId = input.appId;
   const seconds = (text: string | undefined, fallback: number) =>
     text === undefined ? fallback : (parseDuration(text) as number);
-  const app = await enrollManagedApp(
-    {
-      appId: input.appId,
-      secret: input.secret,
-      admins: admins.map((admin) => ({
-        email: admin.email,
-        ...(admin.locale ? { locale: admin.locale } : {}),
-      })),
-      customers: input.customers ?? [],
-      locale: input.locale ?? defaults.locale,
-      timeZone: input.timeZone ?? defaults.timeZone,
-      intervalSeconds: seconds(input.interval, defaults.intervalSeconds),
-      graceSeconds: seconds(input.grace, defaults.graceSeconds),
-      reminderRepeatSeconds: seconds(input.reminderRepeat, defaults.reminderRepeatSeconds),
-      policy: input.policy ?? 'remind',
-      defaultMode: input.defaultMode ?? 'expire-later',
-    },
-    deps,
-  );
+  const settings = {
+    appId: input.appId,
+    secret: input.secret,
+    admins: admins.map((admin) => ({
+      email: admin.email,
+      ...(admin.locale ? { locale: admin.locale } : {}),
+    })),
+    customers: input.customers ?? [],
+    locale: input.locale ?? defaults.locale,
+    timeZone: input.timeZone ?? defaults.timeZone,
+    intervalSeconds: seconds(input.interval, defaults.intervalSeconds),
+    graceSeconds: seconds(input.grace, defaults.graceSeconds),
+    reminderRepeatSeconds: seconds(input.reminderRepeat, defaults.reminderRepeatSeconds),
+    policy: input.policy ?? 'remind',
+    defaultMode: input.defaultMode ?? 'expire-later',
+  };
+  const app = hubspot
+    ? await enrollHubSpotApp(
+        {
+          ...settings,
+          // HubSpot's "Rotate and expire later" keeps the old token 7 days; a hubspot app mirrors it.
+          graceSeconds: input.grace === undefined ? HUBSPOT_GRACE_SECONDS : settings.graceSeconds,
+          hubId: input.hubId as number,
+          ...(input.scopes ? { requiredScopes: input.scopes } : {}),
+          ...(input.hubspotApiUrl ? { apiUrl: input.hubspotApiUrl } : {}),
+          ...(input.handoffTimeout
+            ? { handoffTimeoutSeconds: parseDuration(input.handoffTimeout) as number }
+            : {}),
+        },
+        deps,
+      )
+    : await enrollManagedApp(settings, deps);
   const adopted = Date.parse(app.tokenIssuedAt) < Date.parse(app.createdAt);
   await audit(context, 'succeeded', `registered with secret ${app.secretArn}`);
   return {
@@ -405,9 +440,40 @@ async function addApp(context: RequestContext, raw: unknown): Promise<Answer> {
     body: {
       app: appView(app, deps.clock()),
       message: sentence(
-        `Registered app "${app.appId}" with secret ${app.secretArn}; rotation through Rotor's hook is on${
-          adopted ? ", and the secret's current token was adopted" : ''
-        }`,
+        hubspot
+          ? `Registered HubSpot app "${app.appId}" (portal ${app.hubspot?.hubId}) with secret ${app.secretArn}; HubSpot accepted its current token, which Rotor adopted. A rotation emails the admins what to click in HubSpot and waits for "rotor submit ${app.appId} --token-stdin"`
+          : `Registered app "${app.appId}" with secret ${app.secretArn}; rotation through Rotor's hook is on${
+              adopted ? ", and the secret's current token was adopted" : ''
+            }`,
+      ),
+    },
+  };
+}
+
+async function submitToken(context: RequestContext, raw: unknown): Promise<Answer> {
+  const { deps } = context;
+  const appId = appIdOf(context);
+  const { token } = parseRequestPart('body', submitTokenBody, raw);
+  context.appId = appId;
+  const accepted = await submitHubSpotToken(deps, appId, token, context.caller);
+  context.audited = true;
+  context.rotationId = accepted.rotationId;
+  const changes = [
+    accepted.scopesAdded.length > 0 ? `scopes added: ${accepted.scopesAdded.join(', ')}` : '',
+    accepted.scopesRemoved.length > 0 ? `scopes removed: ${accepted.scopesRemoved.join(', ')}` : '',
+  ].filter(Boolean);
+  return {
+    status: 202,
+    body: {
+      appId,
+      rotationId: accepted.rotationId,
+      versionId: accepted.versionId,
+      scopesAdded: accepted.scopesAdded,
+      scopesRemoved: accepted.scopesRemoved,
+      message: sentence(
+        `HubSpot accepted the token for app "${appId}"; it is pending as version ${accepted.versionId} and becomes current in a moment, the old token stays valid for HubSpot's 7 days (${
+          changes.length > 0 ? changes.join('; ') : 'same scopes as before'
+        }); follow it with "rotor apps show ${appId}"`,
       ),
     },
   };
@@ -520,9 +586,19 @@ async function endGracePeriod(context: RequestContext, raw: unknown): Promise<An
     ? await cancelRotation(operator, appId, context.caller)
     : await expireNow(operator, appId, context.caller);
   context.rotationId = rotation.rotationId;
-  const message = cancel
-    ? `Cancelled rotation ${rotation.rotationId} of app "${appId}": the old token (version ${rotation.oldVersionId}) is current again and the new one (version ${rotation.newVersionId}) is revoked`
-    : `Expired the old token of app "${appId}" now: version ${rotation.oldVersionId} is revoked and version ${rotation.newVersionId} stays current`;
+  const check = rotation.hubspotCheck;
+  const inHubSpot = !check
+    ? ''
+    : check.verdict === 'refused'
+      ? `; HubSpot refuses the ${check.token} token too`
+      : `; HubSpot ${check.verdict === 'accepted' ? 'still accepts' : 'could not be asked about'} the ${check.token} token, so click "${
+          cancel ? 'Cancel rotation' : 'Expire now'
+        }" in HubSpot under Development > Legacy apps > the app > Auth (the admins were emailed the steps)`;
+  const message = `${
+    cancel
+      ? `Cancelled rotation ${rotation.rotationId} of app "${appId}": the old token (version ${rotation.oldVersionId}) is current again and the new one (version ${rotation.newVersionId}) is revoked`
+      : `Expired the old token of app "${appId}" now: version ${rotation.oldVersionId} is revoked and version ${rotation.newVersionId} stays current`
+  }${inHubSpot}`;
   // cancelGraceRotation audits the cancel with the caller's ARN; expire-now's own event says who asked.
   if (!cancel) await audit(context, 'succeeded', sentence(message));
   return {

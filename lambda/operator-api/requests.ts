@@ -2,6 +2,7 @@ import {
   array,
   maxLength,
   minLength,
+  number,
   optional,
   refine,
   regex,
@@ -13,6 +14,7 @@ import {
 import { parseDuration } from '../shared/duration.ts';
 import { APP_ID_PATTERN } from '../shared/enrollApp.ts';
 import { ValidationError } from '../shared/errors.ts';
+import { isAllowedHubSpotApiUrl } from '../shared/hubspot.ts';
 import { ROTATION_ID_PATTERN } from '../shared/ids.ts';
 import { ISSUERS, LOCALES, MODES, POLICIES } from '../shared/model.ts';
 
@@ -37,6 +39,11 @@ export const ALLOWED = {
   mode: `one of ${MODES.join(', ')}`,
   reason: 'a text of 1 to 500 characters without control characters',
   since: 'a duration from 1m to 90d, such as "7d"',
+  hubId: 'a HubSpot portal id (hub id): a whole number such as 4711',
+  scopes: 'a list of at most 100 HubSpot scopes such as "crm.objects.contacts.read"',
+  hubspotApiUrl: 'an https:// URL such as "https://api.hubapi.com"',
+  handoffTimeout: 'a duration from 1d to 30d, such as "7d"',
+  token: 'the new HubSpot token: one line of 10 to 512 printable characters',
 } as const;
 
 const DAY = 86_400;
@@ -45,6 +52,7 @@ export const DURATION_LIMITS = {
   grace: { min: 3600, max: 30 * DAY },
   reminderRepeat: { min: DAY, max: 365 * DAY },
   since: { min: 60, max: 90 * DAY },
+  handoffTimeout: { min: DAY, max: 30 * DAY },
 } as const;
 
 const EMAIL = /^[^\s@<>"]{1,64}@[^\s@<>"]+\.[^\s@<>"]+$/;
@@ -121,6 +129,34 @@ export const addAppBody = strictObject(
     reminderRepeat: optional(duration('reminderRepeat')),
     policy: optional(zEnum(POLICIES, { error: `must be ${ALLOWED.policy}` })),
     defaultMode: optional(zEnum(MODES, { error: `must be ${ALLOWED.mode}` })),
+    hubId: optional(
+      number({ error: `must be ${ALLOWED.hubId}` }).check(
+        refine((value) => Number.isSafeInteger(value) && value > 0, `must be ${ALLOWED.hubId}`),
+      ),
+    ),
+    scopes: optional(
+      array(text(ALLOWED.scopes).check(regex(/^[A-Za-z0-9._-]{1,100}$/, `must be ${ALLOWED.scopes}`)), {
+        error: `must be ${ALLOWED.scopes}`,
+      }).check(maxLength(100, `must be ${ALLOWED.scopes}`)),
+    ),
+    hubspotApiUrl: optional(
+      text(ALLOWED.hubspotApiUrl).check(
+        maxLength(200, `must be ${ALLOWED.hubspotApiUrl}`),
+        refine(isAllowedHubSpotApiUrl, `must be ${ALLOWED.hubspotApiUrl}`),
+      ),
+    ),
+    handoffTimeout: optional(duration('handoffTimeout')),
+  },
+  { error: 'must be a JSON object' },
+);
+
+/** `rotor submit`: the new HubSpot token, and nothing else. */
+export const submitTokenBody = strictObject(
+  {
+    token: text(ALLOWED.token).check(
+      minLength(1, `must be ${ALLOWED.token}`),
+      maxLength(512, `must be ${ALLOWED.token}`),
+    ),
   },
   { error: 'must be a JSON object' },
 );

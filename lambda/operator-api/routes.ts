@@ -16,6 +16,7 @@ export type RouteName =
   | 'showRotation'
   | 'expireNow'
   | 'cancelRotation'
+  | 'submitToken'
   | 'listAudit';
 
 export interface Route {
@@ -37,6 +38,7 @@ export const ROUTES: readonly Route[] = [
   { name: 'showRotation', method: 'GET', resource: '/apps/{appId}/rotations/{rotationId}', changes: false },
   { name: 'expireNow', method: 'POST', resource: '/apps/{appId}/expire-now', changes: true },
   { name: 'cancelRotation', method: 'POST', resource: '/apps/{appId}/cancel', changes: true },
+  { name: 'submitToken', method: 'POST', resource: '/apps/{appId}/submit', changes: true },
   { name: 'listAudit', method: 'GET', resource: '/audit', changes: false },
 ];
 

@@ -127,7 +127,7 @@ describe('Operator API: apps', () => {
     });
   });
 
-  it('apps add refuses a taken id (409, audited), a foreign prefix, the unbuilt hubspot issuer and no admins (400)', async () => {
+  it('apps add refuses a taken id (409, audited), a foreign prefix, a hubspot app without its portal and no admins (400)', async () => {
     const appId = await addApp();
     const taken = await call('POST', '/apps', {
       user: BOB,
@@ -142,7 +142,8 @@ describe('Operator API: apps', () => {
     const other = uniqueAppId('api');
     const cases: [Record<string, unknown>, RegExp][] = [
       [{ secret: 'other/x' }, /outside this deployment's secret name prefix "rotor\/"/],
-      [{ issuer: 'hubspot' }, /^Field issuer must be managed for now; the hubspot issuer is not built yet/],
+      [{ issuer: 'hubspot' }, /^Field hubId is missing; a hubspot app needs its HubSpot portal id/],
+      [{ hubId: 4711 }, /^Field hubId is only for issuer hubspot\.$/],
       [{ admins: [] }, /^Field admins must be a list of 1 to 20 admins/],
       [{ admins: [{ email: 'not-an-email' }] }, /^Field admins\[0\]\.email must be an email address/],
       [{ grace: '31d' }, /^Field grace must be a duration from 1h to 30d, such as "7d"\.$/],

@@ -168,12 +168,35 @@ describe('Command: rotor (argument lists)', () => {
     }
   });
 
-  it('refuses what is well formed but not possible with exit 1 and no request: submit, --grace with now', async () => {
-    for (const argv of [
-      ['submit', 'crm-sync', '--token-stdin'],
-      ['rotate', 'billing-api', '--expire', 'now', '--grace', '7d'],
-      ['apps', 'add', 'crm-sync', '--secret', 'rotor/crm-sync', '--issuer', 'hubspot'],
-    ]) {
+  it('refuses a HubSpot submit or registration that cannot work with exit 2 and no request', async () => {
+    const cases: [string[], string][] = [
+      [
+        ['submit', 'crm-sync'],
+        'rotor: submit reads the token from standard input only: rotor submit crm-sync --token-stdin < token.txt\n',
+      ],
+      [
+        ['submit', 'crm-sync', '--token-stdin'],
+        'rotor: standard input must hold exactly one token on one line (as HubSpot shows it), and it was empty or had spaces\n',
+      ],
+      [
+        ['apps', 'add', 'crm-sync', '--secret', 'rotor/crm-sync', '--issuer', 'hubspot'],
+        'rotor: --issuer hubspot needs --hub-id, the HubSpot portal of the app (e.g. 4711)\n',
+      ],
+      [
+        ['apps', 'add', 'crm-sync', '--secret', 'rotor/crm-sync', '--hub-id', '4711'],
+        'rotor: --hub-id is only for --issuer hubspot\n',
+      ],
+    ];
+    for (const [argv, message] of cases) {
+      const { io, err, requests } = recordingIo();
+      expect(await main(argv, io)).toBe(2);
+      expect(requests).toEqual([]);
+      expect(err.join('')).toBe(message);
+    }
+  });
+
+  it('refuses what is well formed but not possible with exit 1 and no request: --grace with now', async () => {
+    for (const argv of [['rotate', 'billing-api', '--expire', 'now', '--grace', '7d']]) {
       const { io, err, requests } = recordingIo();
       expect(await main(argv, io)).toBe(1);
       expect(requests).toEqual([]);
