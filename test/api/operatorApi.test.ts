@@ -263,6 +263,32 @@ describe('Operator API: rotations', () => {
     );
   });
 
+  it('apps show during grace says how often the old token was used in the last 24 hours, and when last', async () => {
+    // Prepare: an API behind Rotor's verifier saw the old token three times during the grace period.
+    const appId = await addApp();
+    const { oldVersionId } = await inGrace(appId);
+    const old = await env.system.registry.findTokenVersion(appId, oldVersionId);
+    const lastUse = new Date().toISOString();
+    await env.system.registry.recordTokenUse(
+      String(old?.tokenHash),
+      2,
+      new Date(Date.now() - 60_000).toISOString(),
+    );
+    await env.system.registry.recordTokenUse(String(old?.tokenHash), 1, lastUse);
+
+    // Act
+    const shown = await call('GET', `/apps/${appId}`);
+
+    // Assess
+    expect(shown.status).toBe(200);
+    const app = shown.body.app as { rotation: { oldToken: unknown } };
+    expect(app.rotation.oldToken).toMatchObject({
+      versionId: oldVersionId,
+      usesLast24h: 3,
+      lastUsedAt: lastUse,
+    });
+  });
+
   it('expire now during grace revokes the old token at once and emails the admins; a second one is a 409', async () => {
     const appId = await addApp();
     const rotation = await inGrace(appId);
