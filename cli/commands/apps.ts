@@ -29,6 +29,18 @@ const OUTCOME_COLOURS: Record<string, Colour> = {
 export const appArgument = () => new Argument('<app>', 'the app id').argParser(appIdArgument);
 export const jsonOption = () => new Option('--json', 'print JSON for scripts');
 
+/** For a HubSpot app: its portal and the scopes of its token. */
+function hubspotLines(app: AppView): [string, string][] {
+  if (!app.hubspot) return [];
+  const { hubId, scopes, requiredScopes, handoffTimeoutSeconds } = app.hubspot;
+  return [
+    ['hubspot portal', String(hubId)],
+    ['token scopes', scopes.length > 0 ? scopes.join(', ') : '-'],
+    ['required', requiredScopes.length > 0 ? requiredScopes.join(', ') : '-'],
+    ['handoff', `the new token is awaited for up to ${span(handoffTimeoutSeconds)} after a rotation starts`],
+  ];
+}
+
 function lastRotationText(last: AppSummaryView['lastRotation'], timeZone: string): string {
   if (!last) return 'never rotated';
   return `${last.outcome}${last.failedStep ? ` at ${last.failedStep}` : ''} ${localTime(last.at, timeZone)}`;
@@ -45,6 +57,7 @@ export function describeApp(
   const lines: [string, string][] = [
     ['state', paint(STATE_COLOURS[app.state] ?? 'bold', app.state)],
     ['issuer', app.issuer],
+    ...hubspotLines(app),
     ['secret', app.secretArn],
     [
       'admins',

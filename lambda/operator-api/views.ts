@@ -34,6 +34,13 @@ export interface AppSummaryView {
 
 export interface AppView extends AppSummaryView {
   readonly secretArn: string;
+  /** Issuer hubspot: the portal, the current token's scopes, the required ones, the handoff timeout. */
+  readonly hubspot?: {
+    readonly hubId: number;
+    readonly scopes: readonly string[];
+    readonly requiredScopes: readonly string[];
+    readonly handoffTimeoutSeconds: number;
+  };
   readonly admins: AppRecord['admins'];
   readonly customers: AppRecord['customers'];
   readonly locale: AppRecord['locale'];
@@ -130,6 +137,16 @@ export function appView(
   return {
     ...appSummaryView(app, now),
     secretArn: app.secretArn,
+    ...(app.hubspot
+      ? {
+          hubspot: {
+            hubId: app.hubspot.hubId,
+            scopes: app.hubspot.scopes,
+            requiredScopes: app.hubspot.requiredScopes,
+            handoffTimeoutSeconds: app.hubspot.handoffTimeoutSeconds,
+          },
+        }
+      : {}),
     admins: app.admins,
     customers: app.customers,
     locale: app.locale,

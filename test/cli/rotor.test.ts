@@ -2,7 +2,10 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serializeSecret } from '../../lambda/shared/tokens.ts';
+import type { FakeHubSpot } from '../../local/hubspot/fake.ts';
 import { writeLocalState } from '../../local/state.ts';
 import { eventually, uniqueAppId } from '../support/localSystem.ts';
 import { ALICE, type ApiTestSystem, arnOf, startApiTestSystem } from '../support/operatorApi.ts';
@@ -297,4 +300,86 @@ describe('Command: rotor (a session against the local API)', () => {
     expect(all).not.toContain('\u001b[');
     expect(all).not.toContain(token.slice(4, 24));
   });
+});
+
+/** `rotor` with text on its stdin, as `echo "$TOKEN" | rotor submit app --token-stdin`. */
+function rotorWithInput(args: string[], input: string): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      'node',
+      ['bin/rotor.mjs', ...args],
+      {
+        env: {
+          ...process.env,
+          ROTOR_API_URL: env.api.url,
+          AWS_ACCESS_KEY_ID: ALICE.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: ALICE.secretAccessKey,
+          AWS_REGION: 'eu-central-1',
+        },
+        timeout: 30_000,
+      },
+      (error, stdout, stderr) => {
+        outputs.push(stdout, stderr);
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
+    child.stdin?.end(`${input}\n`);
+  });
+}
+
+describe('Command: rotor submit (a HubSpot app)', () => {
+  it('shows the portal and scopes, refuses a token of another portal, and hands the right one over', async () => {
+    // Prepare: a HubSpot app whose current token the (fake) HubSpot issued for portal 4711.
+    const hubspot = env.system.hubspot as FakeHubSpot;
+    const appId = uniqueAppId('crm');
+    const oldToken = hubspot.issueToken({ hubId: 4711, scopes: ['crm.objects.contacts.read', 'tickets'] });
+    await env.system.secretsManager.send(
+      new CreateSecretCommand({
+        Name: `rotor/${appId}`,
+        SecretString: serializeSecret({ token: oldToken, issuedAt: new Date().toISOString() }),
+      }),
+    );
+    const added = await rotor([
+      'apps',
+      'add',
+      appId,
+      '--secret',
+      `rotor/${appId}`,
+      '--issuer',
+      'hubspot',
+      '--hub-id',
+      '4711',
+      '--scope',
+      'crm.objects.contacts.read',
+      '--admin',
+      'ops@example.com',
+    ]);
+    expect(added.code, added.stderr).toBe(0);
+    const rotated = await rotor(['rotate', appId, '--expire', 'later']);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    await eventually(async () => (await env.system.registry.getApp(appId)).activeRotation?.handoffTaskToken);
+
+    // Act
+    const shown = await rotor(['apps', 'show', appId]);
+    const wrongPortal = await rotorWithInput(
+      ['submit', appId, '--token-stdin'],
+      hubspot.issueToken({ hubId: 9001, scopes: ['crm.objects.contacts.read'] }),
+    );
+    const newToken = hubspot.rotate(oldToken, {
+      scopes: ['crm.objects.contacts.read', 'crm.objects.deals.read'],
+    });
+    const accepted = await rotorWithInput(['submit', appId, '--token-stdin', '--json'], newToken);
+
+    // Assess
+    expect(shown.stdout).toMatch(/hubspot portal\s+4711/);
+    expect(shown.stdout).toMatch(/token scopes\s+crm\.objects\.contacts\.read, tickets/);
+    expectRefused(wrongPortal, '9001');
+    expect(wrongPortal.stderr).toContain('4711');
+    expect(accepted.code, accepted.stderr).toBe(0);
+    expect(JSON.stringify(JSON.parse(accepted.stdout))).toContain('crm.objects.deals.read');
+    await eventually(async () => (await env.system.registry.getApp(appId)).state === 'GRACE');
+    const all = outputs.join('\n');
+    expect(all).not.toContain(newToken);
+    expect(all).not.toContain(oldToken);
+  }, 60_000);
 });
