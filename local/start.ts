@@ -108,6 +108,7 @@ async function main(): Promise<void> {
     `  Secrets Manager    ${system.endpoints.secretsManager}`,
     `  Step Functions     ${system.endpoints.stepFunctions}`,
     `  SES                ${system.endpoints.ses}`,
+    ...(system.hubspot ? [`  HubSpot (fake)     ${system.hubspot.url}`] : []),
     `  virtual clock      ${describeSpeed(settings.speed)}; now ${new Date().toISOString()}`,
     `  data               ${settings.dataDir ?? 'in memory (use --data-dir DIR to keep it)'}`,
     '',

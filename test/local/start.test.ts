@@ -135,13 +135,61 @@ describe('npm start', () => {
 
       // Assess
       expect(JSON.parse(cli.stdout)).toEqual({ apps: [] });
-      // DynamoDB, Secrets Manager, Step Functions, SES with its mail viewer, the operator API.
-      expect(ports).toHaveLength(5);
+      // DynamoDB, Secrets Manager, Step Functions, SES with its mail viewer, the fake HubSpot, the API.
+      expect(ports).toHaveLength(6);
       expect(code).toBe(0);
       expect(rotor.output()).toContain('stopped; every port is free.');
       expect(existsSync(stateFile)).toBe(false);
       expect(await processGroupAlive(rotor.child.pid as number)).toBe(false);
       for (const port of ports) expect(await isFree(port)).toBe(true);
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'keeps apps and tokens across a restart with --data-dir',
+    async () => {
+      // Prepare: an app registered through the CLI, then Ctrl-C.
+      const dataDir = path.join(scratch, 'data');
+      const stateFile = path.join(scratch, 'data.json');
+      const cliEnv = { env: { ...process.env, ROTOR_LOCAL_STATE: stateFile } };
+      const first = start(['--no-demo', '--data-dir', dataDir], stateFile);
+      await first.printed('ready:');
+      await exec(
+        'node',
+        [
+          'bin/rotor.mjs',
+          '--local',
+          'apps',
+          'add',
+          'kept-app',
+          '--secret',
+          'rotor/kept-app',
+          '--admin',
+          'a@x.de',
+        ],
+        cliEnv,
+      );
+      pressCtrlC(first.child);
+      await first.exited;
+
+      // Act: a second start on the same data, and a rotation of the app it remembers.
+      const second = start(['--no-demo', '--data-dir', dataDir], stateFile);
+      await second.printed('ready:');
+      const listed = await exec('node', ['bin/rotor.mjs', '--local', 'apps', 'list', '--json'], cliEnv);
+      const rotated = await exec(
+        'node',
+        ['bin/rotor.mjs', '--local', 'rotate', 'kept-app', '--expire', 'now', '--wait', '--json'],
+        cliEnv,
+      );
+      pressCtrlC(second.child);
+      await second.exited;
+
+      // Assess
+      const apps = (JSON.parse(listed.stdout) as { apps: { appId: string; state: string }[] }).apps;
+      expect(apps.map((app) => [app.appId, app.state])).toEqual([['kept-app', 'ACTIVE']]);
+      expect(second.output()).toContain(`data               ${dataDir}`);
+      expect(JSON.parse(rotated.stdout)).toMatchObject({ rotation: { appId: 'kept-app' } });
     },
     TIMEOUT_MS,
   );
