@@ -52,7 +52,7 @@ function checkUrl(url: string, from: string): string {
   return url.replace(/\/+$/, '');
 }
 
-async function localConnection(io: CliIo) {
+async function localConnection(io: Pick<CliIo, 'env'>) {
   const file = localStateFile(io.env);
   const state = await readLocalState(file).catch((error: Error) => {
     throw new CommandFailedError(error.message);
@@ -124,7 +124,7 @@ async function defaultCredentials(env: NodeJS.ProcessEnv): Promise<AwsCredential
  * else the deployed stack's OperatorApiUrl output (CloudFormation DescribeStacks); credentials from the
  * default AWS chain.
  */
-export async function connect(options: ConnectionOptions, io: CliIo): Promise<ApiClient> {
+export async function connect(options: ConnectionOptions, io: Pick<CliIo, 'env'>): Promise<ApiClient> {
   const env = io.env;
   let url: string;
   let region: string | undefined = options.region;

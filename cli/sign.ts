@@ -88,7 +88,9 @@ export async function signRequest(
       headers: { ...request.headers, host: request.url.host },
       ...(request.body !== undefined ? { body: request.body } : {}),
     },
-    signingDate ? { signingDate } : {},
+    // The wall clock, even where Date is virtual (local mode's demo signs inside the process whose
+    // Date runs days ahead); API Gateway refuses signatures five minutes off real time.
+    { signingDate: signingDate ?? new Date(performance.timeOrigin + performance.now()) },
   );
   return signed.headers as Record<string, string>;
 }

@@ -1,23 +1,17 @@
+import type { ApiClient } from '../cli/client.ts';
 import type { AppRecord } from '../lambda/shared/model.ts';
-import { cancelRotation } from '../lambda/shared/operatorActions.ts';
 import type { VirtualClock } from './clock.ts';
 import { emailsAboutApp, isAccepted, type SeenEmail, tokenOfVersion } from './observe.ts';
-import {
-  clientsFor,
-  DEMO_ADMINS,
-  enrollDemoApp,
-  formatDuration,
-  startRotation,
-  until,
-} from './scenarios/scenarios.ts';
+import { clientsFor, DEMO_ADMINS, formatDuration, until } from './scenarios/scenarios.ts';
 import type { LocalSystem } from './system.ts';
 
 const DEMO_APP = 'billing-sync';
-const OPERATOR = 'arn:aws:iam::123456789012:user/local-admin';
 const DAY_MS = 86_400_000;
 
 export interface DemoOptions {
   readonly system: LocalSystem;
+  /** The local operator API, signed as the CLI signs: the demo acts as an operator would. */
+  readonly api: ApiClient;
   readonly clock: VirtualClock;
   readonly mailViewer: string;
   readonly print: (line: string) => void;
@@ -45,16 +39,20 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   const { system, clock, print } = options;
   const started = performance.now();
   const virtualStart = clock.now();
-  const clients = clientsFor(system);
-  const { registry, secretsManager } = clients;
-  const context = { system, registry, secretsManager, sfn: clients.sfn };
+  const { registry } = clientsFor(system);
 
   const existing = await registry.findApp(DEMO_APP);
   if (existing && existing.state !== 'ACTIVE') {
     print(`\nThe demo app ${DEMO_APP} is ${existing.state} from an earlier run; the demo needs it ACTIVE.`);
     return;
   }
-  const app = existing ?? (await enrollDemoApp(context, DEMO_APP));
+  if (!existing) {
+    // rotor apps add billing-sync --secret rotor/billing-sync --admin anna@demo.example --admin ben@demo.example:en
+    await options.api.request('POST', '/apps', {
+      body: { appId: DEMO_APP, secret: `rotor/${DEMO_APP}`, admins: DEMO_ADMINS, locale: 'de' },
+    });
+  }
+  const app = await registry.getApp(DEMO_APP);
   print('');
   print(`Demo: the app ${DEMO_APP}, a token Rotor issues (secret rotor/${DEMO_APP}).`);
   print(`  admins: ${DEMO_ADMINS.map((admin) => `${admin.email} (${admin.locale})`).join(', ')}`);
@@ -65,8 +63,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   try {
     print('');
     print(`${stamp()} 1. rotor rotate ${DEMO_APP} --expire later   (grace period 7 days)`);
-    const first = await startRotation(context, app, 'expire-later', `demo-later-${Date.now()}`);
-    await system.stepFunctions.whenStopped(first);
+    const first = await rotate(options, 'quarterly rotation (demo)');
+    await system.stepFunctions.whenStopped(first.executionArn);
     await watcher.settle();
     const afterFirst = await registry.getApp(DEMO_APP);
     print(
@@ -77,7 +75,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     print(
       `${stamp()} 2. rotor rotate ${DEMO_APP} --expire later, then rotor cancel ${DEMO_APP} a day into the grace period`,
     );
-    const second = await startRotation(context, afterFirst, 'expire-later', `demo-cancel-${Date.now()}`);
+    const second = await rotate(options, 'to be cancelled (demo)');
     const initiatedBefore = await countEmails(options, 'ROTATION_INITIATED');
     await until('the second rotation is in its grace period and its admins are told', async () => {
       const now = await registry.getApp(DEMO_APP);
@@ -88,11 +86,11 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     await watcher.settle();
     clock.advanceTo(clock.now() + DAY_MS);
     print(`${stamp()}    rotor cancel ${DEMO_APP}`);
-    const cancelled = await cancelRotation(clients.operator, DEMO_APP, OPERATOR);
-    await system.stepFunctions.whenStopped(second);
+    await options.api.request('POST', `/apps/${DEMO_APP}/cancel`);
+    await system.stepFunctions.whenStopped(second.executionArn);
     await watcher.settle();
     print(
-      `${stamp()}    rotation 2 cancelled: ${await tokensLine(options, afterFirst.currentVersionId, String(cancelled.newVersionId))}`,
+      `${stamp()}    rotation 2 cancelled: ${await tokensLine(options, afterFirst.currentVersionId, second.newVersionId)}`,
     );
   } finally {
     await watcher.stop();
@@ -104,6 +102,19 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     `Demo finished in ${((performance.now() - started) / 1000).toFixed(1)} s (${formatDuration(clock.now() - virtualStart)} of virtual time).`,
   );
   print(`${emails.length} emails about ${DEMO_APP} are in the mail viewer: ${options.mailViewer}`);
+  print(
+    `Who did what, from another terminal: npx rotor --local history ${DEMO_APP}   and   npx rotor --local audit`,
+  );
+}
+
+/** `rotor rotate billing-sync --expire later`, through the operator API. */
+async function rotate(options: DemoOptions, reason: string) {
+  const answer = await options.api.request<{ rotation: { executionArn: string; newVersionId: string } }>(
+    'POST',
+    `/apps/${DEMO_APP}/rotations`,
+    { body: { mode: 'expire-later', reason } },
+  );
+  return answer.rotation;
 }
 
 async function countEmails(options: DemoOptions, event: string): Promise<number> {

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { connect } from '../cli/client.ts';
 import { startLocalApi } from './api/server.ts';
 import { VirtualClock } from './clock.ts';
 import { runDemo } from './demo.ts';
@@ -121,7 +122,23 @@ async function main(): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n`);
 
   if (settings.demo) {
-    await runDemo({ system, clock, mailViewer, print: (line) => process.stdout.write(`${line}\n`) });
+    // The demo acts as an operator with the CLI would: through the operator API, signed.
+    const operatorApi = await connect(
+      { apiUrl: api.url, region: system.region },
+      {
+        env: {
+          AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+        },
+      },
+    );
+    await runDemo({
+      system,
+      clock,
+      api: operatorApi,
+      mailViewer,
+      print: (line) => process.stdout.write(`${line}\n`),
+    });
   }
   process.stdout.write('\nRotor keeps running. Ctrl-C stops it.\n');
 }
