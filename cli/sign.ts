@@ -60,6 +60,14 @@ export function queryOf(url: URL): Record<string, string | string[]> {
   return query;
 }
 
+/**
+ * Milliseconds since the epoch by the wall clock, even where `Date` is virtual: local mode's demo
+ * signs, and its API checks signatures, inside the process whose Date runs days ahead.
+ */
+export function wallClockNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
 export function signer(credentials: AwsCredentials, region: string): SignatureV4 {
   return new SignatureV4({ credentials, region, service: 'execute-api', sha256: NodeSha256 });
 }
@@ -88,9 +96,8 @@ export async function signRequest(
       headers: { ...request.headers, host: request.url.host },
       ...(request.body !== undefined ? { body: request.body } : {}),
     },
-    // The wall clock, even where Date is virtual (local mode's demo signs inside the process whose
-    // Date runs days ahead); API Gateway refuses signatures five minutes off real time.
-    { signingDate: signingDate ?? new Date(performance.timeOrigin + performance.now()) },
+    // API Gateway refuses signatures five minutes off real time, whatever Date says here.
+    { signingDate: signingDate ?? new Date(wallClockNow()) },
   );
   return signed.headers as Record<string, string>;
 }

@@ -19,15 +19,13 @@ export interface VirtualClockOptions {
 export class VirtualClock {
   public readonly speed: number;
   readonly #fake: Clock;
-  readonly #realStart: number;
   readonly #virtualStart: number;
   #holds = 0;
   #released: (() => void)[] = [];
 
-  private constructor(fake: Clock, speed: number, realStart: number) {
+  private constructor(fake: Clock, speed: number) {
     this.#fake = fake;
     this.speed = speed;
-    this.#realStart = realStart;
     this.#virtualStart = fake.now;
   }
 
@@ -36,14 +34,13 @@ export class VirtualClock {
     if (!(Number.isFinite(options.speed) && options.speed >= 1)) {
       throw new RangeError(`speed must be a number of at least 1 (got ${options.speed})`);
     }
-    const realStart = Date.now();
     const fake = install({
-      now: options.start ?? realStart,
+      now: options.start ?? Date.now(),
       toFake: ['Date'],
       shouldAdvanceTime: true,
       advanceTimeDelta: 10,
     });
-    return new VirtualClock(fake, options.speed, realStart);
+    return new VirtualClock(fake, options.speed);
   }
 
   /** Virtual milliseconds since the epoch (what `Date.now()` returns while installed). */
@@ -104,11 +101,6 @@ export class VirtualClock {
       this.#holds -= 1;
       if (this.#holds === 0) for (const resolve of this.#released.splice(0)) resolve();
     };
-  }
-
-  /** Real milliseconds since the clock was installed. */
-  public realElapsed(): number {
-    return performance.now() - (this.#realStart - performance.timeOrigin);
   }
 
   /** Gives `Date` back. */

@@ -1,7 +1,7 @@
-import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, type DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { DUE_INDEX, TABLE_KEYS } from '../lambda/shared/table.ts';
+import { closeServer, listen } from './awsJsonServer.ts';
 
 export interface LocalDynamoDb {
   readonly url: string;
@@ -17,20 +17,8 @@ export async function startLocalDynamoDb(
   options: { port?: number; path?: string } = {},
 ): Promise<LocalDynamoDb> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, path: options.path });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections?.();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
-  };
+  const port = await listen(server, options.port ?? 0);
+  return { url: `http://127.0.0.1:${port}`, port, close: () => closeServer(server) };
 }
 
 /**

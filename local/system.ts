@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { closeServer } from './awsJsonServer.ts';
 import type { VirtualClock } from './clock.ts';
 import { createRegistryTable, startLocalDynamoDb } from './dynamodb.ts';
 import { type FakeHubSpot, startFakeHubSpot } from './hubspot/fake.ts';
@@ -93,16 +94,6 @@ function templateFor(settings: Record<string, unknown>): Template {
 
 function portOf(url: string): number {
   return Number(new URL(url).port);
-}
-
-function closeServer(server: {
-  close(callback: (error?: Error) => void): void;
-  closeAllConnections?: () => void;
-}) {
-  return new Promise<void>((resolve) => {
-    server.closeAllConnections?.();
-    server.close(() => resolve());
-  });
 }
 
 /**

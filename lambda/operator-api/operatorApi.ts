@@ -303,11 +303,11 @@ async function dispatch(context: RequestContext, event: APIGatewayProxyEvent): P
       const oldToken = rotation
         ? await deps.registry.findTokenVersion(app.appId, rotation.oldVersionId)
         : undefined;
+      // The old token's version was read just above: its uses need no second lookup.
       const oldTokenUsage =
-        rotation && app.state === 'GRACE'
-          ? await deps.registry.tokenUsage(
-              app.appId,
-              rotation.oldVersionId,
+        oldToken && app.state === 'GRACE'
+          ? await deps.registry.tokenUsageByHash(
+              oldToken.tokenHash,
               new Date(now.getTime() - 24 * 3_600_000).toISOString(),
             )
           : undefined;

@@ -246,27 +246,17 @@ export class Registry {
 
   /** Records the Secrets Manager version that will hold the new token of the running rotation. */
   public async attachNewVersion(appId: string, rotationId: string, versionId: string): Promise<void> {
-    try {
-      await this.#client.send(
-        new UpdateCommand({
-          TableName: this.#tableName,
-          Key: keys.app(appId),
-          UpdateExpression: 'SET activeRotation.newVersionId = :version',
-          ConditionExpression:
-            '#state = :rotating AND activeRotation.rotationId = :rotation AND ' +
-            '(attribute_not_exists(activeRotation.newVersionId) OR activeRotation.newVersionId = :version)',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: {
-            ':rotating': 'ROTATING',
-            ':rotation': rotationId,
-            ':version': versionId,
-          },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      throw conflictError(await this.getApp(appId), error);
-    }
+    const updated = await this.#updateRunningRotation(
+      appId,
+      rotationId,
+      'SET activeRotation.newVersionId = :version',
+      { ':version': versionId },
+      {
+        also: '(attribute_not_exists(activeRotation.newVersionId) OR activeRotation.newVersionId = :version)',
+        evenWhileEnding: true,
+      },
+    );
+    if (!updated) throw conflictError(await this.getApp(appId));
   }
 
   /**
@@ -380,27 +370,14 @@ export class Registry {
    * rotation: a second, different handoff is a RotationConflictError.
    */
   public async recordHandoff(appId: string, rotationId: string, handoff: Handoff): Promise<void> {
-    try {
-      await this.#client.send(
-        new UpdateCommand({
-          TableName: this.#tableName,
-          Key: keys.app(appId),
-          UpdateExpression: 'SET activeRotation.handoff = :handoff',
-          ConditionExpression:
-            '#state = :rotating AND activeRotation.rotationId = :rotation AND ' +
-            'attribute_not_exists(activeRotation.handoff) AND attribute_not_exists(activeRotation.ending)',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: {
-            ':handoff': handoff,
-            ':rotating': 'ROTATING',
-            ':rotation': rotationId,
-          },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      throw conflictError(await this.getApp(appId), error);
-    }
+    const updated = await this.#updateRunningRotation(
+      appId,
+      rotationId,
+      'SET activeRotation.handoff = :handoff',
+      { ':handoff': handoff },
+      { also: 'attribute_not_exists(activeRotation.handoff)' },
+    );
+    if (!updated) throw conflictError(await this.getApp(appId));
   }
 
   /** Counts one more handoff reminder of a running rotation; `undefined` when the rotation is no longer running. */
@@ -413,20 +390,28 @@ export class Registry {
     );
   }
 
+  /**
+   * One conditional write on the running rotation `rotationId` (the app ROTATING with it, and unless
+   * `evenWhileEnding`, no action claimed its end yet; plus the `also` condition). Returns the app as
+   * it now is, or `undefined` when the condition does not hold.
+   */
   async #updateRunningRotation(
     appId: string,
     rotationId: string,
     update: string,
     values: Record<string, unknown>,
+    options: { also?: string; evenWhileEnding?: boolean } = {},
   ): Promise<AppRecord | undefined> {
+    const conditions = ['#state = :rotating', 'activeRotation.rotationId = :rotation'];
+    if (!options.evenWhileEnding) conditions.push('attribute_not_exists(activeRotation.ending)');
+    if (options.also) conditions.push(options.also);
     try {
       const { Attributes } = await this.#client.send(
         new UpdateCommand({
           TableName: this.#tableName,
           Key: keys.app(appId),
           UpdateExpression: update,
-          ConditionExpression:
-            '#state = :rotating AND activeRotation.rotationId = :rotation AND attribute_not_exists(activeRotation.ending)',
+          ConditionExpression: conditions.join(' AND '),
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: { ...values, ':rotating': 'ROTATING', ':rotation': rotationId },
           ReturnValues: 'ALL_NEW',
@@ -441,25 +426,14 @@ export class Registry {
 
   /** Notes on the running rotation which step failed (the rotation hook calls this; the workflow reads it). */
   public async recordStepFailure(appId: string, rotationId: string, failure: StepFailure): Promise<void> {
-    try {
-      await this.#client.send(
-        new UpdateCommand({
-          TableName: this.#tableName,
-          Key: keys.app(appId),
-          UpdateExpression: 'SET activeRotation.failure = :failure',
-          ConditionExpression: '#state = :rotating AND activeRotation.rotationId = :rotation',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: {
-            ':failure': failure,
-            ':rotating': 'ROTATING',
-            ':rotation': rotationId,
-          },
-        }),
-      );
-    } catch (error) {
-      // The rotation has ended already; there is nothing left to tell it.
-      if (!isConditionFailure(error)) throw error;
-    }
+    // When the rotation has ended already, there is nothing left to tell it.
+    await this.#updateRunningRotation(
+      appId,
+      rotationId,
+      'SET activeRotation.failure = :failure',
+      { ':failure': failure },
+      { evenWhileEnding: true },
+    );
   }
 
   /**
@@ -695,14 +669,21 @@ export class Registry {
     since: string,
   ): Promise<{ uses: number; lastUsedAt?: string }> {
     const version = await this.findTokenVersion(appId, versionId);
-    if (!version) return { uses: 0 };
+    return version ? this.tokenUsageByHash(version.tokenHash, since) : { uses: 0 };
+  }
+
+  /** {@link Registry.tokenUsage} for a version already read: one Query, no lookup. */
+  public async tokenUsageByHash(
+    tokenHash: string,
+    since: string,
+  ): Promise<{ uses: number; lastUsedAt?: string }> {
     const { Items = [] } = await this.#client.send(
       new QueryCommand({
         TableName: this.#tableName,
         KeyConditionExpression: 'pk = :pk AND sk >= :from',
         ExpressionAttributeValues: {
-          ':pk': keys.token(version.tokenHash).pk,
-          ':from': keys.tokenUse(version.tokenHash, since).sk,
+          ':pk': keys.token(tokenHash).pk,
+          ':from': keys.tokenUse(tokenHash, since).sk,
         },
       }),
     );

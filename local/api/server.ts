@@ -1,9 +1,9 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { signer } from '../../cli/sign.ts';
+import { signer, wallClockNow } from '../../cli/sign.ts';
 import { API_STAGE, matchRoute } from '../../lambda/operator-api/routes.ts';
+import { closeServer, listen, readBody } from '../awsJsonServer.ts';
 
 /** One local IAM user of the local operator API. */
 export interface LocalApiUser {
@@ -40,11 +40,6 @@ const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
 const AUTHORIZATION =
   /^AWS4-HMAC-SHA256 Credential=([^/\s]+)\/(\d{8})\/([^/\s]+)\/([^/\s]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
 
-/** Wall-clock milliseconds since the epoch, whatever `Date` has been made to say. */
-function realNow(): number {
-  return performance.timeOrigin + performance.now();
-}
-
 class Refusal extends Error {
   public constructor(
     public readonly status: number,
@@ -57,17 +52,6 @@ class Refusal extends Error {
 function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   response.writeHead(status, { 'content-type': 'application/json', ...headers });
   response.end(typeof body === 'string' ? body : JSON.stringify(body));
-}
-
-async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Refusal(413, 'The request body is larger than 1 MB.');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 function parseAmzDate(text: string | undefined): Date | undefined {
@@ -115,7 +99,7 @@ async function verifySignature(
     throw new Refusal(403, 'The request needs an X-Amz-Date header matching the credential scope date.');
   }
   // The signer's clock is real; local mode's Date may run on a virtual clock days ahead.
-  if (Math.abs(realNow() - signingDate.getTime()) > MAX_CLOCK_SKEW_MS) {
+  if (Math.abs(wallClockNow() - signingDate.getTime()) > MAX_CLOCK_SKEW_MS) {
     throw new Refusal(403, 'Signature expired: the request was signed more than five minutes from now.');
   }
   // The signer may send the payload's hash as a header; it must be the hash of this body.
@@ -202,7 +186,11 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       throw new Refusal(403, `Missing Authentication Token: the API's paths start with ${stagePrefix}/.`);
     }
     url.host = headerValue(request, 'host') ?? url.host;
-    const body = await readBody(request);
+    const body = await readBody(
+      request,
+      MAX_BODY_BYTES,
+      () => new Refusal(413, 'The request body is larger than 1 MB.'),
+    );
     const user = await verifySignature(request, url, body, users, region);
     const userName = user.userName ?? 'local-admin';
     const userArn = `arn:aws:iam::${accountId}:user/${userName}`;
@@ -289,19 +277,8 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       else send(response, 500, { message: 'Internal server error' });
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/${API_STAGE}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const port = await listen(server, options.port ?? 0);
+  return { url: `http://127.0.0.1:${port}/${API_STAGE}`, close: () => closeServer(server) };
 }
 
 /** API Gateway hands the handler a decoded path; a path that does not decode is passed as it is. */

@@ -8,8 +8,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ACCESS_TOKEN_INFO_PATH } from '../../lambda/shared/hubspot.ts';
+import { closeServer, listen } from '../awsJsonServer.ts';
 
 /** HubSpot keeps the old token of a "Rotate and expire later" this long. */
 export const HUBSPOT_GRACE_MS = 7 * 86_400_000;
@@ -158,11 +158,7 @@ export async function startFakeHubSpot(options: FakeHubSpotOptions = {}): Promis
       if (!response.headersSent) answer(response, 500, { status: 'error', message: 'fake failed' });
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listen(server, options.port ?? 0);
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -204,10 +200,6 @@ export async function startFakeHubSpot(options: FakeHubSpotOptions = {}): Promis
       faults.push(...more);
     },
     requestCount: () => requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server),
   };
 }

@@ -21,9 +21,8 @@
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
+import { AwsServiceError, serveAwsJson } from '../awsJsonServer.ts';
 
 // ---------------------------------------------------------------------------------------------------
 // Public types
@@ -98,13 +97,11 @@ export type SecretsManagerErrorType =
   | 'InternalServiceError';
 
 /** An error answered as HTTP 400 `{"__type": type, "message": message}` (500 for InternalServiceError). */
-export class SecretsManagerServiceError extends Error {
-  public readonly type: SecretsManagerErrorType;
+export class SecretsManagerServiceError extends AwsServiceError {
+  declare public readonly type: SecretsManagerErrorType;
 
   public constructor(type: SecretsManagerErrorType, message: string) {
-    super(message);
-    this.name = type;
-    this.type = type;
+    super(type, message);
   }
 }
 
@@ -1233,115 +1230,6 @@ function createOperations(
   ]);
 }
 
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES)
-      throw new SecretsManagerServiceError('ValidationException', 'The request is too large.');
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function parseBody(text: string): RequestBody {
-  if (text.trim() === '') return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new SecretsManagerServiceError('SerializationException', 'The request body is not valid JSON.');
-  }
-  if (!isRecord(parsed))
-    throw new SecretsManagerServiceError('SerializationException', 'The request body must be a JSON object.');
-  return parsed;
-}
-
-function operationName(request: IncomingMessage): string {
-  const target = request.headers['x-amz-target'];
-  const [service, operation] = typeof target === 'string' ? target.split('.', 2) : [];
-  if (request.method !== 'POST' || service !== 'secretsmanager' || !operation) {
-    throw new SecretsManagerServiceError(
-      'UnknownOperationException',
-      `Expected POST / with X-Amz-Target: secretsmanager.<Operation>, got ${request.method} ${request.url} with X-Amz-Target: ${String(target)}.`,
-    );
-  }
-  return operation;
-}
-
-function send(response: ServerResponse, status: number, body: ResponseBody): void {
-  const payload = JSON.stringify(body);
-  response.writeHead(status, {
-    'content-type': 'application/x-amz-json-1.1',
-    'content-length': Buffer.byteLength(payload),
-    'x-amzn-requestid': randomUUID(),
-  });
-  response.end(payload);
-}
-
-function sendError(response: ServerResponse, error: unknown): void {
-  if (error instanceof SecretsManagerServiceError) {
-    const status = error.type === 'InternalServiceError' ? 500 : 400;
-    send(response, status, { __type: error.type, message: error.message });
-    return;
-  }
-  process.stderr.write(
-    `secrets-manager: internal error: ${error instanceof Error ? error.stack : String(error)}\n`,
-  );
-  send(response, 500, { __type: 'InternalServiceError', message: errorMessage(error) });
-}
-
-async function handle(
-  request: IncomingMessage,
-  response: ServerResponse,
-  operations: ReadonlyMap<string, Operation>,
-  persist: () => void,
-): Promise<void> {
-  try {
-    const name = operationName(request);
-    const body = parseBody(await readBody(request));
-    const operation = operations.get(name);
-    if (operation === undefined) {
-      throw new SecretsManagerServiceError(
-        'UnknownOperationException',
-        `The operation ${name} is not supported by this emulator.`,
-      );
-    }
-    send(response, 200, await operation(body));
-  } catch (error) {
-    sendError(response, error);
-  } finally {
-    try {
-      persist();
-    } catch (error) {
-      process.stderr.write(`secrets-manager: cannot write the data file: ${errorMessage(error)}\n`);
-    }
-  }
-}
-
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (!server.listening) {
-      resolve();
-      return;
-    }
-    server.close((error) => (error ? reject(error) : resolve()));
-    server.closeAllConnections();
-  });
-}
-
 /**
  * Starts a Secrets Manager emulator on `host:port` (127.0.0.1 and a free port by default).
  *
@@ -1376,15 +1264,23 @@ export async function startSecretsManagerEmulator(
   };
   const operations = createOperations(store, options.invokeRotationFunction, report);
   const persist = createPersister(store, options.dataFile);
-  const server = createServer((request, response) => {
-    void handle(request, response, operations, persist);
+  const server = await serveAwsJson({
+    name: 'secrets-manager',
+    targetPrefix: 'secretsmanager',
+    contentType: 'application/x-amz-json-1.1',
+    internalErrorType: 'InternalServiceError',
+    unsupportedBy: 'this emulator',
+    maxBodyBytes: MAX_BODY_BYTES,
+    operations,
+    afterEach: () => {
+      try {
+        persist();
+      } catch (error) {
+        throw new Error(`cannot write the data file: ${errorMessage(error)}`);
+      }
+    },
+    host,
+    port: options.port ?? 0,
   });
-  const port = await listen(server, options.port ?? 0, host);
-  const urlHost = host.includes(':') ? `[${host}]` : host;
-  return {
-    url: `http://${urlHost}:${port}`,
-    port,
-    rotationErrors,
-    close: () => closeServer(server),
-  };
+  return { url: server.url, port: server.port, rotationErrors, close: () => server.close() };
 }

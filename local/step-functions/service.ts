@@ -34,8 +34,6 @@
  */
 import './polyfill.ts';
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   ExecutionError,
   ExecutionTimeoutError,
@@ -43,6 +41,7 @@ import {
   StateMachine,
   type StateMachineDefinition,
 } from 'aws-local-stepfunctions';
+import { AwsServiceError, serveAwsJson } from '../awsJsonServer.ts';
 
 // ---------------------------------------------------------------------------------------------------
 // Public types
@@ -149,13 +148,11 @@ export type StepFunctionsErrorType =
   | 'InternalFailure';
 
 /** An error answered as HTTP 400 `{"__type": type, "message": message}` (500 for InternalFailure). */
-export class StepFunctionsServiceError extends Error {
-  public readonly type: StepFunctionsErrorType;
+export class StepFunctionsServiceError extends AwsServiceError {
+  declare public readonly type: StepFunctionsErrorType;
 
   public constructor(type: StepFunctionsErrorType, message: string) {
-    super(message);
-    this.name = type;
-    this.type = type;
+    super(type, message);
   }
 }
 
@@ -1497,113 +1494,6 @@ function createOperations(service: StepFunctionsService): ReadonlyMap<string, Op
   ]);
 }
 
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) {
-      throw new StepFunctionsServiceError('ValidationException', 'The request is too large.');
-    }
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function parseBody(text: string): RequestBody {
-  if (text.trim() === '') return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new StepFunctionsServiceError('SerializationException', 'The request body is not valid JSON.');
-  }
-  if (!isRecord(parsed)) {
-    throw new StepFunctionsServiceError('SerializationException', 'The request body must be a JSON object.');
-  }
-  return parsed;
-}
-
-function operationName(request: IncomingMessage): string {
-  const target = request.headers['x-amz-target'];
-  const [service, operation] = typeof target === 'string' ? target.split('.', 2) : [];
-  if (request.method !== 'POST' || service !== 'AWSStepFunctions' || !operation) {
-    throw new StepFunctionsServiceError(
-      'UnknownOperationException',
-      'Expected POST / with X-Amz-Target: AWSStepFunctions.<Operation>, ' +
-        `got ${request.method} ${request.url} with X-Amz-Target: ${String(target)}.`,
-    );
-  }
-  return operation;
-}
-
-function send(response: ServerResponse, status: number, body: ResponseBody): void {
-  const payload = JSON.stringify(body);
-  response.writeHead(status, {
-    'content-type': 'application/x-amz-json-1.0',
-    'content-length': Buffer.byteLength(payload),
-    'x-amzn-requestid': randomUUID(),
-  });
-  response.end(payload);
-}
-
-function sendError(response: ServerResponse, error: unknown): void {
-  if (error instanceof StepFunctionsServiceError) {
-    send(response, error.type === 'InternalFailure' ? 500 : 400, {
-      __type: error.type,
-      message: error.message,
-    });
-    return;
-  }
-  process.stderr.write(
-    `step-functions: internal error: ${error instanceof Error ? error.stack : String(error)}\n`,
-  );
-  send(response, 500, { __type: 'InternalFailure', message: errorMessage(error) });
-}
-
-async function handle(
-  request: IncomingMessage,
-  response: ServerResponse,
-  operations: ReadonlyMap<string, Operation>,
-): Promise<void> {
-  try {
-    const name = operationName(request);
-    const body = parseBody(await readBody(request));
-    const operation = operations.get(name);
-    if (operation === undefined) {
-      throw new StepFunctionsServiceError(
-        'UnknownOperationException',
-        `The operation ${name} is not supported by the local Step Functions service.`,
-      );
-    }
-    send(response, 200, operation(body));
-  } catch (error) {
-    sendError(response, error);
-  }
-}
-
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (!server.listening) {
-      resolve();
-      return;
-    }
-    server.close((error) => (error ? reject(error) : resolve()));
-    server.closeAllConnections();
-  });
-}
-
 /**
  * Starts a local Step Functions service on `host:port` (127.0.0.1 and a free port by default) that runs
  * the given state machines, their Lambda tasks through `invokeFunction`.
@@ -1627,17 +1517,23 @@ export async function startLocalStepFunctions(
   const host = options.host ?? '127.0.0.1';
   const service = new StepFunctionsService(options);
   const operations = createOperations(service);
-  const server = createServer((request, response) => {
-    void handle(request, response, operations);
+  const server = await serveAwsJson({
+    name: 'step-functions',
+    targetPrefix: 'AWSStepFunctions',
+    contentType: 'application/x-amz-json-1.0',
+    internalErrorType: 'InternalFailure',
+    unsupportedBy: 'the local Step Functions service',
+    maxBodyBytes: MAX_BODY_BYTES,
+    operations,
+    host,
+    port: options.port ?? 0,
   });
-  const port = await listen(server, options.port ?? 0, host);
-  const urlHost = host.includes(':') ? `[${host}]` : host;
   return {
-    url: `http://${urlHost}:${port}`,
-    port,
+    url: server.url,
+    port: server.port,
     close: async () => {
       await service.close();
-      await closeServer(server);
+      await server.close();
     },
     whenStopped: (executionArn) => service.whenStopped(executionArn),
     executions: () => service.executions(),

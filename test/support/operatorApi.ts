@@ -61,9 +61,8 @@ export async function callApi(api: LocalApi, method: string, path: string, optio
     : await signRequest(
         { method, url, headers, ...(body !== undefined ? { body } : {}) },
         user,
+        // signRequest signs with the wall clock, as the CLI does, even when a test runs Date virtually.
         'eu-central-1',
-        // Real time, as the CLI signs: a test may run Date on local mode's virtual clock.
-        new Date(performance.timeOrigin + performance.now()),
       );
   const response = await fetch(url, { method, headers: signed, ...(body !== undefined ? { body } : {}) });
   const text = await response.text();
