@@ -1,9 +1,9 @@
 import { InvalidArgumentError } from 'commander';
-import { ALLOWED, DURATION_LIMITS } from '../lambda/operator-api/requests.ts';
+import { ALLOWED, DURATION_LIMITS, SECRET_ARN, SECRET_NAME } from '../lambda/operator-api/requests.ts';
 import { parseDuration } from '../lambda/shared/duration.ts';
 import { APP_ID_PATTERN } from '../lambda/shared/enrollApp.ts';
 import { isAllowedHubSpotApiUrl } from '../lambda/shared/hubspot.ts';
-import { LOCALES, type Locale } from '../lambda/shared/model.ts';
+import { isTimeZone, LOCALES, type Locale } from '../lambda/shared/model.ts';
 
 /**
  * Checks of command-line values, before any request: a bad one is bad usage (exit 2) with a message
@@ -53,18 +53,13 @@ export function customerArgument(value: string, previous: string[] = []) {
 }
 
 export function secretArgument(value: string): string {
-  const name = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
-  const arn = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$/;
-  if (!name.test(value) && !arn.test(value)) throw new InvalidArgumentError(`It must be ${ALLOWED.secret}.`);
+  if (!SECRET_NAME.test(value) && !SECRET_ARN.test(value))
+    throw new InvalidArgumentError(`It must be ${ALLOWED.secret}.`);
   return value;
 }
 
 export function timeZoneArgument(value: string): string {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: value });
-  } catch {
-    throw new InvalidArgumentError(`It must be ${ALLOWED.timeZone}.`);
-  }
+  if (!isTimeZone(value)) throw new InvalidArgumentError(`It must be ${ALLOWED.timeZone}.`);
   return value;
 }
 

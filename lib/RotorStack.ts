@@ -9,7 +9,7 @@ import { RegistryTable } from './constructs/RegistryTable.ts';
 import { RotationHook } from './constructs/RotationHook.ts';
 import { RotationWorkflow } from './constructs/RotationWorkflow.ts';
 import { SweepWorkflow } from './constructs/SweepWorkflow.ts';
-import { nagArn, type TableAccess, TaskFunction } from './constructs/TaskFunction.ts';
+import { nagArn, sendAsSenderStatement, type TableAccess, TaskFunction } from './constructs/TaskFunction.ts';
 
 export interface RotorStackProps extends StackProps {
   /** The checked deployment settings. */
@@ -126,18 +126,7 @@ export class RotorStack extends Stack {
       'dynamodb:DeleteItem',
     ]);
     notify.function.addEnvironment('SENDER_ADDRESS', config.senderAddress);
-    const senderDomain = config.senderAddress.split('@')[1] ?? config.senderAddress;
-    notify.addToRolePolicy(
-      new PolicyStatement({
-        sid: 'SendFromTheSenderIdentity',
-        actions: ['ses:SendEmail'],
-        resources: [
-          this.formatArn({ service: 'ses', resource: 'identity', resourceName: config.senderAddress }),
-          this.formatArn({ service: 'ses', resource: 'identity', resourceName: senderDomain }),
-        ],
-        conditions: { StringEquals: { 'ses:FromAddress': config.senderAddress } },
-      }),
-    );
+    notify.addToRolePolicy(sendAsSenderStatement(this, config.senderAddress));
 
     this.rotationWorkflow = new RotationWorkflow(this, 'RotationWorkflow', {
       startRotation: startRotation.function,

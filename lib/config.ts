@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DAY_SECONDS, HOUR_SECONDS, parseDuration } from '../lambda/shared/duration.ts';
 import { ConfigurationError } from '../lambda/shared/errors.ts';
 import { DEFAULT_HUBSPOT_API_URL, isAllowedHubSpotApiUrl } from '../lambda/shared/hubspot.ts';
-import { LOCALES, type Locale } from '../lambda/shared/model.ts';
+import { isTimeZone, LOCALES, type Locale } from '../lambda/shared/model.ts';
 import { TOKEN_PREFIX_PATTERN } from '../lambda/shared/tokens.ts';
 
 /** The settings of one Rotor deployment, checked; durations in seconds. */
@@ -27,15 +27,6 @@ export interface RotorConfig {
 }
 
 const EMAIL = /^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/;
-
-function isTimeZone(value: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: value });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function duration(min: number, max: number, allowed: string) {
   return z.string().transform((text, ctx) => {

@@ -8,6 +8,9 @@ import type { LocalSystem } from './system.ts';
 const DEMO_APP = 'billing-sync';
 const DAY_MS = 86_400_000;
 
+/** The clients the demo reads with, made once. */
+type DemoClients = ReturnType<typeof clientsFor>;
+
 export interface DemoOptions {
   readonly system: LocalSystem;
   /** The local operator API, signed as the CLI signs: the demo acts as an operator would. */
@@ -39,7 +42,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   const { system, clock, print } = options;
   const started = performance.now();
   const virtualStart = clock.now();
-  const { registry } = clientsFor(system);
+  const clients = clientsFor(system);
+  const { registry } = clients;
 
   const existing = await registry.findApp(DEMO_APP);
   if (existing && existing.state !== 'ACTIVE') {
@@ -59,7 +63,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   print(`  current token: version ${short(app.currentVersionId)}`);
 
   // Everything that happens is printed by a watcher, in the order it happens.
-  const watcher = watch(options, app);
+  const watcher = watch(options, clients, app);
   try {
     print('');
     print(`${stamp()} 1. rotor rotate ${DEMO_APP} --expire later   (grace period 7 days)`);
@@ -68,7 +72,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     await watcher.settle();
     const afterFirst = await registry.getApp(DEMO_APP);
     print(
-      `${stamp()}    rotation 1 done: ${await tokensLine(options, app.currentVersionId, afterFirst.currentVersionId)}`,
+      `${stamp()}    rotation 1 done: ${await tokensLine(clients, app.currentVersionId, afterFirst.currentVersionId)}`,
     );
 
     print('');
@@ -90,7 +94,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     await system.stepFunctions.whenStopped(second.executionArn);
     await watcher.settle();
     print(
-      `${stamp()}    rotation 2 cancelled: ${await tokensLine(options, afterFirst.currentVersionId, second.newVersionId)}`,
+      `${stamp()}    rotation 2 cancelled: ${await tokensLine(clients, afterFirst.currentVersionId, second.newVersionId)}`,
     );
   } finally {
     await watcher.stop();
@@ -127,8 +131,11 @@ function short(versionId: string | undefined): string {
 }
 
 /** Which of the two tokens the verifier accepts now. */
-async function tokensLine(options: DemoOptions, oldVersionId: string, newVersionId: string): Promise<string> {
-  const { registry, secretsManager } = clientsFor(options.system);
+async function tokensLine(
+  { registry, secretsManager }: DemoClients,
+  oldVersionId: string,
+  newVersionId: string,
+): Promise<string> {
   const app = await registry.getApp(DEMO_APP);
   const verdict = async (versionId: string) => {
     try {
@@ -145,9 +152,8 @@ async function tokensLine(options: DemoOptions, oldVersionId: string, newVersion
 }
 
 /** Polls the registry and the SES stand-in, and prints each change of state and each new email. */
-function watch(options: DemoOptions, app: AppRecord) {
+function watch(options: DemoOptions, { registry }: DemoClients, app: AppRecord) {
   const { system, print } = options;
-  const { registry } = clientsFor(system);
   let seenEmails = 0;
   let lastState = app.state;
   let running = true;

@@ -93,3 +93,21 @@ export async function tokenOfVersion(
 export async function isAccepted(registry: Registry, token: string): Promise<boolean> {
   return (await verifyToken(token, { registry })).valid;
 }
+
+/**
+ * Polls `check` every 20 ms until it holds, and fails after `ms` of real time. The deadline is kept
+ * on the wall clock: under local mode's virtual clock `Date` jumps days ahead at every wait.
+ */
+export async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  ms = 20_000,
+): Promise<T> {
+  const deadline = performance.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (performance.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -16,7 +16,7 @@ import { APP_ID_PATTERN } from '../shared/enrollApp.ts';
 import { ValidationError } from '../shared/errors.ts';
 import { isAllowedHubSpotApiUrl } from '../shared/hubspot.ts';
 import { ROTATION_ID_PATTERN } from '../shared/ids.ts';
-import { ISSUERS, LOCALES, MODES, POLICIES } from '../shared/model.ts';
+import { ISSUERS, isTimeZone, LOCALES, MODES, POLICIES } from '../shared/model.ts';
 
 /**
  * What every field of the operator API accepts, in words: the 400 answer is "Field <name> must be
@@ -56,19 +56,12 @@ export const DURATION_LIMITS = {
 } as const;
 
 const EMAIL = /^[^\s@<>"]{1,64}@[^\s@<>"]+\.[^\s@<>"]+$/;
-const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
-const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$/;
+/** A secret's name or ARN, as Secrets Manager allows them (the CLI checks the same). */
+export const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+export const SECRET_ARN =
+  /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
 const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
-
-function isTimeZone(value: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: value });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const text = (allowed: string) => string({ error: `must be ${allowed}` });
 

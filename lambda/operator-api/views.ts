@@ -94,14 +94,16 @@ export interface RotationView {
 const secondsBetween = (from: string, to: Date) =>
   Math.max(0, Math.floor((to.getTime() - Date.parse(from)) / 1000));
 
-export function tokenVersionView(version: TokenVersionRecord): TokenVersionView {
+/** A token version, with its uses in the last 24 hours when they were counted for it. */
+export function tokenVersionView(version: TokenVersionRecord, usage?: TokenUsage): TokenVersionView {
   return {
     versionId: version.versionId,
     status: version.status,
     createdAt: version.createdAt,
     ...(version.expiresAt ? { expiresAt: version.expiresAt } : {}),
     ...(version.revokedAt ? { revokedAt: version.revokedAt } : {}),
-    ...(version.lastUsedAt ? { lastUsedAt: version.lastUsedAt } : {}),
+    ...(usage ? { usesLast24h: usage.uses } : {}),
+    ...(usage?.lastUsedAt ? { lastUsedAt: usage.lastUsedAt } : {}),
   };
 }
 
@@ -179,19 +181,7 @@ export function appView(
                 }
               : {}),
             ...(rotation.ending ? { ending: rotation.ending } : {}),
-            ...(oldToken
-              ? {
-                  oldToken: {
-                    ...tokenVersionView(oldToken),
-                    ...(oldTokenUsage
-                      ? {
-                          usesLast24h: oldTokenUsage.uses,
-                          ...(oldTokenUsage.lastUsedAt ? { lastUsedAt: oldTokenUsage.lastUsedAt } : {}),
-                        }
-                      : {}),
-                  },
-                }
-              : {}),
+            ...(oldToken ? { oldToken: tokenVersionView(oldToken, oldTokenUsage) } : {}),
           },
         }
       : {}),

@@ -612,7 +612,7 @@ export class Registry {
     await this.#putIfAbsent(keys.versionPointer(record.appId, record.versionId), {
       tokenHash: record.tokenHash,
     });
-    const existing = await this.#putIfAbsent(keys.token(record.tokenHash), { ...record, useCount: 0 });
+    const existing = await this.#putIfAbsent(keys.token(record.tokenHash), { ...record });
     if (existing && (existing.appId !== record.appId || existing.versionId !== record.versionId)) {
       throw new RotorError(
         `the token of version ${record.versionId} is already registered for another version; a token is never reused`,

@@ -152,7 +152,10 @@ export interface RotationRecord extends ActiveRotation {
   readonly hubspotCheck?: HubSpotCheck;
 }
 
-/** One version of a managed token: only its hash is kept. */
+/**
+ * One version of a managed token: only its hash is kept. Its uses are counted per hour beside it
+ * (`Registry.recordTokenUse`, `Registry.tokenUsage`).
+ */
 export interface TokenVersionRecord {
   readonly appId: string;
   readonly versionId: string;
@@ -161,8 +164,6 @@ export interface TokenVersionRecord {
   readonly createdAt: string;
   readonly expiresAt?: string;
   readonly revokedAt?: string;
-  readonly lastUsedAt?: string;
-  readonly useCount?: number;
 }
 
 export interface AuditEvent {
@@ -174,4 +175,14 @@ export interface AuditEvent {
   readonly outcome: 'succeeded' | 'refused' | 'failed';
   readonly rotationId?: string;
   readonly detail?: string;
+}
+
+/** Whether `value` is an IANA time zone this runtime knows, e.g. `Europe/Berlin`. */
+export function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -19,7 +19,7 @@ import { Construct } from 'constructs';
 import type { AppDefaults } from '../../lambda/operator-api/operatorApi.ts';
 import { API_STAGE, ROUTES } from '../../lambda/operator-api/routes.ts';
 import { DEFAULT_HUBSPOT_API_URL } from '../../lambda/shared/hubspot.ts';
-import { nagArn, TaskFunction } from './TaskFunction.ts';
+import { nagArn, sendAsSenderStatement, TaskFunction } from './TaskFunction.ts';
 
 export interface OperatorApiProps {
   /** The registry table. */
@@ -151,18 +151,7 @@ export class OperatorApi extends Construct {
       id: `AwsSolutions-IAM5[Resource::${nagArn(stack, 'states', `execution:${JSON.stringify(stack.resolve(machineName))}:*`)}]`,
       reason: 'Expire-now and cancel stop the waiting execution of one rotation of the rotation workflow.',
     });
-    const senderDomain = props.senderAddress.split('@')[1] ?? props.senderAddress;
-    role.addToPrincipalPolicy(
-      new PolicyStatement({
-        sid: 'SendFromTheSenderIdentity',
-        actions: ['ses:SendEmail'],
-        resources: [
-          stack.formatArn({ service: 'ses', resource: 'identity', resourceName: props.senderAddress }),
-          stack.formatArn({ service: 'ses', resource: 'identity', resourceName: senderDomain }),
-        ],
-        conditions: { StringEquals: { 'ses:FromAddress': props.senderAddress } },
-      }),
-    );
+    role.addToPrincipalPolicy(sendAsSenderStatement(stack, props.senderAddress));
 
     this.accessLogs = new LogGroup(this, 'AccessLogs', {
       retention: props.accessLogRetention ?? RetentionDays.ONE_YEAR,

@@ -138,3 +138,20 @@ export function acknowledgeWorkflowGrants(stateMachine: IConstruct, functions: r
     reason: 'X-Ray trace writes and log delivery actions support no resource-level permissions.',
   });
 }
+
+/**
+ * Lets a role send email only as Rotor's sender: SendEmail on the sender's identity (address and
+ * domain), and only with that From address.
+ */
+export function sendAsSenderStatement(stack: Stack, senderAddress: string): PolicyStatement {
+  const senderDomain = senderAddress.split('@')[1] ?? senderAddress;
+  return new PolicyStatement({
+    sid: 'SendFromTheSenderIdentity',
+    actions: ['ses:SendEmail'],
+    resources: [
+      stack.formatArn({ service: 'ses', resource: 'identity', resourceName: senderAddress }),
+      stack.formatArn({ service: 'ses', resource: 'identity', resourceName: senderDomain }),
+    ],
+    conditions: { StringEquals: { 'ses:FromAddress': senderAddress } },
+  });
+}

@@ -16,17 +16,19 @@ import { Registry } from '../../lambda/shared/Registry.ts';
 import { serializeSecret } from '../../lambda/shared/tokens.ts';
 import { executionArnFor, startRotationWorkflow } from '../../lambda/shared/workflows.ts';
 import { VirtualClock } from '../clock.ts';
-import { emailsAboutApp, isAccepted, type SeenEmail, tokenOfVersion, versionLabels } from '../observe.ts';
+import { APP_DEFAULTS, DEMO_ADMINS } from '../demoApp.ts';
+import {
+  emailsAboutApp,
+  isAccepted,
+  type SeenEmail,
+  tokenOfVersion,
+  until,
+  versionLabels,
+} from '../observe.ts';
 import { type LocalSystem, type LocalSystemOptions, startLocalSystem } from '../system.ts';
 
 const DAY_MS = 86_400_000;
 const OPERATOR = 'arn:aws:iam::123456789012:user/local-admin';
-/** The demo app's admins: one reads German, one English. */
-export const DEMO_ADMINS = [
-  { email: 'anna@demo.example', locale: 'de' as const },
-  { email: 'ben@demo.example', locale: 'en' as const },
-];
-
 /** What one scenario did, as `npm run scenarios -- --json` reports it. */
 export interface ScenarioReport {
   readonly name: string;
@@ -79,6 +81,12 @@ export interface Scenario {
 }
 
 const each = (event: string) => [`${event} de`, `${event} en`];
+/** The emails of an expire-later rotation that runs to its end (DESIGN §2). */
+const EXPIRE_LATER_EMAILS = [
+  ...each('ROTATION_INITIATED'),
+  ...each('TOKEN_EXPIRES_IN_24H'),
+  ...each('ROTATION_COMPLETED'),
+];
 
 /** Registers the demo app: a managed token, two admins, German by default, 7-day grace. */
 export async function enrollDemoApp(
@@ -91,13 +99,8 @@ export async function enrollDemoApp(
       appId,
       secret: `rotor/${appId}`,
       admins: DEMO_ADMINS,
-      locale: 'de',
-      timeZone: 'Europe/Berlin',
-      intervalSeconds: 180 * 86_400,
-      graceSeconds: 7 * 86_400,
-      reminderRepeatSeconds: 30 * 86_400,
+      ...APP_DEFAULTS,
       policy: overrides.policy ?? 'remind',
-      defaultMode: 'expire-later',
     },
     {
       secretsManager: context.secretsManager,
@@ -124,21 +127,6 @@ export async function startRotation(
     trigger: 'operator',
     startedBy: OPERATOR,
   });
-}
-
-/** Polls (every 20 ms of real time) until `check` holds; fails after `ms`. */
-export async function until<T>(
-  what: string,
-  check: () => Promise<T | undefined | false>,
-  ms = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 async function finished(context: ScenarioContext, executionArn: string): Promise<void> {
@@ -207,13 +195,7 @@ async function enrollHubSpotDemoApp(context: ScenarioContext, appId: string) {
       appId,
       secret: `rotor/${appId}`,
       admins: DEMO_ADMINS,
-      locale: 'de',
-      timeZone: 'Europe/Berlin',
-      intervalSeconds: 180 * 86_400,
-      graceSeconds: 7 * 86_400,
-      reminderRepeatSeconds: 30 * 86_400,
-      policy: 'remind',
-      defaultMode: 'expire-later',
+      ...APP_DEFAULTS,
       hubId: PORTAL,
       requiredScopes: ['crm.objects.contacts.read'],
     },
@@ -311,12 +293,14 @@ async function hubspotRotation(context: ScenarioContext, appId: string, expireOl
   return app;
 }
 
+export { APP_DEFAULTS, DEMO_ADMINS, until };
+
 export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'expire-later',
     summary: 'rotate and expire later: the old token works 7 more days, then expires',
     expect: {
-      emails: [...each('ROTATION_INITIATED'), ...each('TOKEN_EXPIRES_IN_24H'), ...each('ROTATION_COMPLETED')],
+      emails: EXPIRE_LATER_EMAILS,
       current: 'new',
       verifies: { old: false, new: true },
       minVirtualMs: 7 * DAY_MS,
@@ -391,7 +375,7 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'auto-rotation-by-schedule',
     summary: 'policy auto: the daily sweep starts an expire-later rotation of a token older than 180 days',
     expect: {
-      emails: [...each('ROTATION_INITIATED'), ...each('TOKEN_EXPIRES_IN_24H'), ...each('ROTATION_COMPLETED')],
+      emails: EXPIRE_LATER_EMAILS,
       current: 'new',
       verifies: { old: false, new: true },
       minVirtualMs: 188 * DAY_MS,
@@ -422,7 +406,7 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'secrets-manager-native-rotation',
     summary: '`aws secretsmanager rotate-secret` on a managed secret runs the whole lifecycle too',
     expect: {
-      emails: [...each('ROTATION_INITIATED'), ...each('TOKEN_EXPIRES_IN_24H'), ...each('ROTATION_COMPLETED')],
+      emails: EXPIRE_LATER_EMAILS,
       current: 'new',
       verifies: { old: false, new: true },
       minVirtualMs: 7 * DAY_MS,

@@ -24,9 +24,13 @@ interface Run {
   readonly stderr: string;
 }
 
-function rotor(args: string[], extraEnv: Record<string, string | undefined> = {}): Promise<Run> {
+function rotor(
+  args: string[],
+  extraEnv: Record<string, string | undefined> = {},
+  input?: string,
+): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       'node',
       ['bin/rotor.mjs', ...args],
       {
@@ -47,6 +51,7 @@ function rotor(args: string[], extraEnv: Record<string, string | undefined> = {}
         resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
       },
     );
+    if (input !== undefined) child.stdin?.end(`${input}\n`);
   });
 }
 
@@ -304,27 +309,7 @@ describe('Command: rotor (a session against the local API)', () => {
 
 /** `rotor` with text on its stdin, as `echo "$TOKEN" | rotor submit app --token-stdin`. */
 function rotorWithInput(args: string[], input: string): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      'node',
-      ['bin/rotor.mjs', ...args],
-      {
-        env: {
-          ...process.env,
-          ROTOR_API_URL: env.api.url,
-          AWS_ACCESS_KEY_ID: ALICE.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: ALICE.secretAccessKey,
-          AWS_REGION: 'eu-central-1',
-        },
-        timeout: 30_000,
-      },
-      (error, stdout, stderr) => {
-        outputs.push(stdout, stderr);
-        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      },
-    );
-    child.stdin?.end(`${input}\n`);
-  });
+  return rotor(args, {}, input);
 }
 
 describe('Command: rotor submit (a HubSpot app)', () => {

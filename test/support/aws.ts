@@ -10,6 +10,7 @@ import { type EnrollManagedAppInput, enrollManagedApp } from '../../lambda/share
 import type { AppRecord } from '../../lambda/shared/model.ts';
 import { Registry } from '../../lambda/shared/Registry.ts';
 import { parseSecret } from '../../lambda/shared/tokens.ts';
+import { APP_DEFAULTS } from '../../local/demoApp.ts';
 import { TEST_HOOK_ARN, TEST_SECRET_PREFIX, TEST_TABLE, TEST_TOKEN_PREFIX } from './environment.ts';
 
 /** Clients for the stand-ins, configured like the handlers' (endpoints from AWS_ENDPOINT_URL_*). */
@@ -32,13 +33,7 @@ export async function enrollTestApp(overrides: Partial<EnrollManagedAppInput> = 
       appId,
       secret: `${TEST_SECRET_PREFIX}${appId}`,
       admins: [{ email: 'admin@example.com' }, { email: 'ops@example.com', locale: 'en' }],
-      locale: 'de',
-      timeZone: 'Europe/Berlin',
-      intervalSeconds: 180 * 86_400,
-      graceSeconds: 7 * 86_400,
-      reminderRepeatSeconds: 30 * 86_400,
-      policy: 'remind',
-      defaultMode: 'expire-later',
+      ...APP_DEFAULTS,
       ...overrides,
     },
     {

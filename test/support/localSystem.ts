@@ -7,11 +7,13 @@ import { type EnrollManagedAppInput, enrollManagedApp } from '../../lambda/share
 import type { AppRecord, RotationMode } from '../../lambda/shared/model.ts';
 import { Registry } from '../../lambda/shared/Registry.ts';
 import { startRotationWorkflow } from '../../lambda/shared/workflows.ts';
+import { APP_DEFAULTS } from '../../local/demoApp.ts';
 import {
   emailsAboutApp,
   isAccepted,
   type SeenEmail,
   tokenOfVersion,
+  until,
   versionLabels,
 } from '../../local/observe.ts';
 import { type LocalSystem, type LocalSystemOptions, startLocalSystem } from '../../local/system.ts';
@@ -55,13 +57,7 @@ export async function enroll(
       appId,
       secret: `rotor/${appId}`,
       admins: [{ email: `de-admin@${appId}.example` }, { email: `en-admin@${appId}.example`, locale: 'en' }],
-      locale: 'de',
-      timeZone: 'Europe/Berlin',
-      intervalSeconds: 180 * 86_400,
-      graceSeconds: 7 * 86_400,
-      reminderRepeatSeconds: 30 * 86_400,
-      policy: 'remind',
-      defaultMode: 'expire-later',
+      ...APP_DEFAULTS,
       ...overrides,
     },
     {
@@ -130,11 +126,5 @@ export async function registryText(system: TestSystem): Promise<string> {
 
 /** Polls until `check` holds (for state reached by a background execution), failing after `ms`. */
 export async function eventually<T>(check: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('the condition did not hold in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  return until('the condition held', check, ms);
 }
