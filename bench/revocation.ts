@@ -24,7 +24,7 @@ export async function measureRevocationLatency(options: RevocationBenchOptions =
   const cacheTtlMs = options.cacheTtlMs ?? 2_000;
   const callEveryMs = options.callEveryMs ?? 5;
   const runs = options.runs ?? 3;
-  const system = await startLocalSystem({ tableName: 'rotor-bench-revocation' });
+  const system = await startLocalSystem();
   try {
     const clients = clientsFor(system);
     const context = { system, ...clients };

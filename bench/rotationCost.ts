@@ -63,7 +63,6 @@ function countRequests(client: { middlewareStack: SFNClient['middlewareStack'] }
 export async function measureExpireLaterRotation() {
   const lambda: Counts = {};
   const system = await startLocalSystem({
-    tableName: 'rotor-bench',
     waitTimeOverrides: { WaitForNotice: 0, WaitForExpiry: 0 },
     retryIntervalOverrides: { CheckPromotion: 50 },
     wrapHandler: (fn, handler) => async (event) => {

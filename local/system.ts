@@ -38,7 +38,7 @@ export interface LocalSystemOptions {
   readonly tableName?: string;
   /** Deployment settings for the synthesized stack (cdk.json's `rotor` keys). */
   readonly settings?: Record<string, unknown>;
-  /** Fixed ports; 0 (the default) picks free ones. */
+  /** Fixed ports; 0 picks free ones. @default the first system's of this process, else free ones */
   readonly ports?: Partial<
     Record<'dynamodb' | 'secretsManager' | 'ses' | 'stepFunctions' | 'hubspot', number>
   >;
@@ -81,6 +81,13 @@ export interface LocalSystem {
 
 const templates = new Map<string, Template>();
 
+/**
+ * Handler modules are imported once per process and keep the endpoints and table name they were
+ * loaded with. So every later system of the process listens on the first one's ports and uses its
+ * table (a system must be closed before the next starts).
+ */
+let firstSystem: { tableName: string; ports: NonNullable<LocalSystemOptions['ports']> } | undefined;
+
 /** Synthesizing takes seconds; a process that starts several systems synthesizes each setting once. */
 function templateFor(settings: Record<string, unknown>): Template {
   const key = JSON.stringify(settings);
@@ -106,7 +113,13 @@ function portOf(url: string): number {
 export async function startLocalSystem(options: LocalSystemOptions = {}): Promise<LocalSystem> {
   const region = options.region ?? 'eu-central-1';
   const accountId = options.accountId ?? '123456789012';
-  const tableName = options.tableName ?? 'rotor-local';
+  const tableName = options.tableName ?? firstSystem?.tableName ?? 'rotor-local';
+  if (firstSystem && tableName !== firstSystem.tableName) {
+    throw new Error(
+      `this process's handlers already use table ${firstSystem.tableName}; a later local system must use it too`,
+    );
+  }
+  const ports = options.ports ?? firstSystem?.ports ?? {};
   const names = { region, accountId, tableName };
   const template = templateFor({ region, ...options.settings });
   const functions = functionsOf(template, names);
@@ -122,10 +135,10 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
 
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const dynamo = await startLocalDynamoDb({
-    port: options.ports?.dynamodb ?? 0,
+    port: ports.dynamodb ?? 0,
     ...(options.dataDir ? { path: path.join(options.dataDir, 'dynamodb') } : {}),
   });
-  const ses = await startSesServer({ host: '127.0.0.1', port: options.ports?.ses ?? 0 });
+  const ses = await startSesServer({ host: '127.0.0.1', port: ports.ses ?? 0 });
   const sesUrl = `http://127.0.0.1:${(ses.address() as AddressInfo).port}`;
   // The stand-in keeps mail in a store shared by every server of this process: a fresh system starts empty.
   await clearEmails(sesUrl);
@@ -154,7 +167,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   const secretsManager = await startSecretsManagerEmulator({
     region,
     accountId,
-    port: options.ports?.secretsManager ?? 0,
+    port: ports.secretsManager ?? 0,
     ...(options.dataDir ? { dataFile: path.join(options.dataDir, 'secrets-manager.json') } : {}),
     invokeRotationFunction: invoke,
     onRotationError: () => {},
@@ -165,7 +178,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   const stepFunctions = await startLocalStepFunctions({
     region,
     accountId,
-    port: options.ports?.stepFunctions ?? 0,
+    port: ports.stepFunctions ?? 0,
     stateMachines: stateMachines.map(({ name, arn, definition }) => ({ name, arn, definition })),
     invokeFunction: invoke,
     ...(options.clock
@@ -176,7 +189,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   });
 
   const hubspot =
-    (options.hubspot ?? true) ? await startFakeHubSpot({ port: options.ports?.hubspot ?? 0 }) : undefined;
+    (options.hubspot ?? true) ? await startFakeHubSpot({ port: ports.hubspot ?? 0 }) : undefined;
   const env: Record<string, string> = {
     AWS_REGION: region,
     AWS_ACCESS_KEY_ID: 'local',
@@ -197,6 +210,14 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   Object.assign(process.env, env);
   await createRegistryTable(new DynamoDBClient({}), tableName);
 
+  const used = {
+    ...(hubspot ? { hubspot: hubspot.port } : {}),
+    dynamodb: dynamo.port,
+    secretsManager: portOf(secretsManager.url),
+    ses: portOf(sesUrl),
+    stepFunctions: portOf(stepFunctions.url),
+  };
+  firstSystem ??= { tableName, ports: used };
   return {
     region,
     tableName,
@@ -213,13 +234,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     rotationHookArn: hook.arn,
     stepFunctions,
     ...(hubspot ? { hubspot } : {}),
-    ports: {
-      ...(hubspot ? { hubspot: hubspot.port } : {}),
-      dynamodb: dynamo.port,
-      secretsManager: portOf(secretsManager.url),
-      ses: portOf(sesUrl),
-      stepFunctions: portOf(stepFunctions.url),
-    },
+    ports: used,
     close: async () => {
       await stepFunctions.close();
       await secretsManager.close();

@@ -25,7 +25,7 @@ import {
   until,
   versionLabels,
 } from '../observe.ts';
-import { type LocalSystem, type LocalSystemOptions, startLocalSystem } from '../system.ts';
+import { type LocalSystem, startLocalSystem } from '../system.ts';
 
 const DAY_MS = 86_400_000;
 const OPERATOR = 'arn:aws:iam::123456789012:user/local-admin';
@@ -531,8 +531,6 @@ function describeVerify(value: boolean | null): string {
 export interface RunOptions {
   /** Virtual seconds per real second of a wait. @default 2_000_000 (a 7-day wait in a third of a second) */
   readonly speed?: number;
-  /** Ports of an earlier system: handlers imported once keep their SDK clients, so reuse its ports. */
-  readonly ports?: LocalSystemOptions['ports'];
 }
 
 /** The clients a driver of the local system uses, and the operator actions (expire now, cancel) on them. */
@@ -558,10 +556,7 @@ export function clientsFor(system: LocalSystem) {
 }
 
 /** Runs one scenario on fresh stand-ins and a fresh virtual clock, and reports what happened. */
-export async function runScenario(
-  scenario: Scenario,
-  options: RunOptions = {},
-): Promise<ScenarioReport & { ports: LocalSystem['ports'] }> {
+export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<ScenarioReport> {
   const started = performance.now();
   const clock = VirtualClock.install({ speed: options.speed ?? 2_000_000 });
   const failTestSecret = new Set<string>();
@@ -569,7 +564,6 @@ export async function runScenario(
   try {
     system = await startLocalSystem({
       clock,
-      ...(options.ports ? { ports: options.ports } : {}),
       retryIntervalOverrides: { CheckPromotion: 50 },
       wrapHandler: (fn, handler) => {
         if (fn.handler !== 'rotation-hook') return handler;
@@ -634,7 +628,6 @@ export async function runScenario(
       ...seen,
       virtualElapsed: formatDuration(seen.virtualElapsedMs),
       wallMs: Math.round(performance.now() - started),
-      ports: system.ports,
     };
   } catch (error) {
     return {
@@ -649,7 +642,6 @@ export async function runScenario(
       virtualElapsed: formatDuration(clock.elapsed()),
       virtualElapsedMs: clock.elapsed(),
       wallMs: Math.round(performance.now() - started),
-      ports: system?.ports ?? { dynamodb: 0, secretsManager: 0, ses: 0, stepFunctions: 0 },
     };
   } finally {
     await system?.close();
@@ -672,14 +664,6 @@ export async function runScenarios(names: readonly string[], options: RunOptions
   const chosen =
     names.length === 0 ? SCENARIOS : SCENARIOS.filter((scenario) => names.includes(scenario.name));
   const reports: ScenarioReport[] = [];
-  let ports = options.ports;
-  for (const scenario of chosen) {
-    const { ports: used, ...report } = await runScenario(scenario, {
-      ...options,
-      ...(ports ? { ports } : {}),
-    });
-    if (used.dynamodb !== 0) ports = used;
-    reports.push(report);
-  }
+  for (const scenario of chosen) reports.push(await runScenario(scenario, options));
   return reports;
 }
