@@ -50,7 +50,8 @@ describe('the mail viewer during a rotation', () => {
       await page.goto(`${system.endpoints.ses}/`);
       const email = page.locator('.email', { hasText: 'billing-sync: A token rotation was initiated' });
       await email.getByRole('button', { name: 'Toggle HTML view' }).click();
-      const html = page.frameLocator('iframe[id$="-html-iframe"]').first();
+      // The iframe of this email's card: other cards hold hidden iframes of their own.
+      const html = email.frameLocator('iframe[id$="-html-iframe"]');
       await html.getByText('rotor cancel billing-sync').first().waitFor();
       mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
