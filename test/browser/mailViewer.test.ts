@@ -1,14 +1,13 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../local/clock.ts';
 import { emailsAboutApp } from '../../local/observe.ts';
 import { clientsFor, enrollDemoApp, startRotation, until } from '../../local/scenarios/scenarios.ts';
 import { type LocalSystem, startLocalSystem } from '../../local/system.ts';
+import { launchBrowser } from '../support/browser.ts';
 
-/** Debian's chromium, which `.ci/run` installs with apt. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Chromium's start and rendering under the full suite's load on 2 cores. */
 const BROWSER_TEST_TIMEOUT_MS = 120_000;
 const SCREENSHOT = path.resolve('test-output', 'mail-viewer-rotation-initiated.png');
@@ -18,10 +17,12 @@ let system: LocalSystem;
 let browser: Browser;
 
 beforeAll(async () => {
+  // The screenshot proves this run drove a browser: none from an earlier run may stand in for it.
+  rmSync(SCREENSHOT, { force: true });
   // Slow enough that the rotation is still in its grace period (no clock jump) while the browser looks.
   clock = VirtualClock.install({ speed: 1_000 });
   system = await startLocalSystem({ clock, retryIntervalOverrides: { CheckPromotion: 50 } });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'], timeout: 60_000 });
+  browser = await launchBrowser();
 });
 
 afterAll(async () => {

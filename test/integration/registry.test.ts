@@ -6,6 +6,7 @@ import { hashToken, mintToken, serializeSecret } from '../../lambda/shared/token
 import { verifyToken } from '../../lambda/shared/verifyToken.ts';
 import { enrollTestApp, labelsOf, registry, secretsManager, tokenOf, uniqueAppId } from '../support/aws.ts';
 import { TEST_SECRET_PREFIX } from '../support/environment.ts';
+import { withLastCharacterChanged } from '../support/mutate.ts';
 
 function rotation(rotationId: string, oldVersionId: string): ActiveRotation {
   return {
@@ -29,7 +30,7 @@ describe('Function: verifyToken', () => {
         return registry.findTokenByHash(hash);
       },
     };
-    const typo = `${mintToken().slice(0, -1)}x`;
+    const typo = withLastCharacterChanged(mintToken());
 
     // Act
     const results = await Promise.all(

@@ -8,6 +8,7 @@ import {
   parseSecret,
   serializeSecret,
 } from '../../lambda/shared/tokens.ts';
+import { withLastCharacterChanged } from '../support/mutate.ts';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -53,6 +54,21 @@ describe('Function: isWellFormedToken', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('refuses the near-miss the tests build by changing the last character, also of a token ending in x', () => {
+    // Prepare: a token that ends in "x" (1 in 62 do), the case a fixed replacement "x" gets wrong.
+    let token = mintToken();
+    for (let tries = 0; !token.endsWith('x') && tries < 20_000; tries += 1) token = mintToken();
+    expect(token.endsWith('x')).toBe(true);
+
+    // Act
+    const typo = withLastCharacterChanged(token);
+
+    // Assess
+    expect(typo).not.toBe(token);
+    expect(typo).toHaveLength(token.length);
+    expect(isWellFormedToken(typo)).toBe(false);
   });
 
   it('refuses strings of the wrong shape', () => {
