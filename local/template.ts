@@ -33,18 +33,22 @@ export interface LocalStateMachineDefinition {
 
 /**
  * Synthesizes the Rotor stack as `cdk synth` does, without bundling (local mode runs the handler
- * modules themselves), and returns its template.
+ * modules themselves) and without the synth-time checks (`cdk synth` and the CDK tests run those),
+ * and returns its template.
  */
 export function synthesizeTemplate(rotor: Record<string, unknown> = {}): Template {
   const outdir = mkdtempSync(path.join(tmpdir(), 'rotor-synth-'));
   try {
-    const { app, stack } = buildRotorApp({
-      outdir,
-      context: {
-        rotor: { region: 'eu-central-1', senderAddress: 'rotor@example.com', ...rotor },
-        'aws:cdk:bundling-stacks': [],
+    const { app, stack } = buildRotorApp(
+      {
+        outdir,
+        context: {
+          rotor: { region: 'eu-central-1', senderAddress: 'rotor@example.com', ...rotor },
+          'aws:cdk:bundling-stacks': [],
+        },
       },
-    });
+      { checks: false },
+    );
     const assembly = app.synth();
     return assembly.getStackByName(stack.stackName).template as Template;
   } finally {
