@@ -93,17 +93,18 @@ export class RotorStack extends Stack {
       // GetSecretValue: a HubSpot app's old token is shown to HubSpot, which must refuse it by now.
       [describe, moveLabels, 'secretsmanager:GetSecretValue'],
     );
+    // Only what each task does to the registry: the strict local mode judges every call by these.
     const awaitHandoff = task(
       'AwaitHandoff',
       'await-handoff',
       'keeps the task token of a HubSpot rotation that waits for its new token',
-      write,
+      ['dynamodb:UpdateItem'],
     );
     const handoffReminder = task(
       'HandoffReminder',
       'handoff-reminder',
       'reminds the admins of a HubSpot app daily to hand the new token over, or gives up',
-      write,
+      ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
     );
     const promoteHandoff = task(
       'PromoteHandoff',
@@ -119,11 +120,13 @@ export class RotorStack extends Stack {
       write,
       [describe, moveLabels],
     );
+    // Query: the 24-hour notice counts the old token's uses (its hourly counters share a partition).
     const notify = task('Notify', 'notify', 'emails the admins about a rotation', [
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
       'dynamodb:DeleteItem',
+      'dynamodb:Query',
     ]);
     notify.function.addEnvironment('SENDER_ADDRESS', config.senderAddress);
     notify.addToRolePolicy(sendAsSenderStatement(this, config.senderAddress));
@@ -147,12 +150,15 @@ export class RotorStack extends Stack {
       secretNamePrefix: config.secretNamePrefix,
       rotationWorkflow: rotationMachine,
     });
+    // StartRotation calls RotateSecret on secrets whose rotation function is the hook.
+    this.rotationHook.grantRotateWith(startRotation.role);
 
     const findDueApps = new TaskFunction(this, 'FindDueApps', {
       handler: 'find-due-apps',
       description: 'queries the apps that are due',
       table,
-      tableAccess: ['dynamodb:Query'],
+      // The due index only: the sweep never reads the table's items.
+      tableAccess: [],
       queryIndexes: true,
       tokenPrefix: config.tokenPrefix,
     });
@@ -180,7 +186,7 @@ export class RotorStack extends Stack {
       tokenPrefix: config.tokenPrefix,
       secretNamePrefix: config.secretNamePrefix,
       rotationWorkflow: rotationMachine,
-      rotationHook: this.rotationHook.function,
+      rotationHook: this.rotationHook,
       senderAddress: config.senderAddress,
       hubspotApiUrl: config.hubspotApiUrl,
       appDefaults: {

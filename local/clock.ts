@@ -1,4 +1,4 @@
-import { type Clock, install } from '@sinonjs/fake-timers';
+import { installVirtualDate, PROCESS_OFFSET } from './virtualDate.ts';
 
 export interface VirtualClockOptions {
   /** Where virtual time starts. @default the real time now */
@@ -11,22 +11,23 @@ export interface VirtualClockOptions {
 }
 
 /**
- * Local mode's clock. Installing it makes `Date` in this process read virtual time (only `Date`:
- * timers stay real), so every handler, the SES stand-in and the Step Functions history stamp the same
- * story. A workflow's Wait passes through {@link VirtualClock.sleepUntil}: it takes a real
- * `1/speed` of the virtual time it waits, then moves the clock to the time waited for.
+ * Local mode's clock. Installing it makes `Date` in this process (and in every local Lambda's worker
+ * thread, which read the same shared offset) read virtual time (only `Date`: timers stay real), so
+ * every handler, the SES stand-in and the Step Functions history stamp the same story. A workflow's
+ * Wait passes through {@link VirtualClock.sleepUntil}: it takes a real `1/speed` of the virtual time it
+ * waits, then moves the clock to the time waited for. Virtual time never runs backwards.
  */
 export class VirtualClock {
   public readonly speed: number;
-  readonly #fake: Clock;
   readonly #virtualStart: number;
+  readonly #uninstall: () => void;
   #holds = 0;
   #released: (() => void)[] = [];
 
-  private constructor(fake: Clock, speed: number) {
-    this.#fake = fake;
+  private constructor(speed: number, uninstall: () => void) {
     this.speed = speed;
-    this.#virtualStart = fake.now;
+    this.#uninstall = uninstall;
+    this.#virtualStart = Date.now();
   }
 
   /** Replaces `Date` in this process until {@link VirtualClock.uninstall}. */
@@ -34,18 +35,14 @@ export class VirtualClock {
     if (!(Number.isFinite(options.speed) && options.speed >= 1)) {
       throw new RangeError(`speed must be a number of at least 1 (got ${options.speed})`);
     }
-    const fake = install({
-      now: options.start ?? Date.now(),
-      toFake: ['Date'],
-      shouldAdvanceTime: true,
-      advanceTimeDelta: 10,
-    });
-    return new VirtualClock(fake, options.speed);
+    const realNow = Date.now();
+    PROCESS_OFFSET[0] = (options.start?.getTime() ?? realNow) - realNow;
+    return new VirtualClock(options.speed, installVirtualDate(PROCESS_OFFSET));
   }
 
   /** Virtual milliseconds since the epoch (what `Date.now()` returns while installed). */
   public now(): number {
-    return this.#fake.now;
+    return Date.now();
   }
 
   /** Virtual time passed since the clock was installed, in milliseconds. */
@@ -55,7 +52,8 @@ export class VirtualClock {
 
   /** Moves the clock forward to `untilMs`; never backwards. */
   public advanceTo(untilMs: number): void {
-    if (untilMs > this.now()) this.#fake.setSystemTime(untilMs);
+    const ahead = untilMs - this.now();
+    if (ahead > 0) PROCESS_OFFSET[0] = (PROCESS_OFFSET[0] ?? 0) + ahead;
   }
 
   /**
@@ -103,8 +101,9 @@ export class VirtualClock {
     };
   }
 
-  /** Gives `Date` back. */
+  /** Gives `Date` back (and real time to the worker threads). */
   public uninstall(): void {
-    this.#fake.uninstall();
+    this.#uninstall();
+    PROCESS_OFFSET[0] = 0;
   }
 }

@@ -12,7 +12,7 @@ import { startLocalApi } from './api/server.ts';
 import { VirtualClock } from './clock.ts';
 import { runDemo } from './demo.ts';
 import { clearLocalState, LOCAL_STATE_FILE, writeLocalState } from './state.ts';
-import { type LocalSystem, startLocalSystem } from './system.ts';
+import { type LocalSystem, operatorApiOf, startLocalSystem } from './system.ts';
 
 /** Virtual seconds per real second of a wait: 12 hours, so the demo's 7-day grace period takes 14 s. */
 const DEFAULT_SPEED = 43_200;
@@ -91,7 +91,11 @@ async function main(): Promise<void> {
 
   system = await startLocalSystem({ clock, ...(settings.dataDir ? { dataDir: settings.dataDir } : {}) });
   const credentials = { accessKeyId: 'ROTORLOCAL', secretAccessKey: randomBytes(24).toString('base64url') };
-  api = await startLocalApi({ credentials, region: system.region });
+  api = await startLocalApi({
+    credentials,
+    region: system.region,
+    handler: operatorApiOf(system),
+  });
   const mailViewer = `${system.endpoints.ses}/`;
   await writeLocalState({
     apiUrl: api.url,

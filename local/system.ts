@@ -7,6 +7,9 @@ import { closeServer } from './awsJsonServer.ts';
 import type { VirtualClock } from './clock.ts';
 import { createRegistryTable, startLocalDynamoDb } from './dynamodb.ts';
 import { type FakeHubSpot, startFakeHubSpot } from './hubspot/fake.ts';
+import { IamAuthority } from './iam/authority.ts';
+import { startDynamoDbGate } from './iam/dynamoDbGate.ts';
+import { invokeLocalFunction } from './lambda/runtime.ts';
 import { clearEmails } from './observe.ts';
 import { startSecretsManagerEmulator } from './secrets-manager/emulator.ts';
 import { startLocalStepFunctions } from './step-functions/service.ts';
@@ -55,6 +58,11 @@ export interface LocalSystemOptions {
   readonly clock?: VirtualClock;
   /** Keep DynamoDB's and Secrets Manager's data in this folder across restarts; else in memory. */
   readonly dataDir?: string;
+  /**
+   * Judge every AWS call of every function, state machine and the scheduler by IAM, from the
+   * synthesized stack's roles and policies, as AWS does. @default true
+   */
+  readonly iam?: boolean;
   /** Lets a test put itself between the system and a handler (to inject a fault, or count calls). */
   readonly wrapHandler?: (fn: LocalFunction, handler: LocalHandler) => LocalHandler;
 }
@@ -69,6 +77,8 @@ export interface LocalSystem {
   readonly rotationStateMachineArn: string;
   readonly sweepStateMachineArn: string;
   readonly rotationHookArn: string;
+  /** Invokes a function of the stack (by ARN or logical id) as Lambda would, in its own environment. */
+  invoke(functionArn: string, payload: unknown): Promise<unknown>;
   readonly stepFunctions: Awaited<ReturnType<typeof startLocalStepFunctions>>;
   /** The fake HubSpot (unless `hubspot: false`). */
   readonly hubspot?: FakeHubSpot;
@@ -97,6 +107,13 @@ function templateFor(settings: Record<string, unknown>): Template {
     templates.set(key, template);
   }
   return template;
+}
+
+/** The variables of this process that a local Lambda inherits (log level and time zone), where set. */
+function inherited(names: readonly string[]): Record<string, string> {
+  return Object.fromEntries(
+    names.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name] as string]])),
+  );
 }
 
 function portOf(url: string): number {
@@ -134,35 +151,71 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   if (!hook) throw new Error('the synthesized stack has no rotation hook');
 
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const dynamo = await startLocalDynamoDb({
-    port: ports.dynamodb ?? 0,
+  const iam = new IamAuthority(template, names);
+  const enforce = options.iam ?? true;
+  // The tests, the scenarios and the demo look at the stand-ins as this machine's administrator.
+  iam.addUser('local-admin', { accessKeyId: 'local', secretAccessKey: 'local' }, [
+    {
+      name: 'AdministratorAccess',
+      policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
+    },
+  ]);
+  const table = await startLocalDynamoDb({
+    port: enforce ? 0 : (ports.dynamodb ?? 0),
     ...(options.dataDir ? { path: path.join(options.dataDir, 'dynamodb') } : {}),
   });
+  // DynamoDB as the handlers reach it: IAM first, then the table.
+  const gate = enforce
+    ? await startDynamoDbGate({ target: table.url, iam, region, accountId, port: ports.dynamodb ?? 0 })
+    : undefined;
+  const dynamo = {
+    url: gate?.url ?? table.url,
+    port: gate?.port ?? table.port,
+    close: async () => {
+      await gate?.close();
+      await table.close();
+    },
+  };
   const ses = await startSesServer({ host: '127.0.0.1', port: ports.ses ?? 0 });
   const sesUrl = `http://127.0.0.1:${(ses.address() as AddressInfo).port}`;
   // The stand-in keeps mail in a store shared by every server of this process: a fresh system starts empty.
   await clearEmails(sesUrl);
 
-  const handlers = new Map<string, Promise<LocalHandler>>();
-  const handlerOf = (fn: LocalFunction): Promise<LocalHandler> => {
-    let loaded = handlers.get(fn.arn);
-    if (!loaded) {
-      loaded = import(`../lambda/${fn.handler}/index.ts`).then((module: { handler: LocalHandler }) => {
-        const real: LocalHandler = (event) => module.handler(event);
-        return options.wrapHandler ? options.wrapHandler(fn, real) : real;
-      });
-      handlers.set(fn.arn, loaded);
-    }
-    return loaded;
+  /** Each function's own environment, as Lambda sets it: the template's variables and the SDK's. */
+  const environmentOf = (fn: LocalFunction): Record<string, string> => {
+    const own = Object.fromEntries(Object.entries(fn.environment).filter(([key]) => key !== 'NODE_OPTIONS'));
+    for (const key of Object.keys(own)) if (key in overrides) own[key] = overrides[key] as string;
+    const resource = template.Resources[fn.logicalId];
+    const credentials = enforce && resource ? iam.principalOf(resource, fn.logicalId).credentials : undefined;
+    return {
+      ...runtimeEnv,
+      ...own,
+      AWS_LAMBDA_FUNCTION_NAME: fn.logicalId,
+      ...(credentials
+        ? { AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey }
+        : {}),
+    };
   };
-  /** Invokes a function as Lambda would: the payload and the result cross as JSON. */
+  const handlers = new Map<string, LocalHandler>();
+  const handlerOf = (fn: LocalFunction): LocalHandler => {
+    let handler = handlers.get(fn.arn);
+    if (!handler) {
+      const real: LocalHandler = (event) => invokeLocalFunction(fn.handler, environmentOf(fn), event);
+      handler = options.wrapHandler ? options.wrapHandler(fn, real) : real;
+      handlers.set(fn.arn, handler);
+    }
+    return handler;
+  };
+  /** Invokes a function as Lambda would: in its own environment, the payload and the result as JSON. */
   const invoke = async (functionArn: string, payload: unknown): Promise<unknown> => {
     const fn = byArn.get(functionArn) ?? functions.find((candidate) => candidate.logicalId === functionArn);
     if (!fn) throw new Error(`local mode has no function ${functionArn}`);
-    const handler = await handlerOf(fn);
-    const result = await handler(JSON.parse(JSON.stringify(payload ?? {})));
-    return result === undefined ? null : JSON.parse(JSON.stringify(result));
+    return handlerOf(fn)(JSON.parse(JSON.stringify(payload ?? {})));
   };
+  /** Filled in once the stand-ins listen: what every function's environment shares. */
+  const runtimeEnv: Record<string, string> = {};
+  /** Local values of template settings (the fake HubSpot's URL). */
+  const overrides: Record<string, string> = {};
 
   const secretsManager = await startSecretsManagerEmulator({
     region,
@@ -206,7 +259,22 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       if (key !== 'POWERTOOLS_SERVICE_NAME' && key !== 'NODE_OPTIONS') env[key] = value;
     }
   }
-  if (hubspot) env.HUBSPOT_API_URL = hubspot.url;
+  if (hubspot) {
+    env.HUBSPOT_API_URL = hubspot.url;
+    overrides.HUBSPOT_API_URL = hubspot.url;
+  }
+  Object.assign(runtimeEnv, {
+    AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
+    AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.url,
+    AWS_ENDPOINT_URL_SES: sesUrl,
+    AWS_ENDPOINT_URL_SFN: stepFunctions.url,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...inherited(['POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_DEV', 'TZ']),
+  });
   Object.assign(process.env, env);
   await createRegistryTable(new DynamoDBClient({}), tableName);
 
@@ -232,6 +300,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     rotationStateMachineArn: rotationMachine.arn,
     sweepStateMachineArn: sweepMachine.arn,
     rotationHookArn: hook.arn,
+    invoke,
     stepFunctions,
     ...(hubspot ? { hubspot } : {}),
     ports: used,
@@ -243,4 +312,11 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       await hubspot?.close();
     },
   };
+}
+
+/** The operator API function of a local system, as API Gateway's proxy integration invokes it. */
+export function operatorApiOf(system: LocalSystem): (event: unknown) => Promise<unknown> {
+  const fn = system.functions.find((candidate) => candidate.handler === 'operator-api');
+  if (!fn) throw new Error('the synthesized stack has no operator API function');
+  return (event) => system.invoke(fn.arn, event);
 }

@@ -56,14 +56,24 @@ export function synthesizeTemplate(rotor: Record<string, unknown> = {}): Templat
   }
 }
 
+/** A function's name: the FunctionName the template gives it, else (as local mode names things) its logical id. */
+function functionNameOf(logicalId: string, template: Template): string {
+  const name = template.Resources[logicalId]?.Properties?.FunctionName;
+  return typeof name === 'string' ? name : logicalId;
+}
+
 /** The local ARN of a resource, by its type; local mode names each after its logical id. */
-function localArn(type: string, logicalId: string, names: LocalNames): string {
+function localArn(template: Template, logicalId: string, names: LocalNames): string {
   const { region, accountId } = names;
-  switch (type) {
+  switch (template.Resources[logicalId]?.Type) {
     case 'AWS::Lambda::Function':
-      return `arn:aws:lambda:${region}:${accountId}:function:${logicalId}`;
+      return `arn:aws:lambda:${region}:${accountId}:function:${functionNameOf(logicalId, template)}`;
     case 'AWS::StepFunctions::StateMachine':
       return `arn:aws:states:${region}:${accountId}:stateMachine:${logicalId}`;
+    case 'AWS::IAM::Role':
+      return `arn:aws:iam::${accountId}:role/${logicalId}`;
+    case 'AWS::Logs::LogGroup':
+      return `arn:aws:logs:${region}:${accountId}:log-group:${logicalId}:*`;
     case 'AWS::DynamoDB::Table':
       return `arn:aws:dynamodb:${region}:${accountId}:table/${names.tableName}`;
     default:
@@ -88,8 +98,8 @@ export function resolveIntrinsics(value: unknown, template: Template, names: Loc
     const resource = template.Resources[ref];
     if (!resource) throw new Error(`the template has no resource ${ref}`);
     if (resource.Type === 'AWS::DynamoDB::Table') return names.tableName;
-    if (resource.Type === 'AWS::Lambda::Function') return ref;
-    return localArn(resource.Type, ref, names);
+    if (resource.Type === 'AWS::Lambda::Function') return functionNameOf(ref, template);
+    return localArn(template, ref, names);
   }
   if ('Fn::GetAtt' in object) {
     const [logicalId, attribute] = object['Fn::GetAtt'] as [string, string];
@@ -97,7 +107,7 @@ export function resolveIntrinsics(value: unknown, template: Template, names: Loc
     if (!resource) throw new Error(`the template has no resource ${logicalId}`);
     if (attribute !== 'Arn')
       throw new Error(`local mode cannot resolve Fn::GetAtt ${logicalId}.${attribute}`);
-    return localArn(resource.Type, logicalId, names);
+    return localArn(template, logicalId, names);
   }
   if ('Fn::Join' in object) {
     const [separator, parts] = object['Fn::Join'] as [string, unknown[]];
@@ -121,7 +131,7 @@ export function functionsOf(template: Template, names: LocalNames): LocalFunctio
       return [
         {
           logicalId,
-          arn: localArn(resource.Type, logicalId, names),
+          arn: localArn(template, logicalId, names),
           handler,
           environment: resolveIntrinsics(variables, template, names) as Record<string, string>,
         },
@@ -136,7 +146,7 @@ export function stateMachinesOf(template: Template, names: LocalNames): LocalSta
     .map(([logicalId, resource]) => ({
       logicalId,
       name: logicalId,
-      arn: localArn(resource.Type, logicalId, names),
+      arn: localArn(template, logicalId, names),
       definition: JSON.parse(
         String(resolveIntrinsics(resource.Properties?.DefinitionString, template, names)),
       ),

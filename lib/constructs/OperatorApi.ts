@@ -12,13 +12,13 @@ import {
 } from 'aws-cdk-lib/aws-apigateway';
 import type { CfnTable, ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { AppDefaults } from '../../lambda/operator-api/operatorApi.ts';
 import { API_STAGE, ROUTES } from '../../lambda/operator-api/routes.ts';
 import { DEFAULT_HUBSPOT_API_URL } from '../../lambda/shared/hubspot.ts';
+import type { RotationHook } from './RotationHook.ts';
 import { nagArn, sendAsSenderStatement, TaskFunction } from './TaskFunction.ts';
 
 export interface OperatorApiProps {
@@ -31,7 +31,7 @@ export interface OperatorApiProps {
   /** The rotation workflow, which the API starts (and whose executions expire-now and cancel stop). */
   readonly rotationWorkflow: IStateMachine;
   /** The rotation hook, which `apps add` configures as the secret's rotation function. */
-  readonly rotationHook: IFunction;
+  readonly rotationHook: RotationHook;
   /** The verified SES identity the emails of expire-now and cancel come from. */
   readonly senderAddress: string;
   /** The settings of a new app that the request leaves out. */
@@ -77,7 +77,7 @@ export class OperatorApi extends Construct {
       tokenPrefix: props.tokenPrefix,
       environment: {
         ROTATION_STATE_MACHINE_ARN: props.rotationWorkflow.stateMachineArn,
-        ROTATION_HOOK_ARN: props.rotationHook.functionArn,
+        ROTATION_HOOK_ARN: props.rotationHook.function.functionArn,
         SECRET_NAME_PREFIX: props.secretNamePrefix,
         SENDER_ADDRESS: props.senderAddress,
         APP_DEFAULTS: JSON.stringify(props.appDefaults),
@@ -121,14 +121,7 @@ export class OperatorApi extends Construct {
       id: `AwsSolutions-IAM5[Resource::${nagArn(stack, 'secretsmanager', `secret:${secretPrefix}`)}]`,
       reason: 'Secret ARNs end in a random six-character suffix, so the grant names the Rotor secret prefix.',
     });
-    // RotateSecret with a rotation function needs lambda:InvokeFunction on that function.
-    role.addToPrincipalPolicy(
-      new PolicyStatement({
-        sid: 'ConfigureTheRotationHook',
-        actions: ['lambda:InvokeFunction'],
-        resources: [props.rotationHook.functionArn],
-      }),
-    );
+    props.rotationHook.grantRotateWith(role);
     props.rotationWorkflow.grantStartExecution(role);
     // "submit" wakes the rotation that waits for a HubSpot token (SendTaskSuccess with its version id).
     props.rotationWorkflow.grantTaskResponse(role);

@@ -1,5 +1,6 @@
 import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
@@ -24,6 +25,7 @@ export interface RotationHookProps {
  */
 export class RotationHook extends Construct {
   public readonly function: NodejsFunction;
+  readonly #functionArn: string;
 
   public constructor(scope: Construct, id: string, props: RotationHookProps) {
     super(scope, id);
@@ -35,6 +37,15 @@ export class RotationHook extends Construct {
       tableAccess: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
       tokenPrefix: props.tokenPrefix,
       environment: { ROTATION_STATE_MACHINE_ARN: props.rotationWorkflow.stateMachineArn },
+      // A fixed name, so that grantRotateWith can name the function without a reference to it (the
+      // rotation workflow's tasks need the grant, and the hook needs the workflow's ARN).
+      functionName: `${stack.stackName}-rotation-hook`,
+    });
+    this.#functionArn = stack.formatArn({
+      service: 'lambda',
+      resource: 'function',
+      resourceName: `${stack.stackName}-rotation-hook`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
     this.function = task.function;
     props.rotationWorkflow.grantStartExecution(task.role);
@@ -67,5 +78,21 @@ export class RotationHook extends Construct {
       reason:
         'Secret ARNs end in a random six-character suffix, so the grant names the Rotor secret prefix; it covers no other secret.',
     });
+  }
+
+  /**
+   * Lets `grantee` call RotateSecret (and RotateSecret with RotateImmediately false) on secrets that use
+   * this hook: AWS requires lambda:InvokeFunction on the rotation function from the caller too, besides
+   * secretsmanager:RotateSecret.
+   */
+  public grantRotateWith(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'RotateWithTheRotationHook',
+        actions: ['lambda:InvokeFunction'],
+        // By name, not by reference: the workflow that rotates is itself named in the hook's settings.
+        resources: [this.#functionArn],
+      }),
+    );
   }
 }

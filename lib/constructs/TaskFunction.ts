@@ -30,7 +30,7 @@ export interface TaskFunctionProps {
   readonly table: ITable;
   /** What the function may do to the table's items (on the table itself, not its indexes). */
   readonly tableAccess: readonly TableAccess[];
-  /** Whether it may Query the table's indexes (the sweep's `due` index). @default false */
+  /** Whether it may Query the table's indexes (the sweep's `due` index), and nothing else on them. @default false */
   readonly queryIndexes?: boolean;
   /** The prefix of managed tokens; sets TOKEN_PREFIX. */
   readonly tokenPrefix: string;
@@ -38,6 +38,8 @@ export interface TaskFunctionProps {
   readonly environment?: Readonly<Record<string, string>>;
   /** @default Duration.seconds(30) */
   readonly timeout?: Duration;
+  /** A fixed function name, for a function that others must name without a reference. @default generated */
+  readonly functionName?: string;
   /** @default RetentionDays.THREE_MONTHS */
   readonly logRetention?: RetentionDays;
 }
@@ -73,6 +75,7 @@ export class TaskFunction extends Construct {
     this.function = new NodejsFunction(this, 'Function', {
       entry: path.join(LAMBDA_DIR, props.handler, 'index.ts'),
       handler: 'handler',
+      ...(props.functionName ? { functionName: props.functionName } : {}),
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: 256,
@@ -106,11 +109,24 @@ export class TaskFunction extends Construct {
       reason: 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.',
     });
 
-    const resources = [props.table.tableArn];
-    if (props.queryIndexes) resources.push(`${props.table.tableArn}/index/*`);
-    this.role.addToPrincipalPolicy(
-      new PolicyStatement({ sid: 'RegistryTable', actions: [...props.tableAccess], resources }),
-    );
+    if (props.tableAccess.length > 0) {
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          sid: 'RegistryTable',
+          actions: [...props.tableAccess],
+          resources: [props.table.tableArn],
+        }),
+      );
+    }
+    if (props.queryIndexes) {
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          sid: 'RegistryIndexes',
+          actions: ['dynamodb:Query'],
+          resources: [`${props.table.tableArn}/index/*`],
+        }),
+      );
+    }
   }
 
   /** Grants the function's role one more statement. */

@@ -24,6 +24,8 @@ export interface LocalApiOptions {
   readonly accountId?: string;
   /** The region requests must be signed for. @default 'eu-central-1' */
   readonly region?: string;
+  /** Runs the operator API function for one proxy event, as API Gateway invokes it (the local system's `invoke`). */
+  readonly handler: (event: APIGatewayProxyEvent) => Promise<unknown>;
 }
 
 export interface LocalApi {
@@ -162,11 +164,10 @@ function firstValues(params: URLSearchParams) {
  * Starts the operator API on 127.0.0.1 the way API Gateway runs it: every request must carry a valid
  * SigV4 signature of one of the given users (else 403, as with IAM authorization), becomes a REST
  * proxy event with the user's IAM ARN in `requestContext.identity.userArn`, and is answered by the
- * real `lambda/operator-api` handler in this process. Call it after the local system set the
- * handlers' environment (it imports the handler module).
+ * operator API function of the local system (`handler`), in its own execution environment.
  *
  * @example
- * const api = await startLocalApi({ credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+ * const api = await startLocalApi({ credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, handler: operatorApiOf(system) });
  * // ROTOR_API_URL=${api.url} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local npx rotor apps list
  */
 export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi> {
@@ -175,7 +176,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
   const users = new Map(
     ([] as LocalApiUser[]).concat(options.credentials).map((user) => [user.accessKeyId, user]),
   );
-  const { handler } = (await import('../../lambda/operator-api/index.ts')) as { handler: Handler };
+  const handler = options.handler as Handler;
   const apiId = 'local';
 
   const serve = async (request: IncomingMessage, response: ServerResponse) => {

@@ -1,6 +1,6 @@
 import { signRequest } from '../../cli/sign.ts';
 import { type LocalApi, type LocalApiUser, startLocalApi } from '../../local/api/server.ts';
-import type { LocalSystemOptions } from '../../local/system.ts';
+import { type LocalSystemOptions, operatorApiOf } from '../../local/system.ts';
 import { startTestSystem, type TestSystem } from './localSystem.ts';
 
 /** The local API's users: two operators and one with the read-only policy. */
@@ -78,7 +78,11 @@ export async function callApi(api: LocalApi, method: string, path: string, optio
 /** Starts the stand-ins, the real workflows and the local operator API for one test file. */
 export async function startApiTestSystem(options: LocalSystemOptions = {}): Promise<ApiTestSystem> {
   const system = await startTestSystem(options);
-  const api = await startLocalApi({ credentials: [ALICE, BOB, READER], accountId: ACCOUNT });
+  const api = await startLocalApi({
+    credentials: [ALICE, BOB, READER],
+    accountId: ACCOUNT,
+    handler: operatorApiOf(system),
+  });
   return {
     system,
     api,

@@ -119,7 +119,7 @@ describe('Workflow: rotation', () => {
     const execution = await finished(executionArn);
 
     // Assess
-    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.status, JSON.stringify(execution)).toBe('SUCCEEDED');
     expect(await mailLog(app)).toEqual([
       'ROTATION_INITIATED → de-admin',
       'ROTATION_INITIATED → en-admin',
