@@ -1,14 +1,11 @@
 import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { closeServer } from './awsJsonServer.ts';
 import type { VirtualClock } from './clock.ts';
 import { createRegistryTable, startLocalDynamoDb } from './dynamodb.ts';
 import { type FakeHubSpot, startFakeHubSpot } from './hubspot/fake.ts';
-import { clearEmails } from './observe.ts';
 import { startSecretsManagerEmulator } from './secrets-manager/emulator.ts';
+import { type StrictSesOptions, startStrictSes } from './ses/strictSes.ts';
 import { startLocalStepFunctions } from './step-functions/service.ts';
 import {
   functionsOf,
@@ -17,14 +14,6 @@ import {
   synthesizeTemplate,
   type Template,
 } from './template.ts';
-
-/**
- * aws-ses-v2-local is CommonJS with an `exports.default`; Node and Vitest disagree on what a default
- * import of it is, while require() gives the same object to both.
- */
-const startSesServer = (
-  createRequire(import.meta.url)('aws-ses-v2-local') as typeof import('aws-ses-v2-local')
-).default;
 
 /** A Lambda handler as local mode runs it: JSON in, JSON out. */
 export type LocalHandler = (event: unknown) => Promise<unknown>;
@@ -53,7 +42,9 @@ export interface LocalSystemOptions {
   readonly retryIntervalOverrides?: Readonly<Record<string, number>>;
   /** Local mode's virtual clock: workflow waits pass through it. Without it, waits take real time. */
   readonly clock?: VirtualClock;
-  /** Keep DynamoDB's and Secrets Manager's data in this folder across restarts; else in memory. */
+  /** SES sandbox mode and maximum send rate (both off by default, as for a production account). */
+  readonly ses?: Pick<StrictSesOptions, 'sandbox' | 'maxSendRate' | 'now'>;
+  /** Keep DynamoDB's, Secrets Manager's and SES's data in this folder across restarts; else in memory. */
   readonly dataDir?: string;
   /** Lets a test put itself between the system and a handler (to inject a fault, or count calls). */
   readonly wrapHandler?: (fn: LocalFunction, handler: LocalHandler) => LocalHandler;
@@ -138,10 +129,14 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     port: ports.dynamodb ?? 0,
     ...(options.dataDir ? { path: path.join(options.dataDir, 'dynamodb') } : {}),
   });
-  const ses = await startSesServer({ host: '127.0.0.1', port: ports.ses ?? 0 });
-  const sesUrl = `http://127.0.0.1:${(ses.address() as AddressInfo).port}`;
-  // The stand-in keeps mail in a store shared by every server of this process: a fresh system starts empty.
-  await clearEmails(sesUrl);
+  // A fresh system's mail store starts empty, or with the mails kept in the data dir.
+  const ses = await startStrictSes({
+    ...options.ses,
+    region,
+    port: ports.ses ?? 0,
+    dataDir: options.dataDir,
+  });
+  const sesUrl = ses.url;
 
   const handlers = new Map<string, Promise<LocalHandler>>();
   const handlerOf = (fn: LocalFunction): Promise<LocalHandler> => {
@@ -238,7 +233,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     close: async () => {
       await stepFunctions.close();
       await secretsManager.close();
-      await closeServer(ses);
+      await ses.close();
       await dynamo.close();
       await hubspot?.close();
     },
