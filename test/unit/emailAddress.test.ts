@@ -6,6 +6,7 @@ import {
   emailAddressProblem,
   isValidEmailAddress,
 } from '../../lambda/shared/emailAddress.ts';
+import { enrollManagedApp } from '../../lambda/shared/enrollApp.ts';
 
 const atext = fc.constantFrom(..."abcxyzABC0189!#$%&'*+/=?^_`{|}~-".split(''));
 const atom = fc.string({ unit: atext, minLength: 1, maxLength: 10 });
@@ -132,5 +133,48 @@ describe('Function: checkEmailAddress', () => {
       expect((error as Error).name).toBe('ValidationError');
       expect((error as Error).message).not.toContain('\n');
     }
+  });
+});
+
+describe('Function: enrollManagedApp (addresses)', () => {
+  it('refuses an admin or customer address SES would refuse before it looks anything up or stores anything', async () => {
+    // Prepare: dependencies that fail the test if they are touched.
+    const untouchable = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error('enrollment touched a dependency');
+        },
+      },
+    );
+    const deps = {
+      secretsManager: untouchable,
+      registry: untouchable,
+      tokenPrefix: 'rtr_',
+      secretNamePrefix: 'rotor/',
+      rotationFunctionArn: 'arn:aws:lambda:eu-central-1:123456789012:function:hook',
+      clock: () => new Date(),
+    } as unknown as Parameters<typeof enrollManagedApp>[1];
+    const input = {
+      appId: 'billing-api',
+      secret: 'rotor/billing-api',
+      admins: [{ email: 'ops@example.com' }],
+      locale: 'de' as const,
+      timeZone: 'Europe/Berlin',
+      intervalSeconds: 180 * 86_400,
+      graceSeconds: 7 * 86_400,
+      reminderRepeatSeconds: 30 * 86_400,
+      policy: 'remind' as const,
+      defaultMode: 'expire-later' as const,
+    };
+
+    // Act + Assess
+    await expect(
+      enrollManagedApp({ ...input, admins: [{ email: 'ädmin@bücher.example' }] }, deps),
+    ).rejects.toThrowError(/^admin email address "ädmin@bücher\.example" has the non-ASCII character "ä"/);
+    await expect(enrollManagedApp({ ...input, customers: ['a;b@c.example'] }, deps)).rejects.toMatchObject({
+      name: 'ValidationError',
+      message: expect.stringMatching(/^customer email address "a;b@c\.example" contains ";"/),
+    });
   });
 });
