@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { ALLOWED, DURATION_LIMITS, SECRET_ARN, SECRET_NAME } from '../lambda/operator-api/requests.ts';
 import { parseDuration } from '../lambda/shared/duration.ts';
+import { emailAddressMessage, emailAddressProblem } from '../lambda/shared/emailAddress.ts';
 import { APP_ID_PATTERN } from '../lambda/shared/enrollApp.ts';
 import { isAllowedHubSpotApiUrl } from '../lambda/shared/hubspot.ts';
 import { isTimeZone, LOCALES, type Locale } from '../lambda/shared/model.ts';
@@ -9,8 +10,6 @@ import { isTimeZone, LOCALES, type Locale } from '../lambda/shared/model.ts';
  * Checks of command-line values, before any request: a bad one is bad usage (exit 2) with a message
  * that says what is allowed. The words are the API's own (`ALLOWED`), so both say the same.
  */
-
-const EMAIL = /^[^\s@<>"]{1,64}@[^\s@<>"]+\.[^\s@<>"]+$/;
 
 export function appIdArgument(value: string): string {
   if (!APP_ID_PATTERN.test(value)) throw new InvalidArgumentError(`It must be ${ALLOWED.appId}.`);
@@ -29,8 +28,8 @@ export function durationArgument(name: keyof typeof DURATION_LIMITS) {
 }
 
 function email(value: string): string {
-  if (value.length > 254 || !EMAIL.test(value))
-    throw new InvalidArgumentError(`It must be ${ALLOWED.email}.`);
+  const problem = emailAddressProblem(value);
+  if (problem) throw new InvalidArgumentError(`${emailAddressMessage(value, problem, 'The address')}.`);
   return value;
 }
 

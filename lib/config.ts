@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DAY_SECONDS, HOUR_SECONDS, parseDuration } from '../lambda/shared/duration.ts';
+import { emailAddressProblem, emailAddressRefusal } from '../lambda/shared/emailAddress.ts';
 import { ConfigurationError } from '../lambda/shared/errors.ts';
 import { DEFAULT_HUBSPOT_API_URL, isAllowedHubSpotApiUrl } from '../lambda/shared/hubspot.ts';
 import { isTimeZone, LOCALES, type Locale } from '../lambda/shared/model.ts';
@@ -26,8 +27,6 @@ export interface RotorConfig {
   readonly hubspotApiUrl: string;
 }
 
-const EMAIL = /^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/;
-
 function duration(min: number, max: number, allowed: string) {
   return z.string().transform((text, ctx) => {
     const seconds = parseDuration(text);
@@ -39,7 +38,16 @@ function duration(min: number, max: number, allowed: string) {
   });
 }
 
-const email = z.string().regex(EMAIL, 'must be an email address such as "rotor@example.com"');
+/** An address SES can send to or from; a refused one is named with what is wrong with it. */
+const email = z.string().superRefine((value, ctx) => {
+  const problem = emailAddressProblem(value);
+  if (problem) {
+    ctx.addIssue({
+      code: 'custom',
+      message: emailAddressRefusal(value, problem),
+    });
+  }
+});
 
 /** Each key with its default and, in its message, what is allowed. */
 const configSchema = z.object({

@@ -1,17 +1,14 @@
 import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { closeServer } from './awsJsonServer.ts';
 import type { VirtualClock } from './clock.ts';
 import { createRegistryTable, startLocalDynamoDb } from './dynamodb.ts';
 import { type FakeHubSpot, startFakeHubSpot } from './hubspot/fake.ts';
 import { IamAuthority } from './iam/authority.ts';
 import { startDynamoDbGate } from './iam/dynamoDbGate.ts';
 import { invokeLocalFunction } from './lambda/runtime.ts';
-import { clearEmails } from './observe.ts';
 import { startSecretsManagerEmulator } from './secrets-manager/emulator.ts';
+import { type StrictSesOptions, startStrictSes } from './ses/strictSes.ts';
 import { startLocalStepFunctions } from './step-functions/service.ts';
 import {
   functionsOf,
@@ -20,14 +17,6 @@ import {
   synthesizeTemplate,
   type Template,
 } from './template.ts';
-
-/**
- * aws-ses-v2-local is CommonJS with an `exports.default`; Node and Vitest disagree on what a default
- * import of it is, while require() gives the same object to both.
- */
-const startSesServer = (
-  createRequire(import.meta.url)('aws-ses-v2-local') as typeof import('aws-ses-v2-local')
-).default;
 
 /** A Lambda handler as local mode runs it: JSON in, JSON out. */
 export type LocalHandler = (event: unknown) => Promise<unknown>;
@@ -56,7 +45,9 @@ export interface LocalSystemOptions {
   readonly retryIntervalOverrides?: Readonly<Record<string, number>>;
   /** Local mode's virtual clock: workflow waits pass through it. Without it, waits take real time. */
   readonly clock?: VirtualClock;
-  /** Keep DynamoDB's and Secrets Manager's data in this folder across restarts; else in memory. */
+  /** SES sandbox mode and maximum send rate (both off by default, as for a production account). */
+  readonly ses?: Pick<StrictSesOptions, 'sandbox' | 'maxSendRate' | 'now'>;
+  /** Keep DynamoDB's, Secrets Manager's and SES's data in this folder across restarts; else in memory. */
   readonly dataDir?: string;
   /**
    * Judge every AWS call of every function, state machine and the scheduler by IAM, from the
@@ -176,10 +167,14 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       await table.close();
     },
   };
-  const ses = await startSesServer({ host: '127.0.0.1', port: ports.ses ?? 0 });
-  const sesUrl = `http://127.0.0.1:${(ses.address() as AddressInfo).port}`;
-  // The stand-in keeps mail in a store shared by every server of this process: a fresh system starts empty.
-  await clearEmails(sesUrl);
+  // A fresh system's mail store starts empty, or with the mails kept in the data dir.
+  const ses = await startStrictSes({
+    ...options.ses,
+    region,
+    port: ports.ses ?? 0,
+    dataDir: options.dataDir,
+  });
+  const sesUrl = ses.url;
 
   /** Each function's own environment, as Lambda sets it: the template's variables and the SDK's. */
   const environmentOf = (fn: LocalFunction): Record<string, string> => {
@@ -307,7 +302,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     close: async () => {
       await stepFunctions.close();
       await secretsManager.close();
-      await closeServer(ses);
+      await ses.close();
       await dynamo.close();
       await hubspot?.close();
     },

@@ -12,6 +12,12 @@ import {
   enum as zEnum,
 } from 'zod/mini';
 import { parseDuration } from '../shared/duration.ts';
+import {
+  EMAIL_ADDRESS_RULE,
+  emailAddressProblem,
+  emailAddressRefusal,
+  isValidEmailAddress,
+} from '../shared/emailAddress.ts';
 import { APP_ID_PATTERN } from '../shared/enrollApp.ts';
 import { ValidationError } from '../shared/errors.ts';
 import { isAllowedHubSpotApiUrl } from '../shared/hubspot.ts';
@@ -28,7 +34,7 @@ export const ALLOWED = {
   secret: 'a secret name such as "rotor/billing-api" or a Secrets Manager secret ARN',
   issuer: `one of ${ISSUERS.join(', ')}`,
   admins: 'a list of 1 to 20 admins, each {"email": "...", "locale": "de" or "en"}',
-  email: 'an email address such as "ops@example.com"',
+  email: EMAIL_ADDRESS_RULE,
   customers: 'a list of at most 50 email addresses',
   locale: `one of ${LOCALES.join(', ')}`,
   timeZone: 'an IANA time zone such as "Europe/Berlin"',
@@ -55,7 +61,6 @@ export const DURATION_LIMITS = {
   handoffTimeout: { min: DAY, max: 30 * DAY },
 } as const;
 
-const EMAIL = /^[^\s@<>"]{1,64}@[^\s@<>"]+\.[^\s@<>"]+$/;
 /** A secret's name or ARN, as Secrets Manager allows them (the CLI checks the same). */
 export const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 export const SECRET_ARN =
@@ -75,9 +80,15 @@ function duration(name: keyof typeof DURATION_LIMITS) {
   );
 }
 
+/** An address SES can send to; a refused one is named (it is no secret) with what is wrong with it. */
 const email = text(ALLOWED.email).check(
-  maxLength(254, `must be ${ALLOWED.email}`),
-  regex(EMAIL, `must be ${ALLOWED.email}`),
+  refine(isValidEmailAddress, {
+    error: (issue) => {
+      const value = String(issue.input);
+      const problem = emailAddressProblem(value);
+      return problem ? emailAddressRefusal(value, problem) : `must be ${ALLOWED.email}`;
+    },
+  }),
 );
 const appId = text(ALLOWED.appId).check(regex(APP_ID_PATTERN, `must be ${ALLOWED.appId}`));
 
@@ -204,7 +215,8 @@ function shapeKeys(schema: ZodMiniType): string[] {
 /**
  * Checks one part of a request (`body`, `query` or `path`) against its schema. A bad value fails with
  * a ValidationError whose message is one sentence naming the field and what is allowed; it never
- * echoes the value, which could be anything.
+ * echoes the value, which could be anything (except a refused email address, shown escaped: it is
+ * no secret, and naming it says which one of a list is wrong).
  */
 export function parseRequestPart<Schema extends ZodMiniType>(
   part: 'body' | 'query parameter' | 'path parameter',

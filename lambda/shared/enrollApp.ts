@@ -8,6 +8,7 @@ import {
   type SecretsManagerClient,
   TagResourceCommand,
 } from '@aws-sdk/client-secrets-manager';
+import { checkEmailAddress } from './emailAddress.ts';
 import { RotationConflictError, ValidationError } from './errors.ts';
 import { type HubSpotClientOptions, isAllowedHubSpotApiUrl, lookUpHubSpotToken } from './hubspot.ts';
 import {
@@ -263,6 +264,8 @@ async function checkNewApp(
     );
   }
   if (input.admins.length === 0) throw new ValidationError('an app needs at least one admin email');
+  for (const admin of input.admins) checkEmailAddress(admin.email, 'admin email address');
+  for (const customer of input.customers ?? []) checkEmailAddress(customer, 'customer email address');
   if (await deps.registry.findApp(input.appId)) {
     throw new RotationConflictError(`app "${input.appId}" is already registered`);
   }

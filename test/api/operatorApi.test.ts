@@ -145,7 +145,31 @@ describe('Operator API: apps', () => {
       [{ issuer: 'hubspot' }, /^Field hubId is missing; a hubspot app needs its HubSpot portal id/],
       [{ hubId: 4711 }, /^Field hubId is only for issuer hubspot\.$/],
       [{ admins: [] }, /^Field admins must be a list of 1 to 20 admins/],
-      [{ admins: [{ email: 'not-an-email' }] }, /^Field admins\[0\]\.email must be an email address/],
+      [
+        { admins: [{ email: 'not-an-email' }] },
+        /^Field admins\[0\]\.email is not an address SES takes: "not-an-email" has no "@"; it must be one bare address such as "ops@example.com" in 7-bit ASCII/,
+      ],
+      // SES takes only 7-bit ASCII addresses: the first email to these would fail on AWS.
+      [
+        { admins: [{ email: 'ädmin@bücher.example' }] },
+        /^Field admins\[0\]\.email is not an address SES takes: "ädmin@bücher.example" has the non-ASCII character "ä" before the "@"/,
+      ],
+      [
+        { admins: [{ email: 'admin@bücher.example' }] },
+        /SES takes only in punycode: "xn--bcher-kva\.example"/,
+      ],
+      [
+        { admins: [{ email: 'a;b@c.example' }] },
+        /^Field admins\[0\]\.email is not an address SES takes: "a;b@c\.example" contains ";", which separates addresses/,
+      ],
+      [
+        { customers: ['ops@exa\u200Bmple.com'] },
+        /^Field customers\[0\] is not an address SES takes: "ops@exa<U\+200B>mple\.com" contains the invisible character U\+200B/,
+      ],
+      [
+        { admins: [{ email: 'admin@exam\u202Eple.com' }] },
+        /"admin@exam<U\+202E>ple\.com" contains the invisible character U\+202E/,
+      ],
       [{ grace: '31d' }, /^Field grace must be a duration from 1h to 30d, such as "7d"\.$/],
       [{ timeZone: 'Mars/Base' }, /^Field timeZone must be an IANA time zone/],
     ];

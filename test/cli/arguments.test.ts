@@ -97,6 +97,10 @@ const badUsage: fc.Arbitrary<string[]> = fc.oneof(
       goodAppId,
       fc.constantFrom(
         ['--admin', 'not-an-email'],
+        ['--admin', 'ädmin@bücher.example'],
+        ['--admin', 'a;b@c.example'],
+        ['--admin', 'ops@exam\u202Eple.com:en'],
+        ['--customer', 'ops@exa\u200Bmple.com'],
         ['--admin', 'a@example.com:fr'],
         ['--customer', '@example.com'],
         ['--locale', 'fr'],

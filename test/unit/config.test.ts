@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatDuration, parseDuration } from '../../lambda/shared/duration.ts';
+import { EMAIL_ADDRESS_RULE } from '../../lambda/shared/emailAddress.ts';
 import { parseRotorConfig, rotorConfigFromContext } from '../../lib/config.ts';
 
 const minimal = { region: 'eu-central-1', senderAddress: 'rotor@example.com' };
@@ -44,11 +45,19 @@ describe('Function: parseRotorConfig', () => {
     [{ locale: 'fr' }, 'Rotor setting "locale" must be one of de, en (got "fr")'],
     [
       { senderAddress: 'rotor' },
-      'Rotor setting "senderAddress" must be an email address such as "rotor@example.com" (got "rotor")',
+      `Rotor setting "senderAddress" is not an address SES takes: "rotor" has no "@"; it must be ${EMAIL_ADDRESS_RULE} (got "rotor")`,
+    ],
+    [
+      { senderAddress: 'rotor@bücher.example' },
+      `Rotor setting "senderAddress" is not an address SES takes: "rotor@bücher.example" has the non-ASCII domain "bücher.example", which SES takes only in punycode: "xn--bcher-kva.example"; it must be ${EMAIL_ADDRESS_RULE} (got "rotor@bücher.example")`,
     ],
     [
       { defaultAdmins: ['ok@example.com', 'nope'] },
-      'Rotor setting "defaultAdmins.1" must be an email address such as "rotor@example.com" (got ["ok@example.com","nope"])',
+      `Rotor setting "defaultAdmins.1" is not an address SES takes: "nope" has no "@"; it must be ${EMAIL_ADDRESS_RULE} (got ["ok@example.com","nope"])`,
+    ],
+    [
+      { defaultAdmins: ['a@example.com;b@example.com'] },
+      `Rotor setting "defaultAdmins.0" is not an address SES takes: "a@example.com;b@example.com" contains ";", which separates addresses: give each address on its own; it must be ${EMAIL_ADDRESS_RULE} (got ["a@example.com;b@example.com"])`,
     ],
     [
       { tokenPrefix: 'RTR-' },
