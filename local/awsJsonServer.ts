@@ -25,6 +25,13 @@ export type AwsJsonOperation = (
   body: AwsJsonRequestBody,
 ) => AwsJsonResponseBody | Promise<AwsJsonResponseBody>;
 
+/** One call to an AWS JSON stand-in, as its IAM check sees it. */
+export interface AwsJsonCall {
+  readonly operation: string;
+  readonly body: AwsJsonRequestBody;
+  readonly accessKeyId: string | undefined;
+}
+
 export interface AwsJsonServerOptions {
   /** Names the stand-in in its stderr lines, e.g. `secrets-manager`. */
   readonly name: string;
@@ -38,6 +45,11 @@ export interface AwsJsonServerOptions {
   readonly unsupportedBy: string;
   readonly maxBodyBytes: number;
   readonly operations: ReadonlyMap<string, AwsJsonOperation>;
+  /**
+   * Judges each call before it runs, as IAM does on AWS: throws (an AccessDeniedException) to refuse it.
+   * Gets the operation, the request body and the access key id of the request's SigV4 signature.
+   */
+  readonly authorize?: (call: AwsJsonCall) => Promise<void>;
   /** Runs after every request, answered or not (e.g. to save the state). */
   readonly afterEach?: () => void;
   /** @default '127.0.0.1' */
@@ -163,6 +175,11 @@ export async function serveAwsJson(options: AwsJsonServerOptions): Promise<Runni
           'UnknownOperationException',
           `The operation ${name} is not supported by ${options.unsupportedBy}.`,
         );
+      }
+      if (options.authorize) {
+        const authorization = request.headers.authorization ?? '';
+        const accessKeyId = /Credential=([^/,\s]+)\//.exec(authorization)?.[1];
+        await options.authorize({ operation: name, body, accessKeyId });
       }
       send(response, 200, await operation(body));
     } catch (error) {

@@ -4,6 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { VirtualClock } from './clock.ts';
 import { createRegistryTable, startLocalDynamoDb } from './dynamodb.ts';
 import { type FakeHubSpot, startFakeHubSpot } from './hubspot/fake.ts';
+import { secretsManagerAccess, stepFunctionsAccess } from './iam/access.ts';
 import { IamAuthority } from './iam/authority.ts';
 import { startDynamoDbGate } from './iam/dynamoDbGate.ts';
 import { invokeLocalFunction } from './lambda/runtime.ts';
@@ -219,16 +220,42 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     ...(options.dataDir ? { dataFile: path.join(options.dataDir, 'secrets-manager.json') } : {}),
     invokeRotationFunction: invoke,
     onRotationError: () => {},
+    ...(enforce ? { authorize: secretsManagerAccess(iam, names) } : {}),
   });
   const rotationMachine = findMachine('RotationWorkflow');
   const sweepMachine = findMachine('SweepWorkflow');
+  /** A task as Step Functions invokes it: as the state machine's role, which must allow lambda:InvokeFunction. */
+  const invokeAsStateMachine = async (
+    functionArn: string,
+    payload: unknown,
+    caller?: { readonly stateMachineArn: string },
+  ): Promise<unknown> => {
+    const machine = stateMachines.find((candidate) => candidate.arn === caller?.stateMachineArn);
+    const resource = machine ? template.Resources[machine.logicalId] : undefined;
+    if (!machine || !resource) throw new Error(`local mode has no state machine ${caller?.stateMachineArn}`);
+    const principal = iam.principalOf(resource, machine.logicalId);
+    try {
+      await iam.authorize({
+        accessKeyId: principal.credentials.accessKeyId,
+        action: 'lambda:InvokeFunction',
+        resource: functionArn,
+      });
+    } catch (error) {
+      // Step Functions reports a refused invocation as a Lambda service error.
+      throw Object.assign(new Error(`${(error as Error).message} (Service: Lambda, Status Code: 403)`), {
+        name: 'Lambda.AWSLambdaException',
+      });
+    }
+    return invoke(functionArn, payload);
+  };
   const clock = options.clock as VirtualClock;
   const stepFunctions = await startLocalStepFunctions({
     region,
     accountId,
     port: ports.stepFunctions ?? 0,
     stateMachines: stateMachines.map(({ name, arn, definition }) => ({ name, arn, definition })),
-    invokeFunction: invoke,
+    invokeFunction: enforce ? invokeAsStateMachine : invoke,
+    ...(enforce ? { authorize: stepFunctionsAccess(iam) } : {}),
     ...(options.clock
       ? { sleepUntil: (untilMs: number, signal: AbortSignal) => clock.sleepUntil(untilMs, signal) }
       : {}),

@@ -22,7 +22,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { AwsServiceError, serveAwsJson } from '../awsJsonServer.ts';
+import { type AwsJsonCall, AwsServiceError, serveAwsJson } from '../awsJsonServer.ts';
 
 // ---------------------------------------------------------------------------------------------------
 // Public types
@@ -64,6 +64,13 @@ export interface SecretsManagerEmulatorOptions {
    * secret that has a rotation function fails with a clear InvalidRequestException.
    */
   readonly invokeRotationFunction?: (functionArn: string, event: RotationEvent) => Promise<unknown>;
+  /**
+   * Judges each API call before it runs (IAM); throws to refuse it. `describe` gives a secret's
+   * DescribeSecret answer by name or ARN (its full ARN, as IAM judges it; undefined when there is none).
+   */
+  readonly authorize?: (
+    call: AwsJsonCall & { describe(secretId: string): ResponseBody | undefined },
+  ) => Promise<void>;
   /** When set, state is loaded from this JSON file at start (if it exists) and written after each change. */
   readonly dataFile?: string;
   /**
@@ -1281,6 +1288,22 @@ export async function startSecretsManagerEmulator(
     },
     host,
     port: options.port ?? 0,
+    ...(options.authorize ? { authorize: withSecretArns(options.authorize, store) } : {}),
   });
   return { url: server.url, port: server.port, rotationErrors, close: () => server.close() };
+}
+
+/** Gives an IAM check the full ARN of the secret a call names (IAM judges ARNs, callers name secrets). */
+function withSecretArns(
+  authorize: NonNullable<SecretsManagerEmulatorOptions['authorize']>,
+  store: SecretStore,
+): (call: AwsJsonCall) => Promise<void> {
+  const describe = (secretId: string) => {
+    try {
+      return store.describeSecret({ SecretId: secretId });
+    } catch {
+      return undefined;
+    }
+  };
+  return (call) => authorize({ ...call, describe });
 }

@@ -41,7 +41,7 @@ import {
   StateMachine,
   type StateMachineDefinition,
 } from 'aws-local-stepfunctions';
-import { AwsServiceError, serveAwsJson } from '../awsJsonServer.ts';
+import { type AwsJsonCall, AwsServiceError, serveAwsJson } from '../awsJsonServer.ts';
 
 // ---------------------------------------------------------------------------------------------------
 // Public types
@@ -59,7 +59,11 @@ export interface LocalStateMachine {
  * Runs one Lambda task: the function ARN (or name) from the state's Resource / Parameters.FunctionName,
  * and its payload.
  */
-export type InvokeFunction = (functionArn: string, payload: unknown) => Promise<unknown>;
+export type InvokeFunction = (
+  functionArn: string,
+  payload: unknown,
+  caller?: { readonly stateMachineArn: string },
+) => Promise<unknown>;
 
 /** Options of {@link StepFunctionsService}. */
 export interface StepFunctionsServiceOptions {
@@ -87,6 +91,8 @@ export interface StepFunctionsServiceOptions {
 
 /** Options of {@link startLocalStepFunctions}. */
 export interface LocalStepFunctionsOptions extends StepFunctionsServiceOptions {
+  /** Judges each API call before it runs (IAM); throws to refuse it. */
+  readonly authorize?: (call: AwsJsonCall) => Promise<void>;
   /** @default '127.0.0.1' */
   readonly host?: string;
   /** 0 picks a free port. @default 0 */
@@ -1271,7 +1277,12 @@ export class StepFunctionsService {
     const call: TaskCall = { stateName, plan, input: toJson(input) };
     execution.history.taskCalled(call);
     try {
-      const result = toJson(await untilStopped(this.invokeFunction(functionArn, payload), signal));
+      const result = toJson(
+        await untilStopped(
+          this.invokeFunction(functionArn, payload, { stateMachineArn: execution.machine.arn }),
+          signal,
+        ),
+      );
       const output: JsonValue =
         plan.kind === 'invoke' ? { ExecutedVersion: '$LATEST', Payload: result, StatusCode: 200 } : result;
       call.output = output;
@@ -1326,7 +1337,10 @@ export class StepFunctionsService {
     try {
       const { functionArn, payload } = lambdaRequest(stateName, plan, input);
       // The function only hands the token out; its result is not the task's.
-      await untilStopped(this.invokeFunction(functionArn, payload), signal);
+      await untilStopped(
+        this.invokeFunction(functionArn, payload, { stateMachineArn: execution.machine.arn }),
+        signal,
+      );
       for (;;) {
         if (outcome !== undefined) {
           if ('error' in outcome) throw outcome.error;
@@ -1527,6 +1541,7 @@ export async function startLocalStepFunctions(
     operations,
     host,
     port: options.port ?? 0,
+    ...(options.authorize ? { authorize: options.authorize } : {}),
   });
   return {
     url: server.url,

@@ -1,0 +1,56 @@
+import type { AwsJsonCall } from '../awsJsonServer.ts';
+import { AccessDeniedError, type IamAuthority } from './authority.ts';
+
+/**
+ * How the IAM checks of the stand-ins name what a call acts on: the action AWS evaluates and the
+ * resource ARN, with the dependent permissions AWS documents.
+ */
+
+/** Secrets Manager: `secretsmanager:<Operation>` on the secret's full ARN; RotateSecret also needs the rotation function. */
+export function secretsManagerAccess(iam: IamAuthority, names: { region: string; accountId: string }) {
+  return async (call: AwsJsonCall & { describe(secretId: string): Record<string, unknown> | undefined }) => {
+    const secretId = String(call.body.SecretId ?? call.body.Name ?? '');
+    const described = secretId ? call.describe(secretId) : undefined;
+    const secretArn =
+      (described?.ARN as string | undefined) ??
+      (secretId.startsWith('arn:')
+        ? secretId
+        : `arn:aws:secretsmanager:${names.region}:${names.accountId}:secret:${secretId}-??????`);
+    await iam.authorize({
+      accessKeyId: call.accessKeyId,
+      action: `secretsmanager:${call.operation}`,
+      resource: secretId ? secretArn : '*',
+    });
+    if (call.operation !== 'RotateSecret') return;
+    const functionArn = (call.body.RotationLambdaARN ?? described?.RotationLambdaARN) as string | undefined;
+    if (!functionArn) return;
+    // "You also need lambda:InvokeFunction permissions on the rotation function." (RotateSecret)
+    await iam.authorize({
+      accessKeyId: call.accessKeyId,
+      action: 'lambda:InvokeFunction',
+      resource: functionArn,
+    });
+    const allowed = await iam.allowsService({
+      service: 'secretsmanager.amazonaws.com',
+      action: 'lambda:InvokeFunction',
+      resource: functionArn,
+      resourcePolicy: iam.functionPolicy(functionArn),
+      context: { 'aws:SourceAccount': names.accountId, 'aws:SourceArn': secretArn },
+    });
+    if (!allowed) {
+      throw new AccessDeniedError(
+        'Secrets Manager cannot invoke the specified Lambda function. Ensure that the function policy grants access to the principal secretsmanager.amazonaws.com.',
+      );
+    }
+  };
+}
+
+/** Step Functions: `states:<Operation>` on the state machine or execution the call names. */
+export function stepFunctionsAccess(iam: IamAuthority) {
+  return (call: AwsJsonCall) =>
+    iam.authorize({
+      accessKeyId: call.accessKeyId,
+      action: `states:${call.operation}`,
+      resource: String(call.body.stateMachineArn ?? call.body.executionArn ?? '*'),
+    });
+}
