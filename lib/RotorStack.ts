@@ -2,7 +2,9 @@ import { ArnFormat, CfnOutput, Stack, type StackProps, Validations } from 'aws-c
 import type { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import { DURATION_LIMITS } from '../lambda/operator-api/requests.ts';
 import { STACK_OUTPUTS } from '../lambda/operator-api/routes.ts';
+import { HUBSPOT_GRACE_SECONDS } from '../lambda/shared/enrollApp.ts';
 import type { RotorConfig } from './config.ts';
 import { OperatorApi } from './constructs/OperatorApi.ts';
 import { RegistryTable } from './constructs/RegistryTable.ts';
@@ -141,6 +143,9 @@ export class RotorStack extends Stack {
       awaitHandoff: awaitHandoff.function,
       handoffReminder: handoffReminder.function,
       promoteHandoff: promoteHandoff.function,
+      longestGraceSeconds: Math.max(config.graceSeconds, DURATION_LIMITS.grace.max),
+      longestHandoffSeconds: DURATION_LIMITS.handoffTimeout.max,
+      hubspotGraceSeconds: HUBSPOT_GRACE_SECONDS,
     });
     const rotationMachine = this.rotationWorkflow.stateMachine;
 

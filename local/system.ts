@@ -10,7 +10,7 @@ import { startDynamoDbGate } from './iam/dynamoDbGate.ts';
 import { invokeLocalFunction } from './lambda/runtime.ts';
 import { startSecretsManagerEmulator } from './secrets-manager/emulator.ts';
 import { type StrictSesOptions, startStrictSes } from './ses/strictSes.ts';
-import { startLocalStepFunctions } from './step-functions/service.ts';
+import { LambdaServiceError, startLocalStepFunctions } from './step-functions/service.ts';
 import {
   functionsOf,
   type LocalFunction,
@@ -242,9 +242,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       });
     } catch (error) {
       // Step Functions reports a refused invocation as a Lambda service error.
-      throw Object.assign(new Error(`${(error as Error).message} (Service: Lambda, Status Code: 403)`), {
-        name: 'Lambda.AWSLambdaException',
-      });
+      throw new LambdaServiceError('AWSLambdaException', (error as Error).message);
     }
     return invoke(functionArn, payload);
   };

@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
@@ -21,7 +21,7 @@ import {
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { NotificationEvent } from '../../lambda/shared/notifications/events.ts';
-import { acknowledgeWorkflowGrants } from './TaskFunction.ts';
+import { acknowledgeWorkflowGrants, retryTransientErrors } from './TaskFunction.ts';
 
 export interface RotationWorkflowProps {
   readonly startRotation: IFunction;
@@ -36,17 +36,35 @@ export interface RotationWorkflowProps {
   readonly handoffReminder: IFunction;
   /** HubSpot: makes the handed-over token current. */
   readonly promoteHandoff: IFunction;
+  /** The longest grace period a rotation may have (the deployment's setting and the API's limit). */
+  readonly longestGraceSeconds: number;
+  /** The longest time a HubSpot rotation may wait for the handed-over token (an app's handoff timeout). */
+  readonly longestHandoffSeconds: number;
+  /** The grace period of a HubSpot rotation, which starts once the new token is handed over. */
+  readonly hubspotGraceSeconds: number;
   /** @default RetentionDays.THREE_MONTHS */
   readonly logRetention?: RetentionDays;
 }
 
-/** Errors worth trying again: throttling from the services the tasks call. */
-const THROTTLING = [
-  'NotificationThrottledError',
-  'ThrottlingException',
-  'Throttling',
-  'TooManyRequestsException',
-];
+/** How long AwaitHandoff waits before a reminder; the give-up check runs at a reminder, so up to this late. */
+const HANDOFF_REMINDER_EVERY = Duration.hours(24);
+/** Time beyond the waits: the tasks, their retries, CheckPromotion's polling. */
+const TIMEOUT_MARGIN = Duration.days(2);
+
+/**
+ * The rotation workflow's TimeoutSeconds: the longest rotation the settings allow, plus a margin. That is
+ * a managed rotation's longest grace period, or a HubSpot rotation's longest handoff (and the day until
+ * its last reminder gives up) followed by HubSpot's grace period.
+ */
+export function rotationTimeout(
+  props: Pick<RotationWorkflowProps, 'longestGraceSeconds' | 'longestHandoffSeconds' | 'hubspotGraceSeconds'>,
+): Duration {
+  const hubspot =
+    props.longestHandoffSeconds + HANDOFF_REMINDER_EVERY.toSeconds() + props.hubspotGraceSeconds;
+  const managed = props.longestGraceSeconds;
+  return Duration.seconds(Math.max(hubspot, managed) + TIMEOUT_MARGIN.toSeconds());
+}
+
 const ROTATION_IDS = { 'appId.$': '$.appId', 'rotationId.$': '$.rotationId' };
 
 /**
@@ -63,12 +81,15 @@ export class RotationWorkflow extends Construct {
     super(scope, id);
 
     const task = (stateId: string, fn: IFunction, payload: TaskInput, resultPath: string) =>
-      new LambdaInvoke(this, stateId, {
-        lambdaFunction: fn,
-        payload,
-        payloadResponseOnly: true,
-        resultPath,
-      }).addRetry({ errors: THROTTLING, interval: Duration.seconds(2), maxAttempts: 6, backoffRate: 2 });
+      retryTransientErrors(
+        new LambdaInvoke(this, stateId, {
+          lambdaFunction: fn,
+          payload,
+          payloadResponseOnly: true,
+          resultPath,
+          retryOnServiceExceptions: false,
+        }),
+      );
     const notify = (stateId: string, event: NotificationEvent, extra: Record<string, string> = {}) =>
       task(
         stateId,
@@ -183,15 +204,18 @@ export class RotationWorkflow extends Construct {
     );
     // HubSpot: ask the admins to rotate in HubSpot and hand the new token over; remind daily; give up
     // after the app's handoff time (RotationFailedError from the reminder task rolls back).
-    const awaitHandoff = new LambdaInvoke(this, 'AwaitHandoff', {
-      lambdaFunction: props.awaitHandoff,
-      integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-      payload: TaskInput.fromObject({ ...ROTATION_IDS, taskToken: JsonPath.taskToken }),
-      taskTimeout: Timeout.duration(Duration.hours(24)),
-      resultPath: '$.handoff',
-      comment:
-        'Waits for "rotor submit" (SendTaskSuccess with the version id of the new token, never the token).',
-    }).addRetry({ errors: THROTTLING, interval: Duration.seconds(2), maxAttempts: 6, backoffRate: 2 });
+    const awaitHandoff = retryTransientErrors(
+      new LambdaInvoke(this, 'AwaitHandoff', {
+        lambdaFunction: props.awaitHandoff,
+        integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+        payload: TaskInput.fromObject({ ...ROTATION_IDS, taskToken: JsonPath.taskToken }),
+        taskTimeout: Timeout.duration(HANDOFF_REMINDER_EVERY),
+        resultPath: '$.handoff',
+        retryOnServiceExceptions: false,
+        comment:
+          'Waits for "rotor submit" (SendTaskSuccess with the version id of the new token, never the token).',
+      }),
+    );
     const handoffReminder = task(
       'HandoffReminder',
       props.handoffReminder,
@@ -242,14 +266,23 @@ export class RotationWorkflow extends Construct {
       definitionBody: DefinitionBody.fromChainable(definition),
       stateMachineType: StateMachineType.STANDARD,
       comment: 'Rotor: one token rotation, from the lock to the expiry of the old token',
-      // The longest grace period is 30 days.
-      timeout: Duration.days(32),
+      timeout: rotationTimeout(props),
       tracingEnabled: true,
       logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: true },
     });
+    // Not ABORTED: expire-now and cancel end a waiting rotation with StopExecution, as designed.
+    const ended = { period: Duration.minutes(5), statistic: 'Sum' };
     this.failedExecutionsAlarm = new Alarm(this, 'FailedExecutions', {
       alarmDescription: 'A Rotor rotation failed or timed out; its admins were emailed, check its execution.',
-      metric: this.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
+      metric: new MathExpression({
+        expression: 'FILL(failed, 0) + FILL(timedOut, 0)',
+        usingMetrics: {
+          failed: this.stateMachine.metricFailed(ended),
+          timedOut: this.stateMachine.metricTimedOut(ended),
+        },
+        label: 'Rotations failed or timed out',
+        period: Duration.minutes(5),
+      }),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy, TimeZone } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
@@ -19,7 +19,7 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { acknowledgeWorkflowGrants } from './TaskFunction.ts';
+import { acknowledgeWorkflowGrants, retryTransientErrors } from './TaskFunction.ts';
 
 export interface SweepWorkflowProps {
   readonly findDueApps: IFunction;
@@ -32,13 +32,6 @@ export interface SweepWorkflowProps {
   /** @default RetentionDays.THREE_MONTHS */
   readonly logRetention?: RetentionDays;
 }
-
-const THROTTLING = [
-  'NotificationThrottledError',
-  'ThrottlingException',
-  'Throttling',
-  'TooManyRequestsException',
-];
 
 /**
  * The daily sweep: an EventBridge Scheduler schedule starts it at the configured time and zone; it
@@ -54,12 +47,15 @@ export class SweepWorkflow extends Construct {
     super(scope, id);
     // Without a payload the task gets its state input as it is (a `Parameters: "$"` is not valid ASL).
     const task = (stateId: string, fn: IFunction, payload: TaskInput | undefined, resultPath: string) =>
-      new LambdaInvoke(this, stateId, {
-        lambdaFunction: fn,
-        ...(payload ? { payload } : {}),
-        payloadResponseOnly: true,
-        resultPath,
-      }).addRetry({ errors: THROTTLING, interval: Duration.seconds(2), maxAttempts: 6, backoffRate: 2 });
+      retryTransientErrors(
+        new LambdaInvoke(this, stateId, {
+          lambdaFunction: fn,
+          ...(payload ? { payload } : {}),
+          payloadResponseOnly: true,
+          resultPath,
+          retryOnServiceExceptions: false,
+        }),
+      );
 
     const findDue = task('FindDueApps', props.findDueApps, TaskInput.fromObject({}), '$.due');
     const sweepApp = task('SweepApp', props.sweepApp, TaskInput.fromObject({ 'appId.$': '$.appId' }), '$');
@@ -105,9 +101,20 @@ export class SweepWorkflow extends Construct {
       target: new StepFunctionsStartExecution(this.stateMachine, { retryAttempts: 3 }),
     });
 
+    const ended = { period: Duration.minutes(5), statistic: 'Sum' };
     this.failedExecutionsAlarm = new Alarm(this, 'FailedExecutions', {
-      alarmDescription: "Rotor's daily sweep failed; due apps were not rotated or reminded today.",
-      metric: this.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
+      alarmDescription:
+        "Rotor's daily sweep failed, timed out or was stopped; due apps were not rotated or reminded today.",
+      metric: new MathExpression({
+        expression: 'FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)',
+        usingMetrics: {
+          failed: this.stateMachine.metricFailed(ended),
+          timedOut: this.stateMachine.metricTimedOut(ended),
+          aborted: this.stateMachine.metricAborted(ended),
+        },
+        label: 'Sweeps failed, timed out or stopped',
+        period: Duration.minutes(5),
+      }),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

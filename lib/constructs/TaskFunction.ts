@@ -6,6 +6,7 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, type CfnFunction, type IFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { JitterType, type TaskStateBase } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
 
 const LAMBDA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../lambda');
@@ -170,4 +171,39 @@ export function sendAsSenderStatement(stack: Stack, senderAddress: string): Poli
     ],
     conditions: { StringEquals: { 'ses:FromAddress': senderAddress } },
   });
+}
+
+/**
+ * The Lambda service's own failures, as Step Functions reports them (`Lambda.<name>`): its transient 5xx
+ * and client errors, and its throttling when the function's concurrency is used up. AWS recommends
+ * retrying them with backoff. The CDK's default retrier for a LambdaInvoke leaves out the throttling.
+ */
+export const LAMBDA_SERVICE_ERRORS = [
+  'Lambda.ClientExecutionTimeoutException',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+];
+
+/** The errors a Rotor function throws when a service it calls throttles it (its own error names). */
+export const THROTTLING_ERRORS = ['NotificationThrottledError', 'ThrottlingException', 'Throttling'];
+
+/**
+ * Gives a Lambda task the retries every Rotor task needs, before any retry or catch of its own: the Lambda
+ * service's failures and the throttling of the services it calls, each with exponential backoff and jitter
+ * (about a minute in all). Create the task with `retryOnServiceExceptions: false`, so the CDK adds no
+ * narrower retrier of its own in front.
+ */
+export function retryTransientErrors<T extends TaskStateBase>(task: T): T {
+  for (const errors of [LAMBDA_SERVICE_ERRORS, THROTTLING_ERRORS]) {
+    task.addRetry({
+      errors,
+      interval: Duration.seconds(2),
+      maxAttempts: 6,
+      backoffRate: 2,
+      jitterStrategy: JitterType.FULL,
+    });
+  }
+  return task;
 }

@@ -18,10 +18,16 @@
  *   moments) and fail the state with `States.Timeout` / `States.HeartbeatTimeout`. Other suffixes run
  *   like the plain invoke.
  * - A task that throws fails its state with Error = the thrown error's `name` and Cause = its `message`
- *   (AWS puts a JSON `{errorType, errorMessage, trace}` into the Cause of a Lambda error).
+ *   (AWS puts a JSON `{errorType, errorMessage, trace}` into the Cause of a Lambda error). A
+ *   {@link LambdaServiceError} is the Lambda service failing the invocation: Error = `Lambda.<name>`
+ *   (`Lambda.TooManyRequestsException`, `Lambda.ServiceException`, ...), as AWS reports it.
  * - Task states without TimeoutSeconds may run for about 24.8 days (Node's longest timer) rather than
- *   AWS's year; HeartbeatSeconds is ignored except on callback tasks. A state machine TimeoutSeconds beyond that timer is not
- *   enforced (Node would fire it at once).
+ *   AWS's year; HeartbeatSeconds is ignored except on callback tasks.
+ * - As AWS: the state machine's TimeoutSeconds ends the execution TIMED_OUT, on the service's clock (a
+ *   Wait past the deadline waits until the deadline); its history fails with States.Runtime as event
+ *   25,000; a state input (after Parameters), task result or state output over 262,144 bytes of UTF-8
+ *   fails it with States.DataLimitExceeded. Neither Retry nor Catch applies to those two, even a Catch
+ *   that names States.DataLimitExceeded (AWS only says States.ALL cannot catch it).
  * - Wait states wait through `sleepUntil` (real timers by default; local mode passes its virtual clock,
  *   so a 7-day wait passes in seconds), unless `waitTimeOverrides` names them. To do that the service
  *   runs each Wait as an internal task; the history still shows WaitStateEntered/Exited/Aborted.
@@ -64,6 +70,75 @@ export type InvokeFunction = (
   payload: unknown,
   caller?: { readonly stateMachineArn: string },
 ) => Promise<unknown>;
+
+/**
+ * The errors of the Lambda service itself (the invocation failed, not the function), which Step Functions
+ * reports as `Lambda.<name>`: throttling, 5xx and client-side failures, and `Unknown` for a function that
+ * crashed without an error of its own (out of memory, its own timeout).
+ */
+export type LambdaServiceErrorName =
+  | 'TooManyRequestsException'
+  | 'ServiceException'
+  | 'AWSLambdaException'
+  | 'SdkClientException'
+  | 'ClientExecutionTimeoutException'
+  | 'ResourceNotFoundException'
+  | 'Unknown';
+
+const LAMBDA_STATUS_CODES: Readonly<Record<LambdaServiceErrorName, number | undefined>> = {
+  TooManyRequestsException: 429,
+  ServiceException: 500,
+  AWSLambdaException: 500,
+  SdkClientException: undefined,
+  ClientExecutionTimeoutException: undefined,
+  ResourceNotFoundException: 404,
+  Unknown: undefined,
+};
+
+/**
+ * Thrown by an {@link InvokeFunction} (or a handler wrapper in a test) to fail an invocation as the Lambda
+ * service would: the task then fails with `Lambda.<name>`, which a Retry or Catch can name. Any other error
+ * an InvokeFunction throws is the function's own: its `name` is the error, as a Lambda errorType is.
+ *
+ * @example
+ * throw new LambdaServiceError('TooManyRequestsException', 'Rate Exceeded.');
+ * // the task fails with Error 'Lambda.TooManyRequestsException'
+ */
+export class LambdaServiceError extends Error {
+  declare public readonly name: LambdaServiceErrorName;
+
+  public constructor(name: LambdaServiceErrorName, message: string = defaultLambdaMessage(name)) {
+    super(message);
+    this.name = name;
+  }
+
+  /** The Cause Step Functions shows: the message, the status code and a request id, as the SDK words them. */
+  public get stepFunctionsCause(): string {
+    const status = LAMBDA_STATUS_CODES[this.name];
+    if (status === undefined) return this.message;
+    return (
+      `${this.message} (Service: AWSLambda; Status Code: ${status}; Error Code: ${this.name}; ` +
+      `Request ID: ${randomUUID()}; Proxy: null)`
+    );
+  }
+}
+
+function defaultLambdaMessage(name: LambdaServiceErrorName): string {
+  switch (name) {
+    case 'TooManyRequestsException':
+      return 'Rate Exceeded.';
+    case 'SdkClientException':
+      return 'Unable to execute HTTP request: Connection reset';
+    case 'ClientExecutionTimeoutException':
+      return 'Client execution did not complete before the specified timeout configuration.';
+    case 'ResourceNotFoundException':
+      return 'Function not found.';
+    case 'Unknown':
+      return 'The function ended without a result: it ran out of memory or out of time.';
+    default:
+      return 'Service error.';
+  }
+}
 
 /** Options of {@link StepFunctionsService}. */
 export interface StepFunctionsServiceOptions {
@@ -189,8 +264,12 @@ const LAMBDA_INVOKE_PATTERN = /^arn:aws[a-z-]*:states:[a-z0-9-]*:\d*:lambda:(inv
 const LAMBDA_FUNCTION_PATTERN =
   /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9_$-]+)?$/;
 const STATUSES: readonly ExecutionStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT'];
-/** AWS limits inputs and outputs to 256 KiB. */
+/** AWS limits inputs and outputs to 256 KiB, counted in bytes of UTF-8. */
 const MAX_DATA_LENGTH = 262_144;
+/** A Standard execution fails when its history would pass 25,000 events; the 25,000th is that failure. */
+const MAX_HISTORY_EVENTS = 25_000;
+/** How often an execution with TimeoutSeconds reads the clock: another execution's Wait may move it. */
+const DEADLINE_POLL_MS = 1000;
 const MAX_TOKEN_LENGTH = 2048;
 const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 1000;
@@ -265,10 +344,46 @@ class StatesRuntimeError extends Error {
   }
 }
 
+/**
+ * `States.DataLimitExceeded`: a state's input, result or output is larger than 256 KiB. AWS calls it a
+ * terminal error that States.ALL cannot catch; locally no Retry or Catch applies, even one that names it.
+ */
+class DataLimitExceededError extends Error {
+  public readonly isRetryable = false;
+  public readonly isCatchable = false;
+
+  public constructor(message: string) {
+    super(message);
+    this.name = 'States.DataLimitExceeded';
+  }
+}
+
+/**
+ * The error a Task state fails with: `Lambda.<name>` when the Lambda service failed the invocation, else the
+ * function's own error (its name, as Lambda's errorType; `Error` when it has none).
+ */
 function asTaskFailure(error: unknown): Error {
   if (error instanceof StatesRuntimeError || error instanceof TaskFailure) return error;
-  if (error instanceof Error) return new TaskFailure(error.name, error.message);
+  if (error instanceof DataLimitExceededError) return error;
+  if (error instanceof LambdaServiceError)
+    return new TaskFailure(`Lambda.${error.name}`, error.stepFunctionsCause);
+  if (error instanceof Error) return new TaskFailure(error.name || 'Error', error.message);
   return new TaskFailure('Error', typeof error === 'string' ? error : String(JSON.stringify(error)));
+}
+
+/** The size of a payload as AWS measures it: the bytes of its JSON in UTF-8. */
+function payloadBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value ?? null) ?? 'null', 'utf8');
+}
+
+/** Throws States.DataLimitExceeded when a task's input (after Parameters) or result is over 256 KiB. */
+function checkTaskData(stateName: string, what: 'input' | 'result', value: unknown): void {
+  if (payloadBytes(value) <= MAX_DATA_LENGTH) return;
+  throw new DataLimitExceededError(
+    what === 'result'
+      ? `The state/task '${stateName}' returned a result with a size exceeding the maximum number of bytes service limit.`
+      : `The state/task '${stateName}' has an input with a size exceeding the maximum number of bytes service limit.`,
+  );
 }
 
 /** Settles with `promise`, or rejects as soon as the execution is stopped, so a stopped run ends at once. */
@@ -349,7 +464,7 @@ function realSleepUntil(clock: () => Date) {
       const remaining = untilMs - clock().getTime();
       if (remaining <= 0 || signal.aborted) return;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, Math.min(remaining, 2_147_483_647));
+        const timer = setTimeout(done, Math.min(remaining, DEADLINE_POLL_MS));
         signal.addEventListener('abort', done, { once: true });
         function done() {
           clearTimeout(timer);
@@ -436,6 +551,8 @@ interface MachineEntry {
   readonly waitTimes: Readonly<Record<string, number>>;
   /** The names of the Wait states (run as internal tasks). */
   readonly waitStates: ReadonlySet<string>;
+  /** The state machine's TimeoutSeconds, which the service enforces on its clock. */
+  readonly timeoutSeconds?: number;
 }
 
 function prepareMachine(
@@ -445,8 +562,11 @@ function prepareMachine(
   const prepared = structuredClone(machine.definition);
   const tasks = new Map<string, TaskPlan>();
   const waitStates = new Set<string>();
+  // The service keeps the execution's time itself, on its clock: the library's timer would be real.
+  let timeoutSeconds: number | undefined;
   if (isRecord(prepared) && typeof prepared.TimeoutSeconds === 'number') {
-    if (prepared.TimeoutSeconds > LONGEST_TASK_TIMEOUT_SECONDS) delete prepared.TimeoutSeconds;
+    timeoutSeconds = prepared.TimeoutSeconds;
+    delete prepared.TimeoutSeconds;
   }
   visitStates(prepared, (name, state) => {
     // AWS replaces the whole input with `ResultPath: "$"`; the library writes a key named "$".
@@ -498,6 +618,7 @@ function prepareMachine(
     tasks,
     waitTimes: { ...waitTimeOverrides?.['*'], ...waitTimeOverrides?.[machine.arn] },
     waitStates,
+    ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
   };
 }
 
@@ -550,18 +671,60 @@ class ExecutionHistory {
   /** Entered, not exited, by state name and Map iteration. */
   private readonly open = new Map<string, OpenState>();
 
+  /** Set once the execution's last event is written: later events of the library's log are dropped. */
+  private closed = false;
+  /** Writing the events of the end (aborted states, the final event): the history limit does not cut them. */
+  private ending = false;
+
   public constructor(
     private readonly clock: () => Date,
     private readonly region: string,
     /** Wait states, which the library runs as tasks: the history shows them as what they are. */
     private readonly waitStates: ReadonlySet<string> = new Set(),
+    /** Called once the history reached 25,000 events and its last one failed the execution. */
+    private readonly onLimitReached: () => void = () => {},
   ) {}
 
   public list(): readonly HistoryEventRecord[] {
     return this.events;
   }
 
+  public isClosed(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * Ends the history with this event, for an end the service decides (a timeout, a limit): the states
+   * still open are aborted first when `abortOpenStates` says so.
+   */
+  public end(
+    type: string,
+    detailsKey: string,
+    details: Readonly<Record<string, unknown>>,
+    abortOpenStates: boolean,
+  ): void {
+    if (this.closed) return;
+    this.ending = true;
+    if (abortOpenStates) this.abortOpenStates();
+    this.add(type, detailsKey, details);
+    this.closed = true;
+  }
+
   public add(type: string, detailsKey?: string, details?: Readonly<Record<string, unknown>>): void {
+    if (this.closed) return;
+    if (!this.ending && this.events.length >= MAX_HISTORY_EVENTS - 1) {
+      this.end(
+        'ExecutionFailed',
+        'executionFailedEventDetails',
+        {
+          error: 'States.Runtime',
+          cause: `The execution reached the maximum number of history events (${MAX_HISTORY_EVENTS}).`,
+        },
+        false,
+      );
+      this.onLimitReached();
+      return;
+    }
     const id = this.events.length + 1;
     this.events.push({
       id,
@@ -584,21 +747,31 @@ class ExecutionHistory {
         // Written at StartExecution, with the input exactly as given.
         return;
       case 'ExecutionSucceeded':
-        this.add('ExecutionSucceeded', 'executionSucceededEventDetails', {
-          output: JSON.stringify(event.output),
-          outputDetails: NOT_TRUNCATED,
-        });
+        this.end(
+          'ExecutionSucceeded',
+          'executionSucceededEventDetails',
+          { output: JSON.stringify(event.output), outputDetails: NOT_TRUNCATED },
+          false,
+        );
         return;
       case 'ExecutionFailed':
-        this.add('ExecutionFailed', 'executionFailedEventDetails', errorFields(event.Error, event.Cause));
+        this.end(
+          'ExecutionFailed',
+          'executionFailedEventDetails',
+          errorFields(event.Error, event.Cause),
+          false,
+        );
         return;
       case 'ExecutionAborted':
-        this.abortOpenStates();
-        this.add('ExecutionAborted', 'executionAbortedEventDetails', errorFields(stop.error, stop.cause));
+        this.end(
+          'ExecutionAborted',
+          'executionAbortedEventDetails',
+          errorFields(stop.error, stop.cause),
+          true,
+        );
         return;
       case 'ExecutionTimeout':
-        this.abortOpenStates();
-        this.add('ExecutionTimedOut', 'executionTimedOutEventDetails', timedOutFields());
+        this.end('ExecutionTimedOut', 'executionTimedOutEventDetails', timedOutFields(), true);
         return;
       case 'StateEntered':
         this.entered(event);
@@ -661,6 +834,13 @@ class ExecutionHistory {
     });
   }
 
+  /** A state whose output is over the data limit: its task succeeded, but the state never exits. */
+  public exitedOverLimit(event: StateEvent): void {
+    const open = this.open.get(openKey(event));
+    if (open?.call !== undefined && !open.failed) this.taskSucceeded(open.call);
+    if (open !== undefined) open.call = undefined;
+  }
+
   private failed(event: StateEvent, error: string, cause: unknown): void {
     const open = this.open.get(openKey(event));
     if (open === undefined) return;
@@ -678,7 +858,7 @@ class ExecutionHistory {
     if (open.type === 'Task') this.taskStarted(open);
   }
 
-  private abortOpenStates(): void {
+  public abortOpenStates(): void {
     for (const open of this.open.values()) {
       if (ABORTABLE_STATE_TYPES.has(open.type)) this.add(`${open.type}StateAborted`);
     }
@@ -737,6 +917,17 @@ class ExecutionHistory {
       ...fields,
     });
   }
+}
+
+/** The Cause of States.DataLimitExceeded when a state's input or output in the log is over 256 KiB. */
+function dataOverLimit(event: EventLog): string | undefined {
+  if (event.type === 'StateEntered' && payloadBytes(event.state.input) > MAX_DATA_LENGTH) {
+    return `The state/task '${event.state.name}' has an input with a size exceeding the maximum number of bytes service limit.`;
+  }
+  if (event.type === 'StateExited' && payloadBytes(event.state.output) > MAX_DATA_LENGTH) {
+    return `The state/task '${event.state.name}' returned a result with a size exceeding the maximum number of bytes service limit.`;
+  }
+  return undefined;
 }
 
 function openKey(event: StateEvent): string {
@@ -872,6 +1063,8 @@ interface ExecutionRecord {
   error?: string;
   cause?: string;
   readonly history: ExecutionHistory;
+  /** startDate + the state machine's TimeoutSeconds, on the service's clock. */
+  readonly deadline?: number;
   /** Stops the local task handlers of this execution. */
   readonly tasksStopped: AbortController;
   abortRun: () => void;
@@ -1152,15 +1345,25 @@ export class StepFunctionsService {
       markStopped = resolve;
     });
     this.sequence += 1;
+    const startDate = this.clock().getTime();
+    const history = new ExecutionHistory(this.clock, this.region, machine.waitStates, () =>
+      this.end(execution, 'FAILED', {
+        error: 'States.Runtime',
+        cause: `The execution reached the maximum number of history events (${MAX_HISTORY_EVENTS}).`,
+      }),
+    );
     const execution: ExecutionRecord = {
       arn,
       machine,
       name,
       input,
-      startDate: this.clock().getTime(),
+      startDate,
       sequence: this.sequence,
       status: 'RUNNING',
-      history: new ExecutionHistory(this.clock, this.region, machine.waitStates),
+      history,
+      ...(machine.timeoutSeconds !== undefined
+        ? { deadline: startDate + machine.timeoutSeconds * 1000 }
+        : {}),
       tasksStopped: new AbortController(),
       abortRun: () => {},
       stopped,
@@ -1198,11 +1401,77 @@ export class StepFunctionsService {
     execution.abortRun = run.abort;
     const logRead = this.readLog(execution, run.eventLogs);
     void this.settle(execution, run.result, logRead);
+    void this.watchDeadline(execution);
+  }
+
+  /**
+   * Times the execution out once the service's clock reaches its deadline. It only reads the clock, at
+   * least once a second: on local mode's virtual clock the Waits move time (each capped at the deadline,
+   * see {@link runWait}), and each task checks the deadline before it starts.
+   */
+  private async watchDeadline(execution: ExecutionRecord): Promise<void> {
+    const { deadline } = execution;
+    const signal = execution.tasksStopped.signal;
+    if (deadline === undefined) return;
+    // The first states run as the execution starts: their events are read before a timeout is written.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (execution.status === 'RUNNING' && !signal.aborted) {
+      const remaining = deadline - this.clock().getTime();
+      if (remaining <= 0) {
+        this.timeOutIfDue(execution);
+        return;
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, Math.min(remaining, 2_147_483_647));
+        signal.addEventListener('abort', done, { once: true });
+        function done() {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', done);
+          resolve();
+        }
+      });
+    }
+  }
+
+  /** Ends the execution TIMED_OUT when the clock has passed its deadline; true when it did. */
+  private timeOutIfDue(execution: ExecutionRecord): boolean {
+    if (execution.status !== 'RUNNING' || execution.deadline === undefined) return false;
+    if (this.clock().getTime() < execution.deadline) return false;
+    execution.history.end('ExecutionTimedOut', 'executionTimedOutEventDetails', timedOutFields(), true);
+    this.end(execution, 'TIMED_OUT', timedOutFields());
+    return true;
+  }
+
+  /**
+   * Ends a running execution with an outcome the service decides (a timeout, a limit), after its history
+   * has its last event: stops its handlers and the library's run.
+   */
+  private end(
+    execution: ExecutionRecord,
+    status: 'FAILED' | 'TIMED_OUT',
+    fields: { error?: string; cause?: string },
+  ): void {
+    if (execution.status !== 'RUNNING') return;
+    execution.status = status;
+    execution.stopDate = this.clock().getTime();
+    if (fields.error !== undefined) execution.error = fields.error;
+    if (fields.cause !== undefined) execution.cause = fields.cause;
+    execution.tasksStopped.abort();
+    execution.abortRun();
   }
 
   private async readLog(execution: ExecutionRecord, events: AsyncGenerator<EventLog>): Promise<void> {
     for await (const event of events) {
       try {
+        if (execution.history.isClosed()) continue;
+        const overLimit = dataOverLimit(event);
+        if (overLimit !== undefined) {
+          if (event.type === 'StateExited') execution.history.exitedOverLimit(event);
+          const fields = { error: 'States.DataLimitExceeded', cause: overLimit };
+          execution.history.end('ExecutionFailed', 'executionFailedEventDetails', fields, false);
+          this.end(execution, 'FAILED', fields);
+          continue;
+        }
         execution.history.record(event, execution);
       } catch (error) {
         process.stderr.write(
@@ -1277,6 +1546,8 @@ export class StepFunctionsService {
     const call: TaskCall = { stateName, plan, input: toJson(input) };
     execution.history.taskCalled(call);
     try {
+      checkTaskData(stateName, 'input', input);
+      await this.logCaughtUp(execution, signal);
       const result = toJson(
         await untilStopped(
           this.invokeFunction(functionArn, payload, { stateMachineArn: execution.machine.arn }),
@@ -1285,10 +1556,23 @@ export class StepFunctionsService {
       );
       const output: JsonValue =
         plan.kind === 'invoke' ? { ExecutedVersion: '$LATEST', Payload: result, StatusCode: 200 } : result;
+      checkTaskData(stateName, 'result', output);
       call.output = output;
       return output;
     } catch (error) {
       throw asTaskFailure(error);
+    }
+  }
+
+  /**
+   * Lets the history catch up with the library's log before a task acts, so that an execution the log
+   * ends (a state's output over the data limit, the history limit, the deadline) invokes nothing more.
+   */
+  private async logCaughtUp(execution: ExecutionRecord, signal: AbortSignal): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.timeOutIfDue(execution);
+    if (signal.aborted || execution.status !== 'RUNNING') {
+      throw new StatesRuntimeError('The execution was stopped.');
     }
   }
 
@@ -1336,6 +1620,8 @@ export class StepFunctionsService {
     this.closedTokens.delete(token);
     try {
       const { functionArn, payload } = lambdaRequest(stateName, plan, input);
+      checkTaskData(stateName, 'input', input);
+      await this.logCaughtUp(execution, signal);
       // The function only hands the token out; its result is not the task's.
       await untilStopped(
         this.invokeFunction(functionArn, payload, { stateMachineArn: execution.machine.arn }),
@@ -1345,10 +1631,13 @@ export class StepFunctionsService {
         if (outcome !== undefined) {
           if ('error' in outcome) throw outcome.error;
           const output = toJson(outcome.value);
+          checkTaskData(stateName, 'result', output);
           call.output = output;
           return output;
         }
-        if (signal.aborted) throw new StatesRuntimeError('The execution was stopped.');
+        if (this.timeOutIfDue(execution) || signal.aborted) {
+          throw new StatesRuntimeError('The execution was stopped.');
+        }
         const now = this.clock().getTime();
         if (timeoutAt !== undefined && now >= timeoutAt) {
           throw new TaskFailure(
@@ -1363,7 +1652,11 @@ export class StepFunctionsService {
           );
         }
         wake = new AbortController();
-        const next = Math.min(timeoutAt ?? Number.POSITIVE_INFINITY, heartbeatAt ?? Number.POSITIVE_INFINITY);
+        const next = Math.min(
+          timeoutAt ?? Number.POSITIVE_INFINITY,
+          heartbeatAt ?? Number.POSITIVE_INFINITY,
+          execution.deadline ?? Number.POSITIVE_INFINITY,
+        );
         const woken = wake.signal;
         await (Number.isFinite(next)
           ? this.sleepUntil(next, woken)
@@ -1400,11 +1693,15 @@ export class StepFunctionsService {
     if (until !== undefined && Number.isNaN(until)) {
       throw new StatesRuntimeError(`State ${stateName}: ${String(timestamp)} is not an RFC 3339 timestamp.`);
     }
+    // A Wait past the execution's deadline waits until the deadline, where the execution times out.
     const waited =
       until === undefined
         ? new Promise<void>((resolve) => setTimeout(resolve, override))
-        : this.sleepUntil(until, signal);
+        : this.sleepUntil(Math.min(until, execution.deadline ?? until), signal);
     await untilStopped(waited, signal);
+    // The history shows this Wait entered before it shows the timeout.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (this.timeOutIfDue(execution)) throw new StatesRuntimeError('The execution timed out.');
     return input;
   }
 
@@ -1449,8 +1746,11 @@ export class StepFunctionsService {
 }
 
 function parseInput(input: string): JsonValue {
-  if (input.length > MAX_DATA_LENGTH) {
-    throw new StepFunctionsServiceError('InvalidExecutionInput', 'The input is larger than 256 KiB.');
+  if (Buffer.byteLength(input, 'utf8') > MAX_DATA_LENGTH) {
+    throw new StepFunctionsServiceError(
+      'InvalidExecutionInput',
+      `The input is larger than ${MAX_DATA_LENGTH} bytes of UTF-8 (256 KiB).`,
+    );
   }
   try {
     const parsed: unknown = JSON.parse(input);

@@ -6,8 +6,11 @@ import { promisify } from 'node:util';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DURATION_LIMITS } from '../../lambda/operator-api/requests.ts';
 import { ROUTES, STACK_OUTPUTS } from '../../lambda/operator-api/routes.ts';
+import { HUBSPOT_GRACE_SECONDS } from '../../lambda/shared/enrollApp.ts';
 import { buildRotorApp } from '../../lib/app.ts';
+import { type Template as LocalTemplate, stateMachinesOf } from '../../local/template.ts';
 
 const settings = {
   region: 'eu-central-1',
@@ -119,13 +122,74 @@ describe('Stack: Rotor', () => {
         TracingConfiguration: { Enabled: true },
         LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true },
       });
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        MetricName: 'ExecutionsFailed',
-        Namespace: 'AWS/States',
-        Threshold: 1,
-        Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: logicalId } }],
-      });
+      // Failed and timed-out executions alarm for both; a stopped sweep too (Rotor stops no sweep,
+      // while expire-now and cancel stop a rotation on purpose).
+      const expected = logicalId.startsWith('Sweep')
+        ? ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted']
+        : ['ExecutionsFailed', 'ExecutionsTimedOut'];
+      const alarm = Object.values(template.findResources('AWS::CloudWatch::Alarm')).find((candidate) =>
+        JSON.stringify(candidate.Properties.Metrics ?? []).includes(`"Ref":"${logicalId}"`),
+      );
+      expect(alarm?.Properties).toMatchObject({ Threshold: 1, EvaluationPeriods: 1 });
+      type Query = {
+        Expression?: string;
+        MetricStat?: { Metric: { MetricName: string; Namespace: string } };
+      };
+      const queries = alarm?.Properties.Metrics as Query[];
+      expect(queries.flatMap((query) => query.MetricStat?.Metric.MetricName ?? [])).toEqual(expected);
+      expect(
+        queries.every((query) => query.Expression || query.MetricStat?.Metric.Namespace === 'AWS/States'),
+      ).toBe(true);
+      expect(queries.find((query) => query.Expression)?.Expression).toMatch(/^FILL\(failed, 0\) \+ /);
     }
+  });
+
+  it('retries the Lambda service errors, throttling included, with backoff in every task of both workflows', () => {
+    const names = { region: 'eu-central-1', accountId: '123456789012', tableName: 'rotor' };
+    const machines = stateMachinesOf(template.toJSON() as LocalTemplate, names);
+    type Retrier = { ErrorEquals: string[]; BackoffRate?: number; MaxAttempts?: number };
+    const tasks: [string, State][] = [];
+    type State = { Type: string; Retry?: Retrier[]; ItemProcessor?: { States: Record<string, State> } };
+    const collect = (states: Record<string, State>) => {
+      for (const [name, state] of Object.entries(states)) {
+        if (state.Type === 'Task') tasks.push([name, state]);
+        if (state.ItemProcessor) collect(state.ItemProcessor.States);
+      }
+    };
+    for (const machine of machines) collect((machine.definition as { States: Record<string, State> }).States);
+    expect(tasks.length).toBeGreaterThan(10);
+    for (const [name, state] of tasks) {
+      const retriers = state.Retry ?? [];
+      for (const error of [
+        'Lambda.ServiceException',
+        'Lambda.AWSLambdaException',
+        'Lambda.SdkClientException',
+        'Lambda.TooManyRequestsException',
+      ]) {
+        const retrier = retriers.find((candidate) => candidate.ErrorEquals.includes(error));
+        expect(retrier, `${name} retries ${error}`).toBeDefined();
+        expect(retrier?.BackoffRate ?? 2).toBeGreaterThan(1);
+        expect(retrier?.MaxAttempts ?? 3).toBeGreaterThanOrEqual(3);
+      }
+      // A function's own error of that name is not Lambda throttling.
+      expect(retriers.flatMap((retrier) => retrier.ErrorEquals)).not.toContain('TooManyRequestsException');
+    }
+  });
+
+  it('lets a rotation run as long as the settings allow: the longest HubSpot handoff, its grace, a margin', () => {
+    const machines = stateMachinesOf(template.toJSON() as LocalTemplate, {
+      region: 'eu-central-1',
+      accountId: '123456789012',
+      tableName: 'rotor',
+    });
+    const rotation = machines.find((machine) => machine.logicalId.startsWith('RotationWorkflow'));
+    const timeout = (rotation?.definition as { TimeoutSeconds?: number } | undefined)?.TimeoutSeconds ?? 0;
+    const day = 86_400;
+    // The handoff ends at the reminder after its timeout, then HubSpot's grace period runs.
+    expect(timeout).toBeGreaterThan(DURATION_LIMITS.handoffTimeout.max + day + HUBSPOT_GRACE_SECONDS);
+    expect(timeout).toBeGreaterThan(DURATION_LIMITS.grace.max);
+    // A year is Step Functions' limit for a Standard execution.
+    expect(timeout).toBeLessThanOrEqual(365 * day);
   });
 
   it('starts the sweep daily at the configured time and zone', () => {

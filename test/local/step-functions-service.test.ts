@@ -6,6 +6,7 @@ import {
   GetExecutionHistoryCommand,
   type HistoryEvent,
   InvalidArn,
+  InvalidExecutionInput,
   InvalidOutput,
   ListExecutionsCommand,
   ListStateMachinesCommand,
@@ -21,6 +22,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  LambdaServiceError,
   type LocalStateMachine,
   type RunningLocalStepFunctions,
   startLocalStepFunctions,
@@ -886,7 +888,7 @@ describe('Local Step Functions: .waitForTaskToken callback tasks', () => {
   });
 
   /** A service on a clock that jumps to whatever the service sleeps until, as the virtual clock does. */
-  async function callbackService(heartbeat = false) {
+  async function callbackService(heartbeat = false, { timePasses = true } = {}) {
     const CALLBACK = callbackMachine(heartbeat);
     let now = Date.parse('2030-01-01T00:00:00Z');
     const sleeps: number[] = [];
@@ -900,6 +902,11 @@ describe('Local Step Functions: .waitForTaskToken callback tasks', () => {
       clock: () => new Date(now),
       sleepUntil: async (untilMs, signal) => {
         sleeps.push(untilMs);
+        if (!timePasses) {
+          // Time stands still until an answer wakes the task, however slow the answer is to arrive.
+          await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+          return;
+        }
         // Real time passes a little, so answers can arrive while the task waits.
         await new Promise((resolve) => setTimeout(resolve, 30));
         if (!signal.aborted) now = untilMs;
@@ -932,7 +939,7 @@ describe('Local Step Functions: .waitForTaskToken callback tasks', () => {
 
   it('gives the function a fresh token and holds the task until SendTaskSuccess, whose output is the result', async () => {
     // Prepare
-    const service = await callbackService();
+    const service = await callbackService(false, { timePasses: false });
     const executionArn = await service.begin({ appId: 'app-7' });
     const taskToken = await service.tokenIssued();
 
@@ -994,7 +1001,7 @@ describe('Local Step Functions: .waitForTaskToken callback tasks', () => {
 
   it('a SendTaskFailure fails the task with its error; a stopped execution closes the token', async () => {
     // Prepare
-    const service = await callbackService();
+    const service = await callbackService(false, { timePasses: false });
     const failing = await service.begin({ appId: 'app-10' });
     const taskToken = await service.tokenIssued();
 
@@ -1007,5 +1014,273 @@ describe('Local Step Functions: .waitForTaskToken callback tasks', () => {
 
     // Assess
     expect(failed).toMatchObject({ status: 'FAILED', error: 'TokenRejected', cause: 'wrong portal' });
+  });
+});
+
+describe("Local Step Functions: AWS's error names and limits", () => {
+  /** A task that retries Lambda throttling and catches every other task failure. */
+  const LAMBDA_ERRORS: LocalStateMachine = {
+    name: 'LambdaErrors',
+    arn: machineArn('LambdaErrors'),
+    definition: {
+      StartAt: 'Call',
+      States: {
+        Call: {
+          Type: 'Task',
+          Resource: functionArn('call'),
+          Retry: [{ ErrorEquals: ['Lambda.TooManyRequestsException'], IntervalSeconds: 2, MaxAttempts: 3 }],
+          Catch: [{ ErrorEquals: ['States.TaskFailed'], ResultPath: '$.error', Next: 'Caught' }],
+          End: true,
+        },
+        Caught: { Type: 'Pass', End: true },
+      },
+    },
+  };
+  /** Waits 45 days in a state machine that times out after 40 (longer than Node's longest timer). */
+  const TIMING_OUT: LocalStateMachine = {
+    name: 'TimingOut',
+    arn: machineArn('TimingOut'),
+    definition: {
+      TimeoutSeconds: 40 * 86_400,
+      StartAt: 'Hold',
+      States: { Hold: { Type: 'Wait', Seconds: 45 * 86_400, Next: 'Done' }, Done: { Type: 'Succeed' } },
+    },
+  };
+  const HANGING: LocalStateMachine = {
+    name: 'Hanging',
+    arn: machineArn('Hanging'),
+    definition: {
+      TimeoutSeconds: 1,
+      StartAt: 'Hang',
+      States: { Hang: { Type: 'Task', Resource: functionArn('hang'), End: true } },
+    },
+  };
+  /** A loop that never ends by itself. */
+  const SPINNING: LocalStateMachine = {
+    name: 'Spinning',
+    arn: machineArn('Spinning'),
+    definition: {
+      StartAt: 'Spin',
+      States: {
+        Spin: { Type: 'Pass', Next: 'Again?' },
+        'Again?': {
+          Type: 'Choice',
+          Choices: [{ Variable: '$.stop', IsPresent: true, Next: 'Done' }],
+          Default: 'Spin',
+        },
+        Done: { Type: 'Succeed' },
+      },
+    },
+  };
+  /** A task's result, then a second task; Catch States.ALL on both. */
+  const LARGE: LocalStateMachine = {
+    name: 'Large',
+    arn: machineArn('Large'),
+    definition: {
+      StartAt: 'Fetch',
+      States: {
+        Fetch: {
+          Type: 'Task',
+          Resource: functionArn('fetch'),
+          ResultPath: '$.fetched',
+          Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Caught' }],
+          Next: 'Store',
+        },
+        Store: {
+          Type: 'Task',
+          Resource: functionArn('store'),
+          Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Caught' }],
+          End: true,
+        },
+        Caught: { Type: 'Pass', End: true },
+      },
+    },
+  };
+
+  /** Virtual time ahead of real time, as a Wait leaves it. */
+  let skipped = 0;
+  const now = () => Date.now() + skipped;
+  let local: RunningLocalStepFunctions;
+  let localClient: SFNClient;
+  let handlers: Record<string, LocalFunction> = {};
+  let invoked: string[] = [];
+  const never = new Promise<never>(() => {});
+
+  beforeAll(async () => {
+    local = await startLocalStepFunctions({
+      stateMachines: [LAMBDA_ERRORS, TIMING_OUT, HANGING, SPINNING, LARGE],
+      invokeFunction: async (arn, payload) => {
+        invoked.push(arn.split(':').at(-1) ?? arn);
+        const fn = handlers[arn];
+        if (fn === undefined) throw new Error(`no local function ${arn}`);
+        return fn(payload);
+      },
+      // A clock that runs at the real rate and jumps to whatever a Wait waits for, as local mode's does.
+      clock: () => new Date(now()),
+      sleepUntil: async (untilMs) => {
+        skipped += Math.max(0, untilMs - now());
+      },
+      retryIntervalOverrides: { Call: 0 },
+    });
+    localClient = new SFNClient({ region: 'us-east-1', endpoint: local.url, credentials: CREDENTIALS });
+  });
+
+  afterAll(async () => {
+    localClient.destroy();
+    await local.close();
+  });
+
+  function use(byName: Record<string, LocalFunction>): void {
+    handlers = Object.fromEntries(Object.entries(byName).map(([name, fn]) => [functionArn(name), fn]));
+    invoked = [];
+  }
+
+  async function run(machine: LocalStateMachine, input: unknown) {
+    const { executionArn = '' } = await localClient.send(
+      new StartExecutionCommand({ stateMachineArn: machine.arn, input: JSON.stringify(input) }),
+    );
+    const stopped = await local.whenStopped(executionArn);
+    return { executionArn, stopped };
+  }
+
+  async function lastEvents(executionArn: string, count: number): Promise<HistoryEvent[]> {
+    const { events = [] } = await localClient.send(
+      new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: count }),
+    );
+    return events.reverse();
+  }
+
+  it('reports a throttled invocation as Lambda.TooManyRequestsException, which its Retry retries', async () => {
+    // Prepare: the Lambda service throttles twice, then the function runs.
+    let attempts = 0;
+    use({
+      call: async () => {
+        attempts += 1;
+        if (attempts <= 2) throw new LambdaServiceError('TooManyRequestsException');
+        return { called: true };
+      },
+    });
+
+    // Act
+    const { executionArn, stopped } = await run(LAMBDA_ERRORS, {});
+    const events = (await localClient.send(new GetExecutionHistoryCommand({ executionArn }))).events ?? [];
+
+    // Assess
+    expect(stopped).toMatchObject({ status: 'SUCCEEDED', output: '{"called":true}' });
+    const failures = events.flatMap((event) => event.lambdaFunctionFailedEventDetails ?? []);
+    expect(failures.map((failure) => failure.error)).toEqual([
+      'Lambda.TooManyRequestsException',
+      'Lambda.TooManyRequestsException',
+    ]);
+    expect(failures[0]?.cause).toContain('Status Code: 429; Error Code: TooManyRequestsException');
+  });
+
+  it("keeps a function's own errors apart from the Lambda service's: both are States.TaskFailed", async () => {
+    // Prepare: the function's own call to some API was throttled; then Lambda itself fails.
+    use({
+      call: async () => {
+        throw namedError('TooManyRequestsException', 'the HubSpot API said 429');
+      },
+    });
+    const own = await run(LAMBDA_ERRORS, {});
+    use({
+      call: async () => {
+        throw new LambdaServiceError('ServiceException');
+      },
+    });
+
+    // Act
+    const service = await run(LAMBDA_ERRORS, {});
+
+    // Assess: the function's error is not retried as Lambda throttling; both are caught as task failures.
+    expect(parsed(own.stopped.output)).toEqual({
+      error: { Error: 'TooManyRequestsException', Cause: 'the HubSpot API said 429' },
+    });
+    expect(parsed(service.stopped.output)).toMatchObject({
+      error: { Error: 'Lambda.ServiceException', Cause: expect.stringContaining('Status Code: 500') },
+    });
+  });
+
+  it('times an execution out at its TimeoutSeconds on the service clock, even 40 days on', async () => {
+    // Act
+    const { executionArn, stopped } = await run(TIMING_OUT, {});
+
+    // Assess: TIMED_OUT at the deadline, the Wait aborted, never SUCCEEDED after 45 days.
+    expect(stopped).toMatchObject({ status: 'TIMED_OUT', error: 'States.Timeout' });
+    const ranFor = (stopped.stopDate?.getTime() ?? 0) - stopped.startDate.getTime();
+    expect(ranFor).toBeGreaterThanOrEqual(40 * 86_400_000);
+    expect(ranFor).toBeLessThan(40 * 86_400_000 + 60_000);
+    expect(typesOf(await lastEvents(executionArn, 3))).toEqual([
+      'WaitStateEntered',
+      'WaitStateAborted',
+      'ExecutionTimedOut',
+    ]);
+    const described = await localClient.send(new DescribeExecutionCommand({ executionArn }));
+    expect(described.status).toBe('TIMED_OUT');
+  });
+
+  it('times out an execution whose task does not answer within TimeoutSeconds', async () => {
+    // Prepare
+    use({ hang: () => never });
+
+    // Act
+    const { executionArn, stopped } = await run(HANGING, {});
+
+    // Assess
+    expect(stopped.status).toBe('TIMED_OUT');
+    expect(typesOf(await lastEvents(executionArn, 2))).toEqual(['TaskStateAborted', 'ExecutionTimedOut']);
+  });
+
+  it('fails an execution with States.Runtime as its history reaches 25,000 events', async () => {
+    // Act
+    const { executionArn, stopped } = await run(SPINNING, {});
+
+    // Assess: event 25,000 is the failure, as AWS writes it.
+    const cause = 'The execution reached the maximum number of history events (25000).';
+    expect(stopped).toMatchObject({ status: 'FAILED', error: 'States.Runtime', cause });
+    const [last] = await lastEvents(executionArn, 1);
+    expect(last).toMatchObject({
+      id: 25_000,
+      type: 'ExecutionFailed',
+      executionFailedEventDetails: { error: 'States.Runtime', cause },
+    });
+  });
+
+  it('fails with States.DataLimitExceeded, past Catch States.ALL, when a task returns over 256 KiB of UTF-8', async () => {
+    // Prepare: 140,000 characters, 280,000 bytes.
+    use({ fetch: async () => 'ü'.repeat(140_000) });
+
+    // Act
+    const { stopped } = await run(LARGE, {});
+
+    // Assess
+    expect(stopped).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded' });
+    expect(stopped.cause).toContain("'Fetch'");
+    expect(invoked).toEqual(['fetch']);
+  });
+
+  it("fails with States.DataLimitExceeded when a state's output passes 256 KiB, and runs no task after it", async () => {
+    // Prepare: each part is under the limit, the state's output (input + result) is over it.
+    use({ fetch: async () => 'x'.repeat(150_000), store: async () => 'stored' });
+
+    // Act
+    const { stopped } = await run(LARGE, { padding: 'y'.repeat(150_000) });
+
+    // Assess
+    expect(stopped).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded' });
+    expect(stopped.cause).toContain("'Fetch' returned a result");
+    expect(invoked).toEqual(['fetch']);
+  });
+
+  it('refuses an execution input over 256 KiB of UTF-8 with InvalidExecutionInput', async () => {
+    await failure(
+      localClient.send(
+        new StartExecutionCommand({
+          stateMachineArn: LARGE.arn,
+          input: JSON.stringify({ text: 'ü'.repeat(140_000) }),
+        }),
+      ),
+      InvalidExecutionInput,
+    );
   });
 });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppRecord } from '../../lambda/shared/model.ts';
 import { dueAtOf } from '../../lambda/shared/Registry.ts';
 import { keys } from '../../lambda/shared/table.ts';
+import { LambdaServiceError } from '../../local/step-functions/service.ts';
 import {
   accepts,
   emailsAbout,
@@ -30,6 +31,8 @@ const executions: string[] = [];
 /** Apps whose hook should fail in testSecret, and apps whose first email of each event "fails" after going out. */
 const failInTestSecret = new Set<string>();
 const flakyNotify = new Set<string>();
+/** Per app, the functions whose next invocation the Lambda service throttles. */
+const lambdaThrottles = new Map<string, Set<string>>();
 let notifyCalls = 0;
 
 beforeAll(async () => {
@@ -37,13 +40,23 @@ beforeAll(async () => {
     waitTimeOverrides: { WaitForNotice: 0, WaitForExpiry: 0 },
     retryIntervalOverrides: {
       CheckPromotion: 20,
+      CheckGraceForNotice: 0,
+      ExpireOldToken: 0,
       NotifyInitiated: 0,
       NotifyExpiresIn24h: 0,
       NotifyCompleted: 0,
       NotifyInvalidated: 0,
       NotifyFailed: 0,
     },
-    wrapHandler: (fn, handler) => {
+    wrapHandler: (fn, real) => {
+      // The Lambda service throttles the first invocation of each named function for these apps.
+      const handler: typeof real = async (event) => {
+        const appId = (event as { appId?: string }).appId ?? '';
+        if (lambdaThrottles.get(appId)?.delete(fn.handler)) {
+          throw new LambdaServiceError('TooManyRequestsException', 'Rate Exceeded.');
+        }
+        return real(event);
+      };
       if (fn.handler === 'rotation-hook') {
         return async (event) => {
           const { SecretId, ClientRequestToken, Step } = event as Record<string, string>;
@@ -219,6 +232,34 @@ describe('Workflow: rotation', () => {
     ]);
     const done = await system.registry.getApp(app.appId);
     expect(await labelsOf(system, app.secretArn)).toEqual({ [done.currentVersionId]: ['AWSCURRENT'] });
+    expect(await accepts(system, oldToken)).toBe(false);
+  });
+
+  it('a task the Lambda service throttles is retried: the rotation completes, each email once, no rollback', async () => {
+    // Prepare: throttled once each, where a failure would roll back (CheckPromotion) or end the
+    // execution in GRACE (NotifyInitiated, CheckGraceForNotice, ExpireOldToken).
+    const app = await enroll(system);
+    const oldToken = await tokens(app, app.currentVersionId);
+    lambdaThrottles.set(app.appId, new Set(['check-promotion', 'notify', 'check-grace', 'expire-old-token']));
+
+    // Act
+    const { rotationId, executionArn } = await rotate(system, app, 'expire-later');
+    const execution = await finished(executionArn);
+
+    // Assess
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(lambdaThrottles.get(app.appId)).toEqual(new Set());
+    expect(await historyText(system, executionArn)).toContain('Lambda.TooManyRequestsException');
+    expect(await mailLog(app)).toEqual([
+      'ROTATION_INITIATED → de-admin',
+      'ROTATION_INITIATED → en-admin',
+      'TOKEN_EXPIRES_IN_24H → de-admin',
+      'TOKEN_EXPIRES_IN_24H → en-admin',
+      'ROTATION_COMPLETED → de-admin',
+      'ROTATION_COMPLETED → en-admin',
+    ]);
+    const done = await system.registry.getApp(app.appId);
+    expect(done).toMatchObject({ state: 'ACTIVE', lastRotation: { rotationId, outcome: 'completed' } });
     expect(await accepts(system, oldToken)).toBe(false);
   });
 
