@@ -8,7 +8,10 @@ import type { VirtualClock } from './clock.ts';
 import { createRegistryTable, startLocalDynamoDb } from './dynamodb.ts';
 import { type FakeHubSpot, startFakeHubSpot } from './hubspot/fake.ts';
 import { clearEmails } from './observe.ts';
-import { startSecretsManagerEmulator } from './secrets-manager/emulator.ts';
+import {
+  type RunningSecretsManagerEmulator,
+  startSecretsManagerEmulator,
+} from './secrets-manager/emulator.ts';
 import { startLocalStepFunctions } from './step-functions/service.ts';
 import {
   functionsOf,
@@ -69,6 +72,14 @@ export interface LocalSystem {
   readonly rotationStateMachineArn: string;
   readonly sweepStateMachineArn: string;
   readonly rotationHookArn: string;
+  /**
+   * The Secrets Manager emulator's background rotations (RotateSecret answers before they run, as on
+   * AWS): their failed steps, and ways to await their end.
+   */
+  readonly secretsManagerRotations: Pick<
+    RunningSecretsManagerEmulator,
+    'rotationErrors' | 'whenRotationSettled' | 'rotationsIdle'
+  >;
   readonly stepFunctions: Awaited<ReturnType<typeof startLocalStepFunctions>>;
   /** The fake HubSpot (unless `hubspot: false`). */
   readonly hubspot?: FakeHubSpot;
@@ -232,6 +243,11 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     rotationStateMachineArn: rotationMachine.arn,
     sweepStateMachineArn: sweepMachine.arn,
     rotationHookArn: hook.arn,
+    secretsManagerRotations: {
+      rotationErrors: secretsManager.rotationErrors,
+      whenRotationSettled: (secretId) => secretsManager.whenRotationSettled(secretId),
+      rotationsIdle: () => secretsManager.rotationsIdle(),
+    },
     stepFunctions,
     ...(hubspot ? { hubspot } : {}),
     ports: used,

@@ -74,7 +74,8 @@ export async function runRotationStep(input: unknown, deps: RotationHookDependen
   const fail = (problem: string): never => {
     throw new RotationStepError(step, secretArn, problem);
   };
-  if (!secret.RotationEnabled) fail('rotation is not enabled for this secret');
+  // Absent on a secret never configured for rotation, false after CancelRotateSecret.
+  if (secret.RotationEnabled !== true) fail('rotation is not enabled for this secret');
   const stages = secret.VersionIdsToStages ?? {};
   const versionStages = stages[versionId];
   if (!versionStages) fail(`version ${versionId} has no stage for rotation of this secret`);

@@ -36,7 +36,7 @@ beforeAll(async () => {
   system = await startTestSystem({
     waitTimeOverrides: { WaitForNotice: 0, WaitForExpiry: 0 },
     retryIntervalOverrides: {
-      CheckPromotion: 20,
+      CheckPromotion: 400,
       NotifyInitiated: 0,
       NotifyExpiresIn24h: 0,
       NotifyCompleted: 0,
