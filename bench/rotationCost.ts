@@ -64,7 +64,7 @@ export async function measureExpireLaterRotation() {
   const lambda: Counts = {};
   const system = await startLocalSystem({
     waitTimeOverrides: { WaitForNotice: 0, WaitForExpiry: 0 },
-    retryIntervalOverrides: { CheckPromotion: 50 },
+    retryIntervalOverrides: { CheckPromotion: 400 },
     wrapHandler: (fn, handler) => async (event) => {
       bump(lambda, fn.handler);
       return handler(event);

@@ -8,7 +8,10 @@ import { secretsManagerAccess, stepFunctionsAccess } from './iam/access.ts';
 import { IamAuthority } from './iam/authority.ts';
 import { startDynamoDbGate } from './iam/dynamoDbGate.ts';
 import { invokeLocalFunction } from './lambda/runtime.ts';
-import { startSecretsManagerEmulator } from './secrets-manager/emulator.ts';
+import {
+  type RunningSecretsManagerEmulator,
+  startSecretsManagerEmulator,
+} from './secrets-manager/emulator.ts';
 import { type StrictSesOptions, startStrictSes } from './ses/strictSes.ts';
 import { LambdaServiceError, startLocalStepFunctions } from './step-functions/service.ts';
 import {
@@ -71,6 +74,14 @@ export interface LocalSystem {
   readonly rotationHookArn: string;
   /** Invokes a function of the stack (by ARN or logical id) as Lambda would, in its own environment. */
   invoke(functionArn: string, payload: unknown): Promise<unknown>;
+  /**
+   * The Secrets Manager emulator's background rotations (RotateSecret answers before they run, as on
+   * AWS): their failed steps, and ways to await their end.
+   */
+  readonly secretsManagerRotations: Pick<
+    RunningSecretsManagerEmulator,
+    'rotationErrors' | 'whenRotationSettled' | 'rotationsIdle'
+  >;
   readonly stepFunctions: Awaited<ReturnType<typeof startLocalStepFunctions>>;
   /** The fake HubSpot (unless `hubspot: false`). */
   readonly hubspot?: FakeHubSpot;
@@ -321,6 +332,11 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     sweepStateMachineArn: sweepMachine.arn,
     rotationHookArn: hook.arn,
     invoke,
+    secretsManagerRotations: {
+      rotationErrors: secretsManager.rotationErrors,
+      whenRotationSettled: (secretId) => secretsManager.whenRotationSettled(secretId),
+      rotationsIdle: () => secretsManager.rotationsIdle(),
+    },
     stepFunctions,
     ...(hubspot ? { hubspot } : {}),
     ports: used,

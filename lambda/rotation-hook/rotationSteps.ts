@@ -74,7 +74,8 @@ export async function runRotationStep(input: unknown, deps: RotationHookDependen
   const fail = (problem: string): never => {
     throw new RotationStepError(step, secretArn, problem);
   };
-  if (!secret.RotationEnabled) fail('rotation is not enabled for this secret');
+  // Absent on a secret never configured for rotation, false after CancelRotateSecret.
+  if (secret.RotationEnabled !== true) fail('rotation is not enabled for this secret');
   const stages = secret.VersionIdsToStages ?? {};
   const versionStages = stages[versionId];
   if (!versionStages) fail(`version ${versionId} has no stage for rotation of this secret`);
@@ -92,6 +93,12 @@ export async function runRotationStep(input: unknown, deps: RotationHookDependen
     fail(
       `app "${app.appId}" has issuer ${app.issuer}; its new token is handed over with "rotor submit ${app.appId}"`,
     );
+  }
+  if (step === 'testSecret' && !isRotatingTo(app, versionId) && !(await readPendingToken(context))) {
+    // RotateSecret with RotateImmediately: false tests the configuration with testSecret on an
+    // AWSPENDING version that no createSecret filled and that Secrets Manager removes afterwards.
+    await testRotationConfiguration(context);
+    return;
   }
   try {
     await STEPS[step](context);
@@ -153,14 +160,66 @@ function currentVersionOf(context: StepContext): string {
   return current;
 }
 
+/** Whether the app is rotating towards this version and nobody is ending that rotation. */
+function isRotatingTo(app: AppRecord, versionId: string): boolean {
+  const rotation = app.activeRotation;
+  return app.state === 'ROTATING' && rotation?.newVersionId === versionId && !rotation.ending;
+}
+
 /** The app must be rotating towards this version; anything else means the rotation was ended. */
 function requireRotationOf(context: StepContext): ActiveRotation {
   const { app, versionId } = context;
   const rotation = app.activeRotation;
-  if (app.state !== 'ROTATING' || rotation?.newVersionId !== versionId) {
+  if (!isRotatingTo(app, versionId) || !rotation) {
     throw new RotationStepError(context.step, context.secretArn, conflictError(app).message);
   }
   return rotation;
+}
+
+/**
+ * The trial testSecret of RotateSecret with `RotateImmediately: false`: checks that the hook can do a
+ * rotation of this secret (the app is registered for it, AWSCURRENT holds the token Rotor knows as
+ * current) and writes nothing, so no rotation starts and nothing is left behind.
+ */
+async function testRotationConfiguration(context: StepContext): Promise<void> {
+  const { app, deps, secretArn, versionId } = context;
+  const fail = (problem: string): never => {
+    throw new RotationStepError('testSecret', secretArn, `trial of the rotation configuration: ${problem}`);
+  };
+  const currentVersionId = currentVersionOf(context);
+  if (currentVersionId !== app.currentVersionId) {
+    fail(
+      `AWSCURRENT is version ${currentVersionId} but Rotor's current token is version ${app.currentVersionId}; ` +
+        'the secret was changed outside Rotor',
+    );
+  }
+  const current = await deps.secretsManager.send(
+    new GetSecretValueCommand({
+      SecretId: secretArn,
+      VersionId: currentVersionId,
+      VersionStage: 'AWSCURRENT',
+    }),
+  );
+  let token: string;
+  try {
+    token = parseSecret(current.SecretString).token;
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+  const registered = await deps.registry.findTokenByHash(hashToken(token));
+  if (
+    registered?.appId !== app.appId ||
+    registered.versionId !== currentVersionId ||
+    registered.status !== 'current'
+  ) {
+    fail(
+      `the AWSCURRENT token of version ${currentVersionId} is not Rotor's current token of app "${app.appId}"`,
+    );
+  }
+  deps.logger.info(
+    `testSecret: trial of the rotation configuration with version ${versionId} passed; nothing was created`,
+    { secretArn, appId: app.appId },
+  );
 }
 
 async function readPendingToken(context: StepContext): Promise<string | undefined> {
@@ -239,6 +298,7 @@ async function createSecret(context: StepContext): Promise<void> {
  */
 async function joinOrStartRotation(context: StepContext, currentVersionId: string, now: Date): Promise<void> {
   const { app, deps, versionId, secretArn } = context;
+  if (app.activeRotation?.ending) throw conflictError(app);
   if (app.state === 'ROTATING' && app.activeRotation) {
     await deps.registry.attachNewVersion(app.appId, app.activeRotation.rotationId, versionId);
     if (app.activeRotation.trigger === 'secrets-manager') {
@@ -247,6 +307,17 @@ async function joinOrStartRotation(context: StepContext, currentVersionId: strin
     return;
   }
   if (app.state !== 'ACTIVE') throw conflictError(app);
+  // Secrets Manager retries a failed rotation with the same version: one that Rotor already rolled
+  // back must not start a rotation again.
+  const ended = (await deps.registry.listRotations(app.appId, 10)).find(
+    (record) => record.newVersionId === versionId,
+  );
+  if (ended || (await deps.registry.findTokenVersion(app.appId, versionId))) {
+    throw new RotationConflictError(
+      `version ${versionId} belongs to rotation ${ended?.rotationId ?? 'that ended'}${ended ? ` (${ended.status})` : ''}; ` +
+        `start a new one with "rotor rotate ${app.appId} --expire now|later"`,
+    );
+  }
   const rotation: ActiveRotation = {
     rotationId: newRotationId(now),
     mode: app.defaultMode,

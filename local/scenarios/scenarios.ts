@@ -564,7 +564,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   try {
     system = await startLocalSystem({
       clock,
-      retryIntervalOverrides: { CheckPromotion: 50 },
+      retryIntervalOverrides: { CheckPromotion: 400 },
       wrapHandler: (fn, handler) => {
         if (fn.handler !== 'rotation-hook') return handler;
         return async (event) => {

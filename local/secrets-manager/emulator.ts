@@ -7,17 +7,45 @@
  * without HTTP); {@link startSecretsManagerEmulator} serves a store over HTTP, runs rotations through
  * an injected rotation function and persists the state to a JSON file.
  *
+ * What is modelled of rotation, and from which AWS documentation:
+ * - RotateSecret is asynchronous ("Configures and starts the asynchronous process of rotating the
+ *   secret", API reference, RotateSecret): it stores the configuration, puts AWSPENDING on a new, empty
+ *   version, answers with its VersionId, and only then invokes the rotation function for createSecret,
+ *   setSecret, testSecret and finishSecret in turn. `whenRotationSettled(secretId)` and `rotationsIdle()`
+ *   (and, over HTTP, the emulator-only operation `EmulatorRotationsSettled`) let tests await the end.
+ * - Retries: "If any rotation step fails, Secrets Manager retries the entire rotation process multiple
+ *   times" (User Guide, "Rotation by Lambda function", rotate-secrets_lambda). The number and spacing of
+ *   retries are not documented; the emulator runs the whole rotation again, with the same
+ *   ClientRequestToken and from createSecret, up to `rotationAttempts` times in all (default 3), waiting
+ *   `rotationRetryDelayMs` (default 1 s) between attempts. Every failed attempt is recorded in
+ *   `rotationErrors`; after the last one the rotation is left as AWS leaves a failed one ("the AWSPENDING
+ *   staging label might be attached to an empty secret version", API reference, RotateSecret), so a
+ *   later RotateSecret is refused until AWSPENDING is removed. CancelRotateSecret, deleting the secret or
+ *   removing the version stops the retries.
+ * - RotateSecret with `RotateImmediately: false`: "Secrets Manager tests the rotation configuration by
+ *   running the testSecret step of the Lambda rotation function. The test creates an AWSPENDING version
+ *   of the secret and then removes it" (API reference, RotateSecret, RotateImmediately). The emulator
+ *   stores the configuration, creates an empty AWSPENDING version whose id is the request's
+ *   ClientRequestToken, invokes testSecret for it, removes that version again and only then answers.
+ *   What AWS does when the trial fails is not documented; the emulator is conservative: RotateSecret fails
+ *   with InvalidRequestException naming the step's error, and the secret's previous rotation
+ *   configuration is restored.
+ * - DescribeSecret and ListSecrets "only return fields that have a value" (API reference,
+ *   DescribeSecret): RotationEnabled is absent on a secret never configured for rotation, false after
+ *   CancelRotateSecret; RotationRules and RotationLambdaARN are absent until configured, LastRotatedDate
+ *   and NextRotationDate while rotation is off, LastAccessedDate until the first read, Description,
+ *   KmsKeyId, DeletedDate, Tags and the stages map when empty.
+ *
  * Deliberate differences from AWS:
- * - RotateSecret runs the four rotation steps before it answers (AWS runs them asynchronously), so a
- *   test sees the finished rotation as soon as the call returns. A failed step is not retried.
- * - RotateSecret with `RotateImmediately: false` stores the configuration but invokes nothing (AWS runs
- *   a trial `testSecret`).
+ * - Started without `invokeRotationFunction`, the emulator refuses an immediate rotation, and with
+ *   `RotateImmediately: false` it stores the configuration without the trial testSecret.
  * - After `finishSecret` the emulator checks that the new version holds AWSCURRENT; if not, the rotation
- *   counts as failed and LastRotatedDate is left alone.
+ *   counts as failed (not retried) and LastRotatedDate is left alone.
  * - NextRotationDate is the last rotation (or the time rotation was configured) plus the interval of
  *   `AutomaticallyAfterDays` or `rate(...)`; cron schedules give no NextRotationDate.
  * - ListSecrets filters match by case-sensitive prefix of the whole value.
- * - KMS keys, replication, resource policies and IAM are not modelled.
+ * - OwningService, PrimaryRegion and ReplicationStatus are never returned: KMS keys, replication, managed
+ *   secrets, resource policies and IAM are not modelled.
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -45,6 +73,10 @@ export interface RotationFailure {
   readonly secretArn: string;
   readonly step: string;
   readonly message: string;
+  /** Which attempt of the rotation failed: 1 for the first run, 2 for the first retry, ... */
+  readonly attempt: number;
+  /** True when no retry follows: the rotation is left with AWSPENDING on the half-made version. */
+  readonly final: boolean;
 }
 
 /** Options of {@link startSecretsManagerEmulator}. */
@@ -78,6 +110,10 @@ export interface SecretsManagerEmulatorOptions {
    * @default one line on stderr
    */
   readonly onRotationError?: (failure: RotationFailure) => void;
+  /** How many times in all a failing rotation is run (AWS retries "multiple times"). @default 3 */
+  readonly rotationAttempts?: number;
+  /** The wait before each retry of a failed rotation. @default 1000 */
+  readonly rotationRetryDelayMs?: number;
 }
 
 /** A running emulator, as returned by {@link startSecretsManagerEmulator}. */
@@ -87,8 +123,15 @@ export interface RunningSecretsManagerEmulator {
   readonly port: number;
   /** Stops listening and drops open connections. */
   close(): Promise<void>;
-  /** the failures of rotation steps so far, newest last: {secretArn, step, message} */
+  /** the failures of rotation steps so far, newest last: {secretArn, step, message, attempt, final} */
   readonly rotationErrors: ReadonlyArray<RotationFailure>;
+  /**
+   * Resolves once the background rotation of a secret (by name or ARN) is over: finished, failed for
+   * good after its retries, or stopped. Resolves at once when none is running.
+   */
+  whenRotationSettled(secretId: string): Promise<void>;
+  /** Resolves once no background rotation is running. */
+  rotationsIdle(): Promise<void>;
 }
 
 /** The `__type` of the errors the emulator returns; the SDK turns each into the exception of that name. */
@@ -193,7 +236,8 @@ interface StoredSecret {
   deletedDate?: number;
   /** when the recovery window ends and the secret is removed */
   deletionDate?: number;
-  rotationEnabled: boolean;
+  /** absent until RotateSecret first configures rotation, as DescribeSecret shows it */
+  rotationEnabled?: boolean;
   rotationLambdaArn?: string;
   rotationRules?: RotationRules;
   /** when RotateSecret last configured rotation: the base of NextRotationDate before the first rotation */
@@ -464,10 +508,10 @@ function secretDescription(
   if (nextRotation !== undefined) optional.NextRotationDate = toEpochSeconds(nextRotation);
   if (secret.tags.length > 0) optional.Tags = secret.tags.map((tag) => ({ ...tag }));
   if (stages !== undefined) optional[stagesKey] = stages;
+  if (secret.rotationEnabled !== undefined) optional.RotationEnabled = secret.rotationEnabled;
   return {
     ARN: secret.arn,
     Name: secret.name,
-    RotationEnabled: secret.rotationEnabled,
     LastChangedDate: toEpochSeconds(secret.lastChangedDate),
     CreatedDate: toEpochSeconds(secret.createdDate),
     ...optional,
@@ -557,6 +601,22 @@ export interface RotationPlan {
   readonly token: string;
 }
 
+/** The rotation configuration of a secret, as it was before RotateSecret changed it. */
+interface RotationConfiguration {
+  readonly rotationEnabled?: boolean;
+  readonly rotationLambdaArn?: string;
+  readonly rotationRules?: RotationRules;
+  readonly rotationConfiguredDate?: number;
+}
+
+/**
+ * The trial of RotateSecret with `RotateImmediately: false`: the caller invokes testSecret for the
+ * AWSPENDING version `token`, then calls {@link SecretStore.endTrial}.
+ */
+export interface RotationTrial extends RotationPlan {
+  readonly previous: RotationConfiguration;
+}
+
 /** Options of {@link SecretStore}. */
 export interface SecretStoreOptions {
   readonly region: string;
@@ -615,7 +675,6 @@ export class SecretStore {
       name,
       createdDate: now,
       lastChangedDate: now,
-      rotationEnabled: false,
       tags: request.tags('Tags') ?? [],
       versions: [],
     };
@@ -774,11 +833,16 @@ export class SecretStore {
   }
 
   /**
-   * The synchronous part of RotateSecret: checks, stores the rotation configuration and, when rotating
-   * now, creates the empty AWSPENDING version the rotation function will fill. The caller runs the
-   * steps of the returned plan, then calls {@link completeRotation}.
+   * The synchronous part of RotateSecret: checks, stores the rotation configuration and creates the
+   * empty AWSPENDING version the rotation function will fill. When rotating now, the caller runs the
+   * steps of the returned plan in the background, then calls {@link completeRotation}; otherwise it runs
+   * the trial testSecret of the returned trial, then calls {@link endTrial}, before answering.
    */
-  public startRotation(body: RequestBody): { response: ResponseBody; plan?: RotationPlan } {
+  public startRotation(body: RequestBody): {
+    response: ResponseBody;
+    plan?: RotationPlan;
+    trial?: RotationTrial;
+  } {
     this.purgeExpired();
     const request = new RequestReader(body);
     const secret = this.activeSecret(request);
@@ -786,24 +850,59 @@ export class SecretStore {
     const requestedArn = request.string('RotationLambdaARN', { max: 2048 });
     const rules = readRotationRules(request.record('RotationRules'));
     const immediately = request.boolean('RotateImmediately') ?? true;
+    const trialRuns = !immediately && this.options.canInvokeRotationFunction;
     const functionArn = this.checkRotationCanStart(
       secret,
       requestedArn ?? secret.rotationLambdaArn,
       token,
-      immediately,
+      immediately || trialRuns,
     );
+    const previous: RotationConfiguration = {
+      rotationEnabled: secret.rotationEnabled,
+      rotationLambdaArn: secret.rotationLambdaArn,
+      rotationRules: secret.rotationRules,
+      rotationConfiguredDate: secret.rotationConfiguredDate,
+    };
     secret.rotationLambdaArn = functionArn;
     if (rules !== undefined) secret.rotationRules = rules;
     secret.rotationEnabled = true;
     secret.rotationConfiguredDate = this.now();
     const base = { ARN: secret.arn, Name: secret.name };
-    if (!immediately) {
+    if (!immediately && !trialRuns) {
       this.changed(secret);
       return { response: base };
     }
     this.addVersion(secret, token, {}, [AWSPENDING]);
     this.changed(secret);
-    return { response: { ...base, VersionId: token }, plan: { secretArn: secret.arn, functionArn, token } };
+    const plan = { secretArn: secret.arn, functionArn, token };
+    if (!immediately) return { response: base, trial: { ...plan, previous } };
+    return { response: { ...base, VersionId: token }, plan };
+  }
+
+  /**
+   * Ends the trial of `RotateImmediately: false`: removes the AWSPENDING version it made and, when the
+   * trial failed, puts the previous rotation configuration back.
+   */
+  public endTrial(trial: RotationTrial, passed: boolean): void {
+    const secret = this.secrets.find((candidate) => candidate.arn === trial.secretArn);
+    if (secret === undefined) return;
+    secret.versions = secret.versions.filter((version) => version.versionId !== trial.token);
+    if (!passed) {
+      for (const [key, value] of Object.entries(trial.previous) as [keyof RotationConfiguration, unknown][]) {
+        if (value === undefined) delete secret[key];
+        else Object.assign(secret, { [key]: value });
+      }
+    }
+    this.changed(secret);
+  }
+
+  /** The ARN of the secret named by a name, ARN or partial ARN; undefined when there is none. */
+  public arnOf(secretId: string): string | undefined {
+    try {
+      return this.findSecret(new RequestReader({ SecretId: secretId })).arn;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Whether the rotation to version `token` should go on: the secret exists and rotation was not cancelled. */
@@ -812,7 +911,7 @@ export class SecretStore {
     return (
       secret !== undefined &&
       secret.deletedDate === undefined &&
-      secret.rotationEnabled &&
+      secret.rotationEnabled === true &&
       findVersion(secret, token) !== undefined
     );
   }
@@ -1092,7 +1191,7 @@ export class SecretStore {
     secret: StoredSecret,
     functionArn: string | undefined,
     token: string,
-    immediately: boolean,
+    makesVersion: boolean,
   ): string {
     if (functionArn === undefined) {
       throw new SecretsManagerServiceError(
@@ -1100,7 +1199,7 @@ export class SecretStore {
         `No rotation function is configured for secret ${secret.arn}: pass RotationLambdaARN.`,
       );
     }
-    if (immediately && !this.options.canInvokeRotationFunction) {
+    if (makesVersion && !this.options.canInvokeRotationFunction) {
       throw new SecretsManagerServiceError(
         'InvalidRequestException',
         `This Secrets Manager emulator was started without invokeRotationFunction, so it can't run the rotation function ${functionArn}.`,
@@ -1113,7 +1212,7 @@ export class SecretStore {
         `A previous rotation of ${secret.arn} isn't complete: AWSPENDING is on version ${pending.versionId}, which is not AWSCURRENT.`,
       );
     }
-    if (immediately && findVersion(secret, token) !== undefined) {
+    if (makesVersion && findVersion(secret, token) !== undefined) {
       throw new SecretsManagerServiceError(
         'ResourceExistsException',
         `A version with ID ${token} already exists.`,
@@ -1134,7 +1233,14 @@ function parseSnapshot(snapshot: unknown): StoredSecret[] {
   if (!isRecord(snapshot) || snapshot.format !== DATA_FILE_FORMAT || !Array.isArray(snapshot.secrets)) {
     throw new Error(`Not a Secrets Manager emulator data file (format ${DATA_FILE_FORMAT}).`);
   }
-  return structuredClone(snapshot.secrets as StoredSecret[]);
+  const secrets = structuredClone(snapshot.secrets as StoredSecret[]);
+  // Files written before RotationEnabled could be absent say false for secrets never configured.
+  for (const secret of secrets) {
+    if (secret.rotationEnabled === false && secret.rotationConfiguredDate === undefined) {
+      delete secret.rotationEnabled;
+    }
+  }
+  return secrets;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -1147,17 +1253,20 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Runs the four steps in order; the first step that throws ends the rotation and is reported. */
-async function runRotation(
+type StepFailure = Omit<RotationFailure, 'attempt' | 'final'>;
+
+/** Runs the four steps once; returns the first step that threw, 'stopped' when the rotation went away. */
+async function runRotationSteps(
   store: SecretStore,
   invoke: RotationInvoker,
   plan: RotationPlan,
-  report: (failure: RotationFailure) => void,
-): Promise<void> {
+  closing: () => boolean,
+): Promise<StepFailure | 'stopped' | undefined> {
   for (const step of ROTATION_STEPS) {
+    if (closing()) return 'stopped';
     if (!store.isRotationActive(plan.secretArn, plan.token)) {
       process.stderr.write(`secrets-manager: rotation of ${plan.secretArn} was cancelled before ${step}\n`);
-      return;
+      return 'stopped';
     }
     try {
       await invoke(plan.functionArn, {
@@ -1166,12 +1275,105 @@ async function runRotation(
         Step: step,
       });
     } catch (error) {
-      report({ secretArn: plan.secretArn, step, message: errorMessage(error) });
-      return;
+      return { secretArn: plan.secretArn, step, message: errorMessage(error) };
     }
   }
-  const problem = store.completeRotation(plan.secretArn, plan.token);
-  if (problem !== undefined) report({ secretArn: plan.secretArn, step: 'finishSecret', message: problem });
+  return undefined;
+}
+
+interface RotationRunnerOptions {
+  readonly attempts: number;
+  readonly retryDelayMs: number;
+  readonly report: (failure: RotationFailure) => void;
+  /** Called when a background rotation changed the store outside a request. */
+  readonly changed: () => void;
+}
+
+/**
+ * Runs rotations in the background, as Secrets Manager does after RotateSecret answered, retrying a
+ * failed rotation from createSecret with the same token, and keeps track of the running ones.
+ */
+class RotationRunner {
+  readonly #running = new Map<string, Promise<void>>();
+  #stopped = false;
+
+  public constructor(
+    private readonly store: SecretStore,
+    private readonly invoke: RotationInvoker,
+    private readonly options: RotationRunnerOptions,
+  ) {}
+
+  /** Starts `plan` after the current request has been answered. */
+  public start(plan: RotationPlan): void {
+    const previous = this.#running.get(plan.secretArn) ?? Promise.resolve();
+    const run = previous
+      .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      .then(() => this.#rotate(plan))
+      .catch((error: unknown) => {
+        process.stderr.write(
+          `secrets-manager: rotation of ${plan.secretArn} broke: ${errorMessage(error)}\n`,
+        );
+      })
+      .finally(() => {
+        if (this.#running.get(plan.secretArn) === run) this.#running.delete(plan.secretArn);
+        this.options.changed();
+      });
+    this.#running.set(plan.secretArn, run);
+  }
+
+  /** Invokes testSecret for the trial version; returns its error message, or undefined when it passed. */
+  public async trial(trial: RotationTrial): Promise<string | undefined> {
+    try {
+      await this.invoke(trial.functionArn, {
+        SecretId: trial.secretArn,
+        ClientRequestToken: trial.token,
+        Step: 'testSecret',
+      });
+      return undefined;
+    } catch (error) {
+      return errorMessage(error);
+    }
+  }
+
+  /** Resolves when the rotation of `secretArn` (if one runs) is over. */
+  public async settled(secretArn: string | undefined): Promise<void> {
+    if (secretArn !== undefined) await this.#running.get(secretArn);
+  }
+
+  /** Resolves when no rotation runs. */
+  public async idle(): Promise<void> {
+    while (this.#running.size > 0) await Promise.all(this.#running.values());
+  }
+
+  /** The emulator is closing: no more steps or retries are started. */
+  public stop(): void {
+    this.#stopped = true;
+  }
+
+  async #rotate(plan: RotationPlan): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      if (this.#stopped) return;
+      const outcome = await runRotationSteps(this.store, this.invoke, plan, () => this.#stopped);
+      if (outcome === 'stopped') return;
+      if (outcome === undefined) {
+        const problem = this.store.completeRotation(plan.secretArn, plan.token);
+        if (problem !== undefined) {
+          this.options.report({
+            secretArn: plan.secretArn,
+            step: 'finishSecret',
+            message: problem,
+            attempt,
+            final: true,
+          });
+        }
+        return;
+      }
+      const final = attempt >= this.options.attempts;
+      this.options.report({ ...outcome, attempt, final });
+      if (final) return;
+      await new Promise((resolve) => setTimeout(resolve, this.options.retryDelayMs));
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -1210,13 +1412,29 @@ type Operation = (body: RequestBody) => ResponseBody | Promise<ResponseBody>;
 
 function createOperations(
   store: SecretStore,
-  invoke: RotationInvoker | undefined,
-  report: (failure: RotationFailure) => void,
+  runner: RotationRunner | undefined,
 ): ReadonlyMap<string, Operation> {
   const rotateSecret: Operation = async (body) => {
-    const { response, plan } = store.startRotation(body);
-    if (plan !== undefined && invoke !== undefined) await runRotation(store, invoke, plan, report);
+    const { response, plan, trial } = store.startRotation(body);
+    if (trial !== undefined && runner !== undefined) {
+      const problem = await runner.trial(trial);
+      store.endTrial(trial, problem === undefined);
+      if (problem !== undefined) {
+        throw new SecretsManagerServiceError(
+          'InvalidRequestException',
+          `The rotation configuration test failed: testSecret of ${trial.functionArn} for secret ${trial.secretArn} failed: ${problem}`,
+        );
+      }
+    }
+    if (plan !== undefined) runner?.start(plan);
     return response;
+  };
+  /** Not an AWS operation: lets a test in another process await the background rotations. */
+  const rotationsSettled: Operation = async (body) => {
+    const secretId = new RequestReader(body).string('SecretId', SECRET_ID_LIMITS);
+    if (secretId === undefined) await runner?.idle();
+    else await runner?.settled(store.arnOf(secretId));
+    return {};
   };
   return new Map<string, Operation>([
     ['CreateSecret', (body) => store.createSecret(body)],
@@ -1234,6 +1452,7 @@ function createOperations(
     ['TagResource', (body) => store.tagResource(body)],
     ['UntagResource', (body) => store.untagResource(body)],
     ['GetRandomPassword', (body) => store.getRandomPassword(body)],
+    ['EmulatorRotationsSettled', rotationsSettled],
   ]);
 }
 
@@ -1269,8 +1488,23 @@ export async function startSecretsManagerEmulator(
     rotationErrors.push(failure);
     tell(failure);
   };
-  const operations = createOperations(store, options.invokeRotationFunction, report);
   const persist = createPersister(store, options.dataFile);
+  const runner =
+    options.invokeRotationFunction === undefined
+      ? undefined
+      : new RotationRunner(store, options.invokeRotationFunction, {
+          attempts: options.rotationAttempts ?? 3,
+          retryDelayMs: options.rotationRetryDelayMs ?? 1000,
+          report,
+          changed: () => {
+            try {
+              persist();
+            } catch (error) {
+              process.stderr.write(`secrets-manager: cannot write the data file: ${errorMessage(error)}\n`);
+            }
+          },
+        });
+  const operations = createOperations(store, runner);
   const server = await serveAwsJson({
     name: 'secrets-manager',
     targetPrefix: 'secretsmanager',
@@ -1290,7 +1524,17 @@ export async function startSecretsManagerEmulator(
     port: options.port ?? 0,
     ...(options.authorize ? { authorize: withSecretArns(options.authorize, store) } : {}),
   });
-  return { url: server.url, port: server.port, rotationErrors, close: () => server.close() };
+  return {
+    url: server.url,
+    port: server.port,
+    rotationErrors,
+    whenRotationSettled: async (secretId) => runner?.settled(store.arnOf(secretId)),
+    rotationsIdle: async () => runner?.idle(),
+    close: () => {
+      runner?.stop();
+      return server.close();
+    },
+  };
 }
 
 /** Gives an IAM check the full ARN of the secret a call names (IAM judges ARNs, callers name secrets). */

@@ -62,7 +62,7 @@ async function auditOf(appId: string) {
 }
 
 beforeAll(async () => {
-  env = await startApiTestSystem({ retryIntervalOverrides: { CheckPromotion: 20 } });
+  env = await startApiTestSystem({ retryIntervalOverrides: { CheckPromotion: 400 } });
   const { logger } = await import('../../lambda/operator-api/index.ts');
   logger.setLogLevel('INFO');
   const write = process.stdout.write.bind(process.stdout);
@@ -93,6 +93,12 @@ describe('Operator API: apps', () => {
     expect(secret.Tags).toContainEqual({ Key: 'rotor:app', Value: appId });
     expect(secret.RotationEnabled).toBe(true);
     expect(secret.RotationLambdaARN).toBe(env.system.rotationHookArn);
+    // Secrets Manager's trial testSecret passed and left no AWSPENDING version behind.
+    expect(Object.values(secret.VersionIdsToStages ?? {})).toEqual([['AWSCURRENT']]);
+    expect(
+      env.system.secretsManagerRotations.rotationErrors.filter((failure) => failure.secretArn === secret.ARN),
+    ).toEqual([]);
+    expect(await env.system.registry.listRotations(appId)).toEqual([]);
     const app = await env.system.registry.getApp(appId);
     expect(app).toMatchObject({ state: 'ACTIVE', graceSeconds: 7200, locale: 'en', policy: 'auto' });
     const events = await auditOf(appId);

@@ -21,7 +21,7 @@ beforeAll(async () => {
   rmSync(SCREENSHOT, { force: true });
   // Slow enough that the rotation is still in its grace period (no clock jump) while the browser looks.
   clock = VirtualClock.install({ speed: 1_000 });
-  system = await startLocalSystem({ clock, retryIntervalOverrides: { CheckPromotion: 50 } });
+  system = await startLocalSystem({ clock, retryIntervalOverrides: { CheckPromotion: 400 } });
   browser = await launchBrowser();
 });
 

@@ -68,7 +68,7 @@ const appA = uniqueAppId('cli');
 const appB = uniqueAppId('cli');
 
 beforeAll(async () => {
-  env = await startApiTestSystem({ retryIntervalOverrides: { CheckPromotion: 20 } });
+  env = await startApiTestSystem({ retryIntervalOverrides: { CheckPromotion: 400 } });
   stateDir = mkdtempSync(path.join(tmpdir(), 'rotor-state-'));
 });
 

@@ -1,4 +1,8 @@
-import { CreateSecretCommand, DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  ListSecretVersionIdsCommand,
+} from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
 import { RotationConflictError } from '../../lambda/shared/errors.ts';
 import type { ActiveRotation } from '../../lambda/shared/model.ts';
@@ -127,6 +131,13 @@ describe('Function: enrollManagedApp', () => {
     expect(secret.RotationEnabled).toBe(true);
     expect(await labelsOf(app.secretArn)).toEqual({ [app.currentVersionId]: ['AWSCURRENT'] });
     expect(app).toMatchObject({ state: 'ACTIVE', issuer: 'managed' });
+    // Enabling rotation ran Secrets Manager's trial testSecret; it left no version and no rotation.
+    const versions = await secretsManager.send(
+      new ListSecretVersionIdsCommand({ SecretId: app.secretArn, IncludeDeprecated: true }),
+    );
+    expect(versions.Versions?.map((version) => version.VersionId)).toEqual([app.currentVersionId]);
+    expect(await registry.getApp(app.appId)).toMatchObject({ state: 'ACTIVE' });
+    expect(await registry.listRotations(app.appId)).toEqual([]);
   });
 
   it('adopts an existing secret that holds a Rotor token', async () => {

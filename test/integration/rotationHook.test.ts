@@ -1,8 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { CancelRotateSecretCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import {
+  CancelRotateSecretCommand,
+  DescribeSecretCommand,
+  ListSecretVersionIdsCommand,
+  PutSecretValueCommand,
+  RotateSecretCommand,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RotationStep } from '../../lambda/rotation-hook/rotationSteps.ts';
+import { rollbackRotation } from '../../lambda/shared/lifecycle.ts';
 import type { AppRecord } from '../../lambda/shared/model.ts';
+import { mintToken, serializeSecret } from '../../lambda/shared/tokens.ts';
 import { verifyToken } from '../../lambda/shared/verifyToken.ts';
 import {
   allRegistryItems,
@@ -10,6 +19,7 @@ import {
   labelsOf,
   tokenOf as readToken,
   registry,
+  rotationSettled,
   secretsManager,
 } from '../support/aws.ts';
 import { TEST_HOOK_ARN, TEST_MANUAL_ARN } from '../support/environment.ts';
@@ -70,6 +80,8 @@ async function rotateSecret(app: AppRecord, functionArn = TEST_HOOK_ARN): Promis
       RotationLambdaARN: functionArn,
     }),
   );
+  // RotateSecret answers before Secrets Manager runs the steps.
+  await rotationSettled(app.secretArn);
   return versionId;
 }
 
@@ -191,15 +203,16 @@ describe('Rotation hook: driven by Secrets Manager RotateSecret', () => {
     const running = (await registry.getApp(app.appId)).activeRotation;
 
     // Act
-    await captureOutput(() =>
-      secretsManager.send(
+    await captureOutput(async () => {
+      await secretsManager.send(
         new RotateSecretCommand({
           SecretId: app.secretArn,
           ClientRequestToken: stray,
           RotationLambdaARN: TEST_MANUAL_ARN,
         }),
-      ),
-    );
+      );
+      await rotationSettled(app.secretArn);
+    });
     const error = await handler({
       SecretId: app.secretArn,
       ClientRequestToken: stray,
@@ -333,5 +346,100 @@ describe('Rotation hook: preconditions', () => {
     await expect(
       handler({ SecretId: 'x', ClientRequestToken: randomUUID(), Step: 'rotate' }),
     ).rejects.toThrow(/rotation event field Step is invalid/);
+  });
+});
+
+describe('Rotation hook: the trial testSecret of RotateSecret with RotateImmediately false', () => {
+  /** What `rotor apps add` asks of Secrets Manager once the app is registered. */
+  const configureRotation = (app: AppRecord) =>
+    secretsManager.send(
+      new RotateSecretCommand({
+        SecretId: app.secretArn,
+        RotationLambdaARN: TEST_HOOK_ARN,
+        RotationRules: { AutomaticallyAfterDays: 1000 },
+        RotateImmediately: false,
+      }),
+    );
+
+  it('passes, creates nothing, starts no rotation and leaves no AWSPENDING version', async () => {
+    // Prepare: enrolling already ran one trial; the app is ACTIVE with no rotation running.
+    const app = await enrollTestApp({ defaultMode: 'expire-later' });
+    const settled = await snapshot(app);
+
+    // Act
+    const log = await captureOutput(() => configureRotation(app));
+
+    // Assess
+    expect(log).not.toMatch(/thrown:/);
+    expect(await snapshot(app)).toEqual(settled);
+    expect(await labelsOf(app.secretArn)).toEqual({ [app.currentVersionId]: ['AWSCURRENT'] });
+    const versions = await secretsManager.send(
+      new ListSecretVersionIdsCommand({ SecretId: app.secretArn, IncludeDeprecated: true }),
+    );
+    expect(versions.Versions?.map((version) => version.VersionId)).toEqual([app.currentVersionId]);
+    expect(await registry.getApp(app.appId)).toMatchObject({ state: 'ACTIVE' });
+    expect(await registry.listRotations(app.appId)).toEqual([]);
+  });
+
+  it('fails when the secret was changed outside Rotor, so Secrets Manager refuses the configuration', async () => {
+    // Prepare: someone put a new current value without Rotor
+    const app = await enrollTestApp();
+    await secretsManager.send(
+      new PutSecretValueCommand({
+        SecretId: app.secretArn,
+        SecretString: serializeSecret({ token: mintToken(), issuedAt: new Date().toISOString() }),
+      }),
+    );
+
+    // Act & Assess
+    await expect(captureOutput(() => configureRotation(app).then(() => 'passed'))).resolves.toMatch(
+      /thrown: .*testSecret for secret .*: trial of the rotation configuration: AWSCURRENT is version .* the secret was changed outside Rotor/,
+    );
+    const described = await secretsManager.send(new DescribeSecretCommand({ SecretId: app.secretArn }));
+    expect(described.RotationEnabled).toBe(true);
+    expect(Object.values(described.VersionIdsToStages ?? {}).flat()).not.toContain('AWSPENDING');
+    expect(await registry.listRotations(app.appId)).toEqual([]);
+  });
+});
+
+describe('Rotation hook: a retried rotation', () => {
+  it('does not start a rotation again with the version of one that was rolled back', async () => {
+    // Prepare: a rotation Secrets Manager started, rolled back by Rotor's workflow; Secrets Manager's
+    // retry then still sees AWSPENDING on its version.
+    const app = await enrollTestApp({ defaultMode: 'expire-later' });
+    const versionId = await rotateSecret(app, TEST_MANUAL_ARN);
+    await handler({ SecretId: app.secretArn, ClientRequestToken: versionId, Step: 'createSecret' });
+    const [started] = await registry.listRotations(app.appId);
+    await rollbackRotation(
+      { registry, secretsManager, clock: () => new Date() },
+      app.appId,
+      started?.rotationId ?? '',
+      { step: 'setSecret', message: 'the test failed it' },
+    );
+    await secretsManager.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: app.secretArn,
+        VersionStage: 'AWSPENDING',
+        MoveToVersionId: versionId,
+      }),
+    );
+
+    // Act
+    const error = await handler({
+      SecretId: app.secretArn,
+      ClientRequestToken: versionId,
+      Step: 'createSecret',
+    }).catch((failure: Error) => failure);
+
+    // Assess
+    expect((error as Error).message).toBe(
+      `createSecret for secret ${app.secretArn}: version ${versionId} belongs to rotation ${started?.rotationId} (failed); ` +
+        `start a new one with "rotor rotate ${app.appId} --expire now|later"`,
+    );
+    expect(await registry.getApp(app.appId)).toMatchObject({
+      state: 'ACTIVE',
+      currentVersionId: app.currentVersionId,
+    });
+    expect(await registry.listRotations(app.appId)).toHaveLength(1);
   });
 });

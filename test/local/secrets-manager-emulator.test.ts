@@ -65,6 +65,7 @@ function startEmulator(extra: SecretsManagerEmulatorOptions = {}): Promise<Runni
     clock: () => new Date(now),
     // Failed steps are asserted through rotationErrors; keep the test output clean.
     onRotationError: () => {},
+    rotationRetryDelayMs: 5,
     ...extra,
   });
 }
@@ -164,7 +165,7 @@ describe('Secrets Manager emulator: creating and reading secrets', () => {
     const partialArn = created.ARN?.slice(0, -7) ?? '';
     for (const secretId of ['app/alpha', created.ARN ?? '', partialArn]) {
       const described = await client.send(new DescribeSecretCommand({ SecretId: secretId }));
-      expect(described).toMatchObject({ ARN: created.ARN, Name: 'app/alpha', RotationEnabled: false });
+      expect(described).toMatchObject({ ARN: created.ARN, Name: 'app/alpha' });
       expect(described.VersionIdsToStages).toEqual({ [created.VersionId ?? '']: ['AWSCURRENT'] });
       expect(described.CreatedDate?.getTime()).toBe(now);
       const value = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
@@ -176,6 +177,29 @@ describe('Secrets Manager emulator: creating and reading secrets', () => {
         VersionStages: ['AWSCURRENT'],
       });
     }
+  });
+
+  it('omits the fields that have no value, as AWS does: RotationEnabled until rotation is configured', async () => {
+    // Prepare
+    const created = await createSecret('app/plain', 'plain-secret');
+
+    // Act
+    const described = await client.send(new DescribeSecretCommand({ SecretId: 'app/plain' }));
+    const listed = await client.send(
+      new ListSecretsCommand({ Filters: [{ Key: 'name', Values: ['app/plain'] }] }),
+    );
+
+    // Assess
+    const { $metadata: _metadata, ...fields } = described;
+    expect(Object.keys(fields).sort()).toEqual(
+      ['ARN', 'CreatedDate', 'LastChangedDate', 'Name', 'VersionIdsToStages'].sort(),
+    );
+    expect(described.RotationEnabled).toBeUndefined();
+    expect(listed.SecretList).toHaveLength(1);
+    expect(Object.keys(listed.SecretList?.[0] ?? {}).sort()).toEqual(
+      ['ARN', 'CreatedDate', 'LastChangedDate', 'Name', 'SecretVersionsToStages'].sort(),
+    );
+    expect(listed.SecretList?.[0]?.ARN).toBe(created.ARN);
   });
 
   it('answers ResourceNotFoundException for a secret that does not exist', async () => {
@@ -431,6 +455,7 @@ describe('Secrets Manager emulator: rotation', () => {
         RotationRules: { AutomaticallyAfterDays: 30 },
       }),
     );
+    await emulator.whenRotationSettled('app/rotated');
 
     // Assess
     expect(calls.map((call) => call.Step)).toEqual([
@@ -455,7 +480,94 @@ describe('Secrets Manager emulator: rotation', () => {
     expect(current.SecretString).toBe(`rotated-${rotated.VersionId}`);
   });
 
-  it('stops at a failing step, records it, and refuses a new rotation while AWSPENDING is not current', async () => {
+  it('answers RotateSecret before the rotation function runs, then runs the steps in the background', async () => {
+    // Prepare: a rotation function whose createSecret waits until the test lets it go on
+    const created = await createSecret('app/async', 'original');
+    const calls: RotationEvent[] = [];
+    const template = templateRotationFunction(calls);
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    rotationFunction = async (arn, event) => {
+      if (event.Step === 'createSecret') await released;
+      return template(arn, event);
+    };
+
+    // Act
+    const rotated = await client.send(
+      new RotateSecretCommand({ SecretId: 'app/async', RotationLambdaARN: ROTATION_FUNCTION_ARN }),
+    );
+
+    // Assess: the answer came while createSecret had not done anything yet
+    expect(calls).toEqual([]);
+    expect(await stagesOf('app/async')).toEqual({
+      [created.VersionId ?? '']: ['AWSCURRENT'],
+      [rotated.VersionId ?? '']: ['AWSPENDING'],
+    });
+    expect((await client.send(new GetSecretValueCommand({ SecretId: 'app/async' }))).SecretString).toBe(
+      'original',
+    );
+    release();
+    await emulator.whenRotationSettled(created.ARN ?? '');
+    expect(calls.map((call) => call.Step)).toEqual([
+      'createSecret',
+      'setSecret',
+      'testSecret',
+      'finishSecret',
+    ]);
+    expect((await stagesOf('app/async'))[rotated.VersionId ?? '']).toContain('AWSCURRENT');
+  });
+
+  it('retries a rotation whose step failed once, from createSecret with the same token', async () => {
+    // Prepare: setSecret fails the first time only, as a service that was briefly unreachable
+    const created = await createSecret('app/flaky', 'original');
+    const calls: RotationEvent[] = [];
+    const template = templateRotationFunction(calls);
+    let failures = 0;
+    rotationFunction = async (arn, event) => {
+      if (event.Step === 'setSecret' && failures === 0) {
+        failures += 1;
+        calls.push(event);
+        throw new Error('setSecret: the service is unreachable');
+      }
+      return template(arn, event);
+    };
+    const errorsBefore = emulator.rotationErrors.length;
+
+    // Act
+    const rotated = await client.send(
+      new RotateSecretCommand({ SecretId: 'app/flaky', RotationLambdaARN: ROTATION_FUNCTION_ARN }),
+    );
+    await emulator.whenRotationSettled('app/flaky');
+
+    // Assess
+    expect(calls.map((call) => call.Step)).toEqual([
+      'createSecret',
+      'setSecret',
+      'createSecret',
+      'setSecret',
+      'testSecret',
+      'finishSecret',
+    ]);
+    expect(new Set(calls.map((call) => call.ClientRequestToken))).toEqual(new Set([rotated.VersionId]));
+    expect(emulator.rotationErrors.slice(errorsBefore)).toEqual([
+      {
+        secretArn: created.ARN,
+        step: 'setSecret',
+        message: 'setSecret: the service is unreachable',
+        attempt: 1,
+        final: false,
+      },
+    ]);
+    const stages = await stagesOf('app/flaky');
+    expect(stages[created.VersionId ?? '']).toEqual(['AWSPREVIOUS']);
+    expect(stages[rotated.VersionId ?? '']).toContain('AWSCURRENT');
+    const described = await client.send(new DescribeSecretCommand({ SecretId: 'app/flaky' }));
+    expect(described.LastRotatedDate?.getTime()).toBe(now);
+  });
+
+  it('retries a failing rotation a bounded number of times, then leaves AWSPENDING and refuses a new rotation', async () => {
     // Prepare
     const created = await createSecret('app/failing', 'original');
     const calls: RotationEvent[] = [];
@@ -466,16 +578,27 @@ describe('Secrets Manager emulator: rotation', () => {
     const rotated = await client.send(
       new RotateSecretCommand({ SecretId: 'app/failing', RotationLambdaARN: ROTATION_FUNCTION_ARN }),
     );
+    await emulator.whenRotationSettled('app/failing');
 
-    // Assess
-    expect(calls.map((call) => call.Step)).toEqual(['createSecret', 'setSecret']);
-    expect(emulator.rotationErrors.slice(errorsBefore)).toEqual([
-      {
+    // Assess: three attempts in all, each from createSecret with the same token
+    expect(calls.map((call) => call.Step)).toEqual([
+      'createSecret',
+      'setSecret',
+      'createSecret',
+      'setSecret',
+      'createSecret',
+      'setSecret',
+    ]);
+    expect(new Set(calls.map((call) => call.ClientRequestToken))).toEqual(new Set([rotated.VersionId]));
+    expect(emulator.rotationErrors.slice(errorsBefore)).toEqual(
+      [1, 2, 3].map((attempt) => ({
         secretArn: created.ARN,
         step: 'setSecret',
         message: 'setSecret: the service refused the new credential',
-      },
-    ]);
+        attempt,
+        final: attempt === 3,
+      })),
+    );
     const described = await client.send(new DescribeSecretCommand({ SecretId: 'app/failing' }));
     expect(described.LastRotatedDate).toBeUndefined();
     expect(described.VersionIdsToStages).toEqual({
@@ -486,7 +609,8 @@ describe('Secrets Manager emulator: rotation', () => {
       'original',
     );
     await failure(client.send(new RotateSecretCommand({ SecretId: 'app/failing' })), InvalidRequestException);
-    expect(calls).toHaveLength(2);
+    await emulator.rotationsIdle();
+    expect(calls).toHaveLength(6);
   });
 
   it('leaves an empty AWSPENDING version when createSecret fails', async () => {
@@ -496,6 +620,7 @@ describe('Secrets Manager emulator: rotation', () => {
     const rotated = await client.send(
       new RotateSecretCommand({ SecretId: 'app/failing-create', RotationLambdaARN: ROTATION_FUNCTION_ARN }),
     );
+    await emulator.whenRotationSettled('app/failing-create');
 
     expect((await stagesOf('app/failing-create'))[rotated.VersionId ?? '']).toEqual(['AWSPENDING']);
     await failure(
@@ -512,7 +637,7 @@ describe('Secrets Manager emulator: rotation', () => {
       InvalidRequestException,
     );
     const described = await client.send(new DescribeSecretCommand({ SecretId: 'app/no-function' }));
-    expect(described.RotationEnabled).toBe(false);
+    expect(described.RotationEnabled).toBeUndefined();
   });
 
   it('refuses an immediate rotation when the emulator has no way to invoke the function', async () => {
@@ -542,6 +667,7 @@ describe('Secrets Manager emulator: rotation', () => {
     const rotated = await client.send(
       new RotateSecretCommand({ SecretId: 'app/cancel', RotationLambdaARN: ROTATION_FUNCTION_ARN }),
     );
+    await emulator.whenRotationSettled('app/cancel');
 
     // Act
     const cancelled = await client.send(new CancelRotateSecretCommand({ SecretId: 'app/cancel' }));
@@ -562,7 +688,76 @@ describe('Secrets Manager emulator: rotation', () => {
     );
     rotationFunction = templateRotationFunction([]);
     const again = await client.send(new RotateSecretCommand({ SecretId: 'app/cancel' }));
+    await emulator.whenRotationSettled('app/cancel');
     expect((await stagesOf('app/cancel'))[again.VersionId ?? '']).toContain('AWSCURRENT');
+  });
+});
+
+describe('Secrets Manager emulator: RotateSecret with RotateImmediately false', () => {
+  it('tests the configuration with testSecret on an AWSPENDING version it then removes', async () => {
+    // Prepare
+    const created = await createSecret('app/trial', 'original');
+    const calls: RotationEvent[] = [];
+    const seen: Record<string, string[]>[] = [];
+    const template = templateRotationFunction(calls);
+    rotationFunction = async (arn, event) => {
+      seen.push(await stagesOf(event.SecretId));
+      return template(arn, event);
+    };
+
+    // Act
+    const configured = await client.send(
+      new RotateSecretCommand({
+        SecretId: 'app/trial',
+        RotationLambdaARN: ROTATION_FUNCTION_ARN,
+        RotationRules: { AutomaticallyAfterDays: 30 },
+        RotateImmediately: false,
+      }),
+    );
+    await emulator.rotationsIdle();
+
+    // Assess: only testSecret ran, on an empty AWSPENDING version that is gone afterwards
+    expect(calls.map((call) => call.Step)).toEqual(['testSecret']);
+    const trialVersion = calls[0]?.ClientRequestToken ?? '';
+    expect(seen[0]).toEqual({ [created.VersionId ?? '']: ['AWSCURRENT'], [trialVersion]: ['AWSPENDING'] });
+    expect(configured.VersionId).toBeUndefined();
+    expect(await stagesOf('app/trial')).toEqual({ [created.VersionId ?? '']: ['AWSCURRENT'] });
+    const versions = await client.send(
+      new ListSecretVersionIdsCommand({ SecretId: 'app/trial', IncludeDeprecated: true }),
+    );
+    expect(versions.Versions?.map((version) => version.VersionId)).toEqual([created.VersionId]);
+    const described = await client.send(new DescribeSecretCommand({ SecretId: 'app/trial' }));
+    expect(described).toMatchObject({
+      RotationEnabled: true,
+      RotationLambdaARN: ROTATION_FUNCTION_ARN,
+      RotationRules: { AutomaticallyAfterDays: 30 },
+    });
+    expect(described.LastRotatedDate).toBeUndefined();
+  });
+
+  it('refuses the configuration when the trial testSecret fails, and keeps the previous one', async () => {
+    // Prepare
+    const created = await createSecret('app/trial-fails', 'original');
+    rotationFunction = templateRotationFunction([], 'testSecret');
+
+    // Act
+    const error = await failure(
+      client.send(
+        new RotateSecretCommand({
+          SecretId: 'app/trial-fails',
+          RotationLambdaARN: ROTATION_FUNCTION_ARN,
+          RotateImmediately: false,
+        }),
+      ),
+      InvalidRequestException,
+    );
+
+    // Assess
+    expect(error.message).toContain('testSecret: the service refused the new credential');
+    const described = await client.send(new DescribeSecretCommand({ SecretId: 'app/trial-fails' }));
+    expect(described.RotationEnabled).toBeUndefined();
+    expect(described.RotationLambdaARN).toBeUndefined();
+    expect(described.VersionIdsToStages).toEqual({ [created.VersionId ?? '']: ['AWSCURRENT'] });
   });
 });
 

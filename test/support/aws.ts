@@ -47,6 +47,26 @@ export async function enrollTestApp(overrides: Partial<EnrollManagedAppInput> = 
   );
 }
 
+/**
+ * Waits until the Secrets Manager emulator has finished the background rotation of a secret (RotateSecret
+ * answers before the rotation function runs, as on AWS). The emulator runs in the test run's main
+ * process, so this asks it over HTTP with its emulator-only operation.
+ */
+export async function rotationSettled(secretId: string): Promise<void> {
+  const endpoint = process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER;
+  if (!endpoint) throw new Error('AWS_ENDPOINT_URL_SECRETS_MANAGER is not set: the test setup did not run');
+  const response = await fetch(endpoint, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/x-amz-json-1.1',
+      'X-Amz-Target': 'secretsmanager.EmulatorRotationsSettled',
+    },
+    body: JSON.stringify({ SecretId: secretId }),
+  });
+  if (!response.ok)
+    throw new Error(`EmulatorRotationsSettled answered ${response.status}: ${await response.text()}`);
+}
+
 /** Each version id with its staging labels, as DescribeSecret reports them. */
 export async function labelsOf(secretId: string): Promise<Record<string, string[]>> {
   const secret = await secretsManager.send(new DescribeSecretCommand({ SecretId: secretId }));

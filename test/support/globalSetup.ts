@@ -40,6 +40,8 @@ export default async function setup(): Promise<() => Promise<void>> {
     // Tests that drive the steps by hand make RotateSecret "fail" on purpose; the hook's own
     // errors reach the tests that expect them.
     onRotationError: () => {},
+    // A failed rotation is retried as on AWS; a short wait keeps the tests that fail one quick.
+    rotationRetryDelayMs: 20,
     invokeRotationFunction: async (functionArn, event) => {
       if (functionArn === TEST_MANUAL_ARN) return undefined;
       if (functionArn !== TEST_HOOK_ARN) throw new Error(`no local function ${functionArn}`);

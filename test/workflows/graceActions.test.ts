@@ -26,7 +26,7 @@ let operator: OperatorDependencies;
 const ALICE = 'arn:aws:iam::123456789012:user/alice';
 
 beforeAll(async () => {
-  system = await startTestSystem({ retryIntervalOverrides: { CheckPromotion: 20 } });
+  system = await startTestSystem({ retryIntervalOverrides: { CheckPromotion: 400 } });
   const clock = () => new Date();
   operator = {
     registry: system.registry,

@@ -39,7 +39,7 @@ beforeAll(async () => {
   system = await startTestSystem({
     waitTimeOverrides: { WaitForNotice: 0, WaitForExpiry: 0 },
     retryIntervalOverrides: {
-      CheckPromotion: 20,
+      CheckPromotion: 400,
       CheckGraceForNotice: 0,
       ExpireOldToken: 0,
       NotifyInitiated: 0,

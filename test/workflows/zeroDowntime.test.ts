@@ -24,7 +24,7 @@ beforeAll(async () => {
   system = await startTestSystem({
     // The grace period's waits, shortened: 2.5 s of grace before the notice, then 0.5 s to the expiry.
     waitTimeOverrides: { WaitForNotice: 2500, WaitForExpiry: 500 },
-    retryIntervalOverrides: { CheckPromotion: 20 },
+    retryIntervalOverrides: { CheckPromotion: 400 },
     wrapHandler: (fn, handler) =>
       fn.handler === 'expire-old-token'
         ? async (event) => {
