@@ -11,7 +11,13 @@ import { RegistryTable } from './constructs/RegistryTable.ts';
 import { RotationHook } from './constructs/RotationHook.ts';
 import { RotationWorkflow } from './constructs/RotationWorkflow.ts';
 import { SweepWorkflow } from './constructs/SweepWorkflow.ts';
-import { nagArn, sendAsSenderStatement, type TableAccess, TaskFunction } from './constructs/TaskFunction.ts';
+import {
+  acknowledgeSendAsSender,
+  nagArn,
+  sendAsSenderStatement,
+  type TableAccess,
+  TaskFunction,
+} from './constructs/TaskFunction.ts';
 
 export interface RotorStackProps extends StackProps {
   /** The checked deployment settings. */
@@ -132,6 +138,7 @@ export class RotorStack extends Stack {
     ]);
     notify.function.addEnvironment('SENDER_ADDRESS', config.senderAddress);
     notify.addToRolePolicy(sendAsSenderStatement(this, config.senderAddress));
+    acknowledgeSendAsSender(this, notify.role);
 
     this.rotationWorkflow = new RotationWorkflow(this, 'RotationWorkflow', {
       startRotation: startRotation.function,

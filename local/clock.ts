@@ -1,4 +1,8 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { installVirtualDate, PROCESS_OFFSET } from './virtualDate.ts';
+
+/** How often a persisted clock writes its time down between jumps. */
+const SAVE_EVERY_MS = 1_000;
 
 export interface VirtualClockOptions {
   /** Where virtual time starts. @default the real time now */
@@ -8,6 +12,32 @@ export interface VirtualClockOptions {
    * second. Outside waits the clock runs at the real rate.
    */
   readonly speed: number;
+  /**
+   * Keep the clock in this file (written at every jump, and every second), and resume from it: virtual
+   * time goes on from the saved time plus the real time since, so it never runs backwards, not even
+   * after a kill -9. Ignored when `start` is given.
+   */
+  readonly stateFile?: string;
+}
+
+interface SavedClock {
+  readonly virtualNow: string;
+  readonly realNow?: string;
+}
+
+/** Where a persisted clock resumes: the saved virtual time plus the real time since it was saved. */
+function resumeFrom(file: string): number {
+  const realNow = Date.now();
+  if (!existsSync(file)) return realNow;
+  try {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as SavedClock;
+    const virtual = Date.parse(saved.virtualNow);
+    const real = Date.parse(saved.realNow ?? saved.virtualNow);
+    if (Number.isNaN(virtual)) return realNow;
+    return Math.max(virtual + Math.max(0, realNow - (Number.isNaN(real) ? realNow : real)), realNow);
+  } catch {
+    return realNow;
+  }
 }
 
 /**
@@ -21,6 +51,8 @@ export class VirtualClock {
   public readonly speed: number;
   readonly #virtualStart: number;
   readonly #uninstall: () => void;
+  #stateFile: string | undefined;
+  #saver: NodeJS.Timeout | undefined;
   #holds = 0;
   #released: (() => void)[] = [];
 
@@ -36,8 +68,27 @@ export class VirtualClock {
       throw new RangeError(`speed must be a number of at least 1 (got ${options.speed})`);
     }
     const realNow = Date.now();
-    PROCESS_OFFSET[0] = (options.start?.getTime() ?? realNow) - realNow;
-    return new VirtualClock(options.speed, installVirtualDate(PROCESS_OFFSET));
+    const start = options.start?.getTime() ?? (options.stateFile ? resumeFrom(options.stateFile) : realNow);
+    PROCESS_OFFSET[0] = start - realNow;
+    const clock = new VirtualClock(options.speed, installVirtualDate(PROCESS_OFFSET));
+    if (options.stateFile) {
+      clock.#stateFile = options.stateFile;
+      clock.#save();
+      clock.#saver = setInterval(() => clock.#save(), SAVE_EVERY_MS);
+      clock.#saver.unref();
+    }
+    return clock;
+  }
+
+  /** Writes the time down (atomically: a crash mid-write leaves the last complete one). */
+  #save(): void {
+    if (!this.#stateFile) return;
+    const saved: SavedClock = {
+      virtualNow: new Date(this.now()).toISOString(),
+      realNow: new Date(this.now() - (PROCESS_OFFSET[0] ?? 0)).toISOString(),
+    };
+    writeFileSync(`${this.#stateFile}.tmp`, `${JSON.stringify(saved)}\n`);
+    renameSync(`${this.#stateFile}.tmp`, this.#stateFile);
   }
 
   /** Virtual milliseconds since the epoch (what `Date.now()` returns while installed). */
@@ -53,7 +104,10 @@ export class VirtualClock {
   /** Moves the clock forward to `untilMs`; never backwards. */
   public advanceTo(untilMs: number): void {
     const ahead = untilMs - this.now();
-    if (ahead > 0) PROCESS_OFFSET[0] = (PROCESS_OFFSET[0] ?? 0) + ahead;
+    if (ahead <= 0) return;
+    PROCESS_OFFSET[0] = (PROCESS_OFFSET[0] ?? 0) + ahead;
+    // Before anything acts on the new time, so that a crash right after cannot take it back.
+    this.#save();
   }
 
   /**
@@ -103,6 +157,9 @@ export class VirtualClock {
 
   /** Gives `Date` back (and real time to the worker threads). */
   public uninstall(): void {
+    if (this.#saver) clearInterval(this.#saver);
+    this.#save();
+    this.#stateFile = undefined;
     this.#uninstall();
     PROCESS_OFFSET[0] = 0;
   }

@@ -4,7 +4,7 @@
  * Ctrl-C (SIGINT or SIGTERM) stops everything and frees every port.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { connect } from '../cli/client.ts';
@@ -48,15 +48,6 @@ function options() {
   }
 }
 
-/** Where virtual time starts: now, or later if an earlier run with the same data dir got further. */
-function resumeAt(clockFile: string | undefined): number {
-  if (!clockFile || !existsSync(clockFile)) return Date.now();
-  const saved = Date.parse(
-    (JSON.parse(readFileSync(clockFile, 'utf8')) as { virtualNow?: string }).virtualNow ?? '',
-  );
-  return Number.isNaN(saved) ? Date.now() : Math.max(saved, Date.now());
-}
-
 function describeSpeed(speed: number): string {
   const hours = speed / 3600;
   return hours >= 1 ? `1 s of waiting = ${Number(hours.toFixed(1))} h` : `1 s of waiting = ${speed} s`;
@@ -70,7 +61,11 @@ async function main(): Promise<void> {
 
   // With --data-dir, virtual time goes on from where the last run stopped, never backwards.
   const clockFile = settings.dataDir ? path.join(settings.dataDir, 'clock.json') : undefined;
-  const clock = VirtualClock.install({ speed: settings.speed, start: new Date(resumeAt(clockFile)) });
+  if (settings.dataDir) mkdirSync(settings.dataDir, { recursive: true });
+  const clock = VirtualClock.install({
+    speed: settings.speed,
+    ...(clockFile ? { stateFile: clockFile } : {}),
+  });
   let system: LocalSystem | undefined;
   let api: Awaited<ReturnType<typeof startLocalApi>> | undefined;
   let stopping = false;
@@ -81,7 +76,6 @@ async function main(): Promise<void> {
     await api?.close();
     await system?.close();
     await clearLocalState();
-    if (clockFile) writeFileSync(clockFile, `${JSON.stringify({ virtualNow: new Date().toISOString() })}\n`);
     clock.uninstall();
     process.stdout.write('stopped; every port is free.\n');
     process.exit(0);

@@ -4,7 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { VirtualClock } from './clock.ts';
 import { createRegistryTable, startLocalDynamoDb } from './dynamodb.ts';
 import { type FakeHubSpot, startFakeHubSpot } from './hubspot/fake.ts';
-import { secretsManagerAccess, stepFunctionsAccess } from './iam/access.ts';
+import { secretsManagerAccess, sesAccess, stepFunctionsAccess } from './iam/access.ts';
 import { IamAuthority } from './iam/authority.ts';
 import { startDynamoDbGate } from './iam/dynamoDbGate.ts';
 import { invokeLocalFunction } from './lambda/runtime.ts';
@@ -185,6 +185,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     region,
     port: ports.ses ?? 0,
     dataDir: options.dataDir,
+    ...(enforce ? { authorize: sesAccess(iam, names) } : {}),
   });
   const sesUrl = ses.url;
 

@@ -109,6 +109,16 @@ export function resolveIntrinsics(value: unknown, template: Template, names: Loc
       throw new Error(`local mode cannot resolve Fn::GetAtt ${logicalId}.${attribute}`);
     return localArn(template, logicalId, names);
   }
+  if ('Fn::Select' in object) {
+    const [index, list] = object['Fn::Select'] as [number, unknown];
+    const items = resolveIntrinsics(list, template, names);
+    if (!Array.isArray(items)) throw new Error('local mode cannot resolve an Fn::Select of a non-list');
+    return items[Number(index)];
+  }
+  if ('Fn::Split' in object) {
+    const [separator, text] = object['Fn::Split'] as [string, unknown];
+    return String(resolveIntrinsics(text, template, names)).split(separator);
+  }
   if ('Fn::Join' in object) {
     const [separator, parts] = object['Fn::Join'] as [string, unknown[]];
     return parts.map((part) => String(resolveIntrinsics(part, template, names))).join(separator);

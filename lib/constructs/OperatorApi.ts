@@ -19,7 +19,7 @@ import type { AppDefaults } from '../../lambda/operator-api/operatorApi.ts';
 import { API_STAGE, ROUTES } from '../../lambda/operator-api/routes.ts';
 import { DEFAULT_HUBSPOT_API_URL } from '../../lambda/shared/hubspot.ts';
 import type { RotationHook } from './RotationHook.ts';
-import { nagArn, sendAsSenderStatement, TaskFunction } from './TaskFunction.ts';
+import { acknowledgeSendAsSender, nagArn, sendAsSenderStatement, TaskFunction } from './TaskFunction.ts';
 
 export interface OperatorApiProps {
   /** The registry table. */
@@ -124,7 +124,21 @@ export class OperatorApi extends Construct {
     props.rotationHook.grantRotateWith(role);
     props.rotationWorkflow.grantStartExecution(role);
     // "submit" wakes the rotation that waits for a HubSpot token (SendTaskSuccess with its version id).
-    props.rotationWorkflow.grantTaskResponse(role);
+    // AWS's service authorization reference lists no resource type for the task-response actions, so
+    // IAM judges them on "*": a grant scoped to the state machine (what grantTaskResponse writes) is
+    // refused on AWS. The task token itself is what limits the call to one waiting task.
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'AnswerWaitingTasks',
+        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+        resources: ['*'],
+      }),
+    );
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray and the Step Functions task-response actions (SendTaskSuccess/Failure/Heartbeat) support no resource-level permissions.',
+    });
     const machineName = stack.splitArn(props.rotationWorkflow.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME)
       .resourceName as string;
     const executions = stack.formatArn({
@@ -145,6 +159,7 @@ export class OperatorApi extends Construct {
       reason: 'Expire-now and cancel stop the waiting execution of one rotation of the rotation workflow.',
     });
     role.addToPrincipalPolicy(sendAsSenderStatement(stack, props.senderAddress));
+    acknowledgeSendAsSender(stack, role);
 
     this.accessLogs = new LogGroup(this, 'AccessLogs', {
       retention: props.accessLogRetention ?? RetentionDays.ONE_YEAR,

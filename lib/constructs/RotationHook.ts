@@ -34,7 +34,8 @@ export class RotationHook extends Construct {
       handler: 'rotation-hook',
       description: 'Secrets Manager rotation function for managed tokens',
       table: props.table,
-      tableAccess: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      // Query: a rotation Secrets Manager starts by itself looks up the app's recent rotations.
+      tableAccess: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
       tokenPrefix: props.tokenPrefix,
       environment: { ROTATION_STATE_MACHINE_ARN: props.rotationWorkflow.stateMachineArn },
       // A fixed name, so that grantRotateWith can name the function without a reference to it (the

@@ -1,4 +1,4 @@
-import type { AwsJsonCall } from '../awsJsonServer.ts';
+import { type AwsJsonCall, AwsServiceError } from '../awsJsonServer.ts';
 import { AccessDeniedError, type IamAuthority } from './authority.ts';
 
 /**
@@ -53,4 +53,37 @@ export function stepFunctionsAccess(iam: IamAuthority) {
       action: `states:${call.operation}`,
       resource: String(call.body.stateMachineArn ?? call.body.executionArn ?? '*'),
     });
+}
+
+/**
+ * SES: `ses:SendEmail` on each identity SES judges (the sender's; in the sandbox every recipient's
+ * too), with the `ses:FromAddress` and `ses:Recipients` condition keys. Resolves to AWS's sentence
+ * when IAM refuses.
+ */
+export function sesAccess(iam: IamAuthority, names: { region: string; accountId: string }) {
+  return async (call: {
+    accessKeyId: string | undefined;
+    action: string;
+    identities: readonly string[];
+    source: string | undefined;
+    recipients: readonly string[];
+  }): Promise<string | undefined> => {
+    try {
+      for (const identity of call.identities) {
+        await iam.authorize({
+          accessKeyId: call.accessKeyId,
+          action: call.action,
+          resource: `arn:aws:ses:${names.region}:${names.accountId}:identity/${identity}`,
+          context: {
+            ...(call.source ? { 'ses:FromAddress': call.source } : {}),
+            'ses:Recipients': [...call.recipients],
+          },
+        });
+      }
+      return undefined;
+    } catch (error) {
+      if (error instanceof AwsServiceError) return error.message;
+      throw error;
+    }
+  };
 }

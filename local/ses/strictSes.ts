@@ -46,6 +46,18 @@ export interface StrictSesOptions {
   readonly maxSendRate?: number;
   /** Keep accepted mails in `<dataDir>/ses-mails.json` and show them again after a restart. @default in memory */
   readonly dataDir?: string;
+  /**
+   * Judges each send by IAM before anything else, as SES does: `ses:SendEmail` (or SendRawEmail) on the
+   * sender's identity and, in sandbox mode, on every recipient's identity too. Resolves to a sentence
+   * when IAM refuses the call. @default no IAM
+   */
+  readonly authorize?: (call: {
+    readonly accessKeyId: string | undefined;
+    readonly action: string;
+    readonly identities: readonly string[];
+    readonly source: string | undefined;
+    readonly recipients: readonly string[];
+  }) => Promise<string | undefined>;
   /** Milliseconds of a monotonic clock, for the send rate (tests pass their own). @default performance.now */
   readonly now?: () => number;
 }
@@ -58,7 +70,7 @@ export interface StrictSes {
 }
 
 interface Refusal {
-  readonly code: 'InvalidParameterValue' | 'MessageRejected' | 'Throttling';
+  readonly code: 'InvalidParameterValue' | 'MessageRejected' | 'Throttling' | 'AccessDenied';
   readonly message: string;
 }
 
@@ -243,7 +255,8 @@ function xmlEscape(text: string): string {
 
 function refuseV1(response: ServerResponse, refusal: Refusal): void {
   const requestId = randomUUID();
-  response.writeHead(400, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
+  const status = refusal.code === 'AccessDenied' ? 403 : 400;
+  response.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
   response.end(
     `<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>Sender</Type><Code>${refusal.code}</Code><Message>${xmlEscape(refusal.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
   );
@@ -254,9 +267,11 @@ function refuseV2(response: ServerResponse, refusal: Refusal): void {
   const [status, type] =
     refusal.code === 'Throttling'
       ? [429, 'TooManyRequestsException']
-      : refusal.code === 'MessageRejected'
-        ? [400, 'MessageRejected']
-        : [400, 'BadRequestException'];
+      : refusal.code === 'AccessDenied'
+        ? [403, 'AccessDeniedException']
+        : refusal.code === 'MessageRejected'
+          ? [400, 'MessageRejected']
+          : [400, 'BadRequestException'];
   response.writeHead(status, {
     'content-type': 'application/json',
     'x-amzn-errortype': type,
@@ -376,6 +391,24 @@ export async function startStrictSes(options: StrictSesOptions = {}): Promise<St
     } else if (route === 'POST /v2/email/outbound-emails') {
       message = v2Message(body.toString('utf8'));
       refuse = refuseV2;
+    }
+    if (message && options.authorize) {
+      const params = route === 'POST /' ? new URLSearchParams(body.toString('utf8')) : undefined;
+      const action = params ? `ses:${params.get('Action') ?? 'SendEmail'}` : 'ses:SendEmail';
+      const denied = await options.authorize({
+        accessKeyId: /Credential=([^/,\s]+)\//.exec(request.headers.authorization ?? '')?.[1],
+        action,
+        identities: [
+          ...(message.source ? [message.source] : []),
+          ...(options.sandbox ? message.recipients : []),
+        ],
+        source: message.source,
+        recipients: message.recipients,
+      });
+      if (denied) {
+        refuse(response, { code: 'AccessDenied', message: denied });
+        return;
+      }
     }
     const refusal = message && judge(message);
     if (refusal) {

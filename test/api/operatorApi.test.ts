@@ -62,9 +62,9 @@ async function auditOf(appId: string) {
 }
 
 beforeAll(async () => {
+  // The functions log at INFO, as deployed: their request logs are searched for token values below.
+  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
   env = await startApiTestSystem({ retryIntervalOverrides: { CheckPromotion: 400 } });
-  const { logger } = await import('../../lambda/operator-api/index.ts');
-  logger.setLogLevel('INFO');
   const write = process.stdout.write.bind(process.stdout);
   // The handler's request log goes to stdout as JSON lines; keep them to look for token values.
   process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
