@@ -156,6 +156,11 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const iam = new IamAuthority(template, names);
   const enforce = options.iam ?? true;
+  // Every function's session is known from the start, as every role of a deployed stack is.
+  for (const fn of functions) {
+    const resource = template.Resources[fn.logicalId];
+    if (resource) iam.principalOf(resource, fn.logicalId);
+  }
   // The tests, the scenarios and the demo look at the stand-ins as this machine's administrator.
   iam.addUser('local-admin', { accessKeyId: 'local', secretAccessKey: 'local' }, [
     {

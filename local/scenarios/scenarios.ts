@@ -165,7 +165,12 @@ async function rotationExecution(context: ScenarioContext, app: AppRecord): Prom
     const [rotation] = await context.registry.listRotations(app.appId);
     return rotation?.rotationId;
   });
-  return executionArnFor(context.system.rotationStateMachineArn, rotationId);
+  const executionArn = executionArnFor(context.system.rotationStateMachineArn, rotationId);
+  // The rotation is recorded before its execution starts (RotateSecret runs the hook after it answers).
+  await until('the rotation workflow has started', async () =>
+    context.system.stepFunctions.executions().some((execution) => execution.executionArn === executionArn),
+  );
+  return executionArn;
 }
 
 /** The HubSpot portal of the demo's HubSpot app, and another one. */
