@@ -219,8 +219,9 @@ describe('Stack: Rotor', () => {
     expect(sesStatements).toHaveLength(2);
     for (const statement of sesStatements as (Statement & { Condition?: unknown })[]) {
       expect(statement.Action).toBe('ses:SendEmail');
-      expect(JSON.stringify(statement.Resource)).toContain(':identity/rotor@example.com');
-      expect(JSON.stringify(statement.Resource)).toContain(':identity/example.com');
+      // The account's identities (SES's sandbox judges each recipient's identity too), but only ever
+      // with the configured sender as From.
+      expect(JSON.stringify(statement.Resource)).toMatch(/:ses:eu-central-1:.*:identity\/\*"/);
       expect(statement.Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'rotor@example.com' } });
     }
   });
