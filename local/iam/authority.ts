@@ -79,6 +79,8 @@ export class IamAuthority {
   readonly #roles = new Map<string, { roleArn: string; policies: LocalPrincipal['policies'] }>();
   readonly #resourcePolicies = new Map<string, PolicyDocument>();
   readonly #accountId: string;
+  /** Decisions already made: policies never change in a running system, so the same call gets the same answer. */
+  readonly #decisions = new Map<string, Promise<void>>();
 
   public constructor(template: Template, names: LocalNames) {
     this.#accountId = names.accountId;
@@ -146,7 +148,27 @@ export class IamAuthority {
   }
 
   /** Throws as AWS refuses the call unless the caller's policies allow it. */
-  public async authorize(request: AuthorizationRequest): Promise<void> {
+  public authorize(request: AuthorizationRequest): Promise<void> {
+    if (!this.principalByKey(request.accessKeyId)) return Promise.reject(new UnrecognizedClientError());
+    const key = JSON.stringify([
+      request.accessKeyId,
+      request.action,
+      request.resource,
+      request.context ?? {},
+    ]);
+    let decision = this.#decisions.get(key);
+    if (!decision) {
+      decision = this.#decide(request);
+      this.#decisions.set(key, decision);
+      // Keep refusals as they are; an engine failure is not a decision.
+      decision.catch((error: unknown) => {
+        if (!(error instanceof AwsServiceError)) this.#decisions.delete(key);
+      });
+    }
+    return decision;
+  }
+
+  async #decide(request: AuthorizationRequest): Promise<void> {
     const principal = this.principalByKey(request.accessKeyId);
     if (!principal) throw new UnrecognizedClientError();
     const [service = '', action = ''] = request.action.split(':');
