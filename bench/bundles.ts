@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { type BuildOptions, build } from 'esbuild';
+import { build } from 'esbuild';
+import { TASK_FUNCTION_ESBUILD_OPTIONS } from '../local/lambda/bundles.ts';
 import { median, ratio, round } from './harness.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -19,25 +20,8 @@ const run = promisify(execFile);
 /** The issue's bound on each bundle. */
 export const BUNDLE_LIMIT_BYTES = 300 * 1024;
 
-/**
- * What `TaskFunction`'s `bundling` turns into, as aws-cdk-lib's NodejsFunction passes it to esbuild:
- * `--bundle --target=node24 --platform=node --format=esm --minify --sourcemap
- * --external:@aws-sdk/* --banner:js=... --main-fields=module,main`, run in the project folder.
- * Keep in step with `lib/constructs/TaskFunction.ts`.
- */
-export const TASK_FUNCTION_ESBUILD_OPTIONS = {
-  bundle: true,
-  target: 'node24',
-  platform: 'node',
-  format: 'esm',
-  minify: true,
-  sourcemap: true,
-  external: ['@aws-sdk/*'],
-  banner: {
-    js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-  },
-  mainFields: ['module', 'main'],
-} as const satisfies BuildOptions;
+// What `TaskFunction`'s bundling turns into: one definition, shared with local mode's bundles.
+export { TASK_FUNCTION_ESBUILD_OPTIONS } from '../local/lambda/bundles.ts';
 
 /** What the stack sets on every function (TaskFunction's `environment`), with stand-in values. */
 const FUNCTION_ENVIRONMENT: Record<string, string> = {
