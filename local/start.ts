@@ -83,7 +83,12 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
-  system = await startLocalSystem({ clock, ...(settings.dataDir ? { dataDir: settings.dataDir } : {}) });
+  system = await startLocalSystem({
+    clock,
+    // The stack's daily sweep runs on the virtual clock, as EventBridge Scheduler runs it on AWS.
+    schedules: true,
+    ...(settings.dataDir ? { dataDir: settings.dataDir } : {}),
+  });
   const credentials = { accessKeyId: 'ROTORLOCAL', secretAccessKey: randomBytes(24).toString('base64url') };
   api = await startLocalApi({
     credentials,
@@ -109,6 +114,9 @@ async function main(): Promise<void> {
     `  SES                ${system.endpoints.ses}`,
     ...(system.hubspot ? [`  HubSpot (fake)     ${system.hubspot.url}`] : []),
     `  virtual clock      ${describeSpeed(settings.speed)}; now ${new Date().toISOString()}`,
+    ...[...(system.scheduler?.next ?? new Map<string, number>())].map(
+      ([name, at]) => `  schedule           ${name}: next ${new Date(at).toISOString()}`,
+    ),
     `  data               ${settings.dataDir ?? 'in memory (use --data-dir DIR to keep it)'}`,
     '',
     'Point the CLI at it from another terminal:',

@@ -8,6 +8,7 @@ import { secretsManagerAccess, sesAccess, stepFunctionsAccess } from './iam/acce
 import { IamAuthority } from './iam/authority.ts';
 import { startDynamoDbGate } from './iam/dynamoDbGate.ts';
 import { invokeLocalFunction } from './lambda/runtime.ts';
+import { type LocalScheduler, startLocalScheduler } from './scheduler.ts';
 import {
   type RunningSecretsManagerEmulator,
   startSecretsManagerEmulator,
@@ -58,6 +59,11 @@ export interface LocalSystemOptions {
    * synthesized stack's roles and policies, as AWS does. @default true
    */
   readonly iam?: boolean;
+  /**
+   * Run the stack's EventBridge Scheduler schedules on the clock (the daily sweep), as the
+   * scheduler's role. `npm start` does; tests whose clock jumps days opt in. @default false
+   */
+  readonly schedules?: boolean;
   /** Lets a test put itself between the system and a handler (to inject a fault, or count calls). */
   readonly wrapHandler?: (fn: LocalFunction, handler: LocalHandler) => LocalHandler;
 }
@@ -72,6 +78,8 @@ export interface LocalSystem {
   readonly rotationStateMachineArn: string;
   readonly sweepStateMachineArn: string;
   readonly rotationHookArn: string;
+  /** The schedules' runner (with `schedules: true`): when each fires next. */
+  readonly scheduler?: LocalScheduler;
   /** Invokes a function of the stack (by ARN or logical id) as Lambda would, in its own environment. */
   invoke(functionArn: string, payload: unknown): Promise<unknown>;
   /**
@@ -278,6 +286,10 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     ...(options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {}),
   });
 
+  const scheduler = options.schedules
+    ? startLocalScheduler({ template, names, iam, stepFunctionsUrl: stepFunctions.url })
+    : undefined;
+
   const hubspot =
     (options.hubspot ?? true) ? await startFakeHubSpot({ port: ports.hubspot ?? 0 }) : undefined;
   const env: Record<string, string> = {
@@ -346,7 +358,9 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     stepFunctions,
     ...(hubspot ? { hubspot } : {}),
     ports: used,
+    ...(scheduler ? { scheduler } : {}),
     close: async () => {
+      scheduler?.close();
       await stepFunctions.close();
       await secretsManager.close();
       await ses.close();
