@@ -11,6 +11,7 @@ import { connect } from '../cli/client.ts';
 import { startLocalApi } from './api/server.ts';
 import { VirtualClock } from './clock.ts';
 import { runDemo } from './demo.ts';
+import { terminateLocalFunctions } from './lambda/runtime.ts';
 import { clearLocalState, LOCAL_STATE_FILE, writeLocalState } from './state.ts';
 import { type LocalSystem, operatorApiOf, startLocalSystem } from './system.ts';
 
@@ -75,6 +76,7 @@ async function main(): Promise<void> {
     process.stdout.write(`\n${signal}: stopping Rotor local mode…\n`);
     await api?.close();
     await system?.close();
+    await terminateLocalFunctions();
     await clearLocalState();
     clock.uninstall();
     process.stdout.write('stopped; every port is free.\n');

@@ -103,9 +103,10 @@ export interface LocalSystem {
 const templates = new Map<string, Template>();
 
 /**
- * Handler modules are imported once per process and keep the endpoints and table name they were
- * loaded with. So every later system of the process listens on the first one's ports and uses its
- * table (a system must be closed before the next starts).
+ * A function's execution environment is kept warm for the next system of the process that gives it the
+ * same environment, endpoints and table included (cold starts cost a quarter second each). So every
+ * later system of the process listens on the first one's ports and uses its table (a system must be
+ * closed before the next starts); the test process's own clients (AWS_ENDPOINT_URL_*) keep working too.
  */
 let firstSystem: { tableName: string; ports: NonNullable<LocalSystemOptions['ports']> } | undefined;
 
@@ -132,11 +133,13 @@ function portOf(url: string): number {
 }
 
 /**
- * Starts all of Rotor on this machine, on 127.0.0.1 only: dynalite with the registry table, the SES
- * stand-in, the Secrets Manager emulator (its rotation function is the real hook), and the local
- * Step Functions service running the state machines of the synthesized stack, whose tasks run the
- * real handler modules in this process. Handlers and SDK clients reach the stand-ins only through
- * the AWS_ENDPOINT_URL_* variables this sets, so call it before any handler module is imported.
+ * Starts all of Rotor on this machine, on 127.0.0.1 only: dynalite with the registry table (behind an
+ * IAM gate), the strict SES stand-in, the Secrets Manager emulator (its rotation function is the real
+ * hook), and the local Step Functions service running the state machines of the synthesized stack.
+ * Each function runs in its own execution environment (a worker thread with the deployed bundle, its
+ * own environment variables and its role's credentials), and every AWS call is judged by IAM from
+ * the template (`iam: false` turns that off). Functions reach the stand-ins only through the
+ * AWS_ENDPOINT_URL_* variables; this process gets them too, for the SDK clients of tests and scenarios.
  */
 export async function startLocalSystem(options: LocalSystemOptions = {}): Promise<LocalSystem> {
   const region = options.region ?? 'eu-central-1';
