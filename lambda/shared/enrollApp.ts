@@ -106,15 +106,22 @@ export async function enrollManagedApp(
     createdAt: now,
   });
   const app = appRecordOf(input, { secretArn, versionId, issuedAt: issuedAt || now, now, issuer: 'managed' });
+  // The app is recorded first: Secrets Manager's trial testSecret (RotateImmediately false) asks the
+  // hook, which checks the secret's token against the app's. A refused trial registers nothing.
   await deps.registry.createApp(app);
-  await deps.secretsManager.send(
-    new RotateSecretCommand({
-      SecretId: secretArn,
-      RotationLambdaARN: deps.rotationFunctionArn,
-      RotationRules: { AutomaticallyAfterDays: SECRETS_MANAGER_BACKSTOP_DAYS },
-      RotateImmediately: false,
-    }),
-  );
+  try {
+    await deps.secretsManager.send(
+      new RotateSecretCommand({
+        SecretId: secretArn,
+        RotationLambdaARN: deps.rotationFunctionArn,
+        RotationRules: { AutomaticallyAfterDays: SECRETS_MANAGER_BACKSTOP_DAYS },
+        RotateImmediately: false,
+      }),
+    );
+  } catch (error) {
+    await deps.registry.removeApp(app.appId);
+    throw error;
+  }
   return app;
 }
 

@@ -12,6 +12,9 @@ import { enrollTestApp, labelsOf, registry, secretsManager, tokenOf, uniqueAppId
 import { TEST_SECRET_PREFIX } from '../support/environment.ts';
 import { withLastCharacterChanged } from '../support/mutate.ts';
 
+/** A rotation function that does not exist: the emulator's trial testSecret fails on it. */
+const NO_SUCH_FUNCTION = 'arn:aws:lambda:eu-central-1:123456789012:function:no-such-function';
+
 function rotation(rotationId: string, oldVersionId: string): ActiveRotation {
   return {
     rotationId,
@@ -123,6 +126,22 @@ describe('Class: Registry', () => {
 });
 
 describe('Function: enrollManagedApp', () => {
+  it("registers nothing when Secrets Manager's trial of the rotation function fails", async () => {
+    // Prepare: a rotation function the trial testSecret cannot run.
+    const appId = uniqueAppId('trial');
+
+    // Act
+    const failed = await enrollTestApp({ appId }, { rotationFunctionArn: NO_SUCH_FUNCTION }).catch(
+      (error: unknown) => error as Error,
+    );
+
+    // Assess: the error reaches the caller, and no app is left registered to retry around.
+    expect(failed).toBeInstanceOf(Error);
+    expect(await registry.findApp(appId)).toBeUndefined();
+    const retried = await enrollTestApp({ appId });
+    expect(retried.appId).toBe(appId);
+  });
+
   it('creates a tagged secret with a fresh token, records it, and enables rotation', async () => {
     const app = await enrollTestApp();
     const secret = await secretsManager.send(new DescribeSecretCommand({ SecretId: app.secretArn }));

@@ -26,7 +26,10 @@ export function uniqueAppId(stem: string): string {
 }
 
 /** Registers a managed app with a new secret, as `rotor apps add` will. */
-export async function enrollTestApp(overrides: Partial<EnrollManagedAppInput> = {}): Promise<AppRecord> {
+export async function enrollTestApp(
+  overrides: Partial<EnrollManagedAppInput> = {},
+  dependencies: Partial<Parameters<typeof enrollManagedApp>[1]> = {},
+): Promise<AppRecord> {
   const appId = overrides.appId ?? uniqueAppId('app');
   return enrollManagedApp(
     {
@@ -43,6 +46,7 @@ export async function enrollTestApp(overrides: Partial<EnrollManagedAppInput> = 
       secretNamePrefix: TEST_SECRET_PREFIX,
       rotationFunctionArn: TEST_HOOK_ARN,
       clock: () => new Date(),
+      ...dependencies,
     },
   );
 }
