@@ -279,6 +279,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     region,
     accountId,
     port: ports.stepFunctions ?? 0,
+    ...(options.dataDir ? { dataFile: path.join(options.dataDir, 'step-functions.json') } : {}),
     stateMachines: stateMachines.map(({ name, arn, definition }) => ({ name, arn, definition })),
     invokeFunction: enforce ? invokeAsStateMachine : invoke,
     ...(enforce ? { authorize: stepFunctionsAccess(iam) } : {}),
@@ -329,6 +330,8 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   });
   Object.assign(process.env, env);
   await createRegistryTable(new DynamoDBClient({}), tableName);
+  // Executions an earlier run left running (kept in the data dir) go on now that their functions can run.
+  stepFunctions.resumeRestored();
 
   const used = {
     ...(hubspot ? { hubspot: hubspot.port } : {}),

@@ -40,6 +40,7 @@
  */
 import './polyfill.ts';
 import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import {
   ExecutionError,
   ExecutionTimeoutError,
@@ -162,6 +163,12 @@ export interface StepFunctionsServiceOptions {
    * its virtual clock's, which advances the clock instead of sleeping. @default real timers
    */
   readonly sleepUntil?: (untilMs: number, signal: AbortSignal) => Promise<void>;
+  /**
+   * Keep every execution in this JSON file, and go on with the running ones after a restart, from the
+   * top-level state each was in (its Waits to the same time, its callback tasks with the same token),
+   * as executions on AWS outlive any crash of a task. @default in memory only
+   */
+  readonly dataFile?: string;
 }
 
 /** Options of {@link startLocalStepFunctions}. */
@@ -202,6 +209,8 @@ export interface RunningLocalStepFunctions {
   close(): Promise<void>;
   /** Resolves when the execution has stopped (any status) and its history is complete. */
   whenStopped(executionArn: string): Promise<ExecutionDescription>;
+  /** With a data file: goes on with the executions an earlier run left running (once their functions can run). */
+  resumeRestored(): void;
   /** Every execution so far, oldest first. */
   executions(): ExecutionDescription[];
   /**
@@ -546,6 +555,10 @@ interface MachineEntry {
   /** The definition as configured, for DescribeStateMachine. */
   readonly definitionText: string;
   readonly engine: StateMachine;
+  /** An engine for the same definition that starts at `state` (to resume an execution after a restart). */
+  readonly engineAt: (state: string) => StateMachine;
+  /** The names of the definition's top-level states: where an execution can resume. */
+  readonly topLevelStates: ReadonlySet<string>;
   /** Task state name → how to run it; names are unique in a whole definition, as AWS requires. */
   readonly tasks: ReadonlyMap<string, TaskPlan>;
   readonly waitTimes: Readonly<Record<string, number>>;
@@ -610,11 +623,26 @@ function prepareMachine(
       cause: error,
     });
   }
+  const engines = new Map<string, StateMachine>();
+  const engineAt = (state: string) => {
+    let found = engines.get(state);
+    if (!found) {
+      found = new StateMachine(
+        { ...(prepared as StateMachineDefinition), StartAt: state },
+        // The states before `state` are unreachable from it: the definition was validated as a whole.
+        { validationOptions: { noValidate: true } },
+      );
+      engines.set(state, found);
+    }
+    return found;
+  };
   return {
     name: machine.name,
     arn: machine.arn,
     definitionText: JSON.stringify(machine.definition),
     engine,
+    engineAt,
+    topLevelStates: new Set(Object.keys((prepared as { States?: object }).States ?? {})),
     tasks,
     waitTimes: { ...waitTimeOverrides?.['*'], ...waitTimeOverrides?.[machine.arn] },
     waitStates,
@@ -687,6 +715,12 @@ class ExecutionHistory {
 
   public list(): readonly HistoryEventRecord[] {
     return this.events;
+  }
+
+  /** Puts back the events of an execution kept across a restart (before anything else is added). */
+  public restore(events: readonly HistoryEventRecord[], closed: boolean): void {
+    this.events.push(...events);
+    this.closed = closed;
   }
 
   public isClosed(): boolean {
@@ -1071,6 +1105,34 @@ interface ExecutionRecord {
   /** Resolves when the run has ended and its event log is read to the end. */
   readonly stopped: Promise<void>;
   readonly markStopped: () => void;
+  /**
+   * Where the execution would go on after a restart: the top-level state it last entered, with that
+   * state's input, and for a callback task the token it handed out (kept with a data file).
+   */
+  resume?: ResumePoint;
+}
+
+interface ResumePoint {
+  readonly state: string;
+  readonly input: JsonValue;
+  token?: string;
+  tokenIssuedAt?: number;
+}
+
+/** What a data file keeps of one execution. */
+interface SavedExecution {
+  readonly arn: string;
+  readonly machineArn: string;
+  readonly name: string;
+  readonly input: string;
+  readonly startDate: number;
+  readonly status: ExecutionStatus;
+  readonly stopDate?: number;
+  readonly output?: string;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly events: readonly HistoryEventRecord[];
+  readonly resume?: ResumePoint;
 }
 
 interface RunOutcome {
@@ -1148,8 +1210,13 @@ export class StepFunctionsService {
   /** Tokens that were answered already: another answer is TaskTimedOut, as in AWS. */
   private readonly closedTokens = new Set<string>();
   private sequence = 0;
+  private readonly dataFile: string | undefined;
+  private saveTimer: NodeJS.Timeout | undefined;
+  private closing = false;
+  private readonly waitingToResume: ExecutionRecord[] = [];
 
   public constructor(options: StepFunctionsServiceOptions) {
+    this.dataFile = options.dataFile;
     this.region = options.region ?? 'us-east-1';
     this.accountId = options.accountId ?? '123456789012';
     this.clock = options.clock ?? (() => new Date());
@@ -1161,6 +1228,74 @@ export class StepFunctionsService {
       if (this.machines.has(machine.arn))
         throw new Error(`State machine ${machine.arn} is configured twice.`);
       this.machines.set(machine.arn, prepareMachine(machine, options.waitTimeOverrides));
+    }
+    if (this.dataFile && existsSync(this.dataFile)) this.restoreFrom(this.dataFile);
+  }
+
+  /** Writes the executions to the data file soon (each history event asks for it; writes are batched). */
+  private changed(): void {
+    if (!this.dataFile || this.saveTimer || this.closing) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      this.save();
+    }, 20);
+  }
+
+  /** Writes the executions to the data file now, atomically. */
+  public save(): void {
+    if (!this.dataFile) return;
+    const executions: SavedExecution[] = [...this.executionsByArn.values()].map((execution) => ({
+      arn: execution.arn,
+      machineArn: execution.machine.arn,
+      name: execution.name,
+      input: execution.input,
+      startDate: execution.startDate,
+      status: execution.status,
+      ...(execution.stopDate !== undefined ? { stopDate: execution.stopDate } : {}),
+      ...(execution.output !== undefined ? { output: execution.output } : {}),
+      ...(execution.error !== undefined ? { error: execution.error } : {}),
+      ...(execution.cause !== undefined ? { cause: execution.cause } : {}),
+      events: execution.history.list(),
+      ...(execution.resume ? { resume: execution.resume } : {}),
+    }));
+    writeFileSync(`${this.dataFile}.tmp`, JSON.stringify({ executions }));
+    renameSync(`${this.dataFile}.tmp`, this.dataFile);
+  }
+
+  /** Loads the executions of an earlier run and goes on with those that were running. */
+  private restoreFrom(file: string): void {
+    const saved =
+      (JSON.parse(readFileSync(file, 'utf8')) as { executions?: SavedExecution[] }).executions ?? [];
+    for (const record of saved) {
+      const machine = this.machines.get(record.machineArn);
+      if (!machine) continue;
+      const execution = this.createExecution(machine, record.arn, record.name, record.input, {
+        startDate: record.startDate,
+        events: record.events,
+        closed: record.status !== 'RUNNING',
+      });
+      if (record.status !== 'RUNNING' || !record.resume || !machine.topLevelStates.has(record.resume.state)) {
+        execution.status = record.status === 'RUNNING' ? 'ABORTED' : record.status;
+        execution.stopDate = record.stopDate ?? this.clock().getTime();
+        if (record.output !== undefined) execution.output = record.output;
+        if (record.error !== undefined) execution.error = record.error;
+        if (record.cause !== undefined) execution.cause = record.cause;
+        execution.markStopped();
+        continue;
+      }
+      execution.resume = { ...record.resume };
+      this.waitingToResume.push(execution);
+    }
+  }
+
+  /**
+   * Goes on with the executions that were running when the data file was last written (call it once
+   * the functions they invoke can run). Each resumes at the top-level state it was in.
+   */
+  public resumeRestored(): void {
+    for (const execution of this.waitingToResume.splice(0)) {
+      const resume = execution.resume as ResumePoint;
+      this.launch(execution, resume.input, execution.machine.engineAt(resume.state));
     }
   }
 
@@ -1332,6 +1467,10 @@ export class StepFunctionsService {
 
   /** Aborts the running executions and rejects the awaited task tokens; resolves when all have stopped. */
   public async close(): Promise<void> {
+    // With a data file, the running executions are kept as running: the next start goes on with them.
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.save();
+    this.closing = true;
     const cause = 'The local Step Functions service was closed.';
     for (const execution of this.executionsByArn.values()) this.stop(execution, undefined, cause);
     for (const waiter of this.taskTokens.values()) waiter.reject(new StatesRuntimeError(cause));
@@ -1339,13 +1478,19 @@ export class StepFunctionsService {
     await Promise.all([...this.executionsByArn.values()].map((execution) => execution.stopped));
   }
 
-  private createExecution(machine: MachineEntry, arn: string, name: string, input: string): ExecutionRecord {
+  private createExecution(
+    machine: MachineEntry,
+    arn: string,
+    name: string,
+    input: string,
+    restored?: { startDate: number; events: readonly HistoryEventRecord[]; closed: boolean },
+  ): ExecutionRecord {
     let markStopped = () => {};
     const stopped = new Promise<void>((resolve) => {
       markStopped = resolve;
     });
     this.sequence += 1;
-    const startDate = this.clock().getTime();
+    const startDate = restored?.startDate ?? this.clock().getTime();
     const history = new ExecutionHistory(this.clock, this.region, machine.waitStates, () =>
       this.end(execution, 'FAILED', {
         error: 'States.Runtime',
@@ -1370,18 +1515,23 @@ export class StepFunctionsService {
       markStopped,
     };
     this.executionsByArn.set(arn, execution);
+    if (restored) {
+      history.restore(restored.events, restored.closed);
+      return execution;
+    }
     execution.history.add('ExecutionStarted', 'executionStartedEventDetails', {
       input,
       inputDetails: NOT_TRUNCATED,
       roleArn: this.roleArn(),
     });
+    this.changed();
     return execution;
   }
 
   /** Starts the library's run, reads its event log as it goes and records the outcome. */
-  private launch(execution: ExecutionRecord, input: JsonValue): void {
+  private launch(execution: ExecutionRecord, input: JsonValue, engine = execution.machine.engine): void {
     const { machine } = execution;
-    const run = machine.engine.run(input, {
+    const run = engine.run(input, {
       overrides: {
         taskResourceLocalHandlers: this.taskHandlers(execution),
         retryIntervalOverrides: { ...this.retryIntervalOverrides },
@@ -1473,6 +1623,15 @@ export class StepFunctionsService {
           continue;
         }
         execution.history.record(event, execution);
+        if (
+          this.dataFile &&
+          event.type === 'StateEntered' &&
+          event.index === undefined &&
+          execution.machine.topLevelStates.has(event.state.name)
+        ) {
+          execution.resume = { state: event.state.name, input: event.state.input as JsonValue };
+        }
+        this.changed();
       } catch (error) {
         process.stderr.write(
           `step-functions: cannot record ${event.type} of ${execution.arn}: ${errorMessage(error)}\n`,
@@ -1499,6 +1658,7 @@ export class StepFunctionsService {
       if (outcome.error !== undefined) execution.error = outcome.error;
       if (outcome.cause !== undefined) execution.cause = outcome.cause;
     }
+    this.changed();
     execution.markStopped();
   }
 
@@ -1510,6 +1670,7 @@ export class StepFunctionsService {
     if (cause) execution.cause = cause;
     execution.tasksStopped.abort();
     execution.abortRun();
+    this.changed();
   }
 
   private taskHandlers(execution: ExecutionRecord): TaskHandlers {
@@ -1589,11 +1750,16 @@ export class StepFunctionsService {
     parameters: JsonValue,
   ): Promise<JsonValue> {
     const signal = execution.tasksStopped.signal;
-    const token = `${randomUUID()}${randomUUID()}`.replaceAll('-', '');
+    // After a restart, a callback task that had handed its token out waits for the same token.
+    const handedOut =
+      execution.resume?.state === stateName && execution.resume.token !== undefined
+        ? execution.resume
+        : undefined;
+    const token = handedOut?.token ?? `${randomUUID()}${randomUUID()}`.replaceAll('-', '');
     const input = withTaskToken(toJson(parameters), token);
     const call: TaskCall = { stateName, plan, input };
     execution.history.taskCalled(call);
-    const started = this.clock().getTime();
+    const started = handedOut?.tokenIssuedAt ?? this.clock().getTime();
     const timeoutAt = plan.timeoutSeconds !== undefined ? started + plan.timeoutSeconds * 1000 : undefined;
     let heartbeatAt =
       plan.heartbeatSeconds !== undefined ? started + plan.heartbeatSeconds * 1000 : undefined;
@@ -1623,10 +1789,17 @@ export class StepFunctionsService {
       checkTaskData(stateName, 'input', input);
       await this.logCaughtUp(execution, signal);
       // The function only hands the token out; its result is not the task's.
-      await untilStopped(
-        this.invokeFunction(functionArn, payload, { stateMachineArn: execution.machine.arn }),
-        signal,
-      );
+      if (!handedOut) {
+        await untilStopped(
+          this.invokeFunction(functionArn, payload, { stateMachineArn: execution.machine.arn }),
+          signal,
+        );
+        if (execution.resume?.state === stateName) {
+          execution.resume.token = token;
+          execution.resume.tokenIssuedAt = started;
+          this.changed();
+        }
+      }
       for (;;) {
         if (outcome !== undefined) {
           if ('error' in outcome) throw outcome.error;
@@ -1851,6 +2024,7 @@ export async function startLocalStepFunctions(
       await server.close();
     },
     whenStopped: (executionArn) => service.whenStopped(executionArn),
+    resumeRestored: () => service.resumeRestored(),
     executions: () => service.executions(),
     awaitTaskToken: (token) => service.awaitTaskToken(token),
   };
