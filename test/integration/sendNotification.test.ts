@@ -6,6 +6,7 @@ import {
   sendNotification,
 } from '../../lambda/shared/notifications/sendNotification.ts';
 import type { Registry } from '../../lambda/shared/Registry.ts';
+import { APP_DEFAULTS } from '../../local/demoApp.ts';
 import { allEmails } from '../../local/observe.ts';
 import { type StrictSes, type StrictSesOptions, startStrictSes } from '../../local/ses/strictSes.ts';
 
@@ -28,13 +29,7 @@ const app: AppRecord = {
   issuer: 'managed',
   admins: [{ email: 'first@verified.example' }, { email: 'second@elsewhere.example', locale: 'en' }],
   customers: [],
-  locale: 'de',
-  timeZone: 'Europe/Berlin',
-  intervalSeconds: 180 * 86_400,
-  graceSeconds: 7 * 86_400,
-  reminderRepeatSeconds: 30 * 86_400,
-  policy: 'remind',
-  defaultMode: 'expire-later',
+  ...APP_DEFAULTS,
   state: 'ACTIVE',
   currentVersionId: 'v1',
   tokenIssuedAt: '2026-01-01T00:00:00.000Z',
