@@ -37,6 +37,9 @@ export async function startDynamoDbGate(options: {
   readonly port?: number;
 }): Promise<DynamoDbGate> {
   const target = new URL(options.target);
+  /** Requests passed to the table and not yet answered: closing waits for them. */
+  let inFlight = 0;
+  let closing = false;
   const tableArn = (name: string) => `arn:aws:dynamodb:${options.region}:${options.accountId}:table/${name}`;
   const refuse = (response: ServerResponse, error: AwsServiceError) => {
     const payload = JSON.stringify({
@@ -74,6 +77,18 @@ export async function startDynamoDbGate(options: {
       if (error instanceof AwsServiceError) return refuse(response, error);
       throw error;
     }
+    // Closing: the caller is gone, and the table may be.
+    if (closing) {
+      response.destroy();
+      return;
+    }
+    inFlight += 1;
+    let done = false;
+    const finished = () => {
+      if (done) return;
+      done = true;
+      inFlight -= 1;
+    };
     const forwarded = httpRequest(
       {
         host: target.hostname,
@@ -84,10 +99,13 @@ export async function startDynamoDbGate(options: {
       },
       (answer) => {
         response.writeHead(answer.statusCode ?? 500, answer.headers);
+        answer.on('end', finished);
+        answer.on('close', finished);
         answer.pipe(response);
       },
     );
     forwarded.on('error', (error) => {
+      finished();
       response.destroy(error);
     });
     forwarded.end(body);
@@ -98,5 +116,17 @@ export async function startDynamoDbGate(options: {
     });
   });
   const port = await listen(server, options.port ?? 0);
-  return { url: `http://127.0.0.1:${port}`, port, close: () => closeServer(server) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    // The table behind may close right after: dynalite throws on a request that reaches it closed, so
+    // nothing passed on may still be under way (at most a few seconds, for a request that hangs).
+    close: async () => {
+      closing = true;
+      await closeServer(server);
+      for (let waited = 0; inFlight > 0 && waited < 5_000; waited += 10) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
+  };
 }
