@@ -100,7 +100,7 @@ export interface LocalSystem {
   close(): Promise<void>;
 }
 
-const templates = new Map<string, Template>();
+const templates = new Map<string, Promise<Template>>();
 
 /**
  * A function's execution environment is kept warm for the next system of the process that gives it the
@@ -110,8 +110,8 @@ const templates = new Map<string, Template>();
  */
 let firstSystem: { tableName: string; ports: NonNullable<LocalSystemOptions['ports']> } | undefined;
 
-/** Synthesizing takes seconds; a process that starts several systems synthesizes each setting once. */
-function templateFor(settings: Record<string, unknown>): Template {
+/** A process that starts several systems reads each setting's template once (synthesizeTemplate keeps them on disk). */
+function templateFor(settings: Record<string, unknown>): Promise<Template> {
   const key = JSON.stringify(settings);
   let template = templates.get(key);
   if (!template) {
@@ -152,7 +152,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   }
   const ports = options.ports ?? firstSystem?.ports ?? {};
   const names = { region, accountId, tableName };
-  const template = templateFor({ region, ...options.settings });
+  const template = await templateFor({ region, ...options.settings });
   const functions = functionsOf(template, names);
   const stateMachines = stateMachinesOf(template, names);
   const byArn = new Map(functions.map((fn) => [fn.arn, fn]));

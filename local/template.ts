@@ -1,8 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildRotorApp } from '../lib/app.ts';
-import { HANDLER_TAG } from '../lib/constructs/TaskFunction.ts';
+import { fileURLToPath } from 'node:url';
+import { HANDLER_TAG } from '../lib/handlerTag.ts';
+import { sourceHash } from './lambda/bundles.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** A CloudFormation template, as much of it as local mode reads. */
 export interface Template {
@@ -36,21 +39,29 @@ export interface LocalStateMachineDefinition {
  * modules themselves) and without the synth-time checks (`cdk synth` and the CDK tests run those),
  * and returns its template.
  */
-export function synthesizeTemplate(rotor: Record<string, unknown> = {}): Template {
+export async function synthesizeTemplate(rotor: Record<string, unknown> = {}): Promise<Template> {
+  const context = {
+    rotor: { region: 'eu-central-1', senderAddress: 'rotor@example.com', ...rotor },
+    'aws:cdk:bundling-stacks': [],
+  };
+  // The template follows from the stack's code, its dependencies and the settings: a process, and the
+  // next one, synthesize each once (aws-cdk-lib alone takes seconds to load).
+  const key = sourceHash(
+    ['bin', 'lib', 'lambda'].map((folder) => path.join(ROOT, folder)),
+    { context, lock: readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8') },
+  );
+  const cache = path.join(ROOT, 'node_modules', '.cache', 'rotor-templates', `${key}.json`);
+  if (existsSync(cache)) return JSON.parse(readFileSync(cache, 'utf8')) as Template;
+
+  const { buildRotorApp } = await import('../lib/app.ts');
   const outdir = mkdtempSync(path.join(tmpdir(), 'rotor-synth-'));
   try {
-    const { app, stack } = buildRotorApp(
-      {
-        outdir,
-        context: {
-          rotor: { region: 'eu-central-1', senderAddress: 'rotor@example.com', ...rotor },
-          'aws:cdk:bundling-stacks': [],
-        },
-      },
-      { checks: false },
-    );
-    const assembly = app.synth();
-    return assembly.getStackByName(stack.stackName).template as Template;
+    const { app, stack } = buildRotorApp({ outdir, context }, { checks: false });
+    const template = app.synth().getStackByName(stack.stackName).template as Template;
+    mkdirSync(path.dirname(cache), { recursive: true });
+    writeFileSync(`${cache}.${process.pid}.tmp`, JSON.stringify(template));
+    renameSync(`${cache}.${process.pid}.tmp`, cache);
+    return template;
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }

@@ -12,7 +12,9 @@ import { Construct, type IConstruct } from 'constructs';
 const LAMBDA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../lambda');
 
 /** The tag that names a function's handler folder; local mode maps functions to handler modules with it. */
-export const HANDLER_TAG = 'rotor:handler';
+import { HANDLER_TAG } from '../handlerTag.ts';
+
+export { HANDLER_TAG };
 
 /** The DynamoDB item actions a task may be given on the registry table. */
 export type TableAccess =

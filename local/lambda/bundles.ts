@@ -103,7 +103,7 @@ async function buildLocalBundles(): Promise<LocalBundles> {
 }
 
 /** A hash of every file below `folders` and of `extra`. */
-function sourceHash(folders: readonly string[], extra: unknown): string {
+export function sourceHash(folders: readonly string[], extra: unknown): string {
   const hash = createHash('sha256').update(JSON.stringify(extra));
   const visit = (folder: string) => {
     for (const entry of readdirSync(folder, { withFileTypes: true }).sort((a, b) =>

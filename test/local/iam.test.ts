@@ -10,7 +10,7 @@ import { synthesizeTemplate, type Template } from '../../local/template.ts';
  */
 const NAMES = { region: 'eu-central-1', accountId: '123456789012', tableName: 'rotor-local' };
 const TABLE = `arn:aws:dynamodb:eu-central-1:123456789012:table/rotor-local`;
-const template = synthesizeTemplate();
+const template = await synthesizeTemplate();
 
 function logicalIdOf(template: Template, prefix: string, type: string): string {
   const id = Object.keys(template.Resources).find(
