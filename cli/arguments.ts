@@ -5,6 +5,7 @@ import { emailAddressMessage, emailAddressProblem } from '../lambda/shared/email
 import { APP_ID_PATTERN } from '../lambda/shared/enrollApp.ts';
 import { isAllowedHubSpotApiUrl } from '../lambda/shared/hubspot.ts';
 import { isTimeZone, LOCALES, type Locale } from '../lambda/shared/model.ts';
+import { containsTokenLikeText } from '../lambda/shared/tokens.ts';
 
 /**
  * Checks of command-line values, before any request: a bad one is bad usage (exit 2) with a message
@@ -64,7 +65,8 @@ export function timeZoneArgument(value: string): string {
 
 export function reasonArgument(value: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
-  if (value.length < 1 || value.length > 500 || /[\u0000-\u001f\u007f]/.test(value)) {
+  const hasControl = /[\u0000-\u001f\u007f]/.test(value);
+  if (value.length < 1 || value.length > 500 || hasControl || containsTokenLikeText(value)) {
     throw new InvalidArgumentError(`It must be ${ALLOWED.reason}.`);
   }
   return value;

@@ -23,6 +23,7 @@ import { ValidationError } from '../shared/errors.ts';
 import { isAllowedHubSpotApiUrl } from '../shared/hubspot.ts';
 import { ROTATION_ID_PATTERN } from '../shared/ids.ts';
 import { ISSUERS, isTimeZone, LOCALES, MODES, POLICIES } from '../shared/model.ts';
+import { containsTokenLikeText } from '../shared/tokens.ts';
 
 /**
  * What every field of the operator API accepts, in words: the 400 answer is "Field <name> must be
@@ -43,7 +44,7 @@ export const ALLOWED = {
   reminderRepeat: 'a duration from 1d to 365d, such as "30d"',
   policy: `one of ${POLICIES.join(', ')}`,
   mode: `one of ${MODES.join(', ')}`,
-  reason: 'a text of 1 to 500 characters without control characters',
+  reason: 'a text of 1 to 500 characters without control characters and without a token in it',
   since: 'a duration from 1m to 90d, such as "7d"',
   hubId: 'a HubSpot portal id (hub id): a whole number such as 4711',
   scopes: 'a list of at most 100 HubSpot scopes such as "crm.objects.contacts.read"',
@@ -174,6 +175,8 @@ export const startRotationBody = strictObject(
         minLength(1, `must be ${ALLOWED.reason}`),
         maxLength(500, `must be ${ALLOWED.reason}`),
         regex(NO_CONTROL, `must be ${ALLOWED.reason}`),
+        // A reason is mailed and kept in the history: a token pasted into it would be too.
+        refine((value) => !containsTokenLikeText(value), `must be ${ALLOWED.reason}`),
       ),
     ),
   },

@@ -54,6 +54,15 @@ export function isWellFormedToken(token: string, prefix: string = DEFAULT_TOKEN_
 }
 
 /** The SHA-256 hash of a token, hex encoded: the only form in which Rotor stores a token. */
+/**
+ * Whether a free text (a rotation's reason) holds something shaped like a token: a Rotor token of any
+ * prefix (the prefix, then 49 base62 characters) or a HubSpot private-app token or service key
+ * (`pat-` and its region). Such texts are refused, since reasons go into emails, history and the audit.
+ */
+export function containsTokenLikeText(text: string): boolean {
+  return /[a-z][a-z0-9]{1,9}_[0-9A-Za-z]{40,}/.test(text) || /pat-[a-z]{2,3}\d?-[0-9a-f]{8}/i.test(text);
+}
+
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }

@@ -473,7 +473,20 @@ describe('Operator API: refusals', () => {
         'POST',
         `/apps/${appId}/rotations`,
         { body: { mode: 'expire-now', reason: 'a\nb' } },
-        'Field reason must be a text of 1 to 500 characters without control characters.',
+        'Field reason must be a text of 1 to 500 characters without control characters and without a token in it.',
+      ],
+      [
+        'POST',
+        `/apps/${appId}/rotations`,
+        // A reason is mailed and kept: a token pasted into it must never be.
+        { body: { mode: 'expire-now', reason: `leaked: ${mintToken()}` } },
+        'Field reason must be a text of 1 to 500 characters without control characters and without a token in it.',
+      ],
+      [
+        'POST',
+        `/apps/${appId}/rotations`,
+        { body: { mode: 'expire-now', reason: 'old one was pat-eu1-1a2b3c4d-0000-4000-8000-000000000000' } },
+        'Field reason must be a text of 1 to 500 characters without control characters and without a token in it.',
       ],
       [
         'GET',

@@ -85,7 +85,18 @@ const badUsage: fc.Arbitrary<string[]> = fc.oneof(
     .tuple(goodAppId, badDuration)
     .map(([app, grace]) => ['rotate', app, '--expire', 'later', '--grace', grace]),
   fc
-    .tuple(goodAppId, fc.constantFrom('', 'a\nb', 'x'.repeat(501), 'tab\there'))
+    .tuple(
+      goodAppId,
+      fc.constantFrom(
+        '',
+        'a\nb',
+        'x'.repeat(501),
+        'tab\there',
+        // A token pasted into the reason (Rotor's own, HubSpot's): never sent, mailed or stored.
+        'leaked rtr_0123456789abcdefghijABCDEFGHIJ0123456789abcdefg',
+        'pat-na1-1a2b3c4d-0000-4000-8000-000000000000',
+      ),
+    )
     .map(([app, reason]) => ['rotate', app, '--expire', 'now', '--reason', reason]),
   fc
     .tuple(goodAppId, badDuration)

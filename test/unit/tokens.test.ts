@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  containsTokenLikeText,
   hashesEqual,
   hashToken,
   isWellFormedToken,
@@ -87,6 +88,24 @@ describe('Function: isWellFormedToken', () => {
 
   it('refuses arbitrary strings', () => {
     fc.assert(fc.property(fc.string({ maxLength: 80 }), (text) => !isWellFormedToken(text)));
+  });
+});
+
+describe('Function: containsTokenLikeText', () => {
+  it('finds a token of any prefix, or a HubSpot token, anywhere in a text, and lets ordinary reasons pass', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ maxLength: 40 }),
+        fc.string({ maxLength: 40 }),
+        fc.constantFrom('rtr_', 'acme_', 'x9_'),
+        (before, after, prefix) => containsTokenLikeText(`${before}${mintToken(prefix)}${after}`),
+      ),
+      { numRuns: 500 },
+    );
+    expect(containsTokenLikeText('old: pat-eu1-1a2b3c4d-0000-4000-8000-000000000000')).toBe(true);
+    for (const reason of ['quarterly rotation', 'token leaked', 'after incident #42', 'rtr_ prefix change']) {
+      expect(containsTokenLikeText(reason)).toBe(false);
+    }
   });
 });
 
