@@ -32,6 +32,12 @@ export interface AwsJsonCall {
   readonly accessKeyId: string | undefined;
 }
 
+/** The access key id of a SigV4-signed request (`Credential=AKID/date/region/service/aws4_request`). */
+export function accessKeyIdOf(authorization: string | string[] | undefined): string | undefined {
+  const header = Array.isArray(authorization) ? authorization[0] : authorization;
+  return /Credential=([^/,\s]+)\//.exec(header ?? '')?.[1];
+}
+
 export interface AwsJsonServerOptions {
   /** Names the stand-in in its stderr lines, e.g. `secrets-manager`. */
   readonly name: string;
@@ -177,9 +183,11 @@ export async function serveAwsJson(options: AwsJsonServerOptions): Promise<Runni
         );
       }
       if (options.authorize) {
-        const authorization = request.headers.authorization ?? '';
-        const accessKeyId = /Credential=([^/,\s]+)\//.exec(authorization)?.[1];
-        await options.authorize({ operation: name, body, accessKeyId });
+        await options.authorize({
+          operation: name,
+          body,
+          accessKeyId: accessKeyIdOf(request.headers.authorization),
+        });
       }
       send(response, 200, await operation(body));
     } catch (error) {

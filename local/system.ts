@@ -224,7 +224,12 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   const handlerOf = (fn: LocalFunction): LocalHandler => {
     let handler = handlers.get(fn.arn);
     if (!handler) {
-      const real: LocalHandler = (event) => invokeLocalFunction(fn.handler, environmentOf(fn), event);
+      // Its environment is made once, at its first invocation (when the stand-ins listen).
+      let environment: Record<string, string> | undefined;
+      const real: LocalHandler = (event) => {
+        environment ??= environmentOf(fn);
+        return invokeLocalFunction(fn.handler, environment, event);
+      };
       handler = options.wrapHandler ? options.wrapHandler(fn, real) : real;
       handlers.set(fn.arn, handler);
     }

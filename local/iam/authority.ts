@@ -54,12 +54,6 @@ export class UnrecognizedClientError extends AwsServiceError {
   }
 }
 
-/** The access key id of a SigV4-signed request (`Credential=AKID/date/region/service/aws4_request`). */
-export function accessKeyIdOf(authorization: string | string[] | undefined): string | undefined {
-  const header = Array.isArray(authorization) ? authorization[0] : authorization;
-  return /Credential=([^/,\s]+)\//.exec(header ?? '')?.[1];
-}
-
 function credentialsFor(name: string): LocalPrincipal['credentials'] {
   const digest = createHash('sha256').update(`rotor-local:${name}`).digest('hex');
   return { accessKeyId: `ASIA${digest.slice(0, 16).toUpperCase()}`, secretAccessKey: digest.slice(16, 56) };
@@ -76,6 +70,7 @@ type Resource = Template['Resources'][string];
  */
 export class IamAuthority {
   readonly #byKey = new Map<string, LocalPrincipal>();
+  readonly #sessions = new Map<string, LocalPrincipal>();
   readonly #roles = new Map<string, { roleArn: string; policies: LocalPrincipal['policies'] }>();
   readonly #resourcePolicies = new Map<string, PolicyDocument>();
   readonly #accountId: string;
@@ -119,6 +114,8 @@ export class IamAuthority {
     const role = roleRef ? this.#roles.get(roleRef) : undefined;
     if (!roleRef || !role) throw new Error(`local mode finds no role for ${sessionName}`);
     const name = `${roleRef}/${sessionName}`;
+    const known = this.#sessions.get(name);
+    if (known) return known;
     const principal: LocalPrincipal = {
       arn: `arn:aws:sts::${this.#accountId}:assumed-role/${roleRef}/${sessionName}`,
       identityArn: role.roleArn,
@@ -126,6 +123,7 @@ export class IamAuthority {
       credentials: credentialsFor(name),
     };
     this.#byKey.set(principal.credentials.accessKeyId, principal);
+    this.#sessions.set(name, principal);
     return principal;
   }
 

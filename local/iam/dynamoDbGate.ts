@@ -1,6 +1,6 @@
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import { AwsServiceError, closeServer, listen, readBody } from '../awsJsonServer.ts';
-import { accessKeyIdOf, type IamAuthority } from './authority.ts';
+import { AwsServiceError, accessKeyIdOf, closeServer, listen, readBody } from '../awsJsonServer.ts';
+import type { IamAuthority } from './authority.ts';
 
 /** A running IAM gate in front of a DynamoDB stand-in. */
 export interface DynamoDbGate {

@@ -76,6 +76,17 @@ class ExecutionEnvironment {
   }
 }
 
+/** An environment's identity, made once per environment object (callers keep theirs). */
+const environmentKeys = new WeakMap<Record<string, string>, string>();
+function environmentKey(env: Record<string, string>): string {
+  let key = environmentKeys.get(env);
+  if (key === undefined) {
+    key = JSON.stringify(Object.entries(env).sort());
+    environmentKeys.set(env, key);
+  }
+  return key;
+}
+
 /** The warm environments of this process, by handler and environment. */
 const environments = new Map<string, ExecutionEnvironment>();
 
@@ -90,7 +101,7 @@ export async function invokeLocalFunction(
   env: Record<string, string>,
   event: unknown,
 ): Promise<unknown> {
-  const key = `${handler}\n${JSON.stringify(Object.entries(env).sort())}`;
+  const key = `${handler}\n${environmentKey(env)}`;
   let environment = environments.get(key);
   if (!environment) {
     const bundles = await localBundles();

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { emailAddressProblem } from '../../lambda/shared/emailAddress.ts';
-import { closeServer } from '../awsJsonServer.ts';
+import { accessKeyIdOf, closeServer } from '../awsJsonServer.ts';
 
 /**
  * The local SES: aws-ses-v2-local (with its mail viewer) behind a front that refuses what AWS SES
@@ -396,7 +396,7 @@ export async function startStrictSes(options: StrictSesOptions = {}): Promise<St
       const params = route === 'POST /' ? new URLSearchParams(body.toString('utf8')) : undefined;
       const action = params ? `ses:${params.get('Action') ?? 'SendEmail'}` : 'ses:SendEmail';
       const denied = await options.authorize({
-        accessKeyId: /Credential=([^/,\s]+)\//.exec(request.headers.authorization ?? '')?.[1],
+        accessKeyId: accessKeyIdOf(request.headers.authorization),
         action,
         identities: [
           ...(message.source ? [message.source] : []),

@@ -1,4 +1,3 @@
-import { SESClient } from '@aws-sdk/client-ses';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppRecord, AuditEvent } from '../../lambda/shared/model.ts';
 import {
@@ -8,7 +7,8 @@ import {
 import type { Registry } from '../../lambda/shared/Registry.ts';
 import { APP_DEFAULTS } from '../../local/demoApp.ts';
 import { allEmails } from '../../local/observe.ts';
-import { type StrictSes, type StrictSesOptions, startStrictSes } from '../../local/ses/strictSes.ts';
+import type { StrictSes, StrictSesOptions } from '../../local/ses/strictSes.ts';
+import { startSesWithClient } from '../support/ses.ts';
 
 /**
  * sendNotification against the strict local SES: what Rotor does with SES's refusals. A throttled
@@ -64,14 +64,9 @@ function memoryRegistry() {
 }
 
 async function start(options: StrictSesOptions) {
-  ses = await startStrictSes(options);
-  const client = new SESClient({
-    region: 'eu-central-1',
-    endpoint: ses.url,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
-  return { url: ses.url, client };
+  const started = await startSesWithClient(options);
+  ses = started.ses;
+  return { url: started.ses.url, client: started.client };
 }
 
 const request = { appId: app.appId, event: 'ROTATION_REMINDER' as const };

@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SESClient, SendEmailCommand, SendRawEmailCommand } from '@aws-sdk/client-ses';
+import { SendEmailCommand, SendRawEmailCommand } from '@aws-sdk/client-ses';
 import { afterEach, describe, expect, it } from 'vitest';
 import { allEmails, clearEmails } from '../../local/observe.ts';
-import { type StrictSes, type StrictSesOptions, startStrictSes } from '../../local/ses/strictSes.ts';
+import type { StrictSes, StrictSesOptions } from '../../local/ses/strictSes.ts';
+import { startSesWithClient } from '../support/ses.ts';
 
 const SENDER = 'rotor@rotor.example';
 let ses: StrictSes | undefined;
@@ -17,15 +18,9 @@ afterEach(async () => {
 });
 
 async function start(options: StrictSesOptions = {}) {
-  ses = await startStrictSes(options);
-  // One attempt: the SDK would otherwise retry a throttled send by itself.
-  const client = new SESClient({
-    region: 'eu-central-1',
-    endpoint: ses.url,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
-  return { url: ses.url, client };
+  const started = await startSesWithClient(options);
+  ses = started.ses;
+  return { url: started.ses.url, client: started.client };
 }
 
 function email(to: string, subject = 'hello') {
