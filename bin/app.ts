@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { ConfigurationError } from '../lambda/shared/errors.ts';
+import { ConfigurationError } from '../lambda/contract/errors.ts';
 import { buildRotorApp } from '../lib/app.ts';
 
 try {

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from 'commander';
+import { parseDuration } from '../lambda/contract/duration.ts';
+import { emailAddressMessage, emailAddressProblem } from '../lambda/contract/emailAddress.ts';
 import { ALLOWED, DURATION_LIMITS, SECRET_ARN, SECRET_NAME } from '../lambda/operator-api/requests.ts';
-import { parseDuration } from '../lambda/shared/duration.ts';
-import { emailAddressMessage, emailAddressProblem } from '../lambda/shared/emailAddress.ts';
 import { APP_ID_PATTERN } from '../lambda/shared/enrollApp.ts';
 import { isAllowedHubSpotApiUrl } from '../lambda/shared/hubspot.ts';
 import { isTimeZone, LOCALES, type Locale } from '../lambda/shared/model.ts';

@@ -1,6 +1,6 @@
-import { STACK_OUTPUTS } from '../lambda/operator-api/routes.ts';
-import { localStateFile, readLocalState } from '../local/state.ts';
+import { STACK_OUTPUTS } from '../lambda/contract/routes.ts';
 import { type CliIo, CommandFailedError, UsageError } from './io.ts';
+import { localStateFile, readLocalState } from './localState.ts';
 import { type AwsCredentials, signRequest } from './sign.ts';
 
 /** How to reach the operator API: the global options. */

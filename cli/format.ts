@@ -1,4 +1,4 @@
-import { formatDuration } from '../lambda/shared/duration.ts';
+import { formatDuration } from '../lambda/contract/duration.ts';
 import type { CliIo } from './io.ts';
 
 const CODES = { red: 31, green: 32, yellow: 33, blue: 34, dim: 2, bold: 1 } as const;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { DAY_SECONDS, HOUR_SECONDS, parseDuration } from '../lambda/shared/duration.ts';
-import { emailAddressProblem, emailAddressRefusal } from '../lambda/shared/emailAddress.ts';
-import { ConfigurationError } from '../lambda/shared/errors.ts';
+import { DAY_SECONDS, HOUR_SECONDS, parseDuration } from '../lambda/contract/duration.ts';
+import { emailAddressProblem, emailAddressRefusal } from '../lambda/contract/emailAddress.ts';
+import { ConfigurationError } from '../lambda/contract/errors.ts';
 import { DEFAULT_HUBSPOT_API_URL, isAllowedHubSpotApiUrl } from '../lambda/shared/hubspot.ts';
 import { isTimeZone, LOCALES, type Locale } from '../lambda/shared/model.ts';
 import { TOKEN_PREFIX_PATTERN } from '../lambda/shared/tokens.ts';

@@ -1,6 +1,6 @@
 import { CreateTableCommand, type DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { DUE_INDEX, TABLE_KEYS } from '../lambda/shared/table.ts';
+import { DUE_INDEX, TABLE_KEYS } from '../lambda/contract/table.ts';
 import { closeServer, listen } from './awsJsonServer.ts';
 
 export interface LocalDynamoDb {
@@ -23,7 +23,7 @@ export async function startLocalDynamoDb(
 
 /**
  * Creates the registry table with the same keys and index as the stack's `RegistryTable`
- * (both read them from `lambda/shared/table.ts`). An existing table is left as it is.
+ * (both read them from `lambda/contract/table.ts`). An existing table is left as it is.
  */
 export async function createRegistryTable(client: DynamoDBClient, tableName: string): Promise<void> {
   try {

@@ -8,11 +8,11 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { connect } from '../cli/client.ts';
+import { clearLocalState, LOCAL_STATE_FILE, writeLocalState } from '../cli/localState.ts';
 import { startLocalApi } from './api/server.ts';
 import { VirtualClock } from './clock.ts';
 import { runDemo } from './demo.ts';
 import { terminateLocalFunctions } from './lambda/runtime.ts';
-import { clearLocalState, LOCAL_STATE_FILE, writeLocalState } from './state.ts';
 import { type LocalSystem, operatorApiOf, startLocalSystem } from './system.ts';
 
 /** Virtual seconds per real second of a wait: 12 hours, so the demo's 7-day grace period takes 14 s. */

@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
+import { parseDuration } from '../../lambda/contract/duration.ts';
 import type { RotationView, TokenVersionView } from '../../lambda/operator-api/views.ts';
-import { parseDuration } from '../../lambda/shared/duration.ts';
 import { durationArgument, reasonArgument } from '../arguments.ts';
 import type { ApiClient } from '../client.ts';
 import { formatDuration, localTime, printJson, span } from '../format.ts';

@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
-import { ConfigurationError } from '../shared/errors.ts';
+import { ConfigurationError } from '../contract/errors.ts';
 import { registry, settings } from '../shared/registryFromEnv.ts';
 import { MAX_CACHE_TTL_MS, TokenVerifier } from '../shared/tokenVerifier.ts';
 

@@ -1,8 +1,8 @@
 import { extend, maxLength, minLength, string } from 'zod/mini';
+import { rotationRef } from '../contract/ids.ts';
 import { secretsManagerClient } from '../shared/aws/secretsManager.ts';
 import { sfnClient } from '../shared/aws/sfn.ts';
 import { awaitHandoff } from '../shared/hubspotRotation.ts';
-import { rotationRef } from '../shared/ids.ts';
 import { registry } from '../shared/registryFromEnv.ts';
 import { parseTaskInput } from '../shared/taskInput.ts';
 

@@ -1,5 +1,5 @@
+import { rotationRef } from '../contract/ids.ts';
 import { secretsManagerClient } from '../shared/aws/secretsManager.ts';
-import { rotationRef } from '../shared/ids.ts';
 import { checkPromotion } from '../shared/lifecycle.ts';
 import { registry } from '../shared/registryFromEnv.ts';
 import { parseTaskInput } from '../shared/taskInput.ts';

@@ -1,6 +1,6 @@
+import { rotationRef } from '../contract/ids.ts';
 import { secretsManagerClient } from '../shared/aws/secretsManager.ts';
 import { checkTokenAtHubSpot } from '../shared/hubspotRotation.ts';
-import { rotationRef } from '../shared/ids.ts';
 import { expireOldToken, isInGrace } from '../shared/lifecycle.ts';
 import { registry } from '../shared/registryFromEnv.ts';
 import { parseTaskInput } from '../shared/taskInput.ts';

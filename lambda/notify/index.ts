@@ -1,6 +1,6 @@
 import { extend, maxLength, optional, string, enum as zEnum } from 'zod/mini';
+import { appRef } from '../contract/ids.ts';
 import { sesClient } from '../shared/aws/ses.ts';
-import { appRef } from '../shared/ids.ts';
 import { NOTIFICATION_EVENTS } from '../shared/notifications/events.ts';
 import { sendNotification } from '../shared/notifications/sendNotification.ts';
 import { registry } from '../shared/registryFromEnv.ts';

@@ -1,10 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { array, number, object, string, enum as zEnum } from 'zod/mini';
+import { ConfigurationError } from '../contract/errors.ts';
 import { secretsManagerClient } from '../shared/aws/secretsManager.ts';
 import { sesClient } from '../shared/aws/ses.ts';
 import { sfnClient } from '../shared/aws/sfn.ts';
-import { ConfigurationError } from '../shared/errors.ts';
 import { DEFAULT_HUBSPOT_API_URL } from '../shared/hubspot.ts';
 import { LOCALES } from '../shared/model.ts';
 import { sendNotification } from '../shared/notifications/sendNotification.ts';

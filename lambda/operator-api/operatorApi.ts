@@ -1,15 +1,16 @@
 import { CancelRotateSecretCommand, UntagResourceCommand } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { parseDuration } from '../shared/duration.ts';
+import { parseDuration } from '../contract/duration.ts';
+import { AppNotFoundError, ValidationError } from '../contract/errors.ts';
+import { newRotationId } from '../contract/ids.ts';
+import { matchRoute, ROUTES, type Route, type RouteMatch, type RouteName } from '../contract/routes.ts';
 import {
   type EnrollDependencies,
   enrollHubSpotApp,
   enrollManagedApp,
   HUBSPOT_GRACE_SECONDS,
 } from '../shared/enrollApp.ts';
-import { AppNotFoundError, ValidationError } from '../shared/errors.ts';
 import { submitHubSpotToken } from '../shared/hubspotRotation.ts';
-import { newRotationId } from '../shared/ids.ts';
 import { lockRotation, rollbackRotation } from '../shared/lifecycle.ts';
 import { APP_TAG, type AuditEvent, type Locale } from '../shared/model.ts';
 import { cancelRotation, expireNow, type OperatorDependencies } from '../shared/operatorActions.ts';
@@ -26,7 +27,6 @@ import {
   startRotationBody,
   submitTokenBody,
 } from './requests.ts';
-import { matchRoute, ROUTES, type Route, type RouteMatch, type RouteName } from './routes.ts';
 import { appSummaryView, appView, auditView, rotationView, tokenVersionView } from './views.ts';
 
 /** The defaults of a new app, from the deployment's settings. */

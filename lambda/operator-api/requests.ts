@@ -11,17 +11,17 @@ import {
   type ZodMiniType,
   enum as zEnum,
 } from 'zod/mini';
-import { parseDuration } from '../shared/duration.ts';
+import { parseDuration } from '../contract/duration.ts';
 import {
   EMAIL_ADDRESS_RULE,
   emailAddressProblem,
   emailAddressRefusal,
   isValidEmailAddress,
-} from '../shared/emailAddress.ts';
+} from '../contract/emailAddress.ts';
+import { ValidationError } from '../contract/errors.ts';
+import { ROTATION_ID_PATTERN } from '../contract/ids.ts';
 import { APP_ID_PATTERN } from '../shared/enrollApp.ts';
-import { ValidationError } from '../shared/errors.ts';
 import { isAllowedHubSpotApiUrl } from '../shared/hubspot.ts';
-import { ROTATION_ID_PATTERN } from '../shared/ids.ts';
 import { ISSUERS, isTimeZone, LOCALES, MODES, POLICIES } from '../shared/model.ts';
 import { containsTokenLikeText } from '../shared/tokens.ts';
 

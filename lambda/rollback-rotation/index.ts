@@ -1,6 +1,6 @@
 import { extend, object, optional, string, unknown } from 'zod/mini';
+import { rotationRef } from '../contract/ids.ts';
 import { secretsManagerClient } from '../shared/aws/secretsManager.ts';
-import { rotationRef } from '../shared/ids.ts';
 import { rollbackRotation } from '../shared/lifecycle.ts';
 import { registry } from '../shared/registryFromEnv.ts';
 import { parseTaskInput } from '../shared/taskInput.ts';

@@ -9,8 +9,8 @@ import {
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { type infer as Infer, maxLength, minLength, object, string, enum as zEnum } from 'zod/mini';
-import { RotationConflictError, RotationStepError, ValidationError } from '../shared/errors.ts';
-import { newRotationId } from '../shared/ids.ts';
+import { RotationConflictError, RotationStepError, ValidationError } from '../contract/errors.ts';
+import { newRotationId } from '../contract/ids.ts';
 import { type ActiveRotation, APP_TAG, type AppRecord } from '../shared/model.ts';
 import { conflictError, type Registry } from '../shared/Registry.ts';
 import { hashToken, isWellFormedToken, mintToken, parseSecret, serializeSecret } from '../shared/tokens.ts';

@@ -8,7 +8,8 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { AppNotFoundError, RotationConflictError, RotorError } from './errors.ts';
+import { AppNotFoundError, RotationConflictError, RotorError } from '../contract/errors.ts';
+import { DUE_INDEX, DUE_SHARD, keys, TTL_ATTRIBUTE } from '../contract/table.ts';
 import type {
   ActiveRotation,
   AppRecord,
@@ -23,7 +24,6 @@ import type {
   TokenStatus,
   TokenVersionRecord,
 } from './model.ts';
-import { DUE_INDEX, DUE_SHARD, keys, TTL_ATTRIBUTE } from './table.ts';
 
 export interface RegistryOptions {
   readonly documentClient: DynamoDBDocumentClient;

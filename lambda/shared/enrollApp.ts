@@ -8,8 +8,8 @@ import {
   type SecretsManagerClient,
   TagResourceCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { checkEmailAddress } from './emailAddress.ts';
-import { RotationConflictError, ValidationError } from './errors.ts';
+import { checkEmailAddress } from '../contract/emailAddress.ts';
+import { RotationConflictError, ValidationError } from '../contract/errors.ts';
 import { type HubSpotClientOptions, isAllowedHubSpotApiUrl, lookUpHubSpotToken } from './hubspot.ts';
 import {
   type Admin,

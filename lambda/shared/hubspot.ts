@@ -1,4 +1,4 @@
-import { HubSpotUnavailableError } from './errors.ts';
+import { HubSpotUnavailableError } from '../contract/errors.ts';
 
 /** HubSpot's API, unless an app or the deployment names another (tests and local mode: a local fake). */
 export const DEFAULT_HUBSPOT_API_URL = 'https://api.hubapi.com';

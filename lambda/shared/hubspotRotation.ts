@@ -12,7 +12,7 @@ import {
   RotorError,
   TokenRejectedError,
   ValidationError,
-} from './errors.ts';
+} from '../contract/errors.ts';
 import { compareScopes, type HubSpotClientOptions, lookUpHubSpotToken } from './hubspot.ts';
 import type { LifecycleDependencies } from './lifecycle.ts';
 import type { AppRecord, HubSpotCheck, HubSpotSettings } from './model.ts';

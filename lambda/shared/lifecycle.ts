@@ -5,8 +5,8 @@ import {
   type SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { HOUR_SECONDS } from './duration.ts';
-import { RotationFailedError, RotationPendingError, ValidationError } from './errors.ts';
+import { HOUR_SECONDS } from '../contract/duration.ts';
+import { RotationFailedError, RotationPendingError, ValidationError } from '../contract/errors.ts';
 import type { ActiveRotation, AppRecord, HubSpotCheck, RotationMode, RotationTrigger } from './model.ts';
 import type { Registry } from './Registry.ts';
 

@@ -1,4 +1,4 @@
-import { ConfigurationError } from './errors.ts';
+import { ConfigurationError } from '../contract/errors.ts';
 import { DEFAULT_TOKEN_PREFIX, TOKEN_PREFIX_PATTERN } from './tokens.ts';
 
 /** What every Rotor Lambda reads from its environment, once, at cold start. */

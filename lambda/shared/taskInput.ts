@@ -1,5 +1,5 @@
 import type { infer as Infer, ZodMiniType } from 'zod/mini';
-import { ValidationError } from './errors.ts';
+import { ValidationError } from '../contract/errors.ts';
 
 /**
  * Checks a task's input against its schema; a bad input fails with one line that names the task,

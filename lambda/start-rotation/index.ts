@@ -1,6 +1,6 @@
 import { extend, number, object, optional, string, enum as zEnum } from 'zod/mini';
+import { rotationRef } from '../contract/ids.ts';
 import { secretsManagerClient } from '../shared/aws/secretsManager.ts';
-import { rotationRef } from '../shared/ids.ts';
 import { startRotation } from '../shared/lifecycle.ts';
 import { MODES } from '../shared/model.ts';
 import { registry } from '../shared/registryFromEnv.ts';

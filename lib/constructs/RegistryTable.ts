@@ -1,7 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { DUE_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from '../../lambda/shared/table.ts';
+import { DUE_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from '../../lambda/contract/table.ts';
 
 export interface RegistryTableProps {
   /**

@@ -2,7 +2,7 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { signer, wallClockNow } from '../../cli/sign.ts';
-import { API_STAGE, matchRoute } from '../../lambda/operator-api/routes.ts';
+import { API_STAGE, matchRoute } from '../../lambda/contract/routes.ts';
 import { closeServer, listen, readBody } from '../awsJsonServer.ts';
 
 /** One local IAM user of the local operator API. */

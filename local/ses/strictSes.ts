@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { emailAddressProblem } from '../../lambda/shared/emailAddress.ts';
+import { emailAddressProblem } from '../../lambda/contract/emailAddress.ts';
 import { accessKeyIdOf, closeServer } from '../awsJsonServer.ts';
 
 /**

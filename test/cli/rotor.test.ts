@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeLocalState } from '../../cli/localState.ts';
 import { serializeSecret } from '../../lambda/shared/tokens.ts';
 import type { FakeHubSpot } from '../../local/hubspot/fake.ts';
-import { writeLocalState } from '../../local/state.ts';
 import { eventually, uniqueAppId } from '../support/localSystem.ts';
 import { ALICE, type ApiTestSystem, arnOf, startApiTestSystem } from '../support/operatorApi.ts';
 

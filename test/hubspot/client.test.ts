@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HubSpotUnavailableError } from '../../lambda/shared/errors.ts';
+import { HubSpotUnavailableError } from '../../lambda/contract/errors.ts';
 import { compareScopes, lookUpHubSpotToken } from '../../lambda/shared/hubspot.ts';
 import { type FakeHubSpot, startFakeHubSpot } from '../../local/hubspot/fake.ts';
 

@@ -4,7 +4,7 @@ import {
   ListSecretVersionIdsCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
-import { RotationConflictError } from '../../lambda/shared/errors.ts';
+import { RotationConflictError } from '../../lambda/contract/errors.ts';
 import type { ActiveRotation } from '../../lambda/shared/model.ts';
 import { hashToken, mintToken, serializeSecret } from '../../lambda/shared/tokens.ts';
 import { verifyToken } from '../../lambda/shared/verifyToken.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration } from '../../lambda/shared/duration.ts';
-import { EMAIL_ADDRESS_RULE } from '../../lambda/shared/emailAddress.ts';
+import { formatDuration, parseDuration } from '../../lambda/contract/duration.ts';
+import { EMAIL_ADDRESS_RULE } from '../../lambda/contract/emailAddress.ts';
 import { parseRotorConfig, rotorConfigFromContext } from '../../lib/config.ts';
 
 const minimal = { region: 'eu-central-1', senderAddress: 'rotor@example.com' };

@@ -5,7 +5,7 @@ import {
   EMAIL_ADDRESS_RULE,
   emailAddressProblem,
   isValidEmailAddress,
-} from '../../lambda/shared/emailAddress.ts';
+} from '../../lambda/contract/emailAddress.ts';
 import { enrollManagedApp } from '../../lambda/shared/enrollApp.ts';
 
 const atext = fc.constantFrom(..."abcxyzABC0189!#$%&'*+/=?^_`{|}~-".split(''));

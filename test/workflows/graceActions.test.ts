@@ -1,6 +1,6 @@
 import { SESClient } from '@aws-sdk/client-ses';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RotationConflictError } from '../../lambda/shared/errors.ts';
+import { RotationConflictError } from '../../lambda/contract/errors.ts';
 import type { AppRecord } from '../../lambda/shared/model.ts';
 import { sendNotification } from '../../lambda/shared/notifications/sendNotification.ts';
 import { cancelRotation, expireNow, type OperatorDependencies } from '../../lambda/shared/operatorActions.ts';

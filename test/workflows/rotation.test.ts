@@ -3,9 +3,9 @@ import { RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keys } from '../../lambda/contract/table.ts';
 import type { AppRecord } from '../../lambda/shared/model.ts';
 import { dueAtOf } from '../../lambda/shared/Registry.ts';
-import { keys } from '../../lambda/shared/table.ts';
 import { LambdaServiceError } from '../../local/step-functions/service.ts';
 import {
   accepts,
