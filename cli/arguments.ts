@@ -1,11 +1,11 @@
 import { InvalidArgumentError } from 'commander';
+import { isTimeZone, LOCALES, type Locale } from '../lambda/contract/appSettings.ts';
 import { parseDuration } from '../lambda/contract/duration.ts';
 import { emailAddressMessage, emailAddressProblem } from '../lambda/contract/emailAddress.ts';
-import { ALLOWED, DURATION_LIMITS, SECRET_ARN, SECRET_NAME } from '../lambda/operator-api/requests.ts';
-import { APP_ID_PATTERN } from '../lambda/shared/enrollApp.ts';
-import { isAllowedHubSpotApiUrl } from '../lambda/shared/hubspot.ts';
-import { isTimeZone, LOCALES, type Locale } from '../lambda/shared/model.ts';
-import { containsTokenLikeText } from '../lambda/shared/tokens.ts';
+import { isAllowedHubSpotApiUrl } from '../lambda/contract/hubspotApi.ts';
+import { APP_ID_PATTERN } from '../lambda/contract/ids.ts';
+import { ALLOWED, DURATION_LIMITS, SECRET_ARN, SECRET_NAME } from '../lambda/contract/requestRules.ts';
+import { containsTokenLikeText } from '../lambda/contract/tokenFormat.ts';
 
 /**
  * Checks of command-line values, before any request: a bad one is bad usage (exit 2) with a message

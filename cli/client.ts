@@ -1,15 +1,14 @@
 import { STACK_OUTPUTS } from '../lambda/contract/routes.ts';
-import { type CliIo, CommandFailedError, UsageError } from './io.ts';
+import {
+  type ApiClient,
+  type ApiRequest,
+  type CliIo,
+  CommandFailedError,
+  type ConnectionOptions,
+  UsageError,
+} from './io.ts';
 import { localStateFile, readLocalState } from './localState.ts';
 import { type AwsCredentials, signRequest } from './sign.ts';
-
-/** How to reach the operator API: the global options. */
-export interface ConnectionOptions {
-  readonly apiUrl?: string;
-  readonly local?: boolean;
-  readonly region?: string;
-  readonly stack?: string;
-}
 
 /** An answer of the API that is not a success; its message is the API's one sentence. */
 export class ApiError extends Error {
@@ -21,17 +20,6 @@ export class ApiError extends Error {
     super(message);
     this.name = 'ApiError';
   }
-}
-
-export interface ApiRequest {
-  readonly query?: Record<string, string>;
-  readonly body?: unknown;
-}
-
-/** The operator API, signed. */
-export interface ApiClient {
-  readonly url: string;
-  request<T = Record<string, unknown>>(method: string, path: string, request?: ApiRequest): Promise<T>;
 }
 
 const REQUEST_TIMEOUT_MS = 30_000;

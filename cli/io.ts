@@ -1,4 +1,21 @@
-import type { ApiClient, ConnectionOptions } from './client.ts';
+/** How to reach the operator API: the global options. */
+export interface ConnectionOptions {
+  readonly apiUrl?: string;
+  readonly local?: boolean;
+  readonly region?: string;
+  readonly stack?: string;
+}
+
+export interface ApiRequest {
+  readonly query?: Record<string, string>;
+  readonly body?: unknown;
+}
+
+/** The operator API, signed. */
+export interface ApiClient {
+  readonly url: string;
+  request<T = Record<string, unknown>>(method: string, path: string, request?: ApiRequest): Promise<T>;
+}
 
 /** Where the CLI writes and what it reads from its surroundings; tests pass their own. */
 export interface CliIo {

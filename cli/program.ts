@@ -1,19 +1,13 @@
 import { Command, type HelpContext, Option } from 'commander';
-import { type ApiClient, ApiError, type ConnectionOptions } from './client.ts';
+import { ApiError } from './client.ts';
+import { type CommandContext, withExample } from './commandContext.ts';
 import { registerApps } from './commands/apps.ts';
 import { registerGraceActions } from './commands/grace.ts';
 import { registerAuditAndHistory } from './commands/history.ts';
 import { registerRotate } from './commands/rotate.ts';
 import { registerSubmit } from './commands/submit.ts';
-import { type Colour, colours } from './format.ts';
-import { type CliIo, CommandFailedError, UsageError } from './io.ts';
-
-/** What every command gets: where to write, how to colour, and the API (connected on first use). */
-export interface CommandContext {
-  readonly io: CliIo;
-  api(command: Command): Promise<ApiClient>;
-  paint(command: Command): (colour: Colour, text: string) => string;
-}
+import { colours } from './format.ts';
+import { type ApiClient, type CliIo, CommandFailedError, type ConnectionOptions, UsageError } from './io.ts';
 
 /**
  * A commander Command whose "missing subcommand" is one line of bad usage (exit 2), like every other
@@ -57,14 +51,6 @@ export function oneLine(message: string): string {
     .map((line) => line.trim())
     .filter(Boolean)
     .join(' ')}\n`;
-}
-
-/** Adds an example to a command's --help. */
-export function withExample(command: Command, ...examples: string[]): Command {
-  return command.addHelpText(
-    'after',
-    `\nExample${examples.length > 1 ? 's' : ''}:\n${examples.map((e) => `  $ ${e}`).join('\n')}\n`,
-  );
 }
 
 /** Builds the `rotor` program; parse it with `exitOverride` semantics (it throws instead of exiting). */

@@ -2,9 +2,9 @@ import { ArnFormat, CfnOutput, Stack, type StackProps, Validations } from 'aws-c
 import type { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import { HUBSPOT_GRACE_SECONDS } from '../lambda/contract/hubspotApi.ts';
+import { DURATION_LIMITS } from '../lambda/contract/requestRules.ts';
 import { STACK_OUTPUTS } from '../lambda/contract/routes.ts';
-import { DURATION_LIMITS } from '../lambda/operator-api/requests.ts';
-import { HUBSPOT_GRACE_SECONDS } from '../lambda/shared/enrollApp.ts';
 import type { RotorConfig } from './config.ts';
 import { OperatorApi } from './constructs/OperatorApi.ts';
 import { RegistryTable } from './constructs/RegistryTable.ts';

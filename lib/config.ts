@@ -1,10 +1,10 @@
 import { z } from 'zod';
+import { isTimeZone, LOCALES, type Locale } from '../lambda/contract/appSettings.ts';
 import { DAY_SECONDS, HOUR_SECONDS, parseDuration } from '../lambda/contract/duration.ts';
 import { emailAddressProblem, emailAddressRefusal } from '../lambda/contract/emailAddress.ts';
 import { ConfigurationError } from '../lambda/contract/errors.ts';
-import { DEFAULT_HUBSPOT_API_URL, isAllowedHubSpotApiUrl } from '../lambda/shared/hubspot.ts';
-import { isTimeZone, LOCALES, type Locale } from '../lambda/shared/model.ts';
-import { TOKEN_PREFIX_PATTERN } from '../lambda/shared/tokens.ts';
+import { DEFAULT_HUBSPOT_API_URL, isAllowedHubSpotApiUrl } from '../lambda/contract/hubspotApi.ts';
+import { TOKEN_PREFIX_PATTERN } from '../lambda/contract/tokenFormat.ts';
 
 /** The settings of one Rotor deployment, checked; durations in seconds. */
 export interface RotorConfig {

@@ -1,4 +1,4 @@
-import type { ApiClient } from '../cli/client.ts';
+import type { ApiClient } from '../cli/io.ts';
 import type { AppRecord } from '../lambda/shared/model.ts';
 import type { VirtualClock } from './clock.ts';
 import { emailsAboutApp, isAccepted, type SeenEmail, tokenOfVersion } from './observe.ts';

@@ -6,12 +6,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { LOCALES, type Locale } from '../lambda/shared/model.ts';
-import {
-  NOTIFICATION_EVENTS,
-  type NotificationContext,
-  type NotificationEvent,
-} from '../lambda/shared/notifications/events.ts';
+import { LOCALES, type Locale } from '../lambda/contract/appSettings.ts';
+import { NOTIFICATION_EVENTS, type NotificationEvent } from '../lambda/contract/notificationEvents.ts';
+import type { NotificationContext } from '../lambda/shared/notifications/events.ts';
 import { renderEmail } from '../lambda/shared/notifications/renderEmail.ts';
 
 const DAY = 86_400;

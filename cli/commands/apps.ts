@@ -1,6 +1,6 @@
 import { Argument, type Command, Option } from 'commander';
-import type { AppSummaryView, AppView } from '../../lambda/operator-api/views.ts';
-import { ISSUERS, LOCALES, MODES, POLICIES } from '../../lambda/shared/model.ts';
+import { ISSUERS, LOCALES, MODES, POLICIES } from '../../lambda/contract/appSettings.ts';
+import type { AppSummaryView, AppView } from '../../lambda/contract/views.ts';
 import {
   adminArgument,
   appIdArgument,
@@ -12,9 +12,9 @@ import {
   secretArgument,
   timeZoneArgument,
 } from '../arguments.ts';
+import { type CommandContext, withExample } from '../commandContext.ts';
 import { type Colour, formatDuration, localTime, printJson, relative, span, table } from '../format.ts';
 import { UsageError } from '../io.ts';
-import { type CommandContext, withExample } from '../program.ts';
 
 const STATE_COLOURS: Record<string, Colour> = { ACTIVE: 'green', GRACE: 'yellow', ROTATING: 'blue' };
 const OUTCOME_COLOURS: Record<string, Colour> = {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
+import { type CommandContext, withExample } from '../commandContext.ts';
 import { printJson } from '../format.ts';
-import { type CommandContext, withExample } from '../program.ts';
 import { appArgument, jsonOption } from './apps.ts';
 
 export function registerGraceActions(program: Command, context: CommandContext): void {

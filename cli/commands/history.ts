@@ -1,9 +1,8 @@
 import { type Command, Option } from 'commander';
-import type { RotationView } from '../../lambda/operator-api/views.ts';
-import type { AuditEvent } from '../../lambda/shared/model.ts';
+import type { AuditEventView, RotationView } from '../../lambda/contract/views.ts';
 import { durationArgument } from '../arguments.ts';
+import { type CommandContext, withExample } from '../commandContext.ts';
 import { type Colour, formatDuration, localTime, printJson, table } from '../format.ts';
-import { type CommandContext, withExample } from '../program.ts';
 import { appArgument, jsonOption } from './apps.ts';
 
 const STATUS_COLOURS: Record<string, Colour> = {
@@ -75,7 +74,7 @@ export function registerAuditAndHistory(program: Command, context: CommandContex
       .addOption(jsonOption())
       .action(async (options, command: Command) => {
         const api = await context.api(command);
-        const answer = await api.request<{ events: AuditEvent[]; truncated: boolean; since: string }>(
+        const answer = await api.request<{ events: AuditEventView[]; truncated: boolean; since: string }>(
           'GET',
           '/audit',
           {

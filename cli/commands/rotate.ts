@@ -1,11 +1,11 @@
 import { type Command, Option } from 'commander';
 import { parseDuration } from '../../lambda/contract/duration.ts';
-import type { RotationView, TokenVersionView } from '../../lambda/operator-api/views.ts';
+import type { RotationView, TokenVersionView } from '../../lambda/contract/views.ts';
 import { durationArgument, reasonArgument } from '../arguments.ts';
-import type { ApiClient } from '../client.ts';
+import { type CommandContext, withExample } from '../commandContext.ts';
 import { formatDuration, localTime, printJson, span } from '../format.ts';
+import type { ApiClient } from '../io.ts';
 import { type CliIo, CommandFailedError } from '../io.ts';
-import { type CommandContext, withExample } from '../program.ts';
 import { appArgument, jsonOption } from './apps.ts';
 
 type RotationDetail = RotationView & { oldToken?: TokenVersionView; newToken?: TokenVersionView };

@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
+import { type CommandContext, withExample } from '../commandContext.ts';
 import { printJson } from '../format.ts';
 import { UsageError } from '../io.ts';
-import { type CommandContext, withExample } from '../program.ts';
 import { appArgument, jsonOption } from './apps.ts';
 
 interface SubmitAnswer {

@@ -1,18 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { object, optional, regex, string } from 'zod/mini';
 
+/** What an app id may look like: a lowercase slug. */
+export const APP_ID_PATTERN = /^[a-z0-9][a-z0-9-]{2,47}$/;
+
 /** Rotation ids are also execution names: at most 80 characters of `[A-Za-z0-9_-]`. */
 export const ROTATION_ID_PATTERN = /^[A-Za-z0-9_-]{1,80}$/;
 
 /** The ids every lifecycle task gets. */
 export const rotationRef = object({
-  appId: string().check(regex(/^[a-z0-9][a-z0-9-]{2,47}$/)),
+  appId: string().check(regex(APP_ID_PATTERN)),
   rotationId: string().check(regex(ROTATION_ID_PATTERN)),
 });
 
 /** An app id, and optionally a rotation. */
 export const appRef = object({
-  appId: string().check(regex(/^[a-z0-9][a-z0-9-]{2,47}$/)),
+  appId: string().check(regex(APP_ID_PATTERN)),
   rotationId: optional(string().check(regex(ROTATION_ID_PATTERN))),
 });
 

@@ -1,7 +1,7 @@
 import { extend, maxLength, optional, string, enum as zEnum } from 'zod/mini';
 import { appRef } from '../contract/ids.ts';
+import { NOTIFICATION_EVENTS } from '../contract/notificationEvents.ts';
 import { sesClient } from '../shared/aws/ses.ts';
-import { NOTIFICATION_EVENTS } from '../shared/notifications/events.ts';
 import { sendNotification } from '../shared/notifications/sendNotification.ts';
 import { registry } from '../shared/registryFromEnv.ts';
 import { requiredSetting } from '../shared/settings.ts';

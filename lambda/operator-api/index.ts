@@ -1,16 +1,16 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { array, number, object, string, enum as zEnum } from 'zod/mini';
+import { type AppDefaults, LOCALES } from '../contract/appSettings.ts';
 import { ConfigurationError } from '../contract/errors.ts';
+import { DEFAULT_HUBSPOT_API_URL } from '../contract/hubspotApi.ts';
 import { secretsManagerClient } from '../shared/aws/secretsManager.ts';
 import { sesClient } from '../shared/aws/ses.ts';
 import { sfnClient } from '../shared/aws/sfn.ts';
-import { DEFAULT_HUBSPOT_API_URL } from '../shared/hubspot.ts';
-import { LOCALES } from '../shared/model.ts';
 import { sendNotification } from '../shared/notifications/sendNotification.ts';
 import { registry, settings } from '../shared/registryFromEnv.ts';
 import { requiredSetting } from '../shared/settings.ts';
-import { type AppDefaults, handleOperatorRequest, type OperatorApiDependencies } from './operatorApi.ts';
+import { handleOperatorRequest, type OperatorApiDependencies } from './operatorApi.ts';
 
 const appDefaultsSchema = object({
   admins: array(string()),

@@ -1,24 +1,21 @@
 import { CancelRotateSecretCommand, UntagResourceCommand } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { APP_TAG, type AppDefaults, type Locale } from '../contract/appSettings.ts';
 import { parseDuration } from '../contract/duration.ts';
 import { AppNotFoundError, ValidationError } from '../contract/errors.ts';
+import { HUBSPOT_GRACE_SECONDS } from '../contract/hubspotApi.ts';
 import { newRotationId } from '../contract/ids.ts';
+import { DURATION_LIMITS } from '../contract/requestRules.ts';
 import { matchRoute, ROUTES, type Route, type RouteMatch, type RouteName } from '../contract/routes.ts';
-import {
-  type EnrollDependencies,
-  enrollHubSpotApp,
-  enrollManagedApp,
-  HUBSPOT_GRACE_SECONDS,
-} from '../shared/enrollApp.ts';
+import { type EnrollDependencies, enrollHubSpotApp, enrollManagedApp } from '../shared/enrollApp.ts';
 import { submitHubSpotToken } from '../shared/hubspotRotation.ts';
 import { lockRotation, rollbackRotation } from '../shared/lifecycle.ts';
-import { APP_TAG, type AuditEvent, type Locale } from '../shared/model.ts';
+import type { AuditEvent } from '../shared/model.ts';
 import { cancelRotation, expireNow, type OperatorDependencies } from '../shared/operatorActions.ts';
 import { executionArnFor, startRotationWorkflow } from '../shared/workflows.ts';
 import {
   addAppBody,
   auditQuery,
-  DURATION_LIMITS,
   emptyBody,
   noQuery,
   parseJsonBody,
@@ -28,16 +25,6 @@ import {
   submitTokenBody,
 } from './requests.ts';
 import { appSummaryView, appView, auditView, rotationView, tokenVersionView } from './views.ts';
-
-/** The defaults of a new app, from the deployment's settings. */
-export interface AppDefaults {
-  readonly admins: readonly string[];
-  readonly locale: Locale;
-  readonly timeZone: string;
-  readonly intervalSeconds: number;
-  readonly graceSeconds: number;
-  readonly reminderRepeatSeconds: number;
-}
 
 /** A line of the request log: no bodies, no token values. */
 export interface RequestLogger {

@@ -1,95 +1,13 @@
+import type {
+  AppSummaryView,
+  AppView,
+  AuditEventView,
+  RotationView,
+  TokenVersionView,
+} from '../contract/views.ts';
 import type { AppRecord, AuditEvent, RotationRecord, TokenVersionRecord } from '../shared/model.ts';
 
-/**
- * What the operator API answers about apps, rotations and token versions: ids, states and times in
- * seconds and ISO-8601, never a token value or hash.
- */
-
-export interface TokenVersionView {
-  readonly versionId: string;
-  readonly status: TokenVersionRecord['status'];
-  readonly createdAt: string;
-  readonly expiresAt?: string;
-  readonly revokedAt?: string;
-  /** When a service last presented it to Rotor's verifier, if ever. */
-  readonly lastUsedAt?: string;
-  /** How often Rotor's verifier accepted it in the last 24 hours (counted, at most a minute behind). */
-  readonly usesLast24h?: number;
-}
-
-export interface AppSummaryView {
-  readonly appId: string;
-  readonly issuer: AppRecord['issuer'];
-  readonly state: AppRecord['state'];
-  readonly policy: AppRecord['policy'];
-  readonly tokenIssuedAt: string;
-  readonly tokenAgeSeconds: number;
-  /** When the token is older than the app's interval (the sweep then rotates or reminds). */
-  readonly nextDueAt: string;
-  /** During a grace period: when the old token expires. */
-  readonly graceEndsAt?: string;
-  readonly rotationId?: string;
-  readonly lastRotation?: AppRecord['lastRotation'];
-}
-
-export interface AppView extends AppSummaryView {
-  readonly secretArn: string;
-  /** Issuer hubspot: the portal, the current token's scopes, the required ones, the handoff timeout. */
-  readonly hubspot?: {
-    readonly hubId: number;
-    readonly scopes: readonly string[];
-    readonly requiredScopes: readonly string[];
-    readonly handoffTimeoutSeconds: number;
-  };
-  readonly admins: AppRecord['admins'];
-  readonly customers: AppRecord['customers'];
-  readonly locale: AppRecord['locale'];
-  readonly timeZone: string;
-  readonly intervalSeconds: number;
-  readonly graceSeconds: number;
-  readonly reminderRepeatSeconds: number;
-  readonly defaultMode: AppRecord['defaultMode'];
-  readonly currentVersionId: string;
-  readonly lastReminderAt?: string;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  /** The rotation in progress, if any. */
-  readonly rotation?: {
-    readonly rotationId: string;
-    readonly mode: string;
-    readonly trigger: string;
-    readonly startedBy: string;
-    readonly startedAt: string;
-    readonly reason?: string;
-    readonly graceSeconds: number;
-    readonly expiresAt?: string;
-    /** Seconds until the old token expires (GRACE only). */
-    readonly graceRemainingSeconds?: number;
-    readonly ending?: string;
-    /** The token being replaced; in GRACE it is still valid until `expiresAt`. */
-    readonly oldToken?: TokenVersionView;
-  };
-}
-
-export interface RotationView {
-  readonly appId: string;
-  readonly rotationId: string;
-  readonly status: RotationRecord['status'];
-  readonly mode: RotationRecord['mode'];
-  readonly trigger: RotationRecord['trigger'];
-  readonly startedBy: string;
-  readonly startedAt: string;
-  readonly reason?: string;
-  readonly graceSeconds: number;
-  readonly expiresAt?: string;
-  readonly finishedAt?: string;
-  readonly endedBy?: string;
-  readonly failedStep?: string;
-  readonly failure?: string;
-  readonly oldVersionId: string;
-  readonly newVersionId?: string;
-  readonly executionArn?: string;
-}
+/** The operator API's answers (`lambda/contract/views.ts`), made from the registry's records. */
 
 const secondsBetween = (from: string, to: Date) =>
   Math.max(0, Math.floor((to.getTime() - Date.parse(from)) / 1000));
@@ -210,7 +128,7 @@ export function rotationView(record: RotationRecord): RotationView {
   };
 }
 
-export function auditView(event: AuditEvent): AuditEvent {
+export function auditView(event: AuditEvent): AuditEventView {
   return {
     at: event.at,
     eventId: event.eventId,

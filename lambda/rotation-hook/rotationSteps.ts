@@ -9,9 +9,10 @@ import {
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { type infer as Infer, maxLength, minLength, object, string, enum as zEnum } from 'zod/mini';
+import { APP_TAG } from '../contract/appSettings.ts';
 import { RotationConflictError, RotationStepError, ValidationError } from '../contract/errors.ts';
 import { newRotationId } from '../contract/ids.ts';
-import { type ActiveRotation, APP_TAG, type AppRecord } from '../shared/model.ts';
+import type { ActiveRotation, AppRecord } from '../shared/model.ts';
 import { conflictError, type Registry } from '../shared/Registry.ts';
 import { hashToken, isWellFormedToken, mintToken, parseSecret, serializeSecret } from '../shared/tokens.ts';
 import type { RotationWorkflowInput } from '../shared/workflows.ts';

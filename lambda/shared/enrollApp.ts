@@ -8,23 +8,16 @@ import {
   type SecretsManagerClient,
   TagResourceCommand,
 } from '@aws-sdk/client-secrets-manager';
+import { APP_TAG, type Locale, type RotationMode, type RotationPolicy } from '../contract/appSettings.ts';
 import { checkEmailAddress } from '../contract/emailAddress.ts';
 import { RotationConflictError, ValidationError } from '../contract/errors.ts';
-import { type HubSpotClientOptions, isAllowedHubSpotApiUrl, lookUpHubSpotToken } from './hubspot.ts';
-import {
-  type Admin,
-  APP_TAG,
-  type AppRecord,
-  type HubSpotSettings,
-  type Locale,
-  type RotationMode,
-  type RotationPolicy,
-} from './model.ts';
+import { HUBSPOT_GRACE_SECONDS, isAllowedHubSpotApiUrl } from '../contract/hubspotApi.ts';
+import { APP_ID_PATTERN } from '../contract/ids.ts';
+import { type HubSpotClientOptions, lookUpHubSpotToken } from './hubspot.ts';
+import type { Admin, AppRecord, HubSpotSettings } from './model.ts';
 import type { Registry } from './Registry.ts';
 import { hashToken, isWellFormedToken, mintToken, parseSecret, serializeSecret } from './tokens.ts';
 
-/** What an app id may look like: a lowercase slug. */
-export const APP_ID_PATTERN = /^[a-z0-9][a-z0-9-]{2,47}$/;
 /**
  * Rotor's daily sweep decides when a token is due. Secrets Manager needs a schedule to enable
  * rotation, so it gets its longest one, a dormant backstop that every rotation pushes back.
@@ -150,8 +143,6 @@ function appRecordOf(
   };
 }
 
-/** HubSpot keeps the old token of "Rotate and expire later" for 7 days; Rotor's grace period mirrors it. */
-export const HUBSPOT_GRACE_SECONDS = 7 * 86_400;
 /** How long a HubSpot rotation waits for the new token by default. */
 export const DEFAULT_HANDOFF_TIMEOUT_SECONDS = 7 * 86_400;
 

@@ -1,9 +1,5 @@
 import { HubSpotUnavailableError } from '../contract/errors.ts';
-
-/** HubSpot's API, unless an app or the deployment names another (tests and local mode: a local fake). */
-export const DEFAULT_HUBSPOT_API_URL = 'https://api.hubapi.com';
-/** The one HubSpot endpoint Rotor calls: what a private-app token or service key is. */
-export const ACCESS_TOKEN_INFO_PATH = '/oauth/v2/private-apps/get/access-token-info';
+import { ACCESS_TOKEN_INFO_PATH, DEFAULT_HUBSPOT_API_URL } from '../contract/hubspotApi.ts';
 
 /** What HubSpot says about a token it accepts. */
 export interface HubSpotTokenInfo {
@@ -31,18 +27,6 @@ export interface HubSpotClientOptions {
   readonly fetch?: typeof fetch;
   /** @default real timers */
   readonly sleep?: (ms: number) => Promise<void>;
-}
-
-/** What an API URL may be: https, or http on this machine (a local fake). */
-export function isAllowedHubSpotApiUrl(url: string): boolean {
-  try {
-    const parsed = new URL(url);
-    if (parsed.username || parsed.password || parsed.search || parsed.hash) return false;
-    if (parsed.protocol === 'https:') return true;
-    return parsed.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname);
-  } catch {
-    return false;
-  }
 }
 
 function isTokenInfo(body: unknown): body is HubSpotTokenInfo {

@@ -5,9 +5,10 @@ import {
   type SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
+import type { RotationMode } from '../contract/appSettings.ts';
 import { HOUR_SECONDS } from '../contract/duration.ts';
 import { RotationFailedError, RotationPendingError, ValidationError } from '../contract/errors.ts';
-import type { ActiveRotation, AppRecord, HubSpotCheck, RotationMode, RotationTrigger } from './model.ts';
+import type { ActiveRotation, AppRecord, HubSpotCheck, RotationTrigger } from './model.ts';
 import type { Registry } from './Registry.ts';
 
 /** What the lifecycle operations need; handlers pass the module-scope clients, tests the stand-ins'. */

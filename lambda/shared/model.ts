@@ -1,21 +1,6 @@
 /** The shapes Rotor keeps in DynamoDB and passes between tasks. Ids only, never token values. */
 
-/** The tag that names the Rotor app a secret belongs to; the rotation hook reads it. */
-export const APP_TAG = 'rotor:app';
-
-export const ISSUERS = ['managed', 'hubspot'] as const;
-export type Issuer = (typeof ISSUERS)[number];
-
-export const MODES = ['expire-now', 'expire-later'] as const;
-/** `expire-now`: the old token dies at once. `expire-later`: it stays valid for the grace period. */
-export type RotationMode = (typeof MODES)[number];
-
-export const LOCALES = ['de', 'en'] as const;
-export type Locale = (typeof LOCALES)[number];
-
-export const POLICIES = ['auto', 'remind'] as const;
-/** What the daily sweep does with an app whose token is older than its interval. */
-export type RotationPolicy = (typeof POLICIES)[number];
+import type { Issuer, Locale, RotationMode, RotationPolicy } from '../contract/appSettings.ts';
 
 /** ACTIVE: one valid token. ROTATING: a new token is being made (the lock). GRACE: old token still valid. */
 export type AppState = 'ACTIVE' | 'ROTATING' | 'GRACE';
@@ -175,14 +160,4 @@ export interface AuditEvent {
   readonly outcome: 'succeeded' | 'refused' | 'failed';
   readonly rotationId?: string;
   readonly detail?: string;
-}
-
-/** Whether `value` is an IANA time zone this runtime knows, e.g. `Europe/Berlin`. */
-export function isTimeZone(value: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: value });
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../contract/errors.ts';
-import { DEFAULT_TOKEN_PREFIX, TOKEN_PREFIX_PATTERN } from './tokens.ts';
+import { DEFAULT_TOKEN_PREFIX, TOKEN_PREFIX_PATTERN } from '../contract/tokenFormat.ts';
 
 /** What every Rotor Lambda reads from its environment, once, at cold start. */
 export interface RuntimeSettings {

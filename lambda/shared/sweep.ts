@@ -1,6 +1,6 @@
+import type { NotificationEvent } from '../contract/notificationEvents.ts';
 import { expireOldToken, type LifecycleDependencies, rollbackRotation } from './lifecycle.ts';
 import type { AppRecord } from './model.ts';
-import type { NotificationEvent } from './notifications/events.ts';
 import { stuckAfterMs } from './Registry.ts';
 import type { RotationWorkflowInput } from './workflows.ts';
 

@@ -1,5 +1,6 @@
+import { DEFAULT_TOKEN_PREFIX } from '../contract/tokenFormat.ts';
 import type { Registry } from './Registry.ts';
-import { DEFAULT_TOKEN_PREFIX, hashToken, isWellFormedToken } from './tokens.ts';
+import { hashToken, isWellFormedToken } from './tokens.ts';
 import { type VerifyResult, verifyToken } from './verifyToken.ts';
 
 export interface TokenVerifierOptions {

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { crc32 } from 'node:zlib';
+import { DEFAULT_TOKEN_PREFIX } from '../contract/tokenFormat.ts';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 /** Random bytes in a managed token: 256 bits. */
@@ -8,10 +9,6 @@ export const TOKEN_RANDOM_BYTES = 32;
 const BODY_LENGTH = 43;
 /** 62^6 > 2^32, so 6 base62 characters hold a CRC-32. */
 const CHECKSUM_LENGTH = 6;
-/** The prefix that makes Rotor's tokens recognisable, unless the deployment picks another. */
-export const DEFAULT_TOKEN_PREFIX = 'rtr_';
-/** What a token prefix may look like: a short lowercase word ending in an underscore. */
-export const TOKEN_PREFIX_PATTERN = /^[a-z][a-z0-9]{1,9}_$/;
 
 function toBase62(value: bigint, length: number): string {
   let out = '';
@@ -54,15 +51,6 @@ export function isWellFormedToken(token: string, prefix: string = DEFAULT_TOKEN_
 }
 
 /** The SHA-256 hash of a token, hex encoded: the only form in which Rotor stores a token. */
-/**
- * Whether a free text (a rotation's reason) holds something shaped like a token: a Rotor token of any
- * prefix (the prefix, then 49 base62 characters) or a HubSpot private-app token or service key
- * (`pat-` and its region). Such texts are refused, since reasons go into emails, history and the audit.
- */
-export function containsTokenLikeText(text: string): boolean {
-  return /[a-z][a-z0-9]{1,9}_[0-9A-Za-z]{40,}/.test(text) || /pat-[a-z]{2,3}\d?-[0-9a-f]{8}/i.test(text);
-}
-
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }

@@ -1,5 +1,6 @@
+import { DEFAULT_TOKEN_PREFIX } from '../contract/tokenFormat.ts';
 import type { Registry } from './Registry.ts';
-import { DEFAULT_TOKEN_PREFIX, hashesEqual, hashToken, isWellFormedToken } from './tokens.ts';
+import { hashesEqual, hashToken, isWellFormedToken } from './tokens.ts';
 
 /** Why a token was refused. `malformed` is decided without a lookup. */
 export type RefusalReason = 'malformed' | 'unknown' | 'pending' | 'revoked' | 'expired';

@@ -1,8 +1,8 @@
 import { extend, number, object, optional, string, enum as zEnum } from 'zod/mini';
+import { MODES } from '../contract/appSettings.ts';
 import { rotationRef } from '../contract/ids.ts';
 import { secretsManagerClient } from '../shared/aws/secretsManager.ts';
 import { startRotation } from '../shared/lifecycle.ts';
-import { MODES } from '../shared/model.ts';
 import { registry } from '../shared/registryFromEnv.ts';
 import { parseTaskInput } from '../shared/taskInput.ts';
 

@@ -15,9 +15,9 @@ import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import type { AppDefaults } from '../../lambda/contract/appSettings.ts';
+import { DEFAULT_HUBSPOT_API_URL } from '../../lambda/contract/hubspotApi.ts';
 import { API_STAGE, ROUTES } from '../../lambda/contract/routes.ts';
-import type { AppDefaults } from '../../lambda/operator-api/operatorApi.ts';
-import { DEFAULT_HUBSPOT_API_URL } from '../../lambda/shared/hubspot.ts';
 import type { RotationHook } from './RotationHook.ts';
 import { acknowledgeSendAsSender, nagArn, sendAsSenderStatement, TaskFunction } from './TaskFunction.ts';
 

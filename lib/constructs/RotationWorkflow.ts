@@ -20,7 +20,7 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import type { NotificationEvent } from '../../lambda/shared/notifications/events.ts';
+import type { NotificationEvent } from '../../lambda/contract/notificationEvents.ts';
 import { acknowledgeWorkflowGrants, retryTransientErrors } from './TaskFunction.ts';
 
 export interface RotationWorkflowProps {

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { ACCESS_TOKEN_INFO_PATH } from '../../lambda/shared/hubspot.ts';
+import { ACCESS_TOKEN_INFO_PATH } from '../../lambda/contract/hubspotApi.ts';
 import { closeServer, listen } from '../awsJsonServer.ts';
 
 /** HubSpot keeps the old token of a "Rotate and expire later" this long. */

@@ -7,9 +7,10 @@ import {
 import { SESClient } from '@aws-sdk/client-ses';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { RotationMode } from '../../lambda/contract/appSettings.ts';
 import { enrollHubSpotApp, enrollManagedApp } from '../../lambda/shared/enrollApp.ts';
 import { submitHubSpotToken } from '../../lambda/shared/hubspotRotation.ts';
-import type { AppRecord, RotationMode } from '../../lambda/shared/model.ts';
+import type { AppRecord } from '../../lambda/shared/model.ts';
 import { sendNotification } from '../../lambda/shared/notifications/sendNotification.ts';
 import { cancelRotation, expireNow, type OperatorDependencies } from '../../lambda/shared/operatorActions.ts';
 import { Registry } from '../../lambda/shared/Registry.ts';

@@ -1,8 +1,8 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { APP_ID_PATTERN } from '../../lambda/contract/ids.ts';
 import { startRotationBody } from '../../lambda/operator-api/requests.ts';
-import { APP_ID_PATTERN } from '../../lambda/shared/enrollApp.ts';
 import { enroll, uniqueAppId } from '../support/localSystem.ts';
 import {
   type ApiTestSystem,

@@ -6,9 +6,9 @@ import { promisify } from 'node:util';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HUBSPOT_GRACE_SECONDS } from '../../lambda/contract/hubspotApi.ts';
+import { DURATION_LIMITS } from '../../lambda/contract/requestRules.ts';
 import { ROUTES, STACK_OUTPUTS } from '../../lambda/contract/routes.ts';
-import { DURATION_LIMITS } from '../../lambda/operator-api/requests.ts';
-import { HUBSPOT_GRACE_SECONDS } from '../../lambda/shared/enrollApp.ts';
 import { buildRotorApp } from '../../lib/app.ts';
 import { type Template as LocalTemplate, stateMachinesOf } from '../../local/template.ts';
 

@@ -1,10 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ApiClient, ConnectionOptions } from '../../cli/client.ts';
 import { main } from '../../cli/index.ts';
-import type { CliIo } from '../../cli/io.ts';
+import type { ApiClient, CliIo, ConnectionOptions } from '../../cli/io.ts';
 import { createProgram } from '../../cli/program.ts';
-import { APP_ID_PATTERN } from '../../lambda/shared/enrollApp.ts';
+import { APP_ID_PATTERN } from '../../lambda/contract/ids.ts';
 
 /**
  * The CLI parsed in this process (no spawn): bad usage must never reach the API, and must end with

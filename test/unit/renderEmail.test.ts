@@ -4,13 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { LOCALES } from '../../lambda/shared/model.ts';
-import {
-  CUSTOMER_EVENTS,
-  NOTIFICATION_EVENTS,
-  type NotificationContext,
-  type NotificationEvent,
-} from '../../lambda/shared/notifications/events.ts';
+import { LOCALES } from '../../lambda/contract/appSettings.ts';
+import { NOTIFICATION_EVENTS, type NotificationEvent } from '../../lambda/contract/notificationEvents.ts';
+import { CUSTOMER_EVENTS, type NotificationContext } from '../../lambda/shared/notifications/events.ts';
 import { nextActions, renderEmail } from '../../lambda/shared/notifications/renderEmail.ts';
 import { sampleContext, writeAllEmails } from '../../local/renderEmails.ts';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { containsTokenLikeText } from '../../lambda/contract/tokenFormat.ts';
 import {
-  containsTokenLikeText,
   hashesEqual,
   hashToken,
   isWellFormedToken,

@@ -1,21 +1,6 @@
-import type { HubSpotCheck, Issuer, Locale, RotationMode, RotationTrigger } from '../model.ts';
-
-/** Every email Rotor sends, one per step of the lifecycle (DESIGN §2 "Notifications"). */
-export const NOTIFICATION_EVENTS = [
-  'ROTATION_INITIATED',
-  'ROTATION_CANCELLED',
-  'TOKEN_INVALIDATED',
-  'TOKEN_EXPIRES_IN_24H',
-  'ROTATION_COMPLETED',
-  'ROTATION_REMINDER',
-  'ROTATION_FAILED',
-  'HANDOFF_REQUESTED',
-  'HANDOFF_REMINDER',
-  'HUBSPOT_TOKEN_STILL_VALID',
-] as const;
-
-/** One step of the lifecycle that the app's admins are told about. */
-export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
+import type { Issuer, Locale, RotationMode } from '../../contract/appSettings.ts';
+import type { NotificationEvent } from '../../contract/notificationEvents.ts';
+import type { HubSpotCheck, RotationTrigger } from '../model.ts';
 
 /** Customer contacts are told only of these. */
 export const CUSTOMER_EVENTS: readonly NotificationEvent[] = [

@@ -1,5 +1,7 @@
-import type { Locale, RotationMode, RotationTrigger } from '../model.ts';
-import type { NotificationContext, NotificationEvent } from './events.ts';
+import type { Locale, RotationMode } from '../../contract/appSettings.ts';
+import type { NotificationEvent } from '../../contract/notificationEvents.ts';
+import type { RotationTrigger } from '../model.ts';
+import type { NotificationContext } from './events.ts';
 
 /** One email, ready for SES: the subject, a plain-text body and an HTML body with the same content. */
 export interface RenderedEmail {

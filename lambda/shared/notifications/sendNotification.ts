@@ -1,12 +1,9 @@
 import { type SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
-import type { Admin, AppRecord, Locale, RotationRecord } from '../model.ts';
+import type { Locale } from '../../contract/appSettings.ts';
+import type { NotificationEvent } from '../../contract/notificationEvents.ts';
+import type { Admin, AppRecord, RotationRecord } from '../model.ts';
 import type { Registry } from '../Registry.ts';
-import {
-  CUSTOMER_EVENTS,
-  type NotificationContext,
-  type NotificationEvent,
-  type OldTokenUsage,
-} from './events.ts';
+import { CUSTOMER_EVENTS, type NotificationContext, type OldTokenUsage } from './events.ts';
 import { renderEmail } from './renderEmail.ts';
 
 /** SES answered that it is throttling or unavailable; the workflow retries the task (its Retry matches this name). */

@@ -1,0 +1,51 @@
+/**
+ * The rules of the operator API's fields that the CLI checks too, before any request: what each
+ * field accepts in words, the bounds of each duration, and what a secret's name or ARN may be. The
+ * schemas that apply them to request bodies are `lambda/operator-api/requests.ts`.
+ */
+
+import { ISSUERS, LOCALES, MODES, POLICIES } from './appSettings.ts';
+import { EMAIL_ADDRESS_RULE } from './emailAddress.ts';
+
+/**
+ * What every field of the operator API accepts, in words: the 400 answer is "Field <name> must be
+ * <this>." Kept here once, so the schemas and the messages never disagree.
+ */
+export const ALLOWED = {
+  appId: 'an app id: 3-48 lowercase letters, digits and "-", starting with a letter or digit',
+  rotationId: 'a rotation id: 1-80 letters, digits, "-" or "_"',
+  secret: 'a secret name such as "rotor/billing-api" or a Secrets Manager secret ARN',
+  issuer: `one of ${ISSUERS.join(', ')}`,
+  admins: 'a list of 1 to 20 admins, each {"email": "...", "locale": "de" or "en"}',
+  email: EMAIL_ADDRESS_RULE,
+  customers: 'a list of at most 50 email addresses',
+  locale: `one of ${LOCALES.join(', ')}`,
+  timeZone: 'an IANA time zone such as "Europe/Berlin"',
+  interval: 'a duration from 1d to 3650d, such as "180d"',
+  grace: 'a duration from 1h to 30d, such as "7d"',
+  reminderRepeat: 'a duration from 1d to 365d, such as "30d"',
+  policy: `one of ${POLICIES.join(', ')}`,
+  mode: `one of ${MODES.join(', ')}`,
+  reason: 'a text of 1 to 500 characters without control characters and without a token in it',
+  since: 'a duration from 1m to 90d, such as "7d"',
+  hubId: 'a HubSpot portal id (hub id): a whole number such as 4711',
+  scopes: 'a list of at most 100 HubSpot scopes such as "crm.objects.contacts.read"',
+  hubspotApiUrl: 'an https:// URL such as "https://api.hubapi.com"',
+  handoffTimeout: 'a duration from 1d to 30d, such as "7d"',
+  token: 'the new HubSpot token: one line of 10 to 512 printable characters',
+} as const;
+
+const DAY = 86_400;
+/** The least and most seconds each duration field takes. */
+export const DURATION_LIMITS = {
+  interval: { min: DAY, max: 3650 * DAY },
+  grace: { min: 3600, max: 30 * DAY },
+  reminderRepeat: { min: DAY, max: 365 * DAY },
+  since: { min: 60, max: 90 * DAY },
+  handoffTimeout: { min: DAY, max: 30 * DAY },
+} as const;
+
+/** A secret's name or ARN, as Secrets Manager allows them (the CLI checks the same). */
+export const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+export const SECRET_ARN =
+  /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$/;
