@@ -74,12 +74,15 @@ export class RotorStack extends Stack {
     const describe = 'secretsmanager:DescribeSecret';
     const moveLabels = 'secretsmanager:UpdateSecretVersionStage';
 
+    // A task that may meet an action someone else claimed and did not finish finishes it (the lifecycle
+    // never leaves a claim to block): it needs the registry writes and label moves of every ending.
+    const settle = [describe, moveLabels];
     const startRotation = task(
       'StartRotation',
       'start-rotation',
       'takes the rotation lock and asks Secrets Manager to rotate',
       write,
-      [describe, 'secretsmanager:RotateSecret'],
+      [...settle, 'secretsmanager:RotateSecret'],
     );
     const checkPromotion = task(
       'CheckPromotion',
@@ -90,8 +93,9 @@ export class RotorStack extends Stack {
     const checkGrace = task(
       'CheckGrace',
       'check-grace',
-      'checks whether a rotation is still in its grace period',
-      read,
+      'checks whether a rotation is still in its grace period and queues its 24-hour notice',
+      write,
+      settle,
     );
     const expireOldToken = task(
       'ExpireOldToken',

@@ -1,16 +1,23 @@
+import { boolean, extend, optional } from 'zod/mini';
 import { rotationRef } from '../contract/ids.ts';
 import { secretsManagerClient } from '../shared/aws/secretsManager.ts';
-import { isInGrace } from '../shared/lifecycle.ts';
+import { checkGrace } from '../shared/lifecycle.ts';
 import { registry } from '../shared/registryFromEnv.ts';
 import { parseTaskInput } from '../shared/taskInput.ts';
 
-/** Workflow task: after a wait, is this rotation still in its grace period, or did someone end it? */
+const input = extend(rotationRef, { queueNotice: optional(boolean()) });
+
+/**
+ * Workflow task: after a wait, is this rotation still in its grace period, or did someone end it? With
+ * `queueNotice`, the 24-hour notice is queued in the app's outbox (once, whoever comes first).
+ */
 export const handler = async (event: unknown) => {
-  const { appId, rotationId } = parseTaskInput('CheckGrace', rotationRef, event);
-  const inGrace = await isInGrace(
+  const { appId, rotationId, queueNotice } = parseTaskInput('CheckGrace', input, event);
+  const inGrace = await checkGrace(
     { registry, secretsManager: secretsManagerClient, clock: () => new Date() },
     appId,
     rotationId,
+    { queueNotice: queueNotice === true },
   );
   return { inGrace };
 };

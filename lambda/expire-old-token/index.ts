@@ -8,9 +8,9 @@ import { parseTaskInput } from '../shared/taskInput.ts';
 const deps = { registry, secretsManager: secretsManagerClient, clock: () => new Date() };
 
 /**
- * Workflow task: the grace period is over; revoke the old token and drop its AWSPREVIOUS label. For a
- * HubSpot app it first asks HubSpot whether it refuses the old token now (HubSpot expires it, not Rotor);
- * `hubspotStillValid` tells the workflow to warn the admins instead of reporting completion.
+ * Workflow task: the grace period is over; revoke the old token and drop its AWSPREVIOUS label, queuing
+ * ROTATION_COMPLETED. For a HubSpot app it first asks HubSpot whether it refuses the old token now
+ * (HubSpot expires it, not Rotor); if HubSpot still takes it, HUBSPOT_TOKEN_STILL_VALID is queued instead.
  */
 export const handler = async (event: unknown) => {
   const { appId, rotationId } = parseTaskInput('ExpireOldToken', rotationRef, event);
@@ -19,6 +19,10 @@ export const handler = async (event: unknown) => {
     app.issuer === 'hubspot' && app.activeRotation && (await isInGrace(deps, appId, rotationId))
       ? await checkTokenAtHubSpot(deps, app, app.activeRotation.oldVersionId, 'old')
       : undefined;
-  const expired = await expireOldToken(deps, appId, rotationId, 'rotor-workflow', check);
-  return { expired, hubspotStillValid: check !== undefined && check.verdict !== 'refused' };
+  const stillValid = check !== undefined && check.verdict !== 'refused';
+  const expired = await expireOldToken(deps, appId, rotationId, 'rotor-workflow', {
+    event: stillValid ? 'HUBSPOT_TOKEN_STILL_VALID' : 'ROTATION_COMPLETED',
+    ...(check ? { check } : {}),
+  });
+  return { expired, hubspotStillValid: stillValid };
 };

@@ -7,7 +7,7 @@ import { DEFAULT_HUBSPOT_API_URL } from '../contract/hubspotApi.ts';
 import { secretsManagerClient } from '../shared/aws/secretsManager.ts';
 import { sesClient } from '../shared/aws/ses.ts';
 import { sfnClient } from '../shared/aws/sfn.ts';
-import { sendNotification } from '../shared/notifications/sendNotification.ts';
+import { deliverOutbox } from '../shared/notifications/outbox.ts';
 import { registry, settings } from '../shared/registryFromEnv.ts';
 import { requiredSetting } from '../shared/settings.ts';
 import { handleOperatorRequest, type OperatorApiDependencies } from './operatorApi.ts';
@@ -48,7 +48,7 @@ const dependencies: OperatorApiDependencies = {
   secretNamePrefix: requiredSetting('SECRET_NAME_PREFIX'),
   tokenPrefix: settings.tokenPrefix,
   appDefaults: readAppDefaults(),
-  notify: (request) => sendNotification({ registry, ses: sesClient, senderAddress, clock }, request),
+  deliver: (appId) => deliverOutbox({ registry, ses: sesClient, senderAddress, clock }, appId),
   logger,
   hubspotApiUrl: process.env.HUBSPOT_API_URL || DEFAULT_HUBSPOT_API_URL,
 };

@@ -527,6 +527,8 @@ async function startRotation(context: RequestContext, raw: unknown): Promise<Ans
       step: 'StartWorkflow',
       message: 'the rotation workflow could not be started',
     });
+    // The rollback queued ROTATION_FAILED; if it cannot go out now, the sweep sends it.
+    await deps.deliver(appId).catch(() => undefined);
     context.audited = false;
     throw new Error('the rotation workflow could not be started; the lock was released');
   }
@@ -558,20 +560,11 @@ async function endGracePeriod(context: RequestContext, raw: unknown): Promise<An
   const appId = appIdOf(context);
   parseRequestPart('body', emptyBody, raw);
   context.appId = appId;
-  const warnings: string[] = [];
-  const operator: OperatorDependencies = {
-    ...deps,
-    // The token change is done and recorded by the time the admins are emailed; a failed email is
-    // reported, not turned into a failed request.
-    notify: (request) =>
-      deps.notify(request).catch((error: Error) => {
-        warnings.push(`the admins could not be emailed (${error.name})`);
-      }),
-  };
   const cancel = route.name === 'cancelRotation';
   const rotation = cancel
-    ? await cancelRotation(operator, appId, context.caller)
-    : await expireNow(operator, appId, context.caller);
+    ? await cancelRotation(deps, appId, context.caller)
+    : await expireNow(deps, appId, context.caller);
+  const warnings = rotation.warnings;
   context.rotationId = rotation.rotationId;
   const check = rotation.hubspotCheck;
   const inHubSpot = !check

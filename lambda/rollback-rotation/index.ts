@@ -28,14 +28,18 @@ function describeFailure(error: { Error?: string; Cause?: unknown } | undefined)
   return { step, message };
 }
 
-/** Workflow task: a step failed; keep the old token current and valid, clean up, release the lock. */
+/**
+ * Workflow task: a step failed; keep the old token current and valid, clean up, release the lock. A
+ * rotation already committed to its new token is finished instead (`outcome: promoted`), and one that
+ * someone else ended is left alone (`nothing`): the workflow sends ROTATION_FAILED only for `rolled-back`.
+ */
 export const handler = async (event: unknown) => {
   const { appId, rotationId, error } = parseTaskInput('RollBack', input, event);
-  const rolledBack = await rollbackRotation(
+  const outcome = await rollbackRotation(
     { registry, secretsManager: secretsManagerClient, clock: () => new Date() },
     appId,
     rotationId,
     describeFailure(error),
   );
-  return { rolledBack };
+  return { outcome };
 };

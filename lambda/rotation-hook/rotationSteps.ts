@@ -12,8 +12,10 @@ import { type infer as Infer, maxLength, minLength, object, string, enum as zEnu
 import { APP_TAG } from '../contract/appSettings.ts';
 import { RotationConflictError, RotationStepError, ValidationError } from '../contract/errors.ts';
 import { newRotationId } from '../contract/ids.ts';
+import { finishPromotion } from '../shared/endings.ts';
 import type { ActiveRotation, AppRecord } from '../shared/model.ts';
 import { conflictError, type Registry } from '../shared/Registry.ts';
+import { removeLabel } from '../shared/secretLabels.ts';
 import { hashToken, isWellFormedToken, mintToken, parseSecret, serializeSecret } from '../shared/tokens.ts';
 import type { RotationWorkflowInput } from '../shared/workflows.ts';
 
@@ -413,102 +415,45 @@ async function testSecret(context: StepContext): Promise<void> {
   });
 }
 
-/** Moves AWSCURRENT to the new version (AWSPREVIOUS follows to the old one), then settles Rotor's records. */
-async function finishSecret(context: StepContext): Promise<void> {
-  const { deps, versionId, secretArn } = context;
-  requireRotationOf(context);
-  const currentVersionId = currentVersionOf(context);
-  // The new token is accepted before any consumer can read it as AWSCURRENT: otherwise a service
-  // that refreshes in between would present a token the verifier still calls pending.
-  const app = await deps.registry.getApp(context.app.appId);
-  if (app.state === 'ROTATING' && app.activeRotation?.newVersionId === versionId) {
-    await deps.registry.setTokenStatus(app.appId, versionId, { status: 'current', from: ['pending'] });
-  }
-  await deps.secretsManager.send(
-    new UpdateSecretVersionStageCommand({
-      SecretId: secretArn,
-      VersionStage: 'AWSCURRENT',
-      MoveToVersionId: versionId,
-      RemoveFromVersionId: currentVersionId,
-    }),
-  );
-  deps.logger.info(`finishSecret: moved AWSCURRENT to version ${versionId}`, { secretArn });
-  await settleFinishedRotation(context);
-}
-
 /**
- * The bookkeeping after AWSCURRENT moved: AWSPENDING removed, the new token current, the old one in
- * grace until now + the grace period (or revoked, and its AWSPREVIOUS label removed, for
- * expire-now), and the app GRACE or ACTIVE again. Each part is skipped when it is already done.
+ * Commits the rotation to the new version with one conditional write (refused once a rollback claimed the
+ * rotation: then AWSCURRENT never moves), then finishes the promotion: the new token is accepted before
+ * AWSCURRENT moves to it, so no consumer ever reads a token the verifier does not know as current.
  */
-async function settleFinishedRotation(context: StepContext): Promise<void> {
-  const { deps, versionId, secretArn } = context;
-  const { secretsManager, registry, logger } = deps;
-  const labels = await secretsManager.send(new DescribeSecretCommand({ SecretId: secretArn }));
-  const stages = labels.VersionIdsToStages ?? {};
-  if (stages[versionId]?.includes('AWSPENDING')) {
-    await secretsManager.send(
-      new UpdateSecretVersionStageCommand({
-        SecretId: secretArn,
-        VersionStage: 'AWSPENDING',
-        RemoveFromVersionId: versionId,
-      }),
-    );
-  }
-  const app = await registry.getApp(context.app.appId);
-  const rotation = app.activeRotation;
-  if (app.state !== 'ROTATING' || rotation?.newVersionId !== versionId) return;
-
-  const now = deps.clock();
-  await registry.setTokenStatus(app.appId, versionId, { status: 'current', from: ['pending'] });
-  let expiresAt: string | undefined;
-  if (rotation.mode === 'expire-later') {
-    const old = await registry.setTokenStatus(app.appId, rotation.oldVersionId, {
-      status: 'grace',
-      from: ['current'],
-      expiresAt: new Date(now.getTime() + rotation.graceSeconds * 1000).toISOString(),
-    });
-    expiresAt = old.expiresAt;
-  } else {
-    await registry.setTokenStatus(app.appId, rotation.oldVersionId, {
-      status: 'revoked',
-      from: ['current', 'grace'],
-      revokedAt: now.toISOString(),
-    });
-    if (stages[rotation.oldVersionId]?.includes('AWSPREVIOUS')) {
-      await secretsManager.send(
-        new UpdateSecretVersionStageCommand({
-          SecretId: secretArn,
-          VersionStage: 'AWSPREVIOUS',
-          RemoveFromVersionId: rotation.oldVersionId,
-        }),
-      );
-    }
-  }
-  const promoted = await registry.promoteNewToken(
+async function finishSecret(context: StepContext): Promise<void> {
+  const { deps, versionId, secretArn, app } = context;
+  const rotation = requireRotationOf(context);
+  const committed = await deps.registry.commitPromotion(
     app.appId,
     rotation.rotationId,
-    now.toISOString(),
-    expiresAt,
+    deps.clock().toISOString(),
   );
-  await registry.appendAudit({
-    at: now.toISOString(),
-    eventId: `${rotation.rotationId}:promoted`,
-    appId: app.appId,
-    action: 'rotation.promote',
-    actor: rotation.startedBy,
-    outcome: 'succeeded',
-    rotationId: rotation.rotationId,
-    detail:
-      rotation.mode === 'expire-later'
-        ? `new token current; old token valid until ${promoted.activeRotation?.expiresAt}`
-        : 'new token current; old token revoked at once',
-  });
-  logger.info(
+  if (!committed) {
+    throw new RotationStepError(
+      'finishSecret',
+      secretArn,
+      conflictError(await deps.registry.getApp(app.appId)).message,
+    );
+  }
+  const promoted = await finishPromotion(deps, committed);
+  deps.logger.info(
     `finishSecret: rotation ${rotation.rotationId} promoted version ${versionId}; app is ${promoted.state}`,
     {
       secretArn,
       appId: app.appId,
     },
   );
+}
+
+/**
+ * A finishSecret called again after AWSCURRENT moved (Secrets Manager retries, or the first call stopped
+ * half-way): AWSPENDING goes, and a committed rotation of this version is finished.
+ */
+async function settleFinishedRotation(context: StepContext): Promise<void> {
+  const { deps, versionId, secretArn } = context;
+  await removeLabel(deps.secretsManager, secretArn, 'AWSPENDING', versionId);
+  const app = await deps.registry.getApp(context.app.appId);
+  const rotation = app.activeRotation;
+  if (app.state !== 'ROTATING' || rotation?.newVersionId !== versionId || !rotation.committedAt) return;
+  await finishPromotion(deps, app);
 }

@@ -9,20 +9,23 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { AppNotFoundError, RotationConflictError, RotorError } from '../contract/errors.ts';
+import type { NotificationEvent } from '../contract/notificationEvents.ts';
 import { DUE_INDEX, DUE_SHARD, keys, TTL_ATTRIBUTE } from '../contract/table.ts';
-import type {
-  ActiveRotation,
-  AppRecord,
-  AppState,
-  AuditEvent,
-  Handoff,
-  HubSpotCheck,
-  RotationEnding,
-  RotationRecord,
-  RotationStatus,
-  StepFailure,
-  TokenStatus,
-  TokenVersionRecord,
+import {
+  type ActiveRotation,
+  type AppRecord,
+  type AppState,
+  type AuditEvent,
+  type Handoff,
+  type HubSpotCheck,
+  noticeId,
+  type PendingNotice,
+  type RotationEnding,
+  type RotationRecord,
+  type RotationStatus,
+  type StepFailure,
+  type TokenStatus,
+  type TokenVersionRecord,
 } from './model.ts';
 
 export interface RegistryOptions {
@@ -44,15 +47,57 @@ function addSeconds(iso: string, seconds: number): string {
   return new Date(Date.parse(iso) + seconds * 1000).toISOString();
 }
 
-/** When the daily sweep should next look at an app: the `dueAt` of the `due` index. */
+/** An email still in the outbox this long after it was queued is the sweep's to deliver. */
+export const OUTBOX_SWEEP_AFTER_MS = 15 * 60 * 1000;
+
+/** The 24-hour notice goes out only when the grace period is longer than this. */
+export const NOTICE_BEFORE_EXPIRY_SECONDS = 24 * 3600;
+
+/** When a grace period's 24-hour notice is due, if it has one. */
+export function noticeAtOf(rotation: Pick<ActiveRotation, 'expiresAt' | 'graceSeconds'>): string | undefined {
+  if (!rotation.expiresAt || rotation.graceSeconds <= NOTICE_BEFORE_EXPIRY_SECONDS) return undefined;
+  return new Date(Date.parse(rotation.expiresAt) - NOTICE_BEFORE_EXPIRY_SECONDS * 1000).toISOString();
+}
+
+/**
+ * When the daily sweep should next look at an app (the `dueAt` of the `due` index): the earliest of a
+ * claimed ending to finish, a grace period's notice and expiry, a stuck rotation, an email left in the
+ * outbox, and the token's age (a reminder repeats at most every `reminderRepeatSeconds`).
+ */
 export function dueAtOf(
-  app: Pick<AppRecord, 'state' | 'tokenIssuedAt' | 'intervalSeconds' | 'activeRotation' | 'hubspot'>,
-) {
-  if (app.state === 'GRACE' && app.activeRotation?.expiresAt) return app.activeRotation.expiresAt;
-  if (app.state === 'ROTATING' && app.activeRotation) {
-    return new Date(Date.parse(app.activeRotation.startedAt) + stuckAfterMs(app)).toISOString();
+  app: Pick<
+    AppRecord,
+    | 'state'
+    | 'tokenIssuedAt'
+    | 'intervalSeconds'
+    | 'activeRotation'
+    | 'hubspot'
+    | 'outbox'
+    | 'policy'
+    | 'lastReminderAt'
+    | 'reminderRepeatSeconds'
+  >,
+): string {
+  const rotation = app.activeRotation;
+  const times: number[] = [];
+  if (rotation?.endingAt) times.push(Date.parse(rotation.endingAt));
+  if (app.state === 'GRACE' && rotation?.expiresAt) {
+    times.push(Date.parse(rotation.expiresAt));
+    const noticeAt = noticeAtOf(rotation);
+    if (noticeAt && !rotation.noticedAt) times.push(Date.parse(noticeAt));
+  } else if (app.state === 'ROTATING' && rotation) {
+    times.push(Date.parse(rotation.startedAt) + stuckAfterMs(app));
+  } else {
+    let due = Date.parse(addSeconds(app.tokenIssuedAt, app.intervalSeconds));
+    if (app.policy === 'remind' && app.lastReminderAt) {
+      due = Math.max(due, Date.parse(addSeconds(app.lastReminderAt, app.reminderRepeatSeconds)));
+    }
+    times.push(due);
   }
-  return addSeconds(app.tokenIssuedAt, app.intervalSeconds);
+  for (const notice of Object.values(app.outbox ?? {})) {
+    times.push(Date.parse(notice.at) + OUTBOX_SWEEP_AFTER_MS);
+  }
+  return new Date(Math.min(...times)).toISOString();
 }
 
 /**
@@ -67,6 +112,19 @@ function stripKeys<T>(item: Record<string, unknown> | undefined): T | undefined 
   if (!item) return undefined;
   const { pk: _pk, sk: _sk, dueShard: _shard, dueAt: _due, ...rest } = item;
   return rest as T;
+}
+
+/** A rotation's history record keeps what it was, not the bookkeeping of its claims. */
+function historyOf(rotation: ActiveRotation): Omit<ActiveRotation, 'ending' | 'handoffTaskToken'> {
+  const {
+    ending: _ending,
+    handoffTaskToken: _taskToken,
+    endingEvent: _event,
+    endingAt: _at,
+    endingCheck: _check,
+    ...history
+  } = rotation;
+  return history;
 }
 
 /**
@@ -114,7 +172,13 @@ export class Registry {
       await this.#client.send(
         new PutCommand({
           TableName: this.#tableName,
-          Item: { ...keys.app(app.appId), ...app, dueShard: DUE_SHARD, dueAt: dueAtOf(app) },
+          Item: {
+            ...keys.app(app.appId),
+            outbox: {},
+            ...app,
+            dueShard: DUE_SHARD,
+            dueAt: dueAtOf(app),
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -212,24 +276,31 @@ export class Registry {
    * Takes the rotation lock: ACTIVE → ROTATING. Calling it again for the same rotation succeeds;
    * any other rotation in progress makes it fail with {@link RotationConflictError}.
    */
-  public async lockForRotation(appId: string, rotation: ActiveRotation, now: string): Promise<AppRecord> {
+  public async lockForRotation(
+    appId: string,
+    rotation: ActiveRotation,
+    now: string,
+    notice?: PendingNotice,
+  ): Promise<AppRecord> {
     const app = await this.getApp(appId);
-    const next: AppRecord = { ...app, state: 'ROTATING', activeRotation: rotation, updatedAt: now };
+    const outbox = notice ? { ...app.outbox, [noticeId(notice)]: notice } : (app.outbox ?? {});
+    const next: AppRecord = { ...app, state: 'ROTATING', activeRotation: rotation, outbox, updatedAt: now };
+    const queue = this.#queueNotice(app, notice);
     try {
       await this.#client.send(
         new UpdateCommand({
           TableName: this.#tableName,
           Key: keys.app(appId),
-          UpdateExpression:
-            'SET #state = :rotating, activeRotation = :rotation, updatedAt = :now, dueAt = :due',
-          ConditionExpression: '#state = :active',
-          ExpressionAttributeNames: { '#state': 'state' },
+          UpdateExpression: `SET #state = :rotating, activeRotation = :rotation, updatedAt = :now, dueAt = :due${queue.set}`,
+          ConditionExpression: '#state = :active AND attribute_not_exists(activeRotation)',
+          ExpressionAttributeNames: { '#state': 'state', ...queue.names },
           ExpressionAttributeValues: {
             ':rotating': 'ROTATING',
             ':active': 'ACTIVE',
             ':rotation': rotation,
             ':now': now,
             ':due': dueAtOf(next),
+            ...queue.values,
           },
         }),
       );
@@ -260,94 +331,88 @@ export class Registry {
   }
 
   /**
-   * Makes the new token current: ROTATING → GRACE (expire-later, with `expiresAt`) or → ACTIVE
-   * (expire-now). Returns the app as it now is; a second call for the same rotation changes nothing.
+   * Commits a rotation to its new token, with one conditional write, before AWSCURRENT moves to it: the
+   * app must be ROTATING with this rotation and nobody may have claimed its end (a rollback). Returns the
+   * app as it now is (committed again by a retry: the first commit time stays), or `undefined` when the
+   * rotation cannot be committed any more.
    */
-  public async promoteNewToken(
+  public async commitPromotion(
     appId: string,
     rotationId: string,
     now: string,
-    expiresAt?: string,
-  ): Promise<AppRecord> {
+  ): Promise<AppRecord | undefined> {
+    return this.#updateRunningRotation(
+      appId,
+      rotationId,
+      'SET activeRotation.committedAt = if_not_exists(activeRotation.committedAt, :now)',
+      { ':now': now },
+      { also: 'attribute_exists(activeRotation.newVersionId)' },
+    );
+  }
+
+  /**
+   * Makes a committed rotation's new token current: ROTATING → GRACE (expire-later, with `expiresAt`) or
+   * → ACTIVE (expire-now), queuing ROTATION_INITIATED or TOKEN_INVALIDATED in the same write. The history
+   * record is written first, so that a crash in between leaves nothing for `rotor history` to get wrong
+   * once the next caller finishes the promotion. Returns the app as it is; a second call changes nothing.
+   */
+  public async promoteNewToken(appId: string, rotationId: string, expiresAt?: string): Promise<AppRecord> {
     const app = await this.getApp(appId);
-    if (app.state !== 'ROTATING' && app.lastRotation?.rotationId === rotationId) {
-      await this.#recordPromotion(app, rotationId);
-      return app;
-    }
     const rotation = app.activeRotation;
-    if (app.state !== 'ROTATING' || rotation?.rotationId !== rotationId || !rotation.newVersionId) {
+    if (rotation?.rotationId !== rotationId || app.state !== 'ROTATING') {
+      if (app.lastRotation?.rotationId === rotationId || rotation?.rotationId === rotationId) return app;
       throw conflictError(app);
     }
+    if (!rotation.newVersionId || !rotation.committedAt) {
+      throw new RotorError(`rotation ${rotationId} of app "${appId}" is not committed to a new token`);
+    }
+    const now = rotation.committedAt;
     const grace = rotation.mode === 'expire-later';
+    const notice: PendingNotice = {
+      event: grace ? 'ROTATION_INITIATED' : 'TOKEN_INVALIDATED',
+      rotationId,
+      at: now,
+    };
+    const promoted: ActiveRotation = {
+      ...rotation,
+      expiresAt: expiresAt ?? addSeconds(now, rotation.graceSeconds),
+    };
     const next: AppRecord = {
       ...app,
       state: grace ? 'GRACE' : 'ACTIVE',
-      activeRotation: grace
-        ? { ...rotation, expiresAt: expiresAt ?? addSeconds(now, rotation.graceSeconds) }
-        : undefined,
+      activeRotation: grace ? promoted : undefined,
       currentVersionId: rotation.newVersionId,
       tokenIssuedAt: now,
       lastRotation: { rotationId, outcome: grace ? 'in-grace' : 'completed', at: now },
+      outbox: { ...app.outbox, [noticeId(notice)]: notice },
       updatedAt: now,
       // A HubSpot token's scopes come with it; the next rotation compares against these.
       ...(app.hubspot && rotation.handoff
         ? { hubspot: { ...app.hubspot, scopes: rotation.handoff.scopes } }
         : {}),
     };
+    await this.putRotation({
+      ...historyOf(grace ? promoted : rotation),
+      appId,
+      status: grace ? 'grace' : 'completed',
+      ...(grace ? {} : { finishedAt: now, endedBy: rotation.startedBy }),
+    });
     try {
-      await this.#replaceApp(next, '#state = :rotating AND activeRotation.rotationId = :rotation', {
-        ':rotating': 'ROTATING',
-        ':rotation': rotationId,
-      });
+      await this.#replaceApp(
+        next,
+        '#state = :rotating AND activeRotation.rotationId = :rotation AND attribute_exists(activeRotation.committedAt)',
+        { ':rotating': 'ROTATING', ':rotation': rotationId },
+      );
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      return this.promoteNewToken(appId, rotationId, now, expiresAt);
+      return this.promoteNewToken(appId, rotationId, expiresAt);
     }
-    await this.#recordPromotion(next, rotationId);
     return next;
   }
 
   async #recordRotationStart(appId: string, rotation: ActiveRotation): Promise<void> {
     const record: RotationRecord = { ...rotation, appId, status: 'rotating' };
     await this.#putIfAbsent(keys.rotation(appId, rotation.rotationId), { ...record });
-  }
-
-  /** Brings a rotation's history record in line with the app after its new token became current. */
-  async #recordPromotion(app: AppRecord, rotationId: string): Promise<void> {
-    const inGrace = app.state === 'GRACE' && app.activeRotation?.rotationId === rotationId;
-    const values: Record<string, unknown> = {
-      ':status': inGrace ? 'grace' : 'completed',
-      ':version': app.currentVersionId,
-      ':rotating': 'rotating',
-    };
-    let update = 'SET #status = :status, newVersionId = :version';
-    const handoff = app.activeRotation?.rotationId === rotationId ? app.activeRotation.handoff : undefined;
-    if (handoff) {
-      update += ', handoff = :handoff';
-      values[':handoff'] = handoff;
-    }
-    if (inGrace) {
-      update += ', expiresAt = :expiresAt';
-      values[':expiresAt'] = app.activeRotation?.expiresAt;
-    } else {
-      update += ', finishedAt = :finishedAt';
-      values[':finishedAt'] = app.lastRotation?.at;
-    }
-    try {
-      await this.#client.send(
-        new UpdateCommand({
-          TableName: this.#tableName,
-          Key: keys.rotation(app.appId, rotationId),
-          UpdateExpression: update,
-          ConditionExpression: '#status = :rotating',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: values,
-        }),
-      );
-    } catch (error) {
-      // Already recorded by an earlier attempt, or moved on by a later step of the lifecycle.
-      if (!isConditionFailure(error)) throw error;
-    }
   }
 
   /**
@@ -380,14 +445,38 @@ export class Registry {
     if (!updated) throw conflictError(await this.getApp(appId));
   }
 
-  /** Counts one more handoff reminder of a running rotation; `undefined` when the rotation is no longer running. */
-  public async countHandoffReminder(appId: string, rotationId: string): Promise<AppRecord | undefined> {
-    return this.#updateRunningRotation(
+  /**
+   * Queues the handoff reminder of day `day` of a running HubSpot rotation and counts it, once per day:
+   * a retried task finds that day's reminder queued. Returns the app as it now is, or `undefined` when the
+   * rotation is no longer running.
+   */
+  public async queueHandoffReminder(
+    appId: string,
+    rotationId: string,
+    day: number,
+    at: string,
+  ): Promise<AppRecord | undefined> {
+    const notice: PendingNotice = {
+      event: 'HANDOFF_REMINDER',
+      rotationId,
+      occasion: `${rotationId}#reminder-${day}`,
+      at,
+    };
+    const app = await this.getApp(appId);
+    const queue = this.#queueNotice(app, notice);
+    const updated = await this.#updateRunningRotation(
       appId,
       rotationId,
-      'SET activeRotation.handoffReminders = if_not_exists(activeRotation.handoffReminders, :zero) + :one',
-      { ':zero': 0, ':one': 1 },
+      `SET activeRotation.handoffReminders = :day, dueAt = dueAt${queue.set}`,
+      { ':day': day, ...queue.values },
+      {
+        also: '(attribute_not_exists(activeRotation.handoffReminders) OR activeRotation.handoffReminders < :day)',
+        names: queue.names,
+      },
     );
+    if (updated) return updated;
+    const now = await this.getApp(appId);
+    return now.state === 'ROTATING' && now.activeRotation?.rotationId === rotationId ? now : undefined;
   }
 
   /**
@@ -400,7 +489,7 @@ export class Registry {
     rotationId: string,
     update: string,
     values: Record<string, unknown>,
-    options: { also?: string; evenWhileEnding?: boolean } = {},
+    options: { also?: string; evenWhileEnding?: boolean; names?: Record<string, string> } = {},
   ): Promise<AppRecord | undefined> {
     const conditions = ['#state = :rotating', 'activeRotation.rotationId = :rotation'];
     if (!options.evenWhileEnding) conditions.push('attribute_not_exists(activeRotation.ending)');
@@ -412,7 +501,7 @@ export class Registry {
           Key: keys.app(appId),
           UpdateExpression: update,
           ConditionExpression: conditions.join(' AND '),
-          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeNames: { '#state': 'state', ...options.names },
           ExpressionAttributeValues: { ...values, ':rotating': 'ROTATING', ':rotation': rotationId },
           ReturnValues: 'ALL_NEW',
         }),
@@ -438,27 +527,53 @@ export class Registry {
 
   /**
    * Claims the end of a rotation for one action, with one conditional write: the app must be in
-   * `from` for this rotation, and no other action may have claimed it. Claiming again for the same
-   * action succeeds (so an interrupted action can be finished); returns `undefined` when the
-   * rotation is not there to end (finished already, or another action claimed it).
+   * `from` for this rotation, no other kind of ending may be claimed, and a rollback may not claim a
+   * committed rotation. Claiming again for the same kind of ending succeeds and keeps the first
+   * claimer, its time and its email (so an interrupted action is finished by whoever comes next, as
+   * its first caller meant it). The claim makes the app due for the sweep at once. Returns the app as
+   * it now is, or `undefined` when the rotation is not there to end this way.
    */
   public async claimEnding(
     appId: string,
     rotationId: string,
     from: AppState,
     ending: RotationEnding,
+    claim: { by: string; at: string; event: NotificationEvent; check?: HubSpotCheck },
   ): Promise<AppRecord | undefined> {
+    const conditions = [
+      '#state = :from',
+      'activeRotation.rotationId = :rotation',
+      '(attribute_not_exists(activeRotation.ending) OR activeRotation.ending = :ending)',
+    ];
+    if (ending === 'rollback') conditions.push('attribute_not_exists(activeRotation.committedAt)');
+    const sets = [
+      'activeRotation.ending = :ending',
+      'activeRotation.endedBy = if_not_exists(activeRotation.endedBy, :by)',
+      'activeRotation.endingAt = if_not_exists(activeRotation.endingAt, :at)',
+      'activeRotation.endingEvent = if_not_exists(activeRotation.endingEvent, :event)',
+      'dueAt = :at',
+    ];
+    const values: Record<string, unknown> = {
+      ':from': from,
+      ':rotation': rotationId,
+      ':ending': ending,
+      ':by': claim.by,
+      ':at': claim.at,
+      ':event': claim.event,
+    };
+    if (claim.check) {
+      sets.push('activeRotation.endingCheck = if_not_exists(activeRotation.endingCheck, :check)');
+      values[':check'] = claim.check;
+    }
     try {
       const { Attributes } = await this.#client.send(
         new UpdateCommand({
           TableName: this.#tableName,
           Key: keys.app(appId),
-          UpdateExpression: 'SET activeRotation.ending = :ending',
-          ConditionExpression:
-            '#state = :from AND activeRotation.rotationId = :rotation AND ' +
-            '(attribute_not_exists(activeRotation.ending) OR activeRotation.ending = :ending)',
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: conditions.join(' AND '),
           ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':from': from, ':rotation': rotationId, ':ending': ending },
+          ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -470,26 +585,40 @@ export class Registry {
   }
 
   /**
-   * Completes a claimed ending: the app becomes `next` (ACTIVE, without the rotation) and the
-   * rotation's history record gets its final status. Does nothing if the claim is gone.
+   * Completes a claimed ending: the rotation's history record gets its final status first, then the
+   * app becomes `next` (ACTIVE, without the rotation) with the ending's email queued, in one write that
+   * checks the claim is still there. Returns false, changing nothing more, when someone else completed it.
    */
   public async completeEnding(
     claimed: AppRecord,
     next: AppRecord,
     record: {
       status: RotationStatus;
-      finishedAt: string;
-      endedBy: string;
       failedStep?: string;
       failure?: StepFailure;
-      hubspotCheck?: HubSpotCheck;
     },
   ): Promise<boolean> {
     const rotation = claimed.activeRotation;
-    if (!rotation?.ending) throw new RotorError(`app "${claimed.appId}" has no claimed ending to complete`);
+    if (!rotation?.ending || !rotation.endingAt || !rotation.endingEvent) {
+      throw new RotorError(`app "${claimed.appId}" has no claimed ending to complete`);
+    }
+    const finishedAt = rotation.endingAt;
+    await this.putRotation({
+      ...historyOf(rotation),
+      appId: claimed.appId,
+      ...record,
+      finishedAt,
+      endedBy: rotation.endedBy ?? 'rotor-workflow',
+      ...(rotation.endingCheck ? { hubspotCheck: rotation.endingCheck } : {}),
+    });
+    const notice: PendingNotice = {
+      event: rotation.endingEvent,
+      rotationId: rotation.rotationId,
+      at: finishedAt,
+    };
     try {
       await this.#replaceApp(
-        next,
+        { ...next, outbox: { ...claimed.outbox, [noticeId(notice)]: notice } },
         '#state = :from AND activeRotation.rotationId = :rotation AND activeRotation.ending = :ending',
         { ':from': claimed.state, ':rotation': rotation.rotationId, ':ending': rotation.ending },
       );
@@ -497,23 +626,128 @@ export class Registry {
       if (!isConditionFailure(error)) throw error;
       return false;
     }
-    const { ending: _ending, handoffTaskToken: _taskToken, ...history } = rotation;
-    await this.putRotation({ ...history, appId: claimed.appId, ...record });
     return true;
   }
 
-  /** Notes that a reminder went out, which moves the app's next due date. */
-  public async recordReminder(app: AppRecord, at: string): Promise<void> {
+  /**
+   * Queues the 24-hour notice of a grace period, once: the app must be in GRACE with this rotation, no
+   * ending claimed, and the notice not queued before. Returns whether this call queued it.
+   */
+  public async queueExpiryNotice(appId: string, rotationId: string, at: string): Promise<boolean> {
+    const notice: PendingNotice = { event: 'TOKEN_EXPIRES_IN_24H', rotationId, at };
+    const app = await this.getApp(appId);
+    const queue = this.#queueNotice(app, notice);
+    try {
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: keys.app(appId),
+          UpdateExpression: `SET activeRotation.noticedAt = :at, dueAt = :due${queue.set}`,
+          ConditionExpression:
+            '#state = :grace AND activeRotation.rotationId = :rotation AND ' +
+            'attribute_not_exists(activeRotation.ending) AND attribute_not_exists(activeRotation.noticedAt)',
+          ExpressionAttributeNames: { '#state': 'state', ...queue.names },
+          ExpressionAttributeValues: {
+            ':grace': 'GRACE',
+            ':rotation': rotationId,
+            ':at': at,
+            ':due': app.activeRotation?.expiresAt ?? at,
+            ...queue.values,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return false;
+    }
+  }
+
+  /**
+   * Queues a ROTATION_REMINDER and notes when, which moves the app's next due date, in one write: only
+   * while the app is ACTIVE and no reminder went out since `notBefore`. Returns whether this call queued it.
+   */
+  public async queueReminder(app: AppRecord, at: string, notBefore: string): Promise<boolean> {
+    const notice: PendingNotice = { event: 'ROTATION_REMINDER', occasion: `reminder-${at.slice(0, 10)}`, at };
     const next: AppRecord = { ...app, lastReminderAt: at, updatedAt: at };
-    await this.#client.send(
-      new UpdateCommand({
-        TableName: this.#tableName,
-        Key: keys.app(app.appId),
-        UpdateExpression: 'SET lastReminderAt = :at, dueAt = :due',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':at': at, ':due': dueAtOf(next) },
-      }),
-    );
+    const queue = this.#queueNotice(app, notice);
+    try {
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: keys.app(app.appId),
+          UpdateExpression: `SET lastReminderAt = :at, dueAt = :due${queue.set}`,
+          ConditionExpression:
+            '#state = :active AND (attribute_not_exists(lastReminderAt) OR lastReminderAt <= :notBefore)',
+          ExpressionAttributeNames: { '#state': 'state', ...queue.names },
+          ExpressionAttributeValues: {
+            ':active': 'ACTIVE',
+            ':at': at,
+            ':notBefore': notBefore,
+            ':due': dueAtOf(next),
+            ...queue.values,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return false;
+    }
+  }
+
+  /** Takes a delivered notice out of the app's outbox (nothing happens if it is gone already). */
+  public async ackNotice(appId: string, id: string): Promise<void> {
+    try {
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: keys.app(appId),
+          UpdateExpression: 'REMOVE outbox.#notice',
+          ConditionExpression: 'attribute_exists(outbox.#notice)',
+          ExpressionAttributeNames: { '#notice': id },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  /**
+   * Moves the app's `dueAt` to what its item now says, so an app whose work is done is not visited
+   * again before it is due (a delivered outbox leaves `dueAt` early). Changes nothing if the item moved on.
+   */
+  public async refreshDueAt(app: AppRecord): Promise<void> {
+    try {
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: keys.app(app.appId),
+          UpdateExpression: 'SET dueAt = :due',
+          ConditionExpression: 'updatedAt = :updated',
+          ExpressionAttributeValues: { ':due': dueAtOf(app), ':updated': app.updatedAt },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  /** Records the execution that now runs a rotation (a new one, started because the first was gone). */
+  public async attachExecution(appId: string, rotationId: string, executionArn: string): Promise<void> {
+    try {
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: keys.app(appId),
+          UpdateExpression: 'SET activeRotation.executionArn = :arn',
+          ConditionExpression: 'activeRotation.rotationId = :rotation',
+          ExpressionAttributeValues: { ':arn': executionArn, ':rotation': rotationId },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
   }
 
   /**
@@ -811,6 +1045,26 @@ export class Registry {
       } while (startKey);
     }
     return { events, truncated: false };
+  }
+
+  /**
+   * The part of an UpdateExpression that queues `notice` in the app's outbox (`, outbox.#notice = :notice`),
+   * or creates the outbox of an app item written before outboxes existed.
+   */
+  #queueNotice(
+    app: Pick<AppRecord, 'outbox'>,
+    notice: PendingNotice | undefined,
+  ): { set: string; names: Record<string, string>; values: Record<string, unknown> } {
+    if (!app.outbox) {
+      const outbox = notice ? { [noticeId(notice)]: notice } : {};
+      return { set: ', outbox = :outbox', names: {}, values: { ':outbox': outbox } };
+    }
+    if (!notice) return { set: '', names: {}, values: {} };
+    return {
+      set: ', outbox.#notice = :notice',
+      names: { '#notice': noticeId(notice) },
+      values: { ':notice': notice },
+    };
   }
 
   async #replaceApp(app: AppRecord, condition: string, values: Record<string, unknown>): Promise<void> {

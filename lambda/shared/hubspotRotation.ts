@@ -1,9 +1,4 @@
-import {
-  DescribeSecretCommand,
-  GetSecretValueCommand,
-  PutSecretValueCommand,
-  UpdateSecretVersionStageCommand,
-} from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import {
   HandoffAlreadySubmittedError,
@@ -13,10 +8,11 @@ import {
   TokenRejectedError,
   ValidationError,
 } from '../contract/errors.ts';
+import { finishPromotion, type LifecycleDependencies } from './endings.ts';
 import { compareScopes, type HubSpotClientOptions, lookUpHubSpotToken } from './hubspot.ts';
-import type { LifecycleDependencies } from './lifecycle.ts';
 import type { AppRecord, HubSpotCheck, HubSpotSettings } from './model.ts';
 import { conflictError } from './Registry.ts';
+import { stagesOf } from './secretLabels.ts';
 import { hashToken, parseSecret, serializeSecret } from './tokens.ts';
 
 /**
@@ -196,7 +192,7 @@ export async function remindOrGiveUp(
   deps: HubSpotRotationDependencies,
   appId: string,
   rotationId: string,
-): Promise<{ reminder: number; occasion: string }> {
+): Promise<{ reminder: number }> {
   const app = await deps.registry.getApp(appId);
   const rotation = app.activeRotation;
   if (app.state !== 'ROTATING' || rotation?.rotationId !== rotationId) {
@@ -210,19 +206,17 @@ export async function remindOrGiveUp(
       `no new token was handed over within ${days} day${days === 1 ? '' : 's'}; the old token is unchanged and still current`,
     );
   }
-  const counted = await deps.registry.countHandoffReminder(appId, rotationId);
-  const reminder = counted?.activeRotation?.handoffReminders ?? 1;
-  return { reminder, occasion: `${rotationId}#reminder-${reminder}` };
-}
-
-async function labelsOf(deps: HubSpotRotationDependencies, secretArn: string) {
-  const secret = await deps.secretsManager.send(new DescribeSecretCommand({ SecretId: secretArn }));
-  return secret.VersionIdsToStages ?? {};
+  // One reminder per day of waiting: a retried task finds that day's reminder queued already.
+  const day = Math.max(1, Math.floor((deps.clock().getTime() - Date.parse(rotation.startedAt)) / 86_400_000));
+  await deps.registry.queueHandoffReminder(appId, rotationId, day, deps.clock().toISOString());
+  return { reminder: day };
 }
 
 /**
- * Makes the handed-over token current (AWSCURRENT; Secrets Manager moves AWSPREVIOUS to the old one),
- * puts the old one into its 7-day grace period and the app into GRACE. Calling it again changes nothing.
+ * Makes the handed-over token current: commits the rotation (one conditional write, refused once the
+ * rotation is being ended), then finishes the promotion as for a managed token (the token is accepted,
+ * AWSCURRENT moves to it, the old one enters HubSpot's 7-day grace period, the app is GRACE). Calling it
+ * again changes nothing.
  */
 export async function promoteHandoff(
   deps: HubSpotRotationDependencies,
@@ -236,47 +230,15 @@ export async function promoteHandoff(
   if (app.state !== 'ROTATING' || rotation?.rotationId !== rotationId || !versionId || !rotation.handoff) {
     throw new RotationFailedError('PromoteHandoff', conflictError(app).message);
   }
-  const labels = await labelsOf(deps, app.secretArn);
-  if (!labels[versionId]?.includes('AWSCURRENT')) {
-    if (!labels[versionId]?.includes('AWSPENDING')) {
-      throw new RotationFailedError('PromoteHandoff', `version ${versionId} holds no handed-over token`);
-    }
-    await deps.secretsManager.send(
-      new UpdateSecretVersionStageCommand({
-        SecretId: app.secretArn,
-        VersionStage: 'AWSCURRENT',
-        MoveToVersionId: versionId,
-        RemoveFromVersionId: rotation.oldVersionId,
-      }),
-    );
+  const labels = (await stagesOf(deps.secretsManager, app.secretArn))[versionId] ?? [];
+  if (!labels.includes('AWSCURRENT') && !labels.includes('AWSPENDING')) {
+    throw new RotationFailedError('PromoteHandoff', `version ${versionId} holds no handed-over token`);
   }
-  if ((await labelsOf(deps, app.secretArn))[versionId]?.includes('AWSPENDING')) {
-    await deps.secretsManager.send(
-      new UpdateSecretVersionStageCommand({
-        SecretId: app.secretArn,
-        VersionStage: 'AWSPENDING',
-        RemoveFromVersionId: versionId,
-      }),
-    );
+  const committed = await deps.registry.commitPromotion(appId, rotationId, deps.clock().toISOString());
+  if (!committed) {
+    throw new RotationFailedError('PromoteHandoff', conflictError(await deps.registry.getApp(appId)).message);
   }
-  const now = deps.clock();
-  await deps.registry.setTokenStatus(appId, versionId, { status: 'current', from: ['pending'] });
-  const old = await deps.registry.setTokenStatus(appId, rotation.oldVersionId, {
-    status: 'grace',
-    from: ['current'],
-    expiresAt: new Date(now.getTime() + rotation.graceSeconds * 1000).toISOString(),
-  });
-  const promoted = await deps.registry.promoteNewToken(appId, rotationId, now.toISOString(), old.expiresAt);
-  await deps.registry.appendAudit({
-    at: now.toISOString(),
-    eventId: `${rotationId}:promoted`,
-    appId,
-    action: 'rotation.promote',
-    actor: rotation.handoff?.submittedBy ?? rotation.startedBy,
-    outcome: 'succeeded',
-    rotationId,
-    detail: `handed-over HubSpot token current; old token valid until ${promoted.activeRotation?.expiresAt}`,
-  });
+  await finishPromotion(deps, committed);
 }
 
 /**

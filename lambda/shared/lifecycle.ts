@@ -1,27 +1,17 @@
 import { createHash } from 'node:crypto';
-import {
-  DescribeSecretCommand,
-  RotateSecretCommand,
-  type SecretsManagerClient,
-  UpdateSecretVersionStageCommand,
-} from '@aws-sdk/client-secrets-manager';
+import { RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import type { RotationMode } from '../contract/appSettings.ts';
 import { HOUR_SECONDS } from '../contract/duration.ts';
 import { RotationFailedError, RotationPendingError, ValidationError } from '../contract/errors.ts';
-import type { ActiveRotation, AppRecord, HubSpotCheck, RotationTrigger } from './model.ts';
-import type { Registry } from './Registry.ts';
+import { endRotation, finishPromotion, type LifecycleDependencies, settleApp } from './endings.ts';
+import type { ActiveRotation, AppRecord, HubSpotCheck, RotationRecord, RotationTrigger } from './model.ts';
+import { noticeAtOf } from './Registry.ts';
+import { clearStalePending, stagesOf } from './secretLabels.ts';
 
-/** What the lifecycle operations need; handlers pass the module-scope clients, tests the stand-ins'. */
-export interface LifecycleDependencies {
-  readonly registry: Registry;
-  readonly secretsManager: SecretsManagerClient;
-  readonly clock: () => Date;
-}
+export type { LifecycleDependencies } from './endings.ts';
 
 /** The grace periods a rotation may have: 1 hour to 30 days. */
 export const GRACE_LIMITS = { min: HOUR_SECONDS, max: 30 * 24 * HOUR_SECONDS } as const;
-/** The 24-hour notice goes out only when the grace period is longer than this. */
-export const NOTICE_BEFORE_EXPIRY_SECONDS = 24 * HOUR_SECONDS;
 
 /**
  * The Secrets Manager version id of a rotation's new token: derived from the rotation id, so every
@@ -51,10 +41,11 @@ export interface RotationRequest {
  * {@link startRotation}) and finds its own lock. Another rotation in progress is a RotationConflictError.
  */
 export async function lockRotation(
-  deps: Pick<LifecycleDependencies, 'registry' | 'clock'>,
+  deps: LifecycleDependencies,
   request: RotationRequest,
 ): Promise<{ app: AppRecord; rotation: ActiveRotation }> {
-  const app = await deps.registry.getApp(request.appId);
+  // Whatever an interrupted action left claimed on the app is finished first, never left to block.
+  const { app } = await settleApp(deps, await deps.registry.getApp(request.appId));
   const graceSeconds = request.graceSeconds ?? app.graceSeconds;
   if (!Number.isInteger(graceSeconds) || graceSeconds < GRACE_LIMITS.min || graceSeconds > GRACE_LIMITS.max) {
     throw new ValidationError(`grace must be from 1h to 30d (got ${graceSeconds} seconds)`);
@@ -84,7 +75,12 @@ export async function lockRotation(
     oldTokenIssuedAt: app.tokenIssuedAt,
     ...(request.executionArn ? { executionArn: request.executionArn } : {}),
   };
-  const locked = await deps.registry.lockForRotation(app.appId, rotation, now);
+  // A HubSpot rotation begins by asking the admins for the new token: that email is queued with the lock.
+  const notice =
+    app.issuer === 'hubspot'
+      ? { event: 'HANDOFF_REQUESTED' as const, rotationId: rotation.rotationId, at: now }
+      : undefined;
+  const locked = await deps.registry.lockForRotation(app.appId, rotation, now, notice);
   const active = locked.activeRotation ?? rotation;
   await deps.registry.appendAudit({
     at: active.startedAt,
@@ -116,13 +112,15 @@ export async function startRotation(
 
 async function requestSecretRotation(deps: LifecycleDependencies, app: AppRecord, rotation: ActiveRotation) {
   const versionId = rotation.newVersionId as string;
+  // A rotation that ended while Secrets Manager still ran the hook may have left its AWSPENDING behind.
+  await clearStalePending(deps.secretsManager, app.secretArn, versionId);
   try {
     await deps.secretsManager.send(
       new RotateSecretCommand({ SecretId: app.secretArn, ClientRequestToken: versionId }),
     );
   } catch (error) {
     // A retry finds its own rotation already under way or done; anything else is a real failure.
-    const labels = (await describeLabels(deps, app.secretArn))[versionId] ?? [];
+    const labels = (await stagesOf(deps.secretsManager, app.secretArn))[versionId] ?? [];
     if (labels.includes('AWSPENDING') || labels.includes('AWSCURRENT')) return;
     throw new RotationFailedError(
       'RotateSecret',
@@ -134,14 +132,6 @@ async function requestSecretRotation(deps: LifecycleDependencies, app: AppRecord
   }
 }
 
-async function describeLabels(
-  deps: LifecycleDependencies,
-  secretArn: string,
-): Promise<Record<string, string[]>> {
-  const secret = await deps.secretsManager.send(new DescribeSecretCommand({ SecretId: secretArn }));
-  return secret.VersionIdsToStages ?? {};
-}
-
 /** Where a rotation stands once its new token is current. */
 export interface Promotion {
   readonly mode: RotationMode;
@@ -151,121 +141,120 @@ export interface Promotion {
   readonly noticeAt?: string;
 }
 
+/** The promotion a rotation's history record describes. */
+function promotionOf(rotation: Pick<RotationRecord, 'mode' | 'expiresAt' | 'graceSeconds'>): Promotion {
+  if (rotation.mode === 'expire-now' || !rotation.expiresAt) return { mode: rotation.mode };
+  const noticeAt = noticeAtOf(rotation);
+  return { mode: rotation.mode, expiresAt: rotation.expiresAt, ...(noticeAt ? { noticeAt } : {}) };
+}
+
 /**
  * Tells whether the rotation hook has made the new token current. Throws RotationPendingError while
- * it has not (the workflow retries with backoff), and RotationFailedError when the hook recorded a
- * failed step or the rotation ended without promotion.
+ * it has not (the workflow retries with backoff; a committed rotation whose hook stopped is finished by
+ * the rollback, which rolls it forward), and RotationFailedError when the hook recorded a failed step,
+ * a rollback was claimed, or the rotation ended without promotion.
  */
 export async function checkPromotion(
   deps: LifecycleDependencies,
   appId: string,
   rotationId: string,
 ): Promise<Promotion> {
-  const [app, record] = await Promise.all([
-    deps.registry.getApp(appId),
-    deps.registry.findRotation(appId, rotationId),
-  ]);
-  if (!record)
-    throw new RotationFailedError(
-      'CheckPromotion',
-      `rotation ${rotationId} of app "${appId}" is not recorded`,
-    );
-  if (record.status === 'failed') {
-    throw new RotationFailedError(record.failedStep ?? 'unknown', `rotation ${rotationId} failed already`);
-  }
-  if (record.status === 'rotating') {
-    const failure = app.activeRotation?.rotationId === rotationId ? app.activeRotation.failure : undefined;
-    if (failure) throw new RotationFailedError(failure.step, failure.message);
+  const app = await deps.registry.getApp(appId);
+  const rotation = app.activeRotation?.rotationId === rotationId ? app.activeRotation : undefined;
+  if (rotation && app.state === 'ROTATING') {
+    if (rotation.ending === 'rollback') {
+      throw new RotationFailedError(
+        rotation.failure?.step ?? 'RollBack',
+        'the rotation is being rolled back',
+      );
+    }
+    if (rotation.failure && !rotation.committedAt) {
+      throw new RotationFailedError(rotation.failure.step, rotation.failure.message);
+    }
     throw new RotationPendingError(
       `rotation ${rotationId} of app "${appId}" has not made its new token current yet`,
     );
   }
-  if (record.mode === 'expire-now' || !record.expiresAt) return { mode: record.mode };
-  const noticeMs = Date.parse(record.expiresAt) - NOTICE_BEFORE_EXPIRY_SECONDS * 1000;
-  return {
-    mode: record.mode,
-    expiresAt: record.expiresAt,
-    ...(record.graceSeconds > NOTICE_BEFORE_EXPIRY_SECONDS
-      ? { noticeAt: new Date(noticeMs).toISOString() }
-      : {}),
-  };
+  if (rotation && app.state === 'GRACE') return promotionOf(rotation);
+  const record = await deps.registry.findRotation(appId, rotationId);
+  if (!record) {
+    throw new RotationFailedError(
+      'CheckPromotion',
+      `rotation ${rotationId} of app "${appId}" is not recorded`,
+    );
+  }
+  if (record.status === 'failed' || record.status === 'rotating') {
+    throw new RotationFailedError(
+      record.failedStep ?? 'unknown',
+      `rotation ${rotationId} ended without promotion`,
+    );
+  }
+  return promotionOf(record);
 }
 
-/** Whether this rotation is still waiting in its grace period (nobody expired or cancelled it). */
+/**
+ * Whether this rotation is still waiting in its grace period. An ending someone claimed and did not
+ * finish is finished now (the rotation then no longer waits). With `queueNotice`, the 24-hour notice is
+ * queued in the same write that marks it due, once per grace period, whoever (workflow or sweep) comes first.
+ */
+export async function checkGrace(
+  deps: LifecycleDependencies,
+  appId: string,
+  rotationId: string,
+  options: { queueNotice?: boolean } = {},
+): Promise<boolean> {
+  const app = await deps.registry.getApp(appId);
+  const rotation = app.activeRotation?.rotationId === rotationId ? app.activeRotation : undefined;
+  if (rotation?.ending) {
+    await settleApp(deps, app);
+    return false;
+  }
+  if (app.state !== 'GRACE' || !rotation) return false;
+  if (options.queueNotice)
+    await deps.registry.queueExpiryNotice(appId, rotationId, deps.clock().toISOString());
+  return true;
+}
+
+/** {@link checkGrace} without the notice: whether this rotation is still waiting in its grace period. */
 export async function isInGrace(
   deps: LifecycleDependencies,
   appId: string,
   rotationId: string,
 ): Promise<boolean> {
-  const app = await deps.registry.getApp(appId);
-  return app.state === 'GRACE' && app.activeRotation?.rotationId === rotationId && !app.activeRotation.ending;
-}
-
-async function removeLabel(deps: LifecycleDependencies, secretArn: string, label: string, versionId: string) {
-  const labels = await describeLabels(deps, secretArn);
-  if (!labels[versionId]?.includes(label)) return;
-  await deps.secretsManager.send(
-    new UpdateSecretVersionStageCommand({
-      SecretId: secretArn,
-      VersionStage: label,
-      RemoveFromVersionId: versionId,
-    }),
-  );
+  return checkGrace(deps, appId, rotationId);
 }
 
 /**
- * Ends a grace period: the old token is revoked and loses its AWSPREVIOUS label, and the app is
- * ACTIVE again. Used when the grace period runs out, for "expire now", and by the sweep's repair.
- * Returns false, changing nothing, when the rotation is no longer in its grace period.
+ * Ends a grace period: the old token is revoked and loses its AWSPREVIOUS label, and the app is ACTIVE
+ * again, with `event` queued (ROTATION_COMPLETED when the grace period ran out, TOKEN_INVALIDATED for
+ * "expire now", HUBSPOT_TOKEN_STILL_VALID when HubSpot still takes the old token). Used when the grace
+ * period runs out, for "expire now", and by the sweep's repair. Returns whether the old token is now
+ * expired by this or an earlier expiry of the rotation; false when the rotation ended otherwise.
  */
 export async function expireOldToken(
   deps: LifecycleDependencies,
   appId: string,
   rotationId: string,
   endedBy: string,
-  hubspotCheck?: HubSpotCheck,
+  options: {
+    event?: 'ROTATION_COMPLETED' | 'TOKEN_INVALIDATED' | 'HUBSPOT_TOKEN_STILL_VALID';
+    check?: HubSpotCheck;
+  } = {},
 ): Promise<boolean> {
-  const claimed = await deps.registry.claimEnding(appId, rotationId, 'GRACE', 'expire');
-  const rotation = claimed?.activeRotation;
-  if (!claimed || !rotation) return false;
-  const now = deps.clock().toISOString();
-  await deps.registry.setTokenStatus(appId, rotation.oldVersionId, {
-    status: 'revoked',
-    from: ['grace', 'current'],
-    revokedAt: now,
+  const ended = await endRotation(deps, appId, rotationId, 'expire', {
+    by: endedBy,
+    event: options.event ?? 'ROTATION_COMPLETED',
+    ...(options.check ? { check: options.check } : {}),
   });
-  await removeLabel(deps, claimed.secretArn, 'AWSPREVIOUS', rotation.oldVersionId);
-  const done = await deps.registry.completeEnding(
-    claimed,
-    {
-      ...claimed,
-      state: 'ACTIVE',
-      activeRotation: undefined,
-      lastRotation: { rotationId, outcome: 'completed', at: now },
-      updatedAt: now,
-    },
-    { status: 'completed', finishedAt: now, endedBy, ...(hubspotCheck ? { hubspotCheck } : {}) },
-  );
-  if (done) {
-    await deps.registry.appendAudit({
-      at: now,
-      eventId: `${rotationId}:expired`,
-      appId,
-      action: 'rotation.expire-old-token',
-      actor: endedBy,
-      outcome: 'succeeded',
-      rotationId,
-      detail: `old token version ${rotation.oldVersionId} revoked`,
-    });
-  }
-  return done;
+  if (ended) return true;
+  const app = await deps.registry.getApp(appId);
+  return app.lastRotation?.rotationId === rotationId && app.lastRotation.outcome === 'completed';
 }
 
 /**
  * Cancels a rotation in its grace period, as HubSpot's "cancel rotation" does: the old token becomes
- * current again (and stays valid), the new token is revoked. At every moment the current token is
- * valid: AWSCURRENT moves back first, then the new token is revoked. Returns false when there is no
- * grace period to cancel.
+ * current again (and stays valid), the new token is revoked, ROTATION_CANCELLED is queued. Returns false
+ * when there is no grace period to cancel.
  */
 export async function cancelGraceRotation(
   deps: LifecycleDependencies,
@@ -274,138 +263,47 @@ export async function cancelGraceRotation(
   endedBy: string,
   hubspotCheck?: HubSpotCheck,
 ): Promise<boolean> {
-  const claimed = await deps.registry.claimEnding(appId, rotationId, 'GRACE', 'cancel');
-  const rotation = claimed?.activeRotation;
-  if (!claimed || !rotation?.newVersionId) return false;
-  const now = deps.clock().toISOString();
-  const labels = await describeLabels(deps, claimed.secretArn);
-  if (labels[rotation.newVersionId]?.includes('AWSCURRENT')) {
-    await deps.secretsManager.send(
-      new UpdateSecretVersionStageCommand({
-        SecretId: claimed.secretArn,
-        VersionStage: 'AWSCURRENT',
-        MoveToVersionId: rotation.oldVersionId,
-        RemoveFromVersionId: rotation.newVersionId,
-      }),
-    );
-  }
-  // Secrets Manager moved AWSPREVIOUS onto the revoked version; a label means a valid token.
-  await removeLabel(deps, claimed.secretArn, 'AWSPREVIOUS', rotation.newVersionId);
-  await deps.registry.setTokenStatus(appId, rotation.oldVersionId, {
-    status: 'current',
-    from: ['grace'],
-    removeExpiry: true,
+  return endRotation(deps, appId, rotationId, 'cancel', {
+    by: endedBy,
+    event: 'ROTATION_CANCELLED',
+    ...(hubspotCheck ? { check: hubspotCheck } : {}),
   });
-  await deps.registry.setTokenStatus(appId, rotation.newVersionId, {
-    status: 'revoked',
-    from: ['current', 'pending'],
-    revokedAt: now,
-  });
-  const done = await deps.registry.completeEnding(
-    claimed,
-    {
-      ...claimed,
-      state: 'ACTIVE',
-      activeRotation: undefined,
-      currentVersionId: rotation.oldVersionId,
-      tokenIssuedAt: rotation.oldTokenIssuedAt ?? claimed.tokenIssuedAt,
-      lastRotation: { rotationId, outcome: 'cancelled', at: now },
-      updatedAt: now,
-    },
-    { status: 'cancelled', finishedAt: now, endedBy, ...(hubspotCheck ? { hubspotCheck } : {}) },
-  );
-  if (done) {
-    await deps.registry.appendAudit({
-      at: now,
-      eventId: `${rotationId}:cancelled`,
-      appId,
-      action: 'rotation.cancel',
-      actor: endedBy,
-      outcome: 'succeeded',
-      rotationId,
-      detail: `version ${rotation.oldVersionId} is current again; version ${rotation.newVersionId} revoked`,
-    });
-  }
-  return done;
 }
 
+/** What a rollback found: it rolled the rotation back, the rotation was committed (and is now promoted), or nothing to do. */
+export type RollbackOutcome = 'rolled-back' | 'promoted' | 'nothing';
+
 /**
- * Rolls back a rotation that failed before its new token became current for good: the old token
- * stays (or becomes again) current and valid, a half-made pending version is removed, the new
- * token is revoked, and the lock is released. Returns false when there is nothing to roll back.
+ * Rolls back a rotation that failed before it was committed to its new token: the old token stays
+ * current and valid, a half-made pending version is removed, the new token is revoked, the lock is
+ * released and ROTATION_FAILED queued. A rotation that was committed (the hook's finishSecret claimed it,
+ * or it is promoted already) is finished instead: a revoked token never comes back, and a token that
+ * consumers may already use is never taken away.
  */
 export async function rollbackRotation(
   deps: LifecycleDependencies,
   appId: string,
   rotationId: string,
   failure: { step: string; message: string },
-): Promise<boolean> {
-  const claimed = await deps.registry.claimEnding(appId, rotationId, 'ROTATING', 'rollback');
-  const rotation = claimed?.activeRotation;
-  if (!claimed || !rotation) return false;
-  const now = deps.clock().toISOString();
-  const step = rotation.failure?.step ?? failure.step;
-  const message = rotation.failure?.message ?? failure.message;
-  const newVersionId = rotation.newVersionId;
-  if (newVersionId) {
-    const labels = await describeLabels(deps, claimed.secretArn);
-    if (labels[newVersionId]?.includes('AWSCURRENT')) {
-      await deps.secretsManager.send(
-        new UpdateSecretVersionStageCommand({
-          SecretId: claimed.secretArn,
-          VersionStage: 'AWSCURRENT',
-          MoveToVersionId: rotation.oldVersionId,
-          RemoveFromVersionId: newVersionId,
-        }),
-      );
-      await removeLabel(deps, claimed.secretArn, 'AWSPREVIOUS', newVersionId);
-    }
-    await removeLabel(deps, claimed.secretArn, 'AWSPENDING', newVersionId);
-    if (await deps.registry.findTokenVersion(appId, newVersionId)) {
-      await deps.registry.setTokenStatus(appId, newVersionId, {
-        status: 'revoked',
-        from: ['pending', 'current'],
-        revokedAt: now,
-      });
-    }
+): Promise<RollbackOutcome> {
+  const app = await deps.registry.getApp(appId);
+  const rotation = app.activeRotation?.rotationId === rotationId ? app.activeRotation : undefined;
+  if (rotation && app.state === 'ROTATING' && !rotation.failure) {
+    await deps.registry.recordStepFailure(appId, rotationId, { ...failure, at: deps.clock().toISOString() });
   }
-  const old = await deps.registry.findTokenVersion(appId, rotation.oldVersionId);
-  if (old && old.status !== 'current') {
-    await deps.registry.setTokenStatus(appId, rotation.oldVersionId, {
-      status: 'current',
-      from: ['grace', 'revoked'],
-      removeExpiry: true,
-    });
+  if (
+    await endRotation(deps, appId, rotationId, 'rollback', { by: 'rotor-workflow', event: 'ROTATION_FAILED' })
+  ) {
+    return 'rolled-back';
   }
-  const done = await deps.registry.completeEnding(
-    claimed,
-    {
-      ...claimed,
-      state: 'ACTIVE',
-      activeRotation: undefined,
-      currentVersionId: rotation.oldVersionId,
-      lastRotation: { rotationId, outcome: 'failed', at: now, failedStep: step },
-      updatedAt: now,
-    },
-    {
-      status: 'failed',
-      finishedAt: now,
-      endedBy: 'rotor-workflow',
-      failedStep: step,
-      failure: { step, message, at: now },
-    },
-  );
-  if (done) {
-    await deps.registry.appendAudit({
-      at: now,
-      eventId: `${rotationId}:failed`,
-      appId,
-      action: 'rotation.rollback',
-      actor: 'rotor-workflow',
-      outcome: 'failed',
-      rotationId,
-      detail: `${step}: ${message}`,
-    });
+  const now = await deps.registry.getApp(appId);
+  const active = now.activeRotation?.rotationId === rotationId ? now.activeRotation : undefined;
+  if (active && now.state === 'ROTATING' && active.committedAt) {
+    await finishPromotion(deps, now);
+    return 'promoted';
   }
-  return done;
+  if (active && now.state === 'GRACE') return 'promoted';
+  const last = now.lastRotation?.rotationId === rotationId ? now.lastRotation : undefined;
+  if (last?.outcome === 'failed') return 'rolled-back';
+  return last ? 'promoted' : 'nothing';
 }

@@ -1,3 +1,5 @@
+import type { NotificationEvent } from '../contract/notificationEvents.ts';
+
 /** The shapes Rotor keeps in DynamoDB and passes between tasks. Ids only, never token values. */
 
 import type { Issuer, Locale, RotationMode, RotationPolicy } from '../contract/appSettings.ts';
@@ -35,8 +37,21 @@ export interface ActiveRotation {
   readonly oldTokenIssuedAt?: string;
   /** The Step Functions execution that runs this rotation's lifecycle. */
   readonly executionArn?: string;
+  /**
+   * Set by the one write that commits the rotation to its new token, before AWSCURRENT moves to it.
+   * From then on the rotation only goes forward: a rollback finishes the promotion instead.
+   */
+  readonly committedAt?: string;
   /** Set when an action has claimed the end of this rotation; the rotation is then no longer waiting. */
   readonly ending?: RotationEnding;
+  /** Who claimed the ending (an IAM ARN, `rotor-workflow`, `rotor-sweep`), when, and the email it owes. */
+  readonly endedBy?: string;
+  readonly endingAt?: string;
+  readonly endingEvent?: NotificationEvent;
+  /** HubSpot: what HubSpot said when the ending was claimed. */
+  readonly endingCheck?: HubSpotCheck;
+  /** When the 24-hour notice of this grace period was queued (by the workflow or the sweep). */
+  readonly noticedAt?: string;
   /** The step that failed, as the rotation hook recorded it. */
   readonly failure?: StepFailure;
   /** HubSpot: the Step Functions task token of the workflow waiting for the new token (not a HubSpot token). */
@@ -119,8 +134,30 @@ export interface AppRecord {
   readonly hubspot?: HubSpotSettings;
   /** When the last ROTATION_REMINDER went out (policy remind). */
   readonly lastReminderAt?: string;
+  /**
+   * The emails this app still owes, keyed by {@link noticeId}. Each is queued by the same conditional
+   * write as the change of state that causes it, and leaves only once every recipient is settled, so
+   * a crash between the change and the email never loses the email (the sweep delivers what is left).
+   */
+  readonly outbox?: Readonly<Record<string, PendingNotice>>;
   readonly createdAt: string;
   readonly updatedAt: string;
+}
+
+/** An email the app owes: which event, for which rotation (a reminder has none), queued when. */
+export interface PendingNotice {
+  readonly event: NotificationEvent;
+  readonly rotationId?: string;
+  /** Sets one sending apart from the others of its rotation and event (the daily handoff reminders). */
+  readonly occasion?: string;
+  readonly at: string;
+}
+
+/** The outbox key of a notice: one per rotation (or reminder day), event and occasion. */
+export function noticeId(notice: Omit<PendingNotice, 'at'>): string {
+  return [notice.rotationId ?? 'app', notice.event, notice.occasion ?? '']
+    .join('~')
+    .replace(/[^A-Za-z0-9_~#:.-]/g, '_');
 }
 
 export type RotationStatus = 'rotating' | 'grace' | 'completed' | 'cancelled' | 'failed';

@@ -1,81 +1,149 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import { HubSpotUnavailableError, RotationConflictError } from '../contract/errors.ts';
+import { CANCEL_MARGIN_MS, type LifecycleDependencies, settleApp } from './endings.ts';
 import type { HubSpotClientOptions } from './hubspot.ts';
 import { checkTokenAtHubSpot } from './hubspotRotation.ts';
-import { cancelGraceRotation, expireOldToken, type LifecycleDependencies } from './lifecycle.ts';
+import { cancelGraceRotation, expireOldToken } from './lifecycle.ts';
 import type { ActiveRotation, AppRecord, HubSpotCheck, RotationEnding } from './model.ts';
-import type { NotificationRequest } from './notifications/sendNotification.ts';
 import { conflictError } from './Registry.ts';
 import { stopRotationWorkflow } from './workflows.ts';
 
 export interface OperatorDependencies extends LifecycleDependencies {
   readonly sfn: SFNClient;
   readonly rotationStateMachineArn: string;
-  readonly notify: (request: NotificationRequest) => Promise<unknown>;
+  /** Sends the emails the app's outbox holds (the action's own email was queued with its change). */
+  readonly deliver: (appId: string) => Promise<unknown>;
   /** For tests: the backoff's sleep and the timeout of HubSpot calls. */
   readonly hubspotClient?: Pick<HubSpotClientOptions, 'sleep' | 'timeoutMs'>;
 }
 
-/** The rotation in its grace period that `ending` may end (or finish ending, after an interruption). */
-function graceRotationFor(app: AppRecord, ending: RotationEnding): ActiveRotation {
+/** What an operator's expire-now or cancel did, and what it could not do after the change itself. */
+export type GraceActionResult = ActiveRotation & {
+  readonly hubspotCheck?: HubSpotCheck;
+  /** The change is done and recorded; these are the side effects that failed (retried by the sweep). */
+  readonly warnings: readonly string[];
+};
+
+/** The rotation in its grace period that an operator may end, or a RotationConflictError that names what is there. */
+function graceRotationOf(app: AppRecord): ActiveRotation {
   const rotation = app.activeRotation;
-  if (app.state === 'GRACE' && rotation && (!rotation.ending || rotation.ending === ending)) return rotation;
+  if (app.state === 'GRACE' && rotation && !rotation.ending) return rotation;
   throw conflictError(app);
 }
 
 /**
+ * Finishes whatever an interrupted action left claimed on the app. When that was this caller's own
+ * `ending` (its earlier request failed half-way), the rotation it ended is returned: the retry finds its
+ * work done and answers as the first request should have.
+ */
+async function settleFor(
+  deps: OperatorDependencies,
+  appId: string,
+  ending: RotationEnding,
+  actor: string,
+): Promise<{ app: AppRecord; resumed?: ActiveRotation }> {
+  const { app, finished } = await settleApp(deps, await deps.registry.getApp(appId));
+  if (finished?.ending !== ending || finished.endedBy !== actor) return { app };
+  const record = await deps.registry.findRotation(appId, finished.rotationId);
+  return record ? { app, resumed: record } : { app };
+}
+
+/**
+ * The side effects after the change: the outbox is delivered (the email was queued with the change, so
+ * a failure here is retried by the sweep) and the waiting execution is stopped (one left running wakes,
+ * finds the grace period over and ends quietly). Neither turns a done change into a failed request.
+ */
+async function afterEnding(
+  deps: OperatorDependencies,
+  rotation: ActiveRotation,
+  appId: string,
+  cause: string,
+  hubspotCheck?: HubSpotCheck,
+): Promise<GraceActionResult> {
+  const warnings: string[] = [];
+  try {
+    await deps.deliver(appId);
+  } catch (error) {
+    warnings.push(`the admins could not be emailed yet (${(error as Error).name}); the next sweep sends it`);
+  }
+  try {
+    await stopRotationWorkflow(deps.sfn, deps.rotationStateMachineArn, rotation.rotationId, cause);
+  } catch (error) {
+    warnings.push(`the waiting workflow could not be stopped (${(error as Error).name}); it ends by itself`);
+  }
+  return { ...rotation, ...(hubspotCheck ? { hubspotCheck } : {}), warnings };
+}
+
+/**
  * "Expire now" during a grace period: the old token is revoked at once (and loses AWSPREVIOUS),
- * the app is ACTIVE with the new token, the waiting execution is stopped and the admins get
- * TOKEN_INVALIDATED. Refused with a RotationConflictError when there is no grace period.
+ * the app is ACTIVE with the new token, TOKEN_INVALIDATED is queued and sent, the waiting execution is
+ * stopped. If the grace period ran out at the same moment, the work is found done. Refused with a
+ * RotationConflictError when there is no grace period.
  */
 export async function expireNow(
   deps: OperatorDependencies,
   appId: string,
   actor: string,
-): Promise<ActiveRotation & { hubspotCheck?: HubSpotCheck }> {
-  const app = await deps.registry.getApp(appId);
-  const rotation = graceRotationFor(app, 'expire');
+): Promise<GraceActionResult> {
+  const { app, resumed } = await settleFor(deps, appId, 'expire', actor);
+  if (resumed) return afterEnding(deps, resumed, appId, `expired now by ${actor}`);
+  const rotation = graceRotationOf(app);
   // HubSpot: Rotor cannot end the old token there; it asks whether an admin did (the email says where).
   const check =
     app.issuer === 'hubspot' ? await checkTokenAtHubSpot(deps, app, rotation.oldVersionId, 'old') : undefined;
-  if (!(await expireOldToken(deps, appId, rotation.rotationId, actor, check))) {
-    throw conflictError(await deps.registry.getApp(appId));
-  }
-  await stopRotationWorkflow(
-    deps.sfn,
-    deps.rotationStateMachineArn,
-    rotation.rotationId,
-    `expired now by ${actor}`,
-  );
-  await deps.notify({ appId, rotationId: rotation.rotationId, event: 'TOKEN_INVALIDATED' });
-  return { ...rotation, ...(check ? { hubspotCheck: check } : {}) };
+  const expired = await expireOldToken(deps, appId, rotation.rotationId, actor, {
+    event: 'TOKEN_INVALIDATED',
+    ...(check ? { check } : {}),
+  });
+  if (!expired) throw conflictError(await deps.registry.getApp(appId));
+  return afterEnding(deps, rotation, appId, `expired now by ${actor}`, check);
 }
 
 /**
  * "Cancel rotation" during a grace period: the old token is current again and stays valid, the new
- * token is revoked, the waiting execution is stopped and the admins get ROTATION_CANCELLED.
- * Refused with a RotationConflictError when there is no grace period.
+ * token is revoked, ROTATION_CANCELLED is queued and sent, the waiting execution is stopped. Refused with
+ * a RotationConflictError when there is no grace period, when it ends within a minute, and (HubSpot) when
+ * HubSpot no longer accepts the old token: a cancel must never make a dead token current.
  */
 export async function cancelRotation(
   deps: OperatorDependencies,
   appId: string,
   actor: string,
-): Promise<ActiveRotation & { hubspotCheck?: HubSpotCheck }> {
-  const app = await deps.registry.getApp(appId);
-  const rotation = graceRotationFor(app, 'cancel');
-  // HubSpot: "Cancel rotation" there revokes the new token; Rotor asks whether an admin clicked it.
-  const check =
-    app.issuer === 'hubspot' && rotation.newVersionId
-      ? await checkTokenAtHubSpot(deps, app, rotation.newVersionId, 'new')
-      : undefined;
+): Promise<GraceActionResult> {
+  const { app, resumed } = await settleFor(deps, appId, 'cancel', actor);
+  if (resumed) return afterEnding(deps, resumed, appId, `cancelled by ${actor}`);
+  const rotation = graceRotationOf(app);
+  if (Date.parse(rotation.expiresAt ?? '') - deps.clock().getTime() < CANCEL_MARGIN_MS) {
+    throw new RotationConflictError(
+      `app "${appId}": the grace period of rotation ${rotation.rotationId} ends at ${rotation.expiresAt}, in less than a minute, so it can no longer be cancelled; the new token stays current`,
+    );
+  }
+  const check = app.issuer === 'hubspot' ? await checkHubSpotCancel(deps, app, rotation) : undefined;
   if (!(await cancelGraceRotation(deps, appId, rotation.rotationId, actor, check))) {
     throw conflictError(await deps.registry.getApp(appId));
   }
-  await stopRotationWorkflow(
-    deps.sfn,
-    deps.rotationStateMachineArn,
-    rotation.rotationId,
-    `cancelled by ${actor}`,
-  );
-  await deps.notify({ appId, rotationId: rotation.rotationId, event: 'ROTATION_CANCELLED' });
-  return { ...rotation, ...(check ? { hubspotCheck: check } : {}) };
+  return afterEnding(deps, rotation, appId, `cancelled by ${actor}`, check);
+}
+
+/**
+ * HubSpot: a cancel makes the old token current again, so HubSpot must still accept it; then Rotor asks
+ * about the new one (HubSpot's own "Cancel rotation" revokes it; the email says where to click).
+ */
+async function checkHubSpotCancel(
+  deps: OperatorDependencies,
+  app: AppRecord,
+  rotation: ActiveRotation,
+): Promise<HubSpotCheck | undefined> {
+  const old = await checkTokenAtHubSpot(deps, app, rotation.oldVersionId, 'old');
+  if (old.verdict === 'refused') {
+    throw new RotationConflictError(
+      `app "${app.appId}": HubSpot no longer accepts the old token (version ${rotation.oldVersionId}), so cancelling would make a dead token current; nothing was changed; keep the new token and end the grace period with "rotor expire-now ${app.appId}"`,
+    );
+  }
+  if (old.verdict === 'unknown') {
+    throw new HubSpotUnavailableError(
+      `HubSpot could not be asked whether it still accepts the old token of app "${app.appId}", which a cancel would make current again; nothing was changed; try again in a minute`,
+    );
+  }
+  return rotation.newVersionId ? checkTokenAtHubSpot(deps, app, rotation.newVersionId, 'new') : undefined;
 }

@@ -1,22 +1,26 @@
-import type { NotificationEvent } from '../contract/notificationEvents.ts';
-import { expireOldToken, type LifecycleDependencies, rollbackRotation } from './lifecycle.ts';
+import { type LifecycleDependencies, settleApp } from './endings.ts';
+import { expireOldToken, rollbackRotation } from './lifecycle.ts';
 import type { AppRecord } from './model.ts';
-import { stuckAfterMs } from './Registry.ts';
+import { noticeAtOf, stuckAfterMs } from './Registry.ts';
 import type { RotationWorkflowInput } from './workflows.ts';
-
-/** A rotation stuck in ROTATING this long has lost its workflow; the sweep rolls it back (HubSpot: see stuckAfterMs). */
-export const STUCK_ROTATION_SECONDS = 3600;
 
 export interface SweepDependencies extends LifecycleDependencies {
   readonly startWorkflow: (input: RotationWorkflowInput) => Promise<unknown>;
 }
 
-/** What the sweep did for one app; the sweep workflow sends `event`, if any, for `rotationId`. */
+/** What the sweep did for one app; `deliver` tells the sweep workflow to send what the app's outbox holds. */
 export interface SweepOutcome {
   readonly appId: string;
-  readonly action: 'rotation-started' | 'reminder-due' | 'expired' | 'rolled-back' | 'nothing';
-  readonly event?: NotificationEvent;
+  readonly action:
+    | 'finished'
+    | 'rotation-started'
+    | 'reminder-queued'
+    | 'notice-queued'
+    | 'expired'
+    | 'rolled-back'
+    | 'nothing';
   readonly rotationId?: string;
+  readonly deliver: boolean;
 }
 
 function plus(iso: string, seconds: number): number {
@@ -29,52 +33,62 @@ export function scheduledRotationId(appId: string, now: Date): string {
 }
 
 /**
- * Decides and does what one due app needs today: an app whose grace period ended without expiry (its
- * workflow died) is expired now; a rotation stuck for an hour is rolled back; a token older than the
- * app's interval gets an expire-later rotation (policy auto) or a reminder at most every
- * `reminderRepeat` (policy remind). Running it again the same day changes nothing more.
+ * Decides and does what one due app needs now, as whoever comes next: an ending or promotion someone
+ * claimed and did not finish is finished; a grace period that ended without expiry (its workflow gone)
+ * is expired, and one whose 24-hour notice is due and not sent gets it; a rotation stuck for an hour is
+ * rolled back; a token older than the app's interval gets an expire-later rotation (policy auto) or a
+ * reminder at most every `reminderRepeat` (policy remind). Any email left in the app's outbox is
+ * delivered by the sweep workflow (`deliver`). Running it again changes nothing more.
  */
-export async function sweepApp(deps: SweepDependencies, app: AppRecord): Promise<SweepOutcome> {
+export async function sweepApp(deps: SweepDependencies, due: AppRecord): Promise<SweepOutcome> {
   const now = deps.clock();
+  const settled = await settleApp(deps, due);
+  const app = settled.app;
   const rotation = app.activeRotation;
-  if (app.state === 'GRACE' && rotation?.expiresAt && Date.parse(rotation.expiresAt) <= now.getTime()) {
-    const expired = await expireOldToken(deps, app.appId, rotation.rotationId, 'rotor-sweep');
-    return expired
-      ? { appId: app.appId, action: 'expired', event: 'ROTATION_COMPLETED', rotationId: rotation.rotationId }
-      : { appId: app.appId, action: 'nothing' };
-  }
-  if (
+  let action: SweepOutcome['action'] = settled.finished ? 'finished' : 'nothing';
+  let rotationId = settled.finished?.rotationId;
+  if (app.state === 'GRACE' && rotation?.expiresAt) {
+    const noticeAt = noticeAtOf(rotation);
+    if (Date.parse(rotation.expiresAt) <= now.getTime()) {
+      if (await expireOldToken(deps, app.appId, rotation.rotationId, 'rotor-sweep')) action = 'expired';
+      rotationId = rotation.rotationId;
+    } else if (noticeAt && !rotation.noticedAt && Date.parse(noticeAt) <= now.getTime()) {
+      if (await deps.registry.queueExpiryNotice(app.appId, rotation.rotationId, now.toISOString())) {
+        action = 'notice-queued';
+      }
+      rotationId = rotation.rotationId;
+    }
+  } else if (
     app.state === 'ROTATING' &&
     rotation &&
     Date.parse(rotation.startedAt) + stuckAfterMs(app) <= now.getTime()
   ) {
-    const rolledBack = await rollbackRotation(deps, app.appId, rotation.rotationId, {
+    const outcome = await rollbackRotation(deps, app.appId, rotation.rotationId, {
       step: rotation.failure?.step ?? 'workflow',
       message:
         rotation.failure?.message ?? 'the rotation did not finish within an hour; its workflow is gone',
     });
-    return rolledBack
-      ? { appId: app.appId, action: 'rolled-back', event: 'ROTATION_FAILED', rotationId: rotation.rotationId }
-      : { appId: app.appId, action: 'nothing' };
+    if (outcome === 'rolled-back') action = 'rolled-back';
+    rotationId = rotation.rotationId;
+  } else if (app.state === 'ACTIVE' && plus(app.tokenIssuedAt, app.intervalSeconds) <= now.getTime()) {
+    if (app.policy === 'auto') {
+      rotationId = scheduledRotationId(app.appId, now);
+      await deps.startWorkflow({
+        appId: app.appId,
+        rotationId,
+        mode: 'expire-later',
+        trigger: 'schedule',
+        startedBy: 'rotor-schedule',
+        reason: `the token is older than ${Math.round(app.intervalSeconds / 86_400)} days`,
+      });
+      action = 'rotation-started';
+    } else {
+      const notBefore = new Date(now.getTime() - app.reminderRepeatSeconds * 1000).toISOString();
+      if (await deps.registry.queueReminder(app, now.toISOString(), notBefore)) action = 'reminder-queued';
+    }
   }
-  if (app.state !== 'ACTIVE' || plus(app.tokenIssuedAt, app.intervalSeconds) > now.getTime()) {
-    return { appId: app.appId, action: 'nothing' };
-  }
-  if (app.policy === 'auto') {
-    const rotationId = scheduledRotationId(app.appId, now);
-    await deps.startWorkflow({
-      appId: app.appId,
-      rotationId,
-      mode: 'expire-later',
-      trigger: 'schedule',
-      startedBy: 'rotor-schedule',
-      reason: `the token is older than ${Math.round(app.intervalSeconds / 86_400)} days`,
-    });
-    return { appId: app.appId, action: 'rotation-started', rotationId };
-  }
-  if (app.lastReminderAt && plus(app.lastReminderAt, app.reminderRepeatSeconds) > now.getTime()) {
-    return { appId: app.appId, action: 'nothing' };
-  }
-  await deps.registry.recordReminder(app, now.toISOString());
-  return { appId: app.appId, action: 'reminder-due', event: 'ROTATION_REMINDER' };
+  const after = await deps.registry.getApp(app.appId);
+  const deliver = Object.keys(after.outbox ?? {}).length > 0;
+  if (!deliver && action === 'nothing') await deps.registry.refreshDueAt(after);
+  return { appId: app.appId, action, deliver, ...(rotationId ? { rotationId } : {}) };
 }

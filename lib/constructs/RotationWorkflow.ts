@@ -7,6 +7,7 @@ import {
   Condition,
   DefinitionBody,
   Fail,
+  type IChainable,
   IntegrationPattern,
   JsonPath,
   LogLevel,
@@ -14,13 +15,13 @@ import {
   StateMachineType,
   Succeed,
   TaskInput,
+  type TaskStateBase,
   Timeout,
   Wait,
   WaitTime,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import type { NotificationEvent } from '../../lambda/contract/notificationEvents.ts';
 import { acknowledgeWorkflowGrants, retryTransientErrors } from './TaskFunction.ts';
 
 export interface RotationWorkflowProps {
@@ -48,6 +49,8 @@ export interface RotationWorkflowProps {
 
 /** How long AwaitHandoff waits before a reminder; the give-up check runs at a reminder, so up to this late. */
 const HANDOFF_REMINDER_EVERY = Duration.hours(24);
+/** How long a task after the promotion waits before it tries again, once its retries ran out. */
+const AFTER_PROMOTION_PAUSE = Duration.minutes(10);
 /** Time beyond the waits: the tasks, their retries, CheckPromotion's polling. */
 const TIMEOUT_MARGIN = Duration.days(2);
 
@@ -90,21 +93,38 @@ export class RotationWorkflow extends Construct {
           retryOnServiceExceptions: false,
         }),
       );
-    const notify = (stateId: string, event: NotificationEvent, extra: Record<string, string> = {}) =>
-      task(
+    // Every email is queued in the app's outbox by the change of state that causes it; a delivery sends
+    // what is there. One that fails past its retries (SES down) never fails the rotation: the email stays
+    // queued for the next sweep, and the workflow goes on.
+    const deliver = (stateId: string, next: IChainable) => {
+      const delivery = task(
         stateId,
         props.notify,
-        TaskInput.fromObject({ ...ROTATION_IDS, event, ...extra }),
+        TaskInput.fromObject({ 'appId.$': '$.appId' }),
         JsonPath.DISCARD,
+      );
+      delivery.addCatch(next, { resultPath: JsonPath.DISCARD });
+      return delivery.next(next);
+    };
+    // After the new token is current a task may only be retried, never lead to a rollback: a failure
+    // (a service down past the retries) waits and tries again, so the grace period is never left behind.
+    const retryAfterPause = (stateId: string, work: TaskStateBase) =>
+      work.addCatch(
+        new Wait(this, `${stateId}Pause`, { time: WaitTime.duration(AFTER_PROMOTION_PAUSE) }).next(work),
+        { resultPath: JsonPath.DISCARD },
       );
 
     const done = new Succeed(this, 'Done');
     const endedEarly = new Succeed(this, 'EndedByOperator', {
       comment: 'Someone expired or cancelled the rotation while this execution waited.',
     });
-    const refused = new Fail(this, 'Refused', {
-      error: 'RotationConflictError',
-      causePath: '$.error.Cause',
+    const endedElsewhere = new Succeed(this, 'EndedElsewhere', {
+      comment:
+        'The rotation was ended by another actor (the sweep, an operator) before this execution got to it.',
+    });
+    // Refusing a rotation because another one runs is an answer, not a failure: no alarm for it.
+    const refused = new Succeed(this, 'Refused', {
+      comment: 'Another rotation of the app is running, or the request was invalid; nothing was changed.',
     });
     const failed = new Fail(this, 'RotationFailed', {
       error: 'RotationFailed',
@@ -115,9 +135,28 @@ export class RotationWorkflow extends Construct {
       'RollBack',
       props.rollBack,
       TaskInput.fromObject({ ...ROTATION_IDS, 'error.$': '$.error' }),
-      JsonPath.DISCARD,
+      '$.rollback',
     );
-    rollBack.next(notify('NotifyFailed', 'ROTATION_FAILED')).next(failed);
+    const checkPromotion = task(
+      'CheckPromotion',
+      props.checkPromotion,
+      TaskInput.fromObject(ROTATION_IDS),
+      '$.promotion',
+    ).addRetry({
+      errors: ['RotationPendingError'],
+      interval: Duration.seconds(3),
+      maxAttempts: 15,
+      backoffRate: 1.5,
+      maxDelay: Duration.minutes(1),
+    });
+    checkPromotion.addCatch(rollBack, { resultPath: '$.error' });
+    rollBack.next(
+      new Choice(this, 'RolledBack?')
+        .when(Condition.stringEquals('$.rollback.outcome', 'rolled-back'), deliver('NotifyFailed', failed))
+        // Committed before the failure: the rollback finished the promotion; go on from there.
+        .when(Condition.stringEquals('$.rollback.outcome', 'promoted'), checkPromotion)
+        .otherwise(deliver('NotifyEndedElsewhere', endedElsewhere)),
+    );
 
     const startRotation = task(
       'StartRotation',
@@ -132,63 +171,44 @@ export class RotationWorkflow extends Construct {
     });
     startRotation.addCatch(rollBack, { resultPath: '$.error' });
 
-    const checkPromotion = task(
-      'CheckPromotion',
-      props.checkPromotion,
-      TaskInput.fromObject(ROTATION_IDS),
-      '$.promotion',
-    ).addRetry({
-      errors: ['RotationPendingError'],
-      interval: Duration.seconds(3),
-      maxAttempts: 15,
-      backoffRate: 1.5,
-      maxDelay: Duration.minutes(1),
-    });
-    checkPromotion.addCatch(rollBack, { resultPath: '$.error' });
-
-    const expireOldToken = task(
+    const expireOldToken = retryAfterPause(
       'ExpireOldToken',
-      props.expireOldToken,
-      TaskInput.fromObject(ROTATION_IDS),
-      '$.expiry',
+      task('ExpireOldToken', props.expireOldToken, TaskInput.fromObject(ROTATION_IDS), '$.expiry'),
     );
     const waitForExpiry = new Wait(this, 'WaitForExpiry', {
       time: WaitTime.timestampPath('$.promotion.expiresAt'),
     });
-    const completed = notify('NotifyCompleted', 'ROTATION_COMPLETED').next(done);
-    waitForExpiry
-      .next(expireOldToken)
-      .next(
-        new Choice(this, 'Expired?')
-          .when(
-            Condition.booleanEquals('$.expiry.expired', true),
-            new Choice(this, 'HubSpotStillAcceptsOldToken?')
-              .when(
-                Condition.and(
-                  Condition.isPresent('$.expiry.hubspotStillValid'),
-                  Condition.booleanEquals('$.expiry.hubspotStillValid', true),
-                ),
-                notify('NotifyHubSpotStillValid', 'HUBSPOT_TOKEN_STILL_VALID').next(done),
-              )
-              .otherwise(completed),
-          )
-          .otherwise(endedEarly),
-      );
+    waitForExpiry.next(expireOldToken).next(
+      new Choice(this, 'Expired?')
+        // ROTATION_COMPLETED, or HUBSPOT_TOKEN_STILL_VALID when HubSpot still takes the old token.
+        .when(Condition.booleanEquals('$.expiry.expired', true), deliver('NotifyCompleted', done))
+        .otherwise(deliver('NotifyEndedEarly', endedEarly)),
+    );
 
+    const checkGraceForNotice = retryAfterPause(
+      'CheckGraceForNotice',
+      task(
+        'CheckGraceForNotice',
+        props.checkGrace,
+        TaskInput.fromObject({ ...ROTATION_IDS, queueNotice: true }),
+        '$.grace',
+      ),
+    );
     const noticeBranch = new Wait(this, 'WaitForNotice', {
       time: WaitTime.timestampPath('$.promotion.noticeAt'),
     })
-      .next(task('CheckGraceForNotice', props.checkGrace, TaskInput.fromObject(ROTATION_IDS), '$.grace'))
+      .next(checkGraceForNotice)
       .next(
         new Choice(this, 'StillInGrace?')
           .when(
             Condition.booleanEquals('$.grace.inGrace', true),
-            notify('NotifyExpiresIn24h', 'TOKEN_EXPIRES_IN_24H').next(waitForExpiry),
+            deliver('NotifyExpiresIn24h', waitForExpiry),
           )
-          .otherwise(endedEarly),
+          .otherwise(deliver('NotifyEndedBeforeNotice', endedEarly)),
       );
 
-    const gracePeriod = notify('NotifyInitiated', 'ROTATION_INITIATED').next(
+    const gracePeriod = deliver(
+      'NotifyInitiated',
       new Choice(this, 'LongerThan24h?')
         .when(Condition.isPresent('$.promotion.noticeAt'), noticeBranch)
         .otherwise(waitForExpiry),
@@ -196,10 +216,7 @@ export class RotationWorkflow extends Construct {
 
     checkPromotion.next(
       new Choice(this, 'Mode?')
-        .when(
-          Condition.stringEquals('$.promotion.mode', 'expire-now'),
-          notify('NotifyInvalidated', 'TOKEN_INVALIDATED').next(done),
-        )
+        .when(Condition.stringEquals('$.promotion.mode', 'expire-now'), deliver('NotifyInvalidated', done))
         .otherwise(gracePeriod),
     );
     // HubSpot: ask the admins to rotate in HubSpot and hand the new token over; remind daily; give up
@@ -223,9 +240,7 @@ export class RotationWorkflow extends Construct {
       '$.reminder',
     );
     handoffReminder.addCatch(rollBack, { resultPath: '$.error' });
-    handoffReminder
-      .next(notify('NotifyHandoffReminder', 'HANDOFF_REMINDER', { 'occasion.$': '$.reminder.occasion' }))
-      .next(awaitHandoff);
+    handoffReminder.next(deliver('NotifyHandoffReminder', awaitHandoff));
     const promoteHandoff = task(
       'PromoteHandoff',
       props.promoteHandoff,
@@ -241,9 +256,7 @@ export class RotationWorkflow extends Construct {
     awaitHandoff.addCatch(rollBack, { resultPath: '$.error' });
     promoteHandoff.addCatch(rollBack, { resultPath: '$.error' });
     awaitHandoff.next(promoteHandoff).next(checkPromotion);
-    const handoff = notify('NotifyHandoffRequested', 'HANDOFF_REQUESTED');
-    handoff.addCatch(rollBack, { resultPath: '$.error' });
-    handoff.next(awaitHandoff);
+    const handoff = deliver('NotifyHandoffRequested', awaitHandoff);
 
     startRotation.next(
       new Choice(this, 'Issuer?')

@@ -65,11 +65,21 @@ export class SweepWorkflow extends Construct {
         resultPath: '$.error',
       },
     );
-    const notify = task('NotifyFromSweep', props.notify, undefined, JsonPath.DISCARD);
+    // The app's outbox holds the emails its changes of state queued; what this delivery misses (SES
+    // down past the retries) stays there for the next sweep.
+    const notify = task(
+      'NotifyFromSweep',
+      props.notify,
+      TaskInput.fromObject({ 'appId.$': '$.appId' }),
+      JsonPath.DISCARD,
+    );
     notify.addCatch(new Pass(this, 'NotifyFailed'), { resultPath: '$.error' });
     sweepApp.next(
       new Choice(this, 'Email?')
-        .when(Condition.isPresent('$.event'), notify)
+        .when(
+          Condition.and(Condition.isPresent('$.deliver'), Condition.booleanEquals('$.deliver', true)),
+          notify,
+        )
         .otherwise(new Succeed(this, 'AppDone')),
     );
 

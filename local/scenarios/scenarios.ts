@@ -11,7 +11,7 @@ import type { RotationMode } from '../../lambda/contract/appSettings.ts';
 import { enrollHubSpotApp, enrollManagedApp } from '../../lambda/shared/enrollApp.ts';
 import { submitHubSpotToken } from '../../lambda/shared/hubspotRotation.ts';
 import type { AppRecord } from '../../lambda/shared/model.ts';
-import { sendNotification } from '../../lambda/shared/notifications/sendNotification.ts';
+import { deliverOutbox } from '../../lambda/shared/notifications/outbox.ts';
 import { cancelRotation, expireNow, type OperatorDependencies } from '../../lambda/shared/operatorActions.ts';
 import { Registry } from '../../lambda/shared/Registry.ts';
 import { serializeSecret } from '../../lambda/shared/tokens.ts';
@@ -556,7 +556,7 @@ export function clientsFor(system: LocalSystem) {
     sfn,
     rotationStateMachineArn: system.rotationStateMachineArn,
     clock,
-    notify: (request) => sendNotification({ registry, ses, senderAddress, clock }, request),
+    deliver: (appId) => deliverOutbox({ registry, ses, senderAddress, clock }, appId),
   };
   return { registry, secretsManager, sfn, operator };
 }

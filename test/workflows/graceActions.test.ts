@@ -2,7 +2,7 @@ import { SESClient } from '@aws-sdk/client-ses';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RotationConflictError } from '../../lambda/contract/errors.ts';
 import type { AppRecord } from '../../lambda/shared/model.ts';
-import { sendNotification } from '../../lambda/shared/notifications/sendNotification.ts';
+import { deliverOutbox } from '../../lambda/shared/notifications/outbox.ts';
 import { cancelRotation, expireNow, type OperatorDependencies } from '../../lambda/shared/operatorActions.ts';
 import {
   accepts,
@@ -34,10 +34,10 @@ beforeAll(async () => {
     sfn: system.sfn,
     rotationStateMachineArn: system.rotationStateMachineArn,
     clock,
-    notify: (request) =>
-      sendNotification(
+    deliver: (appId) =>
+      deliverOutbox(
         { registry: system.registry, ses: new SESClient({}), senderAddress: 'rotor@example.com', clock },
-        request,
+        appId,
       ),
   };
 });
@@ -128,11 +128,12 @@ describe('Operator actions during the grace period', () => {
     const second = await rotate(system, app, 'expire-now');
     const refused = await system.stepFunctions.whenStopped(second.executionArn);
 
-    // Assess
-    expect(refused.status).toBe('FAILED');
-    expect(refused.error).toBe('RotationConflictError');
-    expect(refused.cause).toContain(`rotation ${running?.rotationId}`);
-    expect(refused.cause).toContain(`rotor cancel ${app.appId}`);
+    // Assess: a refusal is an answer, not a failure (no failed-rotations alarm), and it says why.
+    expect(refused.status).toBe('SUCCEEDED');
+    const { error } = JSON.parse(refused.output ?? '{}') as { error?: { Error?: string; Cause?: string } };
+    expect(error?.Error).toBe('RotationConflictError');
+    expect(error?.Cause).toContain(`rotation ${running?.rotationId}`);
+    expect(error?.Cause).toContain(`rotor cancel ${app.appId}`);
     expect((await system.registry.getApp(app.appId)).activeRotation?.rotationId).toBe(first.rotationId);
     expect((await emailsAbout(system, app.appId)).map((mail) => mail.event)).toEqual([
       'ROTATION_INITIATED',
