@@ -173,6 +173,32 @@ function dyingSes(): { ses: SESClient; reached: Promise<void> } {
   return { ses, reached: called };
 }
 
+/** Runs `act` and returns the CloudWatch EMF lines it printed (Powertools metrics go to stdout). */
+async function metricLinesOf<T>(
+  act: () => Promise<T>,
+): Promise<{ result: T; emf: Record<string, unknown>[] }> {
+  const lines: string[] = [];
+  const write = process.stdout.write;
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    const text = String(chunk);
+    if (text.includes('"_aws"')) {
+      lines.push(text);
+      return true;
+    }
+    return (write as (chunk: string | Uint8Array, ...rest: unknown[]) => boolean).call(
+      process.stdout,
+      chunk,
+      ...rest,
+    );
+  }) as typeof process.stdout.write;
+  try {
+    const result = await act();
+    return { result, emf: lines.map((line) => JSON.parse(line) as Record<string, unknown>) };
+  } finally {
+    process.stdout.write = write;
+  }
+}
+
 async function ledgerItem(appId: string, key: string) {
   const { Item } = await documentClient.send(
     new GetCommand({ TableName: TEST_TABLE, Key: keys.notification(appId, key), ConsistentRead: true }),
@@ -290,7 +316,7 @@ describe('Function: sendNotification (crashes and outages, with the ledger in Dy
     expect((await allEmails(url)).map((mail) => mail.to)).toEqual(['admin@example.com']);
   });
 
-  it("a permanent refusal is listed with its event, recipient, time and SES's reason by the app view and rotor apps show", async () => {
+  it("a permanent refusal is listed with its event, recipient, time and SES's reason by the app view and rotor apps show, and counted in the metric", async () => {
     // Prepare: in the SES sandbox only admin@example.com is verified, so ops@example.com is refused.
     const { client } = await start({ sandbox: { verifiedIdentities: [SENDER, 'admin@example.com'] } });
     const enrolled = await enrollTestApp();
@@ -299,7 +325,7 @@ describe('Function: sendNotification (crashes and outages, with the ledger in Dy
     const reminder = { appId: enrolled.appId, event: 'ROTATION_REMINDER' as const };
 
     // Act
-    const outcome = await sendNotification(deps, reminder);
+    const { result: outcome, emf } = await metricLinesOf(() => sendNotification(deps, reminder));
     const view = appView(
       enrolled,
       clock(),
@@ -328,6 +354,15 @@ describe('Function: sendNotification (crashes and outages, with the ledger in Dy
       /\n {2}undelivered +ROTATION_REMINDER to ops@example\.com, 2026-07-01 08:00: MessageRejected: Email address is not verified\./,
     );
     expect(shown).toContain('SES refused these for good and they are not retried');
+    // And the refusal is counted in the metric the stack alarms on.
+    expect(emf).toEqual([
+      expect.objectContaining({
+        UndeliverableEmails: 1,
+        service: 'rotor-notifications',
+        appId: enrolled.appId,
+        event: 'ROTATION_REMINDER',
+      }),
+    ]);
   });
 });
 

@@ -1,8 +1,10 @@
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { type SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import type { Locale } from '../../contract/appSettings.ts';
 import type { NotificationEvent } from '../../contract/notificationEvents.ts';
 import type { Admin, AppRecord, RotationRecord } from '../model.ts';
 import type { Registry } from '../Registry.ts';
+import { countUndeliverable } from './countUndeliverable.ts';
 import { CUSTOMER_EVENTS, type NotificationContext, type OldTokenUsage } from './events.ts';
 import { renderEmail } from './renderEmail.ts';
 
@@ -20,6 +22,8 @@ export interface NotifyDependencies {
   /** The verified SES identity the emails come from. */
   readonly senderAddress: string;
   readonly clock: () => Date;
+  /** Where an email SES refused for good is counted. @default the `Rotor/UndeliverableEmails` metric */
+  readonly metrics?: Metrics;
 }
 
 export interface NotificationRequest {
@@ -214,10 +218,14 @@ async function deliver(deps: NotifyDependencies, delivery: Delivery): Promise<De
   return 'sent';
 }
 
-/** A refusal for good: the ledger keeps it (for `rotor apps show`) and the audit log tells it. */
+/**
+ * A refusal for good: the ledger keeps it (for `rotor apps show`), the metric counts it (the stack's
+ * alarm), and the audit log tells it.
+ */
 async function recordRefusal(deps: NotifyDependencies, delivery: Delivery, reason: string): Promise<void> {
   const { app, request, recipient, key, now } = delivery;
   await deps.registry.notifications.settle(app.appId, key, 'failed', now, reason);
+  countUndeliverable(request, 1, deps.metrics);
   await deps.registry.appendAudit({
     at: now,
     eventId: `notify:${key}`,
@@ -239,17 +247,18 @@ async function recordRefusal(deps: NotifyDependencies, delivery: Delivery, reaso
  * in the ledger (`sending`, with the time), sent, then settled (`sent`, or `failed` for good), so a
  * retried task does not send it again. An attempt that dies between its claim and SES's answer
  * leaves the claim `sending`; once its lease has run out (`NOTIFICATION_LEASE_SECONDS`, 15 minutes,
- * longer than any Lambda runs), the next attempt
- * (the workflow's retry, the sweep) takes it over and sends. SES may have accepted the email before
- * the crash, so it can arrive twice. That is the side chosen on purpose: these emails tell admins
- * that a token changed or is about to expire, and a lost one means a surprise outage, while a repeat
- * only costs a second read. SES offers no idempotency key that would rule out the repeat.
+ * longer than any Lambda runs), the next attempt (the workflow's retry, the sweep) takes it over and
+ * sends. SES may have accepted the email before the crash, so it can arrive twice. That is the side
+ * chosen on purpose: these emails tell admins that a token changed or is about to expire, and a lost
+ * one means a surprise outage, while a repeat only costs a second read. SES offers no idempotency
+ * key that would rule out the repeat.
  *
  * Throttling, a 5xx and a networking failure (no HTTP status) give the claim back and are thrown as
  * NotificationThrottledError for the workflow to retry. A permanent refusal (a 4xx) is recorded as
- * failed with SES's reason, audited, listed by `rotor apps show`, counted by the caller's metric
- * (countUndeliverable.ts), and does not stop the lifecycle. `settled` tells the caller whether
- * every recipient is done with, or whether another attempt still holds a claim.
+ * failed with SES's reason, audited, listed by `rotor apps show`, counted in the
+ * `Rotor/UndeliverableEmails` metric that the stack alarms on, and does not stop the lifecycle.
+ * `settled` tells the caller whether every recipient is done with, or whether another attempt still
+ * holds a claim within its lease (call again later).
  */
 export async function sendNotification(
   deps: NotifyDependencies,
