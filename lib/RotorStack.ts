@@ -18,6 +18,7 @@ import {
   type TableAccess,
   TaskFunction,
 } from './constructs/TaskFunction.ts';
+import { UndeliverableEmailsAlarm } from './constructs/UndeliverableEmailsAlarm.ts';
 
 export interface RotorStackProps extends StackProps {
   /** The checked deployment settings. */
@@ -31,6 +32,8 @@ export class RotorStack extends Stack {
   public readonly rotationWorkflow: RotationWorkflow;
   public readonly sweepWorkflow: SweepWorkflow;
   public readonly operatorApi: OperatorApi;
+  /** Fires when SES refuses an email for good (from the Notify task or the operator API). */
+  public readonly undeliverableEmails: UndeliverableEmailsAlarm;
 
   public constructor(scope: Construct, id: string, props: RotorStackProps) {
     super(scope, id, props);
@@ -143,6 +146,7 @@ export class RotorStack extends Stack {
     notify.function.addEnvironment('SENDER_ADDRESS', config.senderAddress);
     notify.addToRolePolicy(sendAsSenderStatement(this, config.senderAddress));
     acknowledgeSendAsSender(this, notify.role);
+    this.undeliverableEmails = new UndeliverableEmailsAlarm(this, 'UndeliverableEmails');
 
     this.rotationWorkflow = new RotationWorkflow(this, 'RotationWorkflow', {
       startRotation: startRotation.function,

@@ -41,6 +41,23 @@ function hubspotLines(app: AppView): [string, string][] {
   ];
 }
 
+/** The emails SES refused for good, one line each, and what to do about them. */
+function undeliveredLines(app: AppView, paint: (colour: Colour, text: string) => string): [string, string][] {
+  const emails = app.undeliveredEmails ?? [];
+  if (emails.length === 0) return [];
+  const lines = emails.map((email, index): [string, string] => [
+    index === 0 ? 'undelivered' : '',
+    `${paint('red', email.event)} to ${email.recipient}, ${localTime(email.at, app.timeZone)}${
+      email.rotationId ? ` (${email.rotationId})` : ''
+    }: ${email.reason}`,
+  ]);
+  lines.push([
+    '',
+    'SES refused these for good and they are not retried: check the address, the SES sandbox and the sender identity',
+  ]);
+  return lines;
+}
+
 function lastRotationText(last: AppSummaryView['lastRotation'], timeZone: string): string {
   if (!last) return 'never rotated';
   return `${last.outcome}${last.failedStep ? ` at ${last.failedStep}` : ''} ${localTime(last.at, timeZone)}`;
@@ -107,6 +124,7 @@ export function describeApp(
     }
   }
   lines.push(['last rotation', lastRotationText(app.lastRotation, tz)]);
+  lines.push(...undeliveredLines(app, paint));
   const width = Math.max(...lines.map(([label]) => label.length));
   return `${paint('bold', app.appId)}  (times in ${tz})\n${lines.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`).join('\n')}\n`;
 }
@@ -267,7 +285,9 @@ export function registerApps(program: Command, context: CommandContext): void {
   withExample(
     apps
       .command('show')
-      .description('show an app: state, token age, next due date, grace countdown, last rotation')
+      .description(
+        'show an app: state, token age, next due date, grace countdown, last rotation, undelivered emails',
+      )
       .addArgument(appArgument())
       .addOption(jsonOption())
       .action(async (appId: string, options, command: Command) => {

@@ -107,6 +107,19 @@ export interface AppView extends AppSummaryView {
     /** The token being replaced; in GRACE it is still valid until `expiresAt`. */
     readonly oldToken?: TokenVersionView;
   };
+  /** `rotor apps show`: the app's emails SES refused for good, newest first (no one else is told). */
+  readonly undeliveredEmails?: readonly UndeliveredEmailView[];
+}
+
+/** An email SES refused for good (a 4xx: rejected, unverified sender or, in the sandbox, recipient). */
+export interface UndeliveredEmailView {
+  readonly event: string;
+  readonly recipient: string;
+  /** When SES refused it. */
+  readonly at: string;
+  /** SES's error name and message. */
+  readonly reason: string;
+  readonly rotationId?: string;
 }
 
 export interface RotationView {

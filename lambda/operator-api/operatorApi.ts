@@ -298,7 +298,8 @@ async function dispatch(context: RequestContext, event: APIGatewayProxyEvent): P
               new Date(now.getTime() - 24 * 3_600_000).toISOString(),
             )
           : undefined;
-      return { status: 200, body: { app: appView(app, now, oldToken, oldTokenUsage) } };
+      const undelivered = await deps.registry.notifications.undelivered(app.appId);
+      return { status: 200, body: { app: appView(app, now, oldToken, oldTokenUsage, undelivered) } };
     }
     case 'removeApp':
       return removeApp(context);

@@ -4,8 +4,10 @@ import type {
   AuditEventView,
   RotationView,
   TokenVersionView,
+  UndeliveredEmailView,
 } from '../contract/views.ts';
 import type { AppRecord, AuditEvent, RotationRecord, TokenVersionRecord } from '../shared/model.ts';
+import type { UndeliveredNotification } from '../shared/notificationLedger.ts';
 
 /** The operator API's answers (`lambda/contract/views.ts`), made from the registry's records. */
 
@@ -52,6 +54,7 @@ export function appView(
   now: Date,
   oldToken?: TokenVersionRecord,
   oldTokenUsage?: TokenUsage,
+  undelivered?: readonly UndeliveredNotification[],
 ): AppView {
   const rotation = app.activeRotation;
   return {
@@ -103,6 +106,17 @@ export function appView(
           },
         }
       : {}),
+    ...(undelivered ? { undeliveredEmails: undelivered.map(undeliveredEmailView) } : {}),
+  };
+}
+
+function undeliveredEmailView(email: UndeliveredNotification): UndeliveredEmailView {
+  return {
+    event: email.event,
+    recipient: email.recipient,
+    at: email.at,
+    reason: email.reason,
+    ...(email.rotationId ? { rotationId: email.rotationId } : {}),
   };
 }
 

@@ -27,6 +27,7 @@ import {
   type TokenStatus,
   type TokenVersionRecord,
 } from './model.ts';
+import { type NotificationLedger, notificationLedger } from './notificationLedger.ts';
 
 export interface RegistryOptions {
   readonly documentClient: DynamoDBDocumentClient;
@@ -160,10 +161,13 @@ export function conflictError(app: AppRecord, cause?: unknown): RotationConflict
 export class Registry {
   readonly #client: DynamoDBDocumentClient;
   readonly #tableName: string;
+  /** The ledger of emails on the same table (see notificationLedger.ts). */
+  public readonly notifications: NotificationLedger;
 
   public constructor(options: RegistryOptions) {
     this.#client = options.documentClient;
     this.#tableName = options.tableName;
+    this.notifications = notificationLedger(options);
   }
 
   /** Registers a new app; refuses an app id that is taken. */
@@ -771,35 +775,6 @@ export class Registry {
       }),
     );
     return { appIds: Items.map((item) => String(item.pk).slice('APP#'.length)), nextKey: LastEvaluatedKey };
-  }
-
-  /**
-   * Claims the right to send one notification. Returns false when it was claimed before, so a
-   * retried task never sends the same email twice.
-   */
-  public async claimNotification(appId: string, key: string, at: string): Promise<boolean> {
-    const existing = await this.#putIfAbsent(keys.notification(appId, key), { status: 'sending', at });
-    return existing === undefined;
-  }
-
-  /** Records what became of a claimed notification. */
-  public async settleNotification(appId: string, key: string, status: 'sent' | 'failed', detail?: string) {
-    await this.#client.send(
-      new UpdateCommand({
-        TableName: this.#tableName,
-        Key: keys.notification(appId, key),
-        UpdateExpression: 'SET #status = :status, detail = :detail',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':status': status, ':detail': detail ?? null },
-      }),
-    );
-  }
-
-  /** Gives a claim back after a failure that is worth retrying (throttling), so the retry can send. */
-  public async releaseNotification(appId: string, key: string): Promise<void> {
-    await this.#client.send(
-      new DeleteCommand({ TableName: this.#tableName, Key: keys.notification(appId, key) }),
-    );
   }
 
   /** Writes (or rewrites) the history record of a rotation. */

@@ -1,6 +1,17 @@
+import { createServer } from 'node:net';
+import { SESClient } from '@aws-sdk/client-ses';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
+import { describeApp } from '../../cli/commands/apps.ts';
+import { keys } from '../../lambda/contract/table.ts';
+import { appView } from '../../lambda/operator-api/views.ts';
 import type { AppRecord, AuditEvent } from '../../lambda/shared/model.ts';
 import {
+  NOTIFICATION_LEASE_SECONDS,
+  type NotificationStatus,
+} from '../../lambda/shared/notificationLedger.ts';
+import {
+  isRetryableSesError,
   NotificationThrottledError,
   sendNotification,
 } from '../../lambda/shared/notifications/sendNotification.ts';
@@ -8,12 +19,14 @@ import type { Registry } from '../../lambda/shared/Registry.ts';
 import { APP_DEFAULTS } from '../../local/demoApp.ts';
 import { allEmails } from '../../local/observe.ts';
 import type { StrictSes, StrictSesOptions } from '../../local/ses/strictSes.ts';
+import { documentClient, registry as dynamoRegistry, enrollTestApp } from '../support/aws.ts';
+import { TEST_TABLE } from '../support/environment.ts';
 import { startSesWithClient } from '../support/ses.ts';
 
 /**
  * sendNotification against the strict local SES: what Rotor does with SES's refusals. A throttled
  * send gives its claim back and is thrown for the workflow's Retry; a permanent refusal is recorded
- * as failed and not sent again.
+ * as failed and not sent again. The crash and lease tests use the real ledger on the local DynamoDB.
  */
 const SENDER = 'rotor@rotor.example';
 let ses: StrictSes | undefined;
@@ -39,22 +52,25 @@ const app: AppRecord = {
 
 /** The registry calls sendNotification makes, in memory. */
 function memoryRegistry() {
-  const claims = new Map<string, string>();
+  const claims = new Map<string, NotificationStatus>();
   const audit: AuditEvent[] = [];
   const registry = {
     getApp: async () => app,
     findRotation: async () => undefined,
     tokenUsage: async () => ({ uses: 0 }),
-    claimNotification: async (_appId: string, key: string) => {
-      if (claims.has(key)) return false;
-      claims.set(key, 'sending');
-      return true;
-    },
-    settleNotification: async (_appId: string, key: string, status: string) => {
-      claims.set(key, status);
-    },
-    releaseNotification: async (_appId: string, key: string) => {
-      claims.delete(key);
+    notifications: {
+      claim: async (_appId: string, key: string) => {
+        const status = claims.get(key);
+        if (status) return { claimed: false, status };
+        claims.set(key, 'sending');
+        return { claimed: true, tookOver: false };
+      },
+      settle: async (_appId: string, key: string, status: NotificationStatus) => {
+        claims.set(key, status);
+      },
+      release: async (_appId: string, key: string) => {
+        claims.delete(key);
+      },
     },
     appendAudit: async (event: AuditEvent) => {
       audit.push(event);
@@ -93,6 +109,7 @@ describe('Function: sendNotification (against the strict local SES)', () => {
       sent: ['second@elsewhere.example'],
       skipped: ['first@verified.example'],
       failed: [],
+      settled: true,
     });
     expect((await allEmails(url)).map((mail) => mail.to)).toEqual([
       'first@verified.example',
@@ -110,6 +127,7 @@ describe('Function: sendNotification (against the strict local SES)', () => {
       sent: ['first@verified.example'],
       skipped: [],
       failed: ['second@elsewhere.example'],
+      settled: true,
     });
     expect(audit).toEqual([
       expect.objectContaining({
@@ -125,7 +143,243 @@ describe('Function: sendNotification (against the strict local SES)', () => {
       sent: [],
       skipped: ['first@verified.example', 'second@elsewhere.example'],
       failed: [],
+      settled: true,
     });
     expect((await allEmails(url)).map((mail) => mail.to)).toEqual(['first@verified.example']);
+  });
+});
+
+/** A port on 127.0.0.1 that nothing listens on: connections to it are refused. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** An SES client whose SendEmail never answers: the Lambda is killed while it waits. */
+function dyingSes(): { ses: SESClient; reached: Promise<void> } {
+  let reached: () => void = () => undefined;
+  const called = new Promise<void>((resolve) => {
+    reached = resolve;
+  });
+  const ses = {
+    send: () => {
+      reached();
+      return new Promise<never>(() => undefined);
+    },
+  } as unknown as SESClient;
+  return { ses, reached: called };
+}
+
+/** Runs `act` and returns the CloudWatch EMF lines it printed (Powertools metrics go to stdout). */
+async function metricLinesOf<T>(
+  act: () => Promise<T>,
+): Promise<{ result: T; emf: Record<string, unknown>[] }> {
+  const lines: string[] = [];
+  const write = process.stdout.write;
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    const text = String(chunk);
+    if (text.includes('"_aws"')) {
+      lines.push(text);
+      return true;
+    }
+    return (write as (chunk: string | Uint8Array, ...rest: unknown[]) => boolean).call(
+      process.stdout,
+      chunk,
+      ...rest,
+    );
+  }) as typeof process.stdout.write;
+  try {
+    const result = await act();
+    return { result, emf: lines.map((line) => JSON.parse(line) as Record<string, unknown>) };
+  } finally {
+    process.stdout.write = write;
+  }
+}
+
+async function ledgerItem(appId: string, key: string) {
+  const { Item } = await documentClient.send(
+    new GetCommand({ TableName: TEST_TABLE, Key: keys.notification(appId, key), ConsistentRead: true }),
+  );
+  return Item;
+}
+
+describe('Function: sendNotification (crashes and outages, with the ledger in DynamoDB)', () => {
+  const start6am = Date.parse('2026-07-01T06:00:00.000Z');
+
+  it('a Notify killed between its claim and SES: the next attempt skips it within the lease and sends it after, so it is never lost', async () => {
+    // Prepare: the app's admins are admin@example.com and ops@example.com.
+    const { url, client } = await start({});
+    const enrolled = await enrollTestApp();
+    let now = start6am;
+    const clock = () => new Date(now);
+    const reminder = { appId: enrolled.appId, event: 'ROTATION_REMINDER' as const };
+    const dying = dyingSes();
+    void sendNotification(
+      { registry: dynamoRegistry, ses: dying.ses, senderAddress: SENDER, clock },
+      reminder,
+    );
+    await dying.reached;
+    const deps = { registry: dynamoRegistry, ses: client, senderAddress: SENDER, clock };
+
+    // Act: a workflow retry a minute later, then the sweep after the lease.
+    now += 60_000;
+    const withinLease = await sendNotification(deps, reminder);
+    now = start6am + NOTIFICATION_LEASE_SECONDS * 1000 + 1000;
+    const afterLease = await sendNotification(deps, reminder);
+    const again = await sendNotification(deps, reminder);
+
+    // Assess
+    expect(withinLease).toEqual({
+      sent: ['ops@example.com'],
+      skipped: ['admin@example.com'],
+      failed: [],
+      settled: false,
+    });
+    expect(afterLease).toEqual({
+      sent: ['admin@example.com'],
+      skipped: ['ops@example.com'],
+      failed: [],
+      settled: true,
+    });
+    expect(again).toEqual({
+      sent: [],
+      skipped: ['admin@example.com', 'ops@example.com'],
+      failed: [],
+      settled: true,
+    });
+    expect((await allEmails(url)).map((mail) => mail.to)).toEqual(['ops@example.com', 'admin@example.com']);
+  });
+
+  it('two attempts that find the same dead claim after the lease: only one of them sends', async () => {
+    // Prepare
+    const { url, client } = await start({});
+    const enrolled = await enrollTestApp({ admins: [{ email: 'admin@example.com' }] });
+    let now = start6am;
+    const clock = () => new Date(now);
+    const reminder = { appId: enrolled.appId, event: 'ROTATION_REMINDER' as const };
+    const dying = dyingSes();
+    void sendNotification(
+      { registry: dynamoRegistry, ses: dying.ses, senderAddress: SENDER, clock },
+      reminder,
+    );
+    await dying.reached;
+    now += NOTIFICATION_LEASE_SECONDS * 1000 + 1000;
+    const deps = { registry: dynamoRegistry, ses: client, senderAddress: SENDER, clock };
+
+    // Act
+    const outcomes = await Promise.all([sendNotification(deps, reminder), sendNotification(deps, reminder)]);
+
+    // Assess
+    expect(outcomes.flatMap((outcome) => outcome.sent)).toEqual(['admin@example.com']);
+    expect((await allEmails(url)).map((mail) => mail.to)).toEqual(['admin@example.com']);
+  });
+
+  it('SES unreachable (connection refused, no HTTP status) is thrown as NotificationThrottledError with the claim given back; the retry sends', async () => {
+    // Prepare
+    const { url, client } = await start({});
+    const enrolled = await enrollTestApp({ admins: [{ email: 'admin@example.com' }] });
+    const clock = () => new Date(start6am);
+    const reminder = { appId: enrolled.appId, event: 'ROTATION_REMINDER' as const };
+    const unreachable = new SESClient({
+      region: 'eu-central-1',
+      endpoint: `http://127.0.0.1:${await closedPort()}`,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 1,
+    });
+
+    // Act
+    const thrown = await sendNotification(
+      { registry: dynamoRegistry, ses: unreachable, senderAddress: SENDER, clock },
+      reminder,
+    ).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    const claimAfterOutage = await ledgerItem(
+      enrolled.appId,
+      'reminder-2026-07-01#ROTATION_REMINDER#admin@example.com',
+    );
+    const retried = await sendNotification(
+      { registry: dynamoRegistry, ses: client, senderAddress: SENDER, clock },
+      reminder,
+    );
+
+    // Assess
+    expect(thrown).toBeInstanceOf(NotificationThrottledError);
+    expect((thrown as Error).name).toBe('NotificationThrottledError');
+    expect((thrown as Error).message).toContain('SES did not take ROTATION_REMINDER for admin@example.com');
+    expect(claimAfterOutage).toBeUndefined();
+    expect(retried).toEqual({ sent: ['admin@example.com'], skipped: [], failed: [], settled: true });
+    expect((await allEmails(url)).map((mail) => mail.to)).toEqual(['admin@example.com']);
+  });
+
+  it("a permanent refusal is listed with its event, recipient, time and SES's reason by the app view and rotor apps show, and counted in the metric", async () => {
+    // Prepare: in the SES sandbox only admin@example.com is verified, so ops@example.com is refused.
+    const { client } = await start({ sandbox: { verifiedIdentities: [SENDER, 'admin@example.com'] } });
+    const enrolled = await enrollTestApp();
+    const clock = () => new Date(start6am);
+    const deps = { registry: dynamoRegistry, ses: client, senderAddress: SENDER, clock };
+    const reminder = { appId: enrolled.appId, event: 'ROTATION_REMINDER' as const };
+
+    // Act
+    const { result: outcome, emf } = await metricLinesOf(() => sendNotification(deps, reminder));
+    const view = appView(
+      enrolled,
+      clock(),
+      undefined,
+      undefined,
+      await dynamoRegistry.notifications.undelivered(enrolled.appId),
+    );
+    const shown = describeApp(view, clock(), (_colour, text) => text);
+
+    // Assess
+    expect(outcome).toEqual({
+      sent: ['admin@example.com'],
+      skipped: [],
+      failed: ['ops@example.com'],
+      settled: true,
+    });
+    expect(view.undeliveredEmails).toEqual([
+      {
+        event: 'ROTATION_REMINDER',
+        recipient: 'ops@example.com',
+        at: '2026-07-01T06:00:00.000Z',
+        reason: expect.stringMatching(/^MessageRejected: Email address is not verified\. .*ops@example\.com/),
+      },
+    ]);
+    expect(shown).toMatch(
+      /\n {2}undelivered +ROTATION_REMINDER to ops@example\.com, 2026-07-01 08:00: MessageRejected: Email address is not verified\./,
+    );
+    expect(shown).toContain('SES refused these for good and they are not retried');
+    // And the refusal is counted in the metric the stack alarms on.
+    expect(emf).toEqual([
+      expect.objectContaining({
+        UndeliverableEmails: 1,
+        service: 'rotor-notifications',
+        appId: enrolled.appId,
+        event: 'ROTATION_REMINDER',
+      }),
+    ]);
+  });
+});
+
+describe('Function: isRetryableSesError', () => {
+  it('retries throttling, 5xx and failures without an answer; refuses for good only a 4xx', () => {
+    const answered = (name: string, httpStatusCode: number) =>
+      Object.assign(new Error(name), { name, $metadata: { httpStatusCode } });
+    const unanswered = (name: string, code: string) =>
+      Object.assign(new Error(code), { name, code, $metadata: {} });
+
+    expect(isRetryableSesError(answered('Throttling', 400))).toBe(true);
+    expect(isRetryableSesError(answered('InternalFailure', 500))).toBe(true);
+    expect(isRetryableSesError(answered('ServiceUnavailable', 503))).toBe(true);
+    expect(isRetryableSesError(unanswered('Error', 'ECONNRESET'))).toBe(true);
+    expect(isRetryableSesError(unanswered('TimeoutError', 'ETIMEDOUT'))).toBe(true);
+    expect(isRetryableSesError(unanswered('Error', 'ENOTFOUND'))).toBe(true);
+    expect(isRetryableSesError(answered('MessageRejected', 400))).toBe(false);
+    expect(isRetryableSesError(answered('MailFromDomainNotVerifiedException', 400))).toBe(false);
   });
 });

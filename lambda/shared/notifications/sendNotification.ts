@@ -1,8 +1,10 @@
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { type SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import type { Locale } from '../../contract/appSettings.ts';
 import type { NotificationEvent } from '../../contract/notificationEvents.ts';
 import type { Admin, AppRecord, RotationRecord } from '../model.ts';
 import type { Registry } from '../Registry.ts';
+import { countUndeliverable } from './countUndeliverable.ts';
 import { CUSTOMER_EVENTS, type NotificationContext, type OldTokenUsage } from './events.ts';
 import { renderEmail } from './renderEmail.ts';
 
@@ -20,6 +22,8 @@ export interface NotifyDependencies {
   /** The verified SES identity the emails come from. */
   readonly senderAddress: string;
   readonly clock: () => Date;
+  /** Where an email SES refused for good is counted. @default the `Rotor/UndeliverableEmails` metric */
+  readonly metrics?: Metrics;
 }
 
 export interface NotificationRequest {
@@ -34,10 +38,16 @@ export interface NotificationRequest {
 export interface NotificationOutcome {
   /** Recipients that got the email now. */
   readonly sent: string[];
-  /** Recipients that got it before (a retried task) and were skipped. */
+  /** Recipients that got it before (a retried task), or whose email another attempt is sending now. */
   readonly skipped: string[];
-  /** Recipients SES refused for good; recorded in the audit log. */
+  /** Recipients SES refused for good; recorded in the ledger and the audit log, shown by `rotor apps show`. */
   readonly failed: string[];
+  /**
+   * Whether every recipient's email is settled: sent (now or before) or refused for good. False while
+   * another attempt holds a claim within its lease: that one may still die, so call again later (the
+   * workflow's retry, the sweep), and the claim is taken over once its lease has run out.
+   */
+  readonly settled: boolean;
 }
 
 interface Recipient {
@@ -53,9 +63,18 @@ const RETRYABLE = new Set([
   'ServiceUnavailable',
 ]);
 
-function isRetryable(error: unknown): boolean {
-  const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return RETRYABLE.has(name ?? '') || ($metadata?.httpStatusCode ?? 0) >= 500;
+/**
+ * Whether an SES failure is worth retrying: throttling, a 5xx, or no answer at all (connection
+ * refused or reset, a socket timeout, DNS: the SDK's networking errors carry no HTTP status, and
+ * SES may simply not have been reached). Only an answer with a 4xx status that is not throttling
+ * (MessageRejected, MailFromDomainNotVerified, an unverified recipient in the sandbox) refuses the
+ * email for good.
+ */
+export function isRetryableSesError(error: unknown): boolean {
+  const { name, $metadata } = (error ?? {}) as { name?: string; $metadata?: { httpStatusCode?: number } };
+  if (RETRYABLE.has(name ?? '')) return true;
+  const status = $metadata?.httpStatusCode;
+  return status === undefined || status === 429 || status >= 500;
 }
 
 function recipientsOf(app: AppRecord, event: NotificationEvent): Recipient[] {
@@ -142,13 +161,104 @@ function hubspotContextOf(
   };
 }
 
+/** One recipient's email, once the occasion and the rendering context are known. */
+interface Delivery {
+  readonly app: AppRecord;
+  readonly request: NotificationRequest;
+  readonly recipient: Recipient;
+  readonly key: string;
+  readonly now: string;
+  readonly render: () => ReturnType<typeof renderEmail>;
+}
+
+/** What became of one recipient's email in this attempt. */
+type DeliveryResult = 'sent' | 'failed' | 'skipped-settled' | 'skipped-in-flight';
+
+async function deliver(deps: NotifyDependencies, delivery: Delivery): Promise<DeliveryResult> {
+  const { app, request, recipient, key, now } = delivery;
+  const ledger = deps.registry.notifications;
+  const claim = await ledger.claim(
+    app.appId,
+    key,
+    {
+      event: request.event,
+      recipient: recipient.email,
+      ...(request.rotationId ? { rotationId: request.rotationId } : {}),
+    },
+    now,
+  );
+  if (!claim.claimed) return claim.status === 'sending' ? 'skipped-in-flight' : 'skipped-settled';
+  const email = delivery.render();
+  try {
+    await deps.ses.send(
+      new SendEmailCommand({
+        Source: deps.senderAddress,
+        Destination: { ToAddresses: [recipient.email] },
+        Message: {
+          Subject: { Data: email.subject, Charset: 'UTF-8' },
+          Body: {
+            Text: { Data: email.text, Charset: 'UTF-8' },
+            Html: { Data: email.html, Charset: 'UTF-8' },
+          },
+        },
+      }),
+    );
+  } catch (error) {
+    if (isRetryableSesError(error)) {
+      await ledger.release(app.appId, key, now);
+      throw new NotificationThrottledError(
+        `SES did not take ${request.event} for ${recipient.email}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    await recordRefusal(deps, delivery, `${(error as Error).name}: ${(error as Error).message}`);
+    return 'failed';
+  }
+  await ledger.settle(app.appId, key, 'sent', now);
+  return 'sent';
+}
+
+/**
+ * A refusal for good: the ledger keeps it (for `rotor apps show`), the metric counts it (the stack's
+ * alarm), and the audit log tells it.
+ */
+async function recordRefusal(deps: NotifyDependencies, delivery: Delivery, reason: string): Promise<void> {
+  const { app, request, recipient, key, now } = delivery;
+  await deps.registry.notifications.settle(app.appId, key, 'failed', now, reason);
+  countUndeliverable(request, 1, deps.metrics);
+  await deps.registry.appendAudit({
+    at: now,
+    eventId: `notify:${key}`,
+    appId: app.appId,
+    action: 'notification.send',
+    actor: 'rotor-notifications',
+    outcome: 'failed',
+    ...(request.rotationId ? { rotationId: request.rotationId } : {}),
+    detail: `${request.event} to ${recipient.email} refused by SES (${reason})`,
+  });
+}
+
 /**
  * Sends one notification to each of the app's admins (in their own locale, else the app's) and,
  * for the events that concern them, its customer contacts: one SES message per recipient, HTML
- * and plain text. Each email goes out at most once per rotation (or reminder day), event and
- * recipient, however often the task is retried. Throttling is thrown as NotificationThrottledError
- * for the workflow to retry; a permanent refusal is recorded in the audit log and does not stop
- * the lifecycle.
+ * and plain text.
+ *
+ * Delivery is at least once, never lost, and at most repeated after a crash. Each email is claimed
+ * in the ledger (`sending`, with the time), sent, then settled (`sent`, or `failed` for good), so a
+ * retried task does not send it again. An attempt that dies between its claim and SES's answer
+ * leaves the claim `sending`; once its lease has run out (`NOTIFICATION_LEASE_SECONDS`, 15 minutes,
+ * longer than any Lambda runs), the next attempt (the workflow's retry, the sweep) takes it over and
+ * sends. SES may have accepted the email before the crash, so it can arrive twice. That is the side
+ * chosen on purpose: these emails tell admins that a token changed or is about to expire, and a lost
+ * one means a surprise outage, while a repeat only costs a second read. SES offers no idempotency
+ * key that would rule out the repeat.
+ *
+ * Throttling, a 5xx and a networking failure (no HTTP status) give the claim back and are thrown as
+ * NotificationThrottledError for the workflow to retry. A permanent refusal (a 4xx) is recorded as
+ * failed with SES's reason, audited, listed by `rotor apps show`, counted in the
+ * `Rotor/UndeliverableEmails` metric that the stack alarms on, and does not stop the lifecycle.
+ * `settled` tells the caller whether every recipient is done with, or whether another attempt still
+ * holds a claim within its lease (call again later).
  */
 export async function sendNotification(
   deps: NotifyDependencies,
@@ -160,58 +270,25 @@ export async function sendNotification(
     : undefined;
   const now = deps.clock().toISOString();
   const occasion = request.occasion ?? request.rotationId ?? `reminder-${now.slice(0, 10)}`;
-  const outcome: NotificationOutcome = { sent: [], skipped: [], failed: [] };
+  const outcome = { sent: [] as string[], skipped: [] as string[], failed: [] as string[], settled: true };
   const oldTokenUsage = await oldTokenUsageFor(deps, request, rotation, now);
 
   for (const recipient of recipientsOf(app, request.event)) {
-    const key = `${occasion}#${request.event}#${recipient.email}`;
-    if (!(await deps.registry.claimNotification(app.appId, key, now))) {
-      outcome.skipped.push(recipient.email);
-      continue;
-    }
-    const email = renderEmail({
-      ...contextFor(app, rotation, request, recipient, now),
-      ...(oldTokenUsage ? { oldTokenUsage } : {}),
-    });
-    try {
-      await deps.ses.send(
-        new SendEmailCommand({
-          Source: deps.senderAddress,
-          Destination: { ToAddresses: [recipient.email] },
-          Message: {
-            Subject: { Data: email.subject, Charset: 'UTF-8' },
-            Body: {
-              Text: { Data: email.text, Charset: 'UTF-8' },
-              Html: { Data: email.html, Charset: 'UTF-8' },
-            },
-          },
+    const result = await deliver(deps, {
+      app,
+      request,
+      recipient,
+      key: `${occasion}#${request.event}#${recipient.email}`,
+      now,
+      render: () =>
+        renderEmail({
+          ...contextFor(app, rotation, request, recipient, now),
+          ...(oldTokenUsage ? { oldTokenUsage } : {}),
         }),
-      );
-    } catch (error) {
-      if (isRetryable(error)) {
-        await deps.registry.releaseNotification(app.appId, key);
-        throw new NotificationThrottledError(
-          `SES did not take ${request.event} for ${recipient.email}: ${(error as Error).message}`,
-          { cause: error },
-        );
-      }
-      const reason = `${(error as Error).name}: ${(error as Error).message}`;
-      await deps.registry.settleNotification(app.appId, key, 'failed', reason);
-      await deps.registry.appendAudit({
-        at: now,
-        eventId: `notify:${key}`,
-        appId: app.appId,
-        action: 'notification.send',
-        actor: 'rotor-notifications',
-        outcome: 'failed',
-        ...(request.rotationId ? { rotationId: request.rotationId } : {}),
-        detail: `${request.event} to ${recipient.email} refused by SES (${reason})`,
-      });
-      outcome.failed.push(recipient.email);
-      continue;
-    }
-    await deps.registry.settleNotification(app.appId, key, 'sent');
-    outcome.sent.push(recipient.email);
+    });
+    if (result === 'sent' || result === 'failed') outcome[result].push(recipient.email);
+    else outcome.skipped.push(recipient.email);
+    if (result === 'skipped-in-flight') outcome.settled = false;
   }
   return outcome;
 }
