@@ -43,6 +43,8 @@ const failInTestSecret = new Set<string>();
 const flakyNotify = new Set<string>();
 /** Per app, the functions whose next invocation the Lambda service throttles. */
 const lambdaThrottles = new Map<string, Set<string>>();
+/** Apps whose CheckPromotion dies (Lambda.Unknown: the process exited) right after it saw the token promoted. */
+const checkPromotionDies = new Set<string>();
 let notifyCalls = 0;
 
 beforeAll(async () => {
@@ -80,6 +82,19 @@ beforeAll(async () => {
             });
           }
           return handler(event);
+        };
+      }
+      if (fn.handler === 'check-promotion') {
+        return async (event) => {
+          const result = await handler(event);
+          // It saw the new token current, and died before it could answer.
+          if (checkPromotionDies.delete((event as { appId: string }).appId)) {
+            throw new LambdaServiceError(
+              'Unknown',
+              'RequestId: 1 Error: Runtime exited with error: signal: killed',
+            );
+          }
+          return result;
         };
       }
       if (fn.handler === 'notify') {
@@ -176,6 +191,24 @@ describe('Workflow: rotation', () => {
     const done = await system.registry.getApp(app.appId);
     expect(await labelsOf(system, app.secretArn)).toEqual({ [done.currentVersionId]: ['AWSCURRENT'] });
     expect(await accepts(system, oldToken)).toBe(false);
+    expect(await accepts(system, await tokens(app, done.currentVersionId))).toBe(true);
+  });
+
+  it('a CheckPromotion that dies after the hook promoted the new token does not roll back: the rotation completes, no ROTATION_FAILED', async () => {
+    // Prepare
+    const app = await enroll(system);
+    checkPromotionDies.add(app.appId);
+
+    // Act
+    const { executionArn } = await rotate(system, app, 'expire-now');
+    const execution = await finished(executionArn);
+
+    // Assess: the rollback found the rotation committed and the workflow went on from the promotion.
+    expect(checkPromotionDies.has(app.appId)).toBe(false);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(await mailLog(app)).toEqual(['TOKEN_INVALIDATED → de-admin', 'TOKEN_INVALIDATED → en-admin']);
+    const done = await system.registry.getApp(app.appId);
+    expect(done.lastRotation?.outcome).toBe('completed');
     expect(await accepts(system, await tokens(app, done.currentVersionId))).toBe(true);
   });
 
