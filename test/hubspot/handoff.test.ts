@@ -190,6 +190,35 @@ describe('HubSpot apps through the operator API', () => {
     expect(invalidated[1]?.text).toContain(`Development > Legacy apps > ${appId} > Auth`);
   });
 
+  it('cancel is refused, changing nothing, when HubSpot no longer accepts the old token it would make current again', async () => {
+    // Prepare: the admin already ended the old token in HubSpot ("Expire now" there).
+    const { appId, oldToken } = await addHubSpotApp();
+    const release = clock.hold();
+    const { executionArn } = await rotationWaitingForHandoff(appId);
+    const newToken = hubspot.rotate(oldToken);
+    expect((await env.call('POST', `/apps/${appId}/submit`, { body: { token: newToken } })).status).toBe(202);
+    await eventually(async () => (await env.system.registry.getApp(appId)).state === 'GRACE');
+    hubspot.expireNow(oldToken);
+    const before = await env.system.registry.getApp(appId);
+
+    // Act
+    const cancelled = await env.call('POST', `/apps/${appId}/cancel`);
+
+    // Assess: a 409 that says why and what to do; the new token stays current, HubSpot still takes it.
+    expect(cancelled.status, cancelled.text).toBe(409);
+    expect(isOneSentence(cancelled.body.message)).toBe(true);
+    expect(cancelled.body.message).toContain('HubSpot no longer accepts the old token');
+    expect(cancelled.body.message).toContain(`rotor expire-now ${appId}`);
+    const after = await env.system.registry.getApp(appId);
+    expect(after.state).toBe('GRACE');
+    expect(after.currentVersionId).toBe(before.currentVersionId);
+    expect(await labelsOf(env.system, after.secretArn)).toEqual(await labelsOf(env.system, before.secretArn));
+    expect(hubspot.accepts(newToken)).toBe(true);
+    release();
+    expect((await env.call('POST', `/apps/${appId}/expire-now`)).status).toBe(200);
+    await env.system.stepFunctions.whenStopped(executionArn);
+  });
+
   it('a HubSpot app rotates only with expire later, and only its own portal may register it', async () => {
     const { appId } = await addHubSpotApp();
     const now = await env.call('POST', `/apps/${appId}/rotations`, { body: { mode: 'expire-now' } });
