@@ -45,6 +45,8 @@ const flakyNotify = new Set<string>();
 const lambdaThrottles = new Map<string, Set<string>>();
 /** Apps whose CheckPromotion dies (Lambda.Unknown: the process exited) right after it saw the token promoted. */
 const checkPromotionDies = new Set<string>();
+/** Apps whose emails SES does not take (throttling, past every retry) until they leave this set. */
+const sesDown = new Set<string>();
 let notifyCalls = 0;
 
 beforeAll(async () => {
@@ -59,6 +61,7 @@ beforeAll(async () => {
       NotifyCompleted: 0,
       NotifyInvalidated: 0,
       NotifyFailed: 0,
+      NotifyFromSweep: 0,
     },
     wrapHandler: (fn, real) => {
       // The Lambda service throttles the first invocation of each named function for these apps.
@@ -102,8 +105,13 @@ beforeAll(async () => {
         const deliveries = new Map<string, number>();
         return async (event) => {
           notifyCalls += 1;
-          const result = await handler(event);
           const { appId } = event as Record<string, string>;
+          if (sesDown.has(appId as string)) {
+            throw Object.assign(new Error('Maximum sending rate exceeded.'), {
+              name: 'NotificationThrottledError',
+            });
+          }
+          const result = await handler(event);
           const count = (deliveries.get(appId as string) ?? 0) + 1;
           deliveries.set(appId as string, count);
           if (flakyNotify.has(appId as string) && count % 2 === 1) {
@@ -364,6 +372,67 @@ describe('Workflow: daily sweep', () => {
     expect(await mailLog(fresh)).toEqual([]);
     expect(await system.registry.listRotations(fresh.appId)).toEqual([]);
     expect((await system.registry.getApp(remind.appId)).lastReminderAt).toBeDefined();
+  });
+});
+
+/** Makes an app due for the next sweep now, and runs the sweep as its schedule does. */
+async function sweepNow(...apps: AppRecord[]) {
+  for (const app of apps) {
+    await system.documentClient.send(
+      new UpdateCommand({
+        TableName: system.tableName,
+        Key: keys.app(app.appId),
+        UpdateExpression: 'SET dueAt = :due',
+        ExpressionAttributeValues: { ':due': new Date(Date.now() - 60_000).toISOString() },
+      }),
+    );
+  }
+  const { executionArn } = await system.sfn.send(
+    new StartExecutionCommand({
+      stateMachineArn: system.sweepStateMachineArn,
+      name: `sweep-${randomUUID()}`,
+      input: '{}',
+    }),
+  );
+  expect((await finished(executionArn as string)).status).toBe('SUCCEEDED');
+}
+
+describe('Workflow: SES down past every retry', () => {
+  it('never fails a rotation: it runs to its end, and the next sweep sends each email it owes, once', async () => {
+    // Prepare
+    const app = await enroll(system);
+    sesDown.add(app.appId);
+
+    // Act
+    const { executionArn } = await rotate(system, app, 'expire-later');
+    const execution = await finished(executionArn);
+    const mailedMeanwhile = await mailLog(app);
+    sesDown.delete(app.appId);
+    await sweepNow(app);
+
+    // Assess
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(mailedMeanwhile).toEqual([]);
+    expect((await system.registry.getApp(app.appId)).state).toBe('ACTIVE');
+    expect(await mailLog(app)).toEqual(EXPIRE_LATER_MAILS);
+  });
+
+  it('a reminder SES could not take goes out with the next sweep, not a reminder period later', async () => {
+    // Prepare
+    const remind = await enroll(system, { policy: 'remind' });
+    await ageToken(remind, 200);
+    sesDown.add(remind.appId);
+    await sweepNow(remind);
+    const mailedMeanwhile = await mailLog(remind);
+
+    // Act
+    sesDown.delete(remind.appId);
+    await sweepNow(remind);
+    await sweepNow(remind);
+
+    // Assess
+    expect(mailedMeanwhile).toEqual([]);
+    expect(await mailLog(remind)).toEqual(['ROTATION_REMINDER → de-admin', 'ROTATION_REMINDER → en-admin']);
   });
 });
 
