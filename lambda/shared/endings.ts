@@ -86,6 +86,18 @@ async function finishExpiry(deps: LifecycleDependencies, claimed: AppRecord): Pr
     revokedAt: at,
   });
   await removeLabel(deps.secretsManager, claimed.secretArn, 'AWSPREVIOUS', rotation.oldVersionId);
+  // The audit event and the history record go first: whoever finishes an interrupted ending writes
+  // the same ones again (idempotent per event id), so nothing is missing once the app says it ended.
+  await deps.registry.appendAudit({
+    at,
+    eventId: `${rotation.rotationId}:expired`,
+    appId: claimed.appId,
+    action: 'rotation.expire-old-token',
+    actor: rotation.endedBy ?? 'rotor-workflow',
+    outcome: 'succeeded',
+    rotationId: rotation.rotationId,
+    detail: `old token version ${rotation.oldVersionId} revoked`,
+  });
   const done = await deps.registry.completeEnding(
     claimed,
     {
@@ -97,18 +109,6 @@ async function finishExpiry(deps: LifecycleDependencies, claimed: AppRecord): Pr
     },
     { status: 'completed' },
   );
-  if (done) {
-    await deps.registry.appendAudit({
-      at,
-      eventId: `${rotation.rotationId}:expired`,
-      appId: claimed.appId,
-      action: 'rotation.expire-old-token',
-      actor: rotation.endedBy ?? 'rotor-workflow',
-      outcome: 'succeeded',
-      rotationId: rotation.rotationId,
-      detail: `old token version ${rotation.oldVersionId} revoked`,
-    });
-  }
   return done;
 }
 
@@ -140,6 +140,18 @@ async function finishCancel(deps: LifecycleDependencies, claimed: AppRecord): Pr
     from: ['current', 'pending'],
     revokedAt: rotation.endingAt,
   });
+  // The audit event and the history record go first: whoever finishes an interrupted ending writes
+  // the same ones again (idempotent per event id), so nothing is missing once the app says it ended.
+  await registry.appendAudit({
+    at: rotation.endingAt,
+    eventId: `${rotation.rotationId}:cancelled`,
+    appId: claimed.appId,
+    action: 'rotation.cancel',
+    actor: rotation.endedBy ?? 'rotor-workflow',
+    outcome: 'succeeded',
+    rotationId: rotation.rotationId,
+    detail: `version ${rotation.oldVersionId} is current again; version ${newVersionId} revoked`,
+  });
   const done = await registry.completeEnding(
     claimed,
     {
@@ -153,18 +165,6 @@ async function finishCancel(deps: LifecycleDependencies, claimed: AppRecord): Pr
     },
     { status: 'cancelled' },
   );
-  if (done) {
-    await registry.appendAudit({
-      at: rotation.endingAt,
-      eventId: `${rotation.rotationId}:cancelled`,
-      appId: claimed.appId,
-      action: 'rotation.cancel',
-      actor: rotation.endedBy ?? 'rotor-workflow',
-      outcome: 'succeeded',
-      rotationId: rotation.rotationId,
-      detail: `version ${rotation.oldVersionId} is current again; version ${newVersionId} revoked`,
-    });
-  }
   return done;
 }
 
@@ -206,6 +206,18 @@ async function finishRollback(deps: LifecycleDependencies, claimed: AppRecord): 
       });
     }
   }
+  // The audit event and the history record go first: whoever finishes an interrupted ending writes
+  // the same ones again (idempotent per event id), so nothing is missing once the app says it ended.
+  await registry.appendAudit({
+    at: rotation.endingAt,
+    eventId: `${rotation.rotationId}:failed`,
+    appId: claimed.appId,
+    action: 'rotation.rollback',
+    actor: rotation.endedBy ?? 'rotor-workflow',
+    outcome: 'failed',
+    rotationId: rotation.rotationId,
+    detail: `${step}: ${message}`,
+  });
   const done = await registry.completeEnding(
     claimed,
     {
@@ -223,18 +235,6 @@ async function finishRollback(deps: LifecycleDependencies, claimed: AppRecord): 
     },
     { status: 'failed', failedStep: step, failure: { step, message, at: rotation.endingAt } },
   );
-  if (done) {
-    await registry.appendAudit({
-      at: rotation.endingAt,
-      eventId: `${rotation.rotationId}:failed`,
-      appId: claimed.appId,
-      action: 'rotation.rollback',
-      actor: rotation.endedBy ?? 'rotor-workflow',
-      outcome: 'failed',
-      rotationId: rotation.rotationId,
-      detail: `${step}: ${message}`,
-    });
-  }
   return done;
 }
 

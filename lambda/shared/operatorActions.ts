@@ -31,10 +31,14 @@ function graceRotationOf(app: AppRecord): ActiveRotation {
   throw conflictError(app);
 }
 
+/** How long after its own expire-now or cancel a caller's retry is answered as the first request. */
+export const RETRY_WINDOW_MS = 15 * 60_000;
+
 /**
  * Finishes whatever an interrupted action left claimed on the app. When that was this caller's own
- * `ending` (its earlier request failed half-way), the rotation it ended is returned: the retry finds its
- * work done and answers as the first request should have.
+ * `ending`, or this caller ended the app's last rotation that way moments ago (its earlier request failed
+ * after the change, e.g. a 5xx on a later call), the rotation it ended is returned: the retry finds its
+ * work done and answers as the first request should have, instead of "no rotation running".
  */
 async function settleFor(
   deps: OperatorDependencies,
@@ -43,9 +47,17 @@ async function settleFor(
   actor: string,
 ): Promise<{ app: AppRecord; resumed?: ActiveRotation }> {
   const { app, finished } = await settleApp(deps, await deps.registry.getApp(appId));
-  if (finished?.ending !== ending || finished.endedBy !== actor) return { app };
-  const record = await deps.registry.findRotation(appId, finished.rotationId);
-  return record ? { app, resumed: record } : { app };
+  const rotationId =
+    finished?.ending === ending && finished.endedBy === actor
+      ? finished.rotationId
+      : app.lastRotation?.rotationId;
+  if (!rotationId || app.state !== 'ACTIVE') return { app };
+  const record = await deps.registry.findRotation(appId, rotationId);
+  const outcome = ending === 'cancel' ? 'cancelled' : 'completed';
+  const recent = Date.parse(record?.finishedAt ?? '') > deps.clock().getTime() - RETRY_WINDOW_MS;
+  // Only a grace period can be ended by an operator: an expire-now rotation is not "expired now" again.
+  const ended = record?.status === outcome && record.mode === 'expire-later' && record.endedBy === actor;
+  return ended && recent ? { app, resumed: record } : { app };
 }
 
 /**

@@ -270,6 +270,53 @@ describe('Lifecycle: interrupted operator actions', () => {
     expect((await verify(oldToken, afterGrace)).valid).toBe(true);
   });
 
+  it("a cancel whose last registry write fails answers an error, and the same caller's retry answers as the first should have", async () => {
+    // Prepare: how many registry writes a whole cancel makes; the last one fails (DynamoDB 5xx).
+    let writes = 0;
+    const counting = intercepted(documentClient, (command) => {
+      if (/^(Put|Update|Delete)Command$/.test(commandName(command))) writes += 1;
+    });
+    const probe = await appInGrace();
+    await cancelRotation(
+      { ...operatorDeps().deps, registry: new Registry({ documentClient: counting, tableName: TEST_TABLE }) },
+      probe.app.appId,
+      ALICE,
+    );
+    const { app, oldToken } = await appInGrace();
+    const rotationId = (await registry.getApp(app.appId)).activeRotation?.rotationId;
+    let seen = 0;
+    const failing = intercepted(documentClient, (command) => {
+      if (/^(Put|Update|Delete)Command$/.test(commandName(command)) && ++seen === writes) {
+        throw Object.assign(new Error('Internal server error'), {
+          name: 'InternalServerError',
+          $metadata: { httpStatusCode: 500 },
+        });
+      }
+    });
+    const first = operatorDeps();
+    await expect(
+      cancelRotation(
+        { ...first.deps, registry: new Registry({ documentClient: failing, tableName: TEST_TABLE }) },
+        app.appId,
+        ALICE,
+      ),
+    ).rejects.toThrow('Internal server error');
+
+    // Act
+    const retry = operatorDeps();
+    const answer = await cancelRotation(retry.deps, app.appId, ALICE);
+
+    // Assess
+    expect(answer.rotationId).toBe(rotationId);
+    expect((await registry.getApp(app.appId)).lastRotation?.outcome).toBe('cancelled');
+    expect((await verify(oldToken)).valid).toBe(true);
+    expect(retry.delivered.flat()).toContain('ROTATION_CANCELLED');
+    // Someone else asking to cancel is told there is nothing to cancel.
+    await expect(
+      cancelRotation(operatorDeps().deps, app.appId, 'arn:aws:iam::123456789012:user/bob'),
+    ).rejects.toThrow('no rotation running');
+  });
+
   it('an expire-now whose stop of the waiting workflow fails still expires, tells the admins and answers', async () => {
     // Prepare
     const { app, oldToken } = await appInGrace();
