@@ -192,6 +192,8 @@ export class RotorStack extends Stack {
     ]);
     sweepApp.function.addEnvironment('ROTATION_STATE_MACHINE_ARN', rotationMachine.stateMachineArn);
     rotationMachine.grantStartExecution(sweepApp.role);
+    // The sweep checks that each grace period's execution (its timer) still runs, and that each lock got one.
+    this.rotationWorkflow.grantWatch(sweepApp.role);
 
     this.sweepWorkflow = new SweepWorkflow(this, 'SweepWorkflow', {
       findDueApps: findDueApps.function,

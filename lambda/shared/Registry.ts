@@ -36,6 +36,8 @@ export interface RegistryOptions {
 
 /** A stuck ROTATING app becomes due for repair this long after its rotation started. */
 const ROTATING_REPAIR_AFTER_MS = 60 * 60 * 1000;
+/** When the sweep first looks at a lock: its execution should have started by then. */
+const LOST_LOCK_CHECK_MS = 2 * 60 * 1000;
 
 function isConditionFailure(error: unknown): boolean {
   return (
@@ -83,11 +85,14 @@ export function dueAtOf(
   const times: number[] = [];
   if (rotation?.endingAt) times.push(Date.parse(rotation.endingAt));
   if (app.state === 'GRACE' && rotation?.expiresAt) {
+    // Every sweep looks at a grace period: its execution may be gone (the sweep then starts another).
+    times.push(Date.parse(rotation.committedAt ?? rotation.startedAt));
     times.push(Date.parse(rotation.expiresAt));
     const noticeAt = noticeAtOf(rotation);
     if (noticeAt && !rotation.noticedAt) times.push(Date.parse(noticeAt));
   } else if (app.state === 'ROTATING' && rotation) {
-    times.push(Date.parse(rotation.startedAt) + stuckAfterMs(app));
+    // Soon after the lock the sweep checks that its execution started; an hour on, that it is not stuck.
+    times.push(Date.parse(rotation.startedAt) + Math.min(LOST_LOCK_CHECK_MS, stuckAfterMs(app)));
   } else {
     let due = Date.parse(addSeconds(app.tokenIssuedAt, app.intervalSeconds));
     if (app.policy === 'remind' && app.lastReminderAt) {

@@ -79,7 +79,13 @@ async function afterEnding(
     warnings.push(`the admins could not be emailed yet (${(error as Error).name}); the next sweep sends it`);
   }
   try {
-    await stopRotationWorkflow(deps.sfn, deps.rotationStateMachineArn, rotation.rotationId, cause);
+    await stopRotationWorkflow(
+      deps.sfn,
+      deps.rotationStateMachineArn,
+      rotation.rotationId,
+      cause,
+      rotation.executionArn?.includes(`:${rotation.rotationId}-resumed-`) ? rotation.executionArn : undefined,
+    );
   } catch (error) {
     warnings.push(`the waiting workflow could not be stopped (${(error as Error).name}); it ends by itself`);
   }

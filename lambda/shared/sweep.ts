@@ -1,12 +1,17 @@
 import { type LifecycleDependencies, settleApp } from './endings.ts';
 import { expireOldToken, rollbackRotation } from './lifecycle.ts';
-import type { AppRecord } from './model.ts';
+import type { ActiveRotation, AppRecord } from './model.ts';
 import { noticeAtOf, stuckAfterMs } from './Registry.ts';
-import type { RotationWorkflowInput } from './workflows.ts';
+import type { RotationWorkflowInput, WorkflowState } from './workflows.ts';
 
 export interface SweepDependencies extends LifecycleDependencies {
   readonly startWorkflow: (input: RotationWorkflowInput) => Promise<unknown>;
+  /** Where the execution of a rotation stands; without it the sweep does not look at executions. */
+  readonly workflowOf?: (rotation: ActiveRotation) => Promise<WorkflowState>;
 }
+
+/** A lock this old whose execution was never started (the API died in between) gets its execution from the sweep. */
+export const LOST_LOCK_AFTER_MS = 2 * 60_000;
 
 /** What the sweep did for one app; `deliver` tells the sweep workflow to send what the app's outbox holds. */
 export interface SweepOutcome {
@@ -18,6 +23,7 @@ export interface SweepOutcome {
     | 'notice-queued'
     | 'expired'
     | 'rolled-back'
+    | 'workflow-started'
     | 'nothing';
   readonly rotationId?: string;
   readonly deliver: boolean;
@@ -25,6 +31,19 @@ export interface SweepOutcome {
 
 function plus(iso: string, seconds: number): number {
   return Date.parse(iso) + seconds * 1000;
+}
+
+/** Starts a new execution for a rotation in its grace period whose execution is gone, and records it. */
+async function restartWorkflow(deps: SweepDependencies, appId: string, rotation: ActiveRotation, now: Date) {
+  const executionName = `${rotation.rotationId}-resumed-${now.toISOString().replace(/\D/g, '').slice(0, 14)}`;
+  const executionArn = await deps.startWorkflow({
+    appId,
+    rotationId: rotation.rotationId,
+    adopt: true,
+    executionName,
+  });
+  if (typeof executionArn === 'string')
+    await deps.registry.attachExecution(appId, rotation.rotationId, executionArn);
 }
 
 /** The id of the rotation the sweep starts for an app on a given day: a re-run that day never starts two. */
@@ -52,12 +71,39 @@ export async function sweepApp(deps: SweepDependencies, due: AppRecord): Promise
     if (Date.parse(rotation.expiresAt) <= now.getTime()) {
       if (await expireOldToken(deps, app.appId, rotation.rotationId, 'rotor-sweep')) action = 'expired';
       rotationId = rotation.rotationId;
-    } else if (noticeAt && !rotation.noticedAt && Date.parse(noticeAt) <= now.getTime()) {
-      if (await deps.registry.queueExpiryNotice(app.appId, rotation.rotationId, now.toISOString())) {
-        action = 'notice-queued';
+    } else {
+      if (noticeAt && !rotation.noticedAt && Date.parse(noticeAt) <= now.getTime()) {
+        if (await deps.registry.queueExpiryNotice(app.appId, rotation.rotationId, now.toISOString())) {
+          action = 'notice-queued';
+        }
+      }
+      // The grace timer is the rotation's execution: one that is gone gets a successor that joins it.
+      if (deps.workflowOf && (await deps.workflowOf(rotation)) !== 'running') {
+        await restartWorkflow(deps, app.appId, rotation, now);
+        action = 'workflow-started';
       }
       rotationId = rotation.rotationId;
     }
+  } else if (
+    app.state === 'ROTATING' &&
+    rotation &&
+    !rotation.committedAt &&
+    Date.parse(rotation.startedAt) + LOST_LOCK_AFTER_MS <= now.getTime() &&
+    deps.workflowOf &&
+    (await deps.workflowOf(rotation)) === 'missing'
+  ) {
+    // The lock was taken and its execution never started (the API died in between): start it now.
+    await deps.startWorkflow({
+      appId: app.appId,
+      rotationId: rotation.rotationId,
+      mode: rotation.mode,
+      graceSeconds: rotation.graceSeconds,
+      trigger: rotation.trigger,
+      startedBy: rotation.startedBy,
+      ...(rotation.reason ? { reason: rotation.reason } : {}),
+    });
+    action = 'workflow-started';
+    rotationId = rotation.rotationId;
   } else if (
     app.state === 'ROTATING' &&
     rotation &&

@@ -1,4 +1,5 @@
 import {
+  DescribeExecutionCommand,
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
   type SFNClient,
@@ -15,8 +16,25 @@ export interface RotationWorkflowInput {
   readonly trigger?: string;
   readonly startedBy?: string;
   readonly reason?: string;
-  /** The rotation is already under way (Secrets Manager started it); the workflow joins it. */
+  /** The rotation is already under way (Secrets Manager started it, or its first execution is gone); the workflow joins it. */
   readonly adopt?: boolean;
+  /** The execution's name when it is not the rotation's first (the sweep restarting a lost one). */
+  readonly executionName?: string;
+}
+
+/** Where a rotation's execution stands: running, ended (succeeded, failed, aborted, timed out), or never started. */
+export type WorkflowState = 'running' | 'ended' | 'missing';
+
+/** Asks Step Functions whether an execution is still running. */
+export async function workflowStateOf(sfn: SFNClient, executionArn: string): Promise<WorkflowState> {
+  try {
+    const { status } = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    return status === 'RUNNING' || status === 'PENDING_REDRIVE' ? 'running' : 'ended';
+  } catch (error) {
+    if (error instanceof ExecutionDoesNotExist || (error as Error).name === 'ExecutionDoesNotExist')
+      return 'missing';
+    throw error;
+  }
 }
 
 /** A rotation's execution is named after the rotation, so its ARN follows from the state machine's. */
@@ -33,14 +51,15 @@ export async function startRotationWorkflow(
   stateMachineArn: string,
   input: RotationWorkflowInput,
 ): Promise<string> {
+  const name = input.executionName ?? input.rotationId;
   try {
     const { executionArn } = await sfn.send(
-      new StartExecutionCommand({ stateMachineArn, name: input.rotationId, input: JSON.stringify(input) }),
+      new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }),
     );
-    return executionArn ?? executionArnFor(stateMachineArn, input.rotationId);
+    return executionArn ?? executionArnFor(stateMachineArn, name);
   } catch (error) {
     if (error instanceof ExecutionAlreadyExists || (error as Error).name === 'ExecutionAlreadyExists') {
-      return executionArnFor(stateMachineArn, input.rotationId);
+      return executionArnFor(stateMachineArn, name);
     }
     throw error;
   }
@@ -52,11 +71,13 @@ export async function stopRotationWorkflow(
   stateMachineArn: string,
   rotationId: string,
   cause: string,
+  /** The execution that now runs the rotation, when the sweep had to start another one. */
+  executionArn = executionArnFor(stateMachineArn, rotationId),
 ): Promise<void> {
   try {
     await sfn.send(
       new StopExecutionCommand({
-        executionArn: executionArnFor(stateMachineArn, rotationId),
+        executionArn,
         error: 'RotationEnded',
         cause,
       }),

@@ -5,7 +5,7 @@ import { registry } from '../shared/registryFromEnv.ts';
 import { requiredSetting } from '../shared/settings.ts';
 import { sweepApp } from '../shared/sweep.ts';
 import { parseTaskInput } from '../shared/taskInput.ts';
-import { startRotationWorkflow } from '../shared/workflows.ts';
+import { executionArnFor, startRotationWorkflow, workflowStateOf } from '../shared/workflows.ts';
 
 const rotationStateMachineArn = requiredSetting('ROTATION_STATE_MACHINE_ARN');
 const input = object({ appId: string().check(regex(/^[a-z0-9][a-z0-9-]{2,47}$/)) });
@@ -22,6 +22,11 @@ export const handler = async (event: unknown) => {
       clock: () => new Date(),
       startWorkflow: (workflowInput) =>
         startRotationWorkflow(sfnClient, rotationStateMachineArn, workflowInput),
+      workflowOf: (rotation) =>
+        workflowStateOf(
+          sfnClient,
+          rotation.executionArn ?? executionArnFor(rotationStateMachineArn, rotation.rotationId),
+        ),
     },
     app,
   );

@@ -1,5 +1,6 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
@@ -22,7 +23,7 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { acknowledgeWorkflowGrants, retryTransientErrors } from './TaskFunction.ts';
+import { acknowledgeWorkflowGrants, nagArn, retryTransientErrors } from './TaskFunction.ts';
 
 export interface RotationWorkflowProps {
   readonly startRotation: IFunction;
@@ -312,5 +313,25 @@ export class RotationWorkflow extends Construct {
       props.handoffReminder,
       props.promoteHandoff,
     ]);
+  }
+
+  /**
+   * Lets `grantee` see whether a rotation's execution still runs (DescribeExecution on this workflow's
+   * executions): the sweep restarts a grace period whose execution is gone, and starts one for a lock
+   * that never got its execution.
+   */
+  public grantWatch(grantee: IGrantable): void {
+    const stack = Stack.of(this);
+    const machineName = stack.splitArn(this.stateMachine.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME)
+      .resourceName as string;
+    this.stateMachine.grantExecution(grantee, 'states:DescribeExecution');
+    const role = grantee.grantPrincipal;
+    if (role instanceof Construct) {
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagArn(stack, 'states', `execution:${JSON.stringify(stack.resolve(machineName))}:*`)}]`,
+        reason:
+          'The sweep looks at the execution of each rotation in progress; executions are named after rotations.',
+      });
+    }
   }
 }

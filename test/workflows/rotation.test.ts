@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../lambda/contract/table.ts';
 import type { AppRecord } from '../../lambda/shared/model.ts';
 import { dueAtOf } from '../../lambda/shared/Registry.ts';
+import { executionArnFor } from '../../lambda/shared/workflows.ts';
 import { LambdaServiceError } from '../../local/step-functions/service.ts';
 import {
   accepts,
@@ -45,6 +46,8 @@ const flakyNotify = new Set<string>();
 const lambdaThrottles = new Map<string, Set<string>>();
 /** Apps whose CheckPromotion dies (Lambda.Unknown: the process exited) right after it saw the token promoted. */
 const checkPromotionDies = new Set<string>();
+/** Apps whose rotation's execution is lost (stopped from outside) when it first checks its grace period. */
+const executionLost = new Set<string>();
 /** Apps whose emails SES does not take (throttling, past every retry) until they leave this set. */
 const sesDown = new Set<string>();
 let notifyCalls = 0;
@@ -83,6 +86,21 @@ beforeAll(async () => {
               from: ['pending'],
               revokedAt: new Date().toISOString(),
             });
+          }
+          return handler(event);
+        };
+      }
+      if (fn.handler === 'check-grace') {
+        return async (event) => {
+          const { appId, rotationId } = event as Record<string, string>;
+          if (executionLost.delete(appId as string)) {
+            await system.sfn.send(
+              new StopExecutionCommand({
+                executionArn: executionArnFor(system.rotationStateMachineArn, rotationId as string),
+                cause: 'lost',
+              }),
+            );
+            throw new Error('the execution is gone');
           }
           return handler(event);
         };
@@ -396,6 +414,31 @@ async function sweepNow(...apps: AppRecord[]) {
   );
   expect((await finished(executionArn as string)).status).toBe('SUCCEEDED');
 }
+
+describe('Workflow: a rotation whose execution is lost in its grace period', () => {
+  it('gets a new execution from the next sweep, which runs the notice, the expiry and the emails on time', async () => {
+    // Prepare: the grace timer (the execution) is lost before the 24-hour notice.
+    const app = await enroll(system);
+    executionLost.add(app.appId);
+    const { executionArn } = await rotate(system, app, 'expire-later');
+    expect((await finished(executionArn)).status).toBe('ABORTED');
+    expect((await system.registry.getApp(app.appId)).state).toBe('GRACE');
+
+    // Act
+    await sweepNow(app);
+
+    // Assess: the successor joined the rotation and ended it as the first would have.
+    const resumed = (await system.registry.getApp(app.appId)).activeRotation?.executionArn;
+    expect(resumed).toMatch(/-resumed-\d{14}$/);
+    await finished(resumed as string);
+    const done = await system.registry.getApp(app.appId);
+    expect(done.state).toBe('ACTIVE');
+    expect(done.lastRotation?.outcome).toBe('completed');
+    expect(await labelsOf(system, app.secretArn)).toEqual({ [done.currentVersionId]: ['AWSCURRENT'] });
+    expect(await accepts(system, await tokens(app, app.currentVersionId))).toBe(false);
+    expect(await mailLog(app)).toEqual(EXPIRE_LATER_MAILS);
+  });
+});
 
 describe('Workflow: SES down past every retry', () => {
   it('never fails a rotation: it runs to its end, and the next sweep sends each email it owes, once', async () => {
