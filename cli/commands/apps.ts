@@ -124,6 +124,9 @@ export function describeApp(
     }
   }
   lines.push(['last rotation', lastRotationText(app.lastRotation, tz)]);
+  for (const [index, work] of (app.stuck ?? []).entries()) {
+    lines.push([index === 0 ? 'stuck' : '', `${paint('red', work.problem)}; ${work.next}`]);
+  }
   lines.push(...undeliveredLines(app, paint));
   const width = Math.max(...lines.map(([label]) => label.length));
   return `${paint('bold', app.appId)}  (times in ${tz})\n${lines.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`).join('\n')}\n`;

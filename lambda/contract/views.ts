@@ -107,6 +107,8 @@ export interface AppView extends AppSummaryView {
     /** The token being replaced; in GRACE it is still valid until `expiresAt`. */
     readonly oldToken?: TokenVersionView;
   };
+  /** What an interrupted action left unfinished on the app, and what will finish it (none: nothing is stuck). */
+  readonly stuck?: readonly { readonly problem: string; readonly next: string }[];
   /** `rotor apps show`: the app's emails SES refused for good, newest first (no one else is told). */
   readonly undeliveredEmails?: readonly UndeliveredEmailView[];
 }

@@ -8,6 +8,7 @@ import type {
 } from '../contract/views.ts';
 import type { AppRecord, AuditEvent, RotationRecord, TokenVersionRecord } from '../shared/model.ts';
 import type { UndeliveredNotification } from '../shared/notificationLedger.ts';
+import { stuckWorkOf } from '../shared/stuck.ts';
 
 /** The operator API's answers (`lambda/contract/views.ts`), made from the registry's records. */
 
@@ -106,6 +107,7 @@ export function appView(
           },
         }
       : {}),
+    ...stuckView(app, now),
     ...(undelivered ? { undeliveredEmails: undelivered.map(undeliveredEmailView) } : {}),
   };
 }
@@ -153,4 +155,9 @@ export function auditView(event: AuditEvent): AuditEventView {
     ...(event.rotationId ? { rotationId: event.rotationId } : {}),
     ...(event.detail ? { detail: event.detail } : {}),
   };
+}
+
+function stuckView(app: AppRecord, now: Date): Pick<AppView, 'stuck'> {
+  const stuck = stuckWorkOf(app, now);
+  return stuck.length > 0 ? { stuck } : {};
 }

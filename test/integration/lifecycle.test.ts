@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { RotateSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
+import { describeApp } from '../../cli/commands/apps.ts';
 import type { RotationMode } from '../../lambda/contract/appSettings.ts';
+import { appView } from '../../lambda/operator-api/views.ts';
 import { type RotationStep, runRotationStep } from '../../lambda/rotation-hook/rotationSteps.ts';
 import { rollbackRotation } from '../../lambda/shared/lifecycle.ts';
 import type { AppRecord } from '../../lambda/shared/model.ts';
@@ -227,6 +229,16 @@ describe('Lifecycle: interrupted operator actions', () => {
     await expect(
       cancelRotation(operatorDeps({ secretsManager: failing }).deps, app.appId, ALICE),
     ).rejects.toThrow();
+    // rotor apps show, a few minutes on, names what is stuck and what will finish it.
+    const later = new Date(Date.now() + 5 * 60_000);
+    const shown = describeApp(
+      appView(await registry.getApp(app.appId), later),
+      later,
+      (_colour, text) => text,
+    );
+    expect(shown).toMatch(
+      /stuck +the cancel of rotation \S+, claimed by arn:aws:iam::123456789012:user\/alice at \S+, did not finish; the next sweep finishes it/,
+    );
 
     // Act
     await sweepApp(sweepDeps, await registry.getApp(app.appId));
@@ -239,6 +251,9 @@ describe('Lifecycle: interrupted operator actions', () => {
     expect((await verify(oldToken)).valid).toBe(true);
     expect((await verify(newToken)).valid).toBe(false);
     expect(Object.values(after.outbox ?? {}).map((notice) => notice.event)).toContain('ROTATION_CANCELLED');
+    expect(describeApp(appView(after, new Date()), new Date(), (_colour, text) => text)).not.toContain(
+      'stuck',
+    );
   });
 
   it('a cancel that fails right after moving AWSCURRENT back never leaves a current token that dies with the grace period', async () => {
