@@ -1,5 +1,6 @@
 import { boolean, extend, optional } from 'zod/mini';
 import { rotationRef } from '../contract/ids.ts';
+import type { GraceOutput } from '../contract/workflows.ts';
 import { secretsManagerClient } from '../shared/aws/secretsManager.ts';
 import { checkGrace } from '../shared/lifecycle.ts';
 import { registry } from '../shared/registryFromEnv.ts';
@@ -11,7 +12,7 @@ const input = extend(rotationRef, { queueNotice: optional(boolean()) });
  * Workflow task: after a wait, is this rotation still in its grace period, or did someone end it? With
  * `queueNotice`, the 24-hour notice is queued in the app's outbox (once, whoever comes first).
  */
-export const handler = async (event: unknown) => {
+export const handler = async (event: unknown): Promise<GraceOutput> => {
   const { appId, rotationId, queueNotice } = parseTaskInput('CheckGrace', input, event);
   const inGrace = await checkGrace(
     { registry, secretsManager: secretsManagerClient, clock: () => new Date() },

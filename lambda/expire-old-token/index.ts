@@ -1,4 +1,5 @@
 import { rotationRef } from '../contract/ids.ts';
+import type { ExpiryOutput } from '../contract/workflows.ts';
 import { secretsManagerClient } from '../shared/aws/secretsManager.ts';
 import { checkTokenAtHubSpot } from '../shared/hubspotRotation.ts';
 import { expireOldToken, isInGrace } from '../shared/lifecycle.ts';
@@ -12,7 +13,7 @@ const deps = { registry, secretsManager: secretsManagerClient, clock: () => new 
  * ROTATION_COMPLETED. For a HubSpot app it first asks HubSpot whether it refuses the old token now
  * (HubSpot expires it, not Rotor); if HubSpot still takes it, HUBSPOT_TOKEN_STILL_VALID is queued instead.
  */
-export const handler = async (event: unknown) => {
+export const handler = async (event: unknown): Promise<ExpiryOutput> => {
   const { appId, rotationId } = parseTaskInput('ExpireOldToken', rotationRef, event);
   const app = await registry.getApp(appId);
   const check =

@@ -1,5 +1,6 @@
 import { extend, object, optional, string, unknown } from 'zod/mini';
 import { rotationRef } from '../contract/ids.ts';
+import type { RollbackOutput } from '../contract/workflows.ts';
 import { secretsManagerClient } from '../shared/aws/secretsManager.ts';
 import { rollbackRotation } from '../shared/lifecycle.ts';
 import { registry } from '../shared/registryFromEnv.ts';
@@ -33,7 +34,7 @@ function describeFailure(error: { Error?: string; Cause?: unknown } | undefined)
  * rotation already committed to its new token is finished instead (`outcome: promoted`), and one that
  * someone else ended is left alone (`nothing`): the workflow sends ROTATION_FAILED only for `rolled-back`.
  */
-export const handler = async (event: unknown) => {
+export const handler = async (event: unknown): Promise<RollbackOutput> => {
   const { appId, rotationId, error } = parseTaskInput('RollBack', input, event);
   const outcome = await rollbackRotation(
     { registry, secretsManager: secretsManagerClient, clock: () => new Date() },

@@ -12,12 +12,12 @@ import { type infer as Infer, maxLength, minLength, object, string, enum as zEnu
 import { APP_TAG } from '../contract/appSettings.ts';
 import { RotationConflictError, RotationStepError, ValidationError } from '../contract/errors.ts';
 import { newRotationId } from '../contract/ids.ts';
+import type { RotationWorkflowInput } from '../contract/workflows.ts';
 import { finishPromotion } from '../shared/endings.ts';
 import type { ActiveRotation, AppRecord } from '../shared/model.ts';
 import { conflictError, type Registry } from '../shared/Registry.ts';
 import { removeLabel } from '../shared/secretLabels.ts';
 import { hashToken, isWellFormedToken, mintToken, parseSecret, serializeSecret } from '../shared/tokens.ts';
-import type { RotationWorkflowInput } from '../shared/workflows.ts';
 
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
 export type RotationStep = (typeof ROTATION_STEPS)[number];

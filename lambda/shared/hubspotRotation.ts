@@ -8,6 +8,7 @@ import {
   TokenRejectedError,
   ValidationError,
 } from '../contract/errors.ts';
+import type { HandoffReminderOutput, HandoffResult } from '../contract/workflows.ts';
 import { finishPromotion, type LifecycleDependencies } from './endings.ts';
 import { compareScopes, type HubSpotClientOptions, lookUpHubSpotToken } from './hubspot.ts';
 import type { AppRecord, HubSpotCheck, HubSpotSettings } from './model.ts';
@@ -24,11 +25,6 @@ export interface HubSpotRotationDependencies extends LifecycleDependencies {
   readonly sfn: SFNClient;
   /** For tests: the backoff's sleep and the timeout of HubSpot calls. */
   readonly hubspotClient?: Pick<HubSpotClientOptions, 'sleep' | 'timeoutMs'>;
-}
-
-/** What a workflow waiting for a handoff gets back: the Secrets Manager version, never the token. */
-export interface HandoffResult {
-  readonly versionId: string;
 }
 
 function hubspotOf(app: AppRecord): HubSpotSettings {
@@ -192,7 +188,7 @@ export async function remindOrGiveUp(
   deps: HubSpotRotationDependencies,
   appId: string,
   rotationId: string,
-): Promise<{ reminder: number }> {
+): Promise<HandoffReminderOutput> {
   const app = await deps.registry.getApp(appId);
   const rotation = app.activeRotation;
   if (app.state !== 'ROTATING' || rotation?.rotationId !== rotationId) {

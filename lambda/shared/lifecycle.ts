@@ -3,6 +3,7 @@ import { RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import type { RotationMode } from '../contract/appSettings.ts';
 import { HOUR_SECONDS } from '../contract/duration.ts';
 import { RotationFailedError, RotationPendingError, ValidationError } from '../contract/errors.ts';
+import type { PromotionOutput, RollbackOutput } from '../contract/workflows.ts';
 import { endRotation, finishPromotion, type LifecycleDependencies, settleApp } from './endings.ts';
 import type { ActiveRotation, AppRecord, HubSpotCheck, RotationRecord, RotationTrigger } from './model.ts';
 import { noticeAtOf } from './Registry.ts';
@@ -132,14 +133,8 @@ async function requestSecretRotation(deps: LifecycleDependencies, app: AppRecord
   }
 }
 
-/** Where a rotation stands once its new token is current. */
-export interface Promotion {
-  readonly mode: RotationMode;
-  /** When the old token expires (expire-later). */
-  readonly expiresAt?: string;
-  /** When to send the 24-hour notice (only when the grace period is longer than 24 hours). */
-  readonly noticeAt?: string;
-}
+/** Where a rotation stands once its new token is current (CheckPromotion's answer). */
+export type Promotion = PromotionOutput;
 
 /** The promotion a rotation's history record describes. */
 function promotionOf(rotation: Pick<RotationRecord, 'mode' | 'expiresAt' | 'graceSeconds'>): Promotion {
@@ -271,7 +266,7 @@ export async function cancelGraceRotation(
 }
 
 /** What a rollback found: it rolled the rotation back, the rotation was committed (and is now promoted), or nothing to do. */
-export type RollbackOutcome = 'rolled-back' | 'promoted' | 'nothing';
+export type RollbackOutcome = RollbackOutput['outcome'];
 
 /**
  * Rolls back a rotation that failed before it was committed to its new token: the old token stays

@@ -1,8 +1,9 @@
+import type { RotationWorkflowInput, SweepAppOutput } from '../contract/workflows.ts';
 import { type LifecycleDependencies, settleApp } from './endings.ts';
 import { expireOldToken, rollbackRotation } from './lifecycle.ts';
 import type { ActiveRotation, AppRecord } from './model.ts';
 import { noticeAtOf, stuckAfterMs } from './Registry.ts';
-import type { RotationWorkflowInput, WorkflowState } from './workflows.ts';
+import type { WorkflowState } from './workflows.ts';
 
 export interface SweepDependencies extends LifecycleDependencies {
   readonly startWorkflow: (input: RotationWorkflowInput) => Promise<unknown>;
@@ -13,21 +14,8 @@ export interface SweepDependencies extends LifecycleDependencies {
 /** A lock this old whose execution was never started (the API died in between) gets its execution from the sweep. */
 export const LOST_LOCK_AFTER_MS = 2 * 60_000;
 
-/** What the sweep did for one app; `deliver` tells the sweep workflow to send what the app's outbox holds. */
-export interface SweepOutcome {
-  readonly appId: string;
-  readonly action:
-    | 'finished'
-    | 'rotation-started'
-    | 'reminder-queued'
-    | 'notice-queued'
-    | 'expired'
-    | 'rolled-back'
-    | 'workflow-started'
-    | 'nothing';
-  readonly rotationId?: string;
-  readonly deliver: boolean;
-}
+/** What the sweep did for one app (the sweep workflow's contract). */
+export type SweepOutcome = SweepAppOutput;
 
 function plus(iso: string, seconds: number): number {
   return Date.parse(iso) + seconds * 1000;

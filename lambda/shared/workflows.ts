@@ -6,21 +6,9 @@ import {
   StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import type { RotationWorkflowInput } from '../contract/workflows.ts';
 
-/** What starts a rotation workflow: ids only, never a token. */
-export interface RotationWorkflowInput {
-  readonly appId: string;
-  readonly rotationId: string;
-  readonly mode?: string;
-  readonly graceSeconds?: number;
-  readonly trigger?: string;
-  readonly startedBy?: string;
-  readonly reason?: string;
-  /** The rotation is already under way (Secrets Manager started it, or its first execution is gone); the workflow joins it. */
-  readonly adopt?: boolean;
-  /** The execution's name when it is not the rotation's first (the sweep restarting a lost one). */
-  readonly executionName?: string;
-}
+export type { RotationWorkflowInput } from '../contract/workflows.ts';
 
 /** Where a rotation's execution stands: running, ended (succeeded, failed, aborted, timed out), or never started. */
 export type WorkflowState = 'running' | 'ended' | 'missing';

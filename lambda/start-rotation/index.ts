@@ -1,6 +1,7 @@
 import { extend, number, object, optional, string, enum as zEnum } from 'zod/mini';
 import { MODES } from '../contract/appSettings.ts';
 import { rotationRef } from '../contract/ids.ts';
+import type { StartRotationOutput } from '../contract/workflows.ts';
 import { secretsManagerClient } from '../shared/aws/secretsManager.ts';
 import { startRotation } from '../shared/lifecycle.ts';
 import { registry } from '../shared/registryFromEnv.ts';
@@ -21,7 +22,7 @@ const input = object({
  * Workflow task: takes the rotation lock and, for a managed app, asks Secrets Manager to rotate (which
  * runs the hook); a HubSpot app's workflow goes on to ask its admins for the new token.
  */
-export const handler = async (event: unknown) => {
+export const handler = async (event: unknown): Promise<StartRotationOutput> => {
   const { request, executionArn } = parseTaskInput('StartRotation', input, event);
   const { rotation, issuer } = await startRotation(
     { registry, secretsManager: secretsManagerClient, clock: () => new Date() },

@@ -1,4 +1,5 @@
 import { object, regex, string } from 'zod/mini';
+import type { SweepAppOutput } from '../contract/workflows.ts';
 import { secretsManagerClient } from '../shared/aws/secretsManager.ts';
 import { sfnClient } from '../shared/aws/sfn.ts';
 import { registry } from '../shared/registryFromEnv.ts';
@@ -11,10 +12,10 @@ const rotationStateMachineArn = requiredSetting('ROTATION_STATE_MACHINE_ARN');
 const input = object({ appId: string().check(regex(/^[a-z0-9][a-z0-9-]{2,47}$/)) });
 
 /** Sweep task: repairs, rotates or reminds one due app. */
-export const handler = async (event: unknown) => {
+export const handler = async (event: unknown): Promise<SweepAppOutput> => {
   const { appId } = parseTaskInput('SweepApp', input, event);
   const app = await registry.findApp(appId);
-  if (!app) return { appId, action: 'nothing' };
+  if (!app) return { appId, action: 'nothing', deliver: false };
   return sweepApp(
     {
       registry,

@@ -23,6 +23,7 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { rotationPath } from '../../lambda/contract/workflows.ts';
 import { acknowledgeWorkflowGrants, nagArn, retryTransientErrors } from './TaskFunction.ts';
 
 export interface RotationWorkflowProps {
@@ -69,7 +70,7 @@ export function rotationTimeout(
   return Duration.seconds(Math.max(hubspot, managed) + TIMEOUT_MARGIN.toSeconds());
 }
 
-const ROTATION_IDS = { 'appId.$': '$.appId', 'rotationId.$': '$.rotationId' };
+const ROTATION_IDS = { 'appId.$': rotationPath('appId'), 'rotationId.$': rotationPath('rotationId') };
 
 /**
  * The rotation lifecycle as a Standard workflow: take the lock and rotate through the hook, wait for
@@ -101,7 +102,7 @@ export class RotationWorkflow extends Construct {
       const delivery = task(
         stateId,
         props.notify,
-        TaskInput.fromObject({ 'appId.$': '$.appId' }),
+        TaskInput.fromObject({ 'appId.$': rotationPath('appId') }),
         JsonPath.DISCARD,
       );
       delivery.addCatch(next, { resultPath: JsonPath.DISCARD });
@@ -135,14 +136,14 @@ export class RotationWorkflow extends Construct {
     const rollBack = task(
       'RollBack',
       props.rollBack,
-      TaskInput.fromObject({ ...ROTATION_IDS, 'error.$': '$.error' }),
-      '$.rollback',
+      TaskInput.fromObject({ ...ROTATION_IDS, 'error.$': rotationPath('error') }),
+      rotationPath('rollback'),
     );
     const checkPromotion = task(
       'CheckPromotion',
       props.checkPromotion,
       TaskInput.fromObject(ROTATION_IDS),
-      '$.promotion',
+      rotationPath('promotion'),
     ).addRetry({
       errors: ['RotationPendingError'],
       interval: Duration.seconds(3),
@@ -150,12 +151,15 @@ export class RotationWorkflow extends Construct {
       backoffRate: 1.5,
       maxDelay: Duration.minutes(1),
     });
-    checkPromotion.addCatch(rollBack, { resultPath: '$.error' });
+    checkPromotion.addCatch(rollBack, { resultPath: rotationPath('error') });
     rollBack.next(
       new Choice(this, 'RolledBack?')
-        .when(Condition.stringEquals('$.rollback.outcome', 'rolled-back'), deliver('NotifyFailed', failed))
+        .when(
+          Condition.stringEquals(rotationPath('rollback', 'outcome'), 'rolled-back'),
+          deliver('NotifyFailed', failed),
+        )
         // Committed before the failure: the rollback finished the promotion; go on from there.
-        .when(Condition.stringEquals('$.rollback.outcome', 'promoted'), checkPromotion)
+        .when(Condition.stringEquals(rotationPath('rollback', 'outcome'), 'promoted'), checkPromotion)
         .otherwise(deliver('NotifyEndedElsewhere', endedElsewhere)),
     );
 
@@ -164,25 +168,33 @@ export class RotationWorkflow extends Construct {
       props.startRotation,
       // The whole input: grace and reason are optional, and a missing path would fail the state.
       TaskInput.fromObject({ 'request.$': '$', 'executionArn.$': '$$.Execution.Id' }),
-      '$.started',
+      rotationPath('started'),
     );
     startRotation.addCatch(refused, {
       errors: ['RotationConflictError', 'ValidationError'],
-      resultPath: '$.error',
+      resultPath: rotationPath('error'),
     });
-    startRotation.addCatch(rollBack, { resultPath: '$.error' });
+    startRotation.addCatch(rollBack, { resultPath: rotationPath('error') });
 
     const expireOldToken = retryAfterPause(
       'ExpireOldToken',
-      task('ExpireOldToken', props.expireOldToken, TaskInput.fromObject(ROTATION_IDS), '$.expiry'),
+      task(
+        'ExpireOldToken',
+        props.expireOldToken,
+        TaskInput.fromObject(ROTATION_IDS),
+        rotationPath('expiry'),
+      ),
     );
     const waitForExpiry = new Wait(this, 'WaitForExpiry', {
-      time: WaitTime.timestampPath('$.promotion.expiresAt'),
+      time: WaitTime.timestampPath(rotationPath('promotion', 'expiresAt')),
     });
     waitForExpiry.next(expireOldToken).next(
       new Choice(this, 'Expired?')
         // ROTATION_COMPLETED, or HUBSPOT_TOKEN_STILL_VALID when HubSpot still takes the old token.
-        .when(Condition.booleanEquals('$.expiry.expired', true), deliver('NotifyCompleted', done))
+        .when(
+          Condition.booleanEquals(rotationPath('expiry', 'expired'), true),
+          deliver('NotifyCompleted', done),
+        )
         .otherwise(deliver('NotifyEndedEarly', endedEarly)),
     );
 
@@ -192,17 +204,17 @@ export class RotationWorkflow extends Construct {
         'CheckGraceForNotice',
         props.checkGrace,
         TaskInput.fromObject({ ...ROTATION_IDS, queueNotice: true }),
-        '$.grace',
+        rotationPath('grace'),
       ),
     );
     const noticeBranch = new Wait(this, 'WaitForNotice', {
-      time: WaitTime.timestampPath('$.promotion.noticeAt'),
+      time: WaitTime.timestampPath(rotationPath('promotion', 'noticeAt')),
     })
       .next(checkGraceForNotice)
       .next(
         new Choice(this, 'StillInGrace?')
           .when(
-            Condition.booleanEquals('$.grace.inGrace', true),
+            Condition.booleanEquals(rotationPath('grace', 'inGrace'), true),
             deliver('NotifyExpiresIn24h', waitForExpiry),
           )
           .otherwise(deliver('NotifyEndedBeforeNotice', endedEarly)),
@@ -211,13 +223,16 @@ export class RotationWorkflow extends Construct {
     const gracePeriod = deliver(
       'NotifyInitiated',
       new Choice(this, 'LongerThan24h?')
-        .when(Condition.isPresent('$.promotion.noticeAt'), noticeBranch)
+        .when(Condition.isPresent(rotationPath('promotion', 'noticeAt')), noticeBranch)
         .otherwise(waitForExpiry),
     );
 
     checkPromotion.next(
       new Choice(this, 'Mode?')
-        .when(Condition.stringEquals('$.promotion.mode', 'expire-now'), deliver('NotifyInvalidated', done))
+        .when(
+          Condition.stringEquals(rotationPath('promotion', 'mode'), 'expire-now'),
+          deliver('NotifyInvalidated', done),
+        )
         .otherwise(gracePeriod),
     );
     // HubSpot: ask the admins to rotate in HubSpot and hand the new token over; remind daily; give up
@@ -228,7 +243,7 @@ export class RotationWorkflow extends Construct {
         integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
         payload: TaskInput.fromObject({ ...ROTATION_IDS, taskToken: JsonPath.taskToken }),
         taskTimeout: Timeout.duration(HANDOFF_REMINDER_EVERY),
-        resultPath: '$.handoff',
+        resultPath: rotationPath('handoff'),
         retryOnServiceExceptions: false,
         comment:
           'Waits for "rotor submit" (SendTaskSuccess with the version id of the new token, never the token).',
@@ -238,9 +253,9 @@ export class RotationWorkflow extends Construct {
       'HandoffReminder',
       props.handoffReminder,
       TaskInput.fromObject(ROTATION_IDS),
-      '$.reminder',
+      rotationPath('reminder'),
     );
-    handoffReminder.addCatch(rollBack, { resultPath: '$.error' });
+    handoffReminder.addCatch(rollBack, { resultPath: rotationPath('error') });
     handoffReminder.next(deliver('NotifyHandoffReminder', awaitHandoff));
     const promoteHandoff = task(
       'PromoteHandoff',
@@ -248,26 +263,32 @@ export class RotationWorkflow extends Construct {
       TaskInput.fromObject(ROTATION_IDS),
       JsonPath.DISCARD,
     );
-    awaitHandoff.addCatch(handoffReminder, { errors: ['States.Timeout'], resultPath: '$.timedOut' });
+    awaitHandoff.addCatch(handoffReminder, {
+      errors: ['States.Timeout'],
+      resultPath: rotationPath('timedOut'),
+    });
     // Handed over while the workflow was between two waits: nothing to wait for.
     awaitHandoff.addCatch(promoteHandoff, {
       errors: ['HandoffAlreadySubmittedError'],
       resultPath: JsonPath.DISCARD,
     });
-    awaitHandoff.addCatch(rollBack, { resultPath: '$.error' });
-    promoteHandoff.addCatch(rollBack, { resultPath: '$.error' });
+    awaitHandoff.addCatch(rollBack, { resultPath: rotationPath('error') });
+    promoteHandoff.addCatch(rollBack, { resultPath: rotationPath('error') });
     awaitHandoff.next(promoteHandoff).next(checkPromotion);
     const handoff = deliver('NotifyHandoffRequested', awaitHandoff);
 
     startRotation.next(
       new Choice(this, 'Issuer?')
-        .when(Condition.stringEquals('$.started.issuer', 'hubspot'), handoff)
+        .when(Condition.stringEquals(rotationPath('started', 'issuer'), 'hubspot'), handoff)
         .otherwise(checkPromotion),
     );
 
     const definition = new Choice(this, 'Adopted?')
       .when(
-        Condition.and(Condition.isPresent('$.adopt'), Condition.booleanEquals('$.adopt', true)),
+        Condition.and(
+          Condition.isPresent(rotationPath('adopt')),
+          Condition.booleanEquals(rotationPath('adopt'), true),
+        ),
         checkPromotion,
       )
       .otherwise(startRotation);

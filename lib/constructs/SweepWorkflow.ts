@@ -19,6 +19,7 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { sweepPath } from '../../lambda/contract/workflows.ts';
 import { acknowledgeWorkflowGrants, retryTransientErrors } from './TaskFunction.ts';
 
 export interface SweepWorkflowProps {
@@ -57,12 +58,17 @@ export class SweepWorkflow extends Construct {
         }),
       );
 
-    const findDue = task('FindDueApps', props.findDueApps, TaskInput.fromObject({}), '$.due');
-    const sweepApp = task('SweepApp', props.sweepApp, TaskInput.fromObject({ 'appId.$': '$.appId' }), '$');
+    const findDue = task('FindDueApps', props.findDueApps, TaskInput.fromObject({}), sweepPath('due'));
+    const sweepApp = task(
+      'SweepApp',
+      props.sweepApp,
+      TaskInput.fromObject({ 'appId.$': sweepPath('appId') }),
+      '$',
+    );
     sweepApp.addCatch(
       new Pass(this, 'AppFailed', { comment: 'Logged in the execution history; the next app goes on.' }),
       {
-        resultPath: '$.error',
+        resultPath: sweepPath('error'),
       },
     );
     // The app's outbox holds the emails its changes of state queued; what this delivery misses (SES
@@ -70,21 +76,24 @@ export class SweepWorkflow extends Construct {
     const notify = task(
       'NotifyFromSweep',
       props.notify,
-      TaskInput.fromObject({ 'appId.$': '$.appId' }),
+      TaskInput.fromObject({ 'appId.$': sweepPath('appId') }),
       JsonPath.DISCARD,
     );
-    notify.addCatch(new Pass(this, 'NotifyFailed'), { resultPath: '$.error' });
+    notify.addCatch(new Pass(this, 'NotifyFailed'), { resultPath: sweepPath('error') });
     sweepApp.next(
       new Choice(this, 'Email?')
         .when(
-          Condition.and(Condition.isPresent('$.deliver'), Condition.booleanEquals('$.deliver', true)),
+          Condition.and(
+            Condition.isPresent(sweepPath('deliver')),
+            Condition.booleanEquals(sweepPath('deliver'), true),
+          ),
           notify,
         )
         .otherwise(new Succeed(this, 'AppDone')),
     );
 
     const forEachApp = new MapState(this, 'ForEachDueApp', {
-      itemsPath: '$.due.appIds',
+      itemsPath: sweepPath('due', 'appIds'),
       itemSelector: { 'appId.$': '$$.Map.Item.Value' },
       maxConcurrency: 10,
       resultPath: JsonPath.DISCARD,
