@@ -4,6 +4,7 @@ import { DescribeExecutionCommand, StartExecutionCommand, StopExecutionCommand }
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../lambda/contract/table.ts';
+import { lockRotation } from '../../lambda/shared/lifecycle.ts';
 import type { AppRecord } from '../../lambda/shared/model.ts';
 import { dueAtOf } from '../../lambda/shared/Registry.ts';
 import { executionArnFor } from '../../lambda/shared/workflows.ts';
@@ -437,6 +438,38 @@ describe('Workflow: a rotation whose execution is lost in its grace period', () 
     expect(await labelsOf(system, app.secretArn)).toEqual({ [done.currentVersionId]: ['AWSCURRENT'] });
     expect(await accepts(system, await tokens(app, app.currentVersionId))).toBe(false);
     expect(await mailLog(app)).toEqual(EXPIRE_LATER_MAILS);
+  });
+});
+
+describe('Workflow: a lock whose execution never started', () => {
+  it('gets its execution from the next sweep, which runs the rotation to its end', async () => {
+    // Prepare: the operator API took the lock three minutes ago and died before StartExecution.
+    const app = await enroll(system);
+    const rotationId = `r-${randomUUID().slice(0, 8)}`;
+    await lockRotation(
+      {
+        registry: system.registry,
+        secretsManager: system.secretsManager,
+        clock: () => new Date(Date.now() - 180_000),
+      },
+      {
+        appId: app.appId,
+        rotationId,
+        mode: 'expire-now',
+        trigger: 'operator',
+        startedBy: 'arn:aws:iam::123456789012:user/alice',
+      },
+    );
+
+    // Act
+    await sweepNow(app);
+
+    // Assess
+    const execution = await finished(executionArnFor(system.rotationStateMachineArn, rotationId));
+    expect(execution.status).toBe('SUCCEEDED');
+    const done = await system.registry.getApp(app.appId);
+    expect(done.lastRotation).toMatchObject({ rotationId, outcome: 'completed' });
+    expect(await mailLog(app)).toEqual(['TOKEN_INVALIDATED → de-admin', 'TOKEN_INVALIDATED → en-admin']);
   });
 });
 
