@@ -220,6 +220,8 @@ export class RotorStack extends Stack {
         reminderRepeatSeconds: config.reminderRepeatSeconds,
       },
     });
+    // Requests with an Idempotency-Key keep their first answer in the registry for a day.
+    this.registry.grantIdempotencyRecords(this.operatorApi.handler.role);
 
     new CfnOutput(this, STACK_OUTPUTS.apiUrl, {
       value: this.operatorApi.api.url,

@@ -106,3 +106,30 @@ export class HandoffAlreadySubmittedError extends RotorError {
     this.name = 'HandoffAlreadySubmittedError';
   }
 }
+
+/** The idempotency key of a request was used before for another request (method, path or body). */
+export class IdempotencyKeyReusedError extends RotorError {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'IdempotencyKeyReusedError';
+  }
+}
+
+/** The first request with this idempotency key is still running; its replay should retry shortly. */
+export class IdempotencyKeyInProgressError extends RotorError {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'IdempotencyKeyInProgressError';
+  }
+}
+
+/**
+ * A rotation holds its lock but its workflow could not be started (Step Functions failed); sending the
+ * same request again with the same idempotency key starts it.
+ */
+export class WorkflowNotStartedError extends RotorError {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'WorkflowNotStartedError';
+  }
+}

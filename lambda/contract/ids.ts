@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { object, optional, regex, string } from 'zod/mini';
 
 /** What an app id may look like: a lowercase slug. */
@@ -31,4 +31,20 @@ export function newRotationId(now: Date): string {
     .replace(/[-:]/g, '')
     .replace(/\.\d{3}/, '');
   return `r-${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * The rotation id of a start-rotation request with an idempotency key: the same for every retry of it
+ * (so a retry finds the lock its first attempt took and starts that rotation's execution, which is
+ * named after it), different for another caller, app or key. `rk-` and 40 hex digits: it fits
+ * {@link ROTATION_ID_PATTERN}.
+ *
+ * @example
+ * rotationIdForKey('arn:aws:iam::123456789012:user/alice', 'billing-api', 'a1b2-c3'); // 'rk-5d41…'
+ */
+export function rotationIdForKey(caller: string, appId: string, key: string): string {
+  const digest = createHash('sha256')
+    .update(JSON.stringify(['rotor-rotation', caller, appId, key]))
+    .digest('hex');
+  return `rk-${digest.slice(0, 40)}`;
 }

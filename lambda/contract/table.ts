@@ -11,6 +11,7 @@
  * | token version | `TOKEN#<sha256>` | `TOKEN` |
  * | token use in one hour | `TOKEN#<sha256>` | `USE#<yyyy-mm-ddThh>` |
  * | audit event | `AUDIT#<yyyy-mm-dd>` | `<iso time>#<eventId>` |
+ * | idempotency record (Powertools) | `IDEMPOTENCY` | `operator-api#<sha256 of caller and key>` |
  *
  * App items also carry `dueShard`/`dueAt`, the sparse `due` index that the daily sweep queries.
  */
@@ -22,7 +23,10 @@ export const DUE_INDEX = { indexName: 'due', partitionKey: 'dueShard', sortKey: 
 /** The one `dueShard` value; the index holds one small item per app, well within one partition's limits. */
 export const DUE_SHARD = 'DUE';
 
-/** The attribute DynamoDB's time to live reads (epoch seconds): usage counts expire on their own. */
+/**
+ * The attribute DynamoDB's time to live reads (epoch seconds): usage counts and idempotency records
+ * expire on their own.
+ */
 export const TTL_ATTRIBUTE = 'expiresAtEpoch';
 
 export const keys = {
@@ -36,3 +40,9 @@ export const keys = {
   notification: (appId: string, key: string) => ({ pk: `APP#${appId}`, sk: `NOTIFY#${key}` }),
   auditDay: (at: string) => `AUDIT#${at.slice(0, 10)}`,
 } as const;
+
+/**
+ * The operator API's idempotency records (Powertools' DynamoDB persistence layer): all in one partition
+ * of small items that expire after a day, the sort key naming the API and the hashed caller and key.
+ */
+export const IDEMPOTENCY_RECORDS = { partitionKey: 'IDEMPOTENCY', keyPrefix: 'operator-api' } as const;

@@ -1,15 +1,17 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { array, number, object, string, enum as zEnum } from 'zod/mini';
 import { type AppDefaults, LOCALES } from '../contract/appSettings.ts';
 import { ConfigurationError } from '../contract/errors.ts';
 import { DEFAULT_HUBSPOT_API_URL } from '../contract/hubspotApi.ts';
+import { dynamoDbClient } from '../shared/aws/dynamodb.ts';
 import { secretsManagerClient } from '../shared/aws/secretsManager.ts';
 import { sesClient } from '../shared/aws/ses.ts';
 import { sfnClient } from '../shared/aws/sfn.ts';
 import { deliverOutbox } from '../shared/notifications/outbox.ts';
 import { registry, settings } from '../shared/registryFromEnv.ts';
 import { requiredSetting } from '../shared/settings.ts';
+import { idempotencyStore } from './idempotency.ts';
 import { handleOperatorRequest, type OperatorApiDependencies } from './operatorApi.ts';
 
 const appDefaultsSchema = object({
@@ -51,11 +53,14 @@ const dependencies: OperatorApiDependencies = {
   deliver: (appId) => deliverOutbox({ registry, ses: sesClient, senderAddress, clock }, appId),
   logger,
   hubspotApiUrl: process.env.HUBSPOT_API_URL || DEFAULT_HUBSPOT_API_URL,
+  idempotency: idempotencyStore({ tableName: settings.tableName, client: dynamoDbClient }),
 };
 
 /**
  * The operator API (API Gateway REST, proxy integration, IAM authorization): apps, rotations,
  * expire now, cancel, history and audit. See `routes.ts` for the routes.
  */
-export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
-  handleOperatorRequest(event, dependencies);
+export const handler = async (
+  event: APIGatewayProxyEvent,
+  context?: Context,
+): Promise<APIGatewayProxyResult> => handleOperatorRequest(event, dependencies, context);

@@ -1,10 +1,15 @@
 import { CancelRotateSecretCommand, UntagResourceCommand } from '@aws-sdk/client-secrets-manager';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { APP_TAG, type AppDefaults, type Locale } from '../contract/appSettings.ts';
 import { parseDuration } from '../contract/duration.ts';
-import { AppNotFoundError, ValidationError } from '../contract/errors.ts';
+import {
+  AppNotFoundError,
+  IdempotencyKeyReusedError,
+  ValidationError,
+  WorkflowNotStartedError,
+} from '../contract/errors.ts';
 import { HUBSPOT_GRACE_SECONDS } from '../contract/hubspotApi.ts';
-import { newRotationId } from '../contract/ids.ts';
+import { newRotationId, rotationIdForKey } from '../contract/ids.ts';
 import { DURATION_LIMITS } from '../contract/requestRules.ts';
 import { matchRoute, ROUTES, type Route, type RouteMatch, type RouteName } from '../contract/routes.ts';
 import { type EnrollDependencies, enrollHubSpotApp, enrollManagedApp } from '../shared/enrollApp.ts';
@@ -13,6 +18,7 @@ import { lockRotation, rollbackRotation } from '../shared/lifecycle.ts';
 import type { AuditEvent } from '../shared/model.ts';
 import { cancelRotation, expireNow, type OperatorDependencies } from '../shared/operatorActions.ts';
 import { executionArnFor, startRotationWorkflow } from '../shared/workflows.ts';
+import { IDEMPOTENCY_HEADER, type IdempotencyStore, idempotencyKeyOf } from './idempotency.ts';
 import {
   addAppBody,
   auditQuery,
@@ -39,7 +45,17 @@ export interface OperatorApiDependencies
   readonly logger: RequestLogger;
   /** HubSpot's API for new hubspot apps that name none (`HUBSPOT_API_URL`). */
   readonly hubspotApiUrl: string;
+  /** Where the first answers of requests with an `Idempotency-Key` are kept for their replays. */
+  readonly idempotency: IdempotencyStore;
+  /**
+   * How long expire-now and cancel may ask HubSpot about a token, all attempts together, before they go
+   * on with verdict `unknown`: well under API Gateway's 29 s. @default 10_000
+   */
+  readonly hubspotCheckBudgetMs?: number;
 }
+
+/** The time budget of the HubSpot checks of expire-now and cancel. */
+export const HUBSPOT_CHECK_BUDGET_MS = 10_000;
 
 /** An answer of the API: a status and a JSON body. */
 interface Answer {
@@ -60,6 +76,8 @@ interface RequestContext {
   /** Set when the domain function wrote the audit event of this change itself. */
   audited?: boolean;
   rotationId?: string;
+  /** The request's `Idempotency-Key`, if it is a change request that has one. */
+  idempotencyKey?: string;
 }
 
 const ERROR_STATUS: Record<string, number> = {
@@ -68,6 +86,9 @@ const ERROR_STATUS: Record<string, number> = {
   RotationConflictError: 409,
   TokenRejectedError: 422,
   HubSpotUnavailableError: 502,
+  IdempotencyKeyReusedError: 409,
+  IdempotencyKeyInProgressError: 409,
+  WorkflowNotStartedError: 503,
 };
 
 /** One sentence: a capital first letter and a full stop, on one line. */
@@ -134,10 +155,13 @@ const ACTIONS: Partial<Record<RouteName, string>> = {
  * is a 400 whose message names the field and what is allowed, an unknown app a 404, a conflict a 409
  * that names the running rotation and what would end it, anything else a 500 with the request id.
  * Every change request for an app, granted or refused, leaves an audit event with the caller's ARN.
+ * A change request with an `Idempotency-Key` header runs once per caller and key: its replays get the
+ * first answer (see {@link IdempotencyStore}); `lambdaContext` says how long the first may still run.
  */
 export async function handleOperatorRequest(
   event: APIGatewayProxyEvent,
   deps: OperatorApiDependencies,
+  lambdaContext?: Pick<Context, 'getRemainingTimeInMillis'>,
 ): Promise<APIGatewayProxyResult> {
   const requestId = event.requestContext?.requestId ?? `local-${Date.now()}`;
   const method = event.httpMethod ?? 'GET';
@@ -146,6 +170,7 @@ export async function handleOperatorRequest(
   const started = Date.now();
   let answer: Answer;
   let context: RequestContext | undefined;
+  let replayed = false;
   try {
     if (!caller) {
       answer = {
@@ -184,7 +209,22 @@ export async function handleOperatorRequest(
           query: definedValues(event.queryStringParameters),
           body: undefined,
         };
-        answer = await dispatch(context as RequestContext, event);
+        const changing = context;
+        const key = ACTIONS[match.route.name]
+          ? idempotencyKeyOf(event.headers, event.multiValueHeaders)
+          : undefined;
+        if (key === undefined) {
+          answer = await dispatch(changing, event);
+        } else {
+          changing.idempotencyKey = key;
+          const once = await deps.idempotency.answerOnce(
+            { caller, key, method, path, body: event.body ?? '' },
+            () => dispatch(changing, event),
+            lambdaContext && (() => lambdaContext.getRemainingTimeInMillis()),
+          );
+          answer = once.answer;
+          replayed = once.replayed;
+        }
       }
     }
   } catch (error) {
@@ -195,6 +235,7 @@ export async function handleOperatorRequest(
     caller,
     status: answer.status,
     ms: Date.now() - started,
+    ...(replayed ? { replayed } : {}),
     ...(typeof answer.body.code === 'string' ? { code: answer.body.code } : {}),
   });
   return json(answer.status, answer.body, requestId);
@@ -495,9 +536,10 @@ async function startRotation(context: RequestContext, raw: unknown): Promise<Ans
   const appId = appIdOf(context);
   const input = parseRequestPart('body', startRotationBody, raw);
   context.appId = appId;
-  const now = deps.clock();
-  const rotationId = newRotationId(now);
+  const key = context.idempotencyKey;
+  const rotationId = key ? rotationIdForKey(context.caller, appId, key) : newRotationId(deps.clock());
   context.rotationId = rotationId;
+  if (key) await refuseEndedRotation(deps, appId, rotationId, key);
   const request = {
     appId,
     rotationId,
@@ -513,6 +555,16 @@ async function startRotation(context: RequestContext, raw: unknown): Promise<Ans
     executionArn: executionArnFor(deps.rotationStateMachineArn, rotationId),
   });
   context.audited = true;
+  if (
+    key &&
+    (rotation.mode !== request.mode ||
+      (rotation.reason ?? '') !== (request.reason ?? '') ||
+      (request.graceSeconds !== undefined && rotation.graceSeconds !== request.graceSeconds))
+  ) {
+    throw new IdempotencyKeyReusedError(
+      `${IDEMPOTENCY_HEADER} "${key}" already started rotation ${rotationId} of app "${appId}" with another mode, grace or reason; send a fresh key with each new request`,
+    );
+  }
   try {
     await startRotationWorkflow(deps.sfn, deps.rotationStateMachineArn, {
       ...request,
@@ -524,13 +576,20 @@ async function startRotation(context: RequestContext, raw: unknown): Promise<Ans
       rotationId,
       errorName: (error as Error).name,
     });
+    context.audited = false;
+    // With a key the lock stays: the retry of the same request finds it and starts the execution.
+    if (key) {
+      throw new WorkflowNotStartedError(
+        `rotation ${rotationId} of app "${appId}" holds the lock, but its workflow could not be started (${(error as Error).name}); send the same request again with the same ${IDEMPOTENCY_HEADER} to start it`,
+        { cause: error },
+      );
+    }
     await rollbackRotation(deps, appId, rotationId, {
       step: 'StartWorkflow',
       message: 'the rotation workflow could not be started',
     });
     // The rollback queued ROTATION_FAILED; if it cannot go out now, the sweep sends it.
     await deps.deliver(appId).catch(() => undefined);
-    context.audited = false;
     throw new Error('the rotation workflow could not be started; the lock was released');
   }
   return {
@@ -556,15 +615,42 @@ async function startRotation(context: RequestContext, raw: unknown): Promise<Ans
   };
 }
 
+/**
+ * A key names one rotation: once that rotation no longer holds the app's lock (it ended, or failed),
+ * the key cannot start another (its execution name is taken for 90 days).
+ */
+async function refuseEndedRotation(
+  deps: OperatorApiDependencies,
+  appId: string,
+  rotationId: string,
+  key: string,
+): Promise<void> {
+  const earlier = await deps.registry.findRotation(appId, rotationId);
+  if (!earlier) return;
+  const app = await deps.registry.getApp(appId);
+  if (app.activeRotation?.rotationId === rotationId) return;
+  throw new IdempotencyKeyReusedError(
+    `${IDEMPOTENCY_HEADER} "${key}" already started rotation ${rotationId} of app "${appId}", which is ${earlier.status} now; send a fresh key to start another rotation`,
+  );
+}
+
 async function endGracePeriod(context: RequestContext, raw: unknown): Promise<Answer> {
   const { deps, route } = context;
   const appId = appIdOf(context);
   parseRequestPart('body', emptyBody, raw);
   context.appId = appId;
+  // HubSpot is asked within a budget well under API Gateway's 29 s; past it the verdict is unknown.
+  const operator: OperatorDependencies = {
+    ...deps,
+    hubspotClient: {
+      ...deps.hubspotClient,
+      signal: AbortSignal.timeout(deps.hubspotCheckBudgetMs ?? HUBSPOT_CHECK_BUDGET_MS),
+    },
+  };
   const cancel = route.name === 'cancelRotation';
   const rotation = cancel
-    ? await cancelRotation(deps, appId, context.caller)
-    : await expireNow(deps, appId, context.caller);
+    ? await cancelRotation(operator, appId, context.caller)
+    : await expireNow(operator, appId, context.caller);
   const warnings = rotation.warnings;
   context.rotationId = rotation.rotationId;
   const check = rotation.hubspotCheck;

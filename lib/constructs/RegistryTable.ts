@@ -1,7 +1,20 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { DUE_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from '../../lambda/contract/table.ts';
+import { DUE_INDEX, IDEMPOTENCY_RECORDS, TABLE_KEYS, TTL_ATTRIBUTE } from '../../lambda/contract/table.ts';
+
+/**
+ * What Powertools' idempotency utility does with its records (DynamoDB persistence layer): a conditional
+ * put of the in-progress record, a consistent get of an existing one, an update with the answer, and a
+ * delete when the request failed.
+ */
+const IDEMPOTENCY_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+];
 
 export interface RegistryTableProps {
   /**
@@ -38,6 +51,21 @@ export class RegistryTable extends Construct {
       partitionKey: { name: DUE_INDEX.partitionKey, type: AttributeType.STRING },
       sortKey: { name: DUE_INDEX.sortKey, type: AttributeType.STRING },
       projectionType: ProjectionType.KEYS_ONLY,
+    });
+  }
+
+  /**
+   * Lets `grantee` keep idempotency records (Powertools' idempotency utility): the item actions it
+   * needs, on the `IDEMPOTENCY` partition of the table only.
+   */
+  public grantIdempotencyRecords(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal({
+      grantee,
+      actions: IDEMPOTENCY_ACTIONS,
+      resourceArns: [this.table.tableArn],
+      conditions: {
+        'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [IDEMPOTENCY_RECORDS.partitionKey] },
+      },
     });
   }
 }

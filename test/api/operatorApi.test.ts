@@ -16,6 +16,7 @@ import {
   type CallOptions,
   isOneSentence,
   READER,
+  signedRequest,
   startApiTestSystem,
 } from '../support/operatorApi.ts';
 
@@ -403,6 +404,99 @@ describe('Operator API: rotations', () => {
         .sort(),
     ).toEqual([...Array(19).fill('refused'), 'succeeded']);
     await call('POST', `/apps/${appId}/cancel`);
+  });
+});
+
+describe('Operator API: idempotency keys', () => {
+  /** An expire-now rotation of the app has ended: its execution stopped, the app is ACTIVE again. */
+  async function settled(appId: string, rotationId: string) {
+    const run = env.system.stepFunctions.executions().find((candidate) => candidate.name === rotationId);
+    expect(run, `no execution ${rotationId}`).toBeDefined();
+    expect((await env.system.stepFunctions.whenStopped(run?.executionArn as string)).status).toBe(
+      'SUCCEEDED',
+    );
+    await eventually(async () => (await env.system.registry.getApp(appId)).state === 'ACTIVE');
+  }
+
+  it('a signed rotate request replayed with its Idempotency-Key starts one rotation and gets the first answer again', async () => {
+    // Prepare
+    const appId = await addApp();
+    const rotate = await signedRequest(env.api, 'POST', `/apps/${appId}/rotations`, {
+      body: { mode: 'expire-now', reason: 'leaked' },
+      headers: { 'Idempotency-Key': 'rotate-1f7c9a' },
+    });
+
+    // Act
+    const first = await rotate();
+    const { rotationId } = first.body.rotation as { rotationId: string };
+    await settled(appId, rotationId);
+    const replay = await rotate();
+
+    // Assess
+    expect(first.status, first.text).toBe(202);
+    expect(replay.status, replay.text).toBe(202);
+    expect(replay.body).toEqual(first.body);
+    expect((await env.system.registry.listRotations(appId)).map((rotation) => rotation.rotationId)).toEqual([
+      rotationId,
+    ]);
+    expect(
+      env.system.stepFunctions.executions().filter((run) => JSON.parse(run.input).appId === appId),
+    ).toHaveLength(1);
+    const starts = (await auditOf(appId)).filter((event) => event.action === 'rotation.start');
+    expect(starts).toHaveLength(1);
+    // Keys are the caller's own: Bob's request with the same key is a request of its own.
+    const bob = await call('POST', `/apps/${appId}/rotations`, {
+      user: BOB,
+      body: { mode: 'expire-now', reason: 'leaked' },
+      headers: { 'Idempotency-Key': 'rotate-1f7c9a' },
+    });
+    expect(bob.status, bob.text).toBe(202);
+    expect((bob.body.rotation as { rotationId: string }).rotationId).not.toBe(rotationId);
+    await settled(appId, (bob.body.rotation as { rotationId: string }).rotationId);
+  });
+
+  it('the same Idempotency-Key with another body is a 409 that says so, and changes nothing', async () => {
+    // Prepare
+    const appId = await addApp();
+    const headers = { 'Idempotency-Key': 'a5a0e7d2-3c1b-4c55-9a3e-0d9b1f2e6c44' };
+    const first = await call('POST', `/apps/${appId}/rotations`, { body: { mode: 'expire-now' }, headers });
+    expect(first.status, first.text).toBe(202);
+    await settled(appId, (first.body.rotation as { rotationId: string }).rotationId);
+    const before = await env.system.registry.getApp(appId);
+
+    // Act
+    const other = await call('POST', `/apps/${appId}/rotations`, {
+      body: { mode: 'expire-later', grace: '1h' },
+      headers,
+    });
+    const elsewhere = await call('POST', `/apps/${appId}/expire-now`, { headers });
+
+    // Assess
+    for (const answer of [other, elsewhere]) {
+      expect(answer.status, answer.text).toBe(409);
+      expect(answer.body.code).toBe('IdempotencyKeyReusedError');
+      expect(answer.body.message).toMatch(
+        /^Idempotency-Key "a5a0e7d2-3c1b-4c55-9a3e-0d9b1f2e6c44" was already used for another request .*; send a fresh key with each new request\.$/,
+      );
+      expect(isOneSentence(answer.body.message)).toBe(true);
+    }
+    expect(await env.system.registry.getApp(appId)).toEqual(before);
+    expect(await env.system.registry.listRotations(appId)).toHaveLength(1);
+  });
+
+  it('refuses a malformed Idempotency-Key (400) before it changes anything', async () => {
+    const appId = await addApp();
+    for (const key of ['', 'has space', 'x'.repeat(129), 'a/b', '?mlaut']) {
+      const answer = await call('POST', `/apps/${appId}/rotations`, {
+        body: { mode: 'expire-now' },
+        headers: { 'Idempotency-Key': key },
+      });
+      expect(answer.status, answer.text).toBe(400);
+      expect(answer.body.message).toMatch(
+        /^Header Idempotency-Key must be 1 to 128 letters, digits, "_", "-", ":" or "\." \(such as a UUID\), not .+\.$/,
+      );
+    }
+    expect(await env.system.registry.listRotations(appId)).toEqual([]);
   });
 });
 

@@ -289,6 +289,23 @@ describe('Stack: Rotor', () => {
     expect(JSON.stringify(statements)).not.toContain('secretsmanager:DeleteSecret');
   });
 
+  it("lets only the operator API keep idempotency records, on the registry table's IDEMPOTENCY partition", () => {
+    const policies = Object.entries(template.findResources('AWS::IAM::Policy'));
+    const keeping = policies.filter(([, policy]) =>
+      JSON.stringify(policy.Properties.PolicyDocument).includes('LeadingKeys'),
+    );
+    expect(keeping.map(([id]) => id)).toEqual([expect.stringMatching(/^OperatorApiHandlerRole/)]);
+    const statement = (
+      (keeping[0]?.[1].Properties.PolicyDocument.Statement ?? []) as (Statement & { Condition?: unknown })[]
+    ).find((candidate) => JSON.stringify(candidate.Condition ?? {}).includes('LeadingKeys'));
+    expect(statement).toMatchObject({
+      Effect: 'Allow',
+      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      Resource: { 'Fn::GetAtt': [expect.stringMatching(/^RegistryTable/), 'Arn'] },
+      Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['IDEMPOTENCY'] } },
+    });
+  });
+
   it('passes cdk-nag AwsSolutions, acknowledging only the findings it names', () => {
     // A finding left unacknowledged makes synth throw; the stack above synthesized. A wildcard
     // beyond the acknowledged secret prefix, even on the hook's own role, is still a finding.

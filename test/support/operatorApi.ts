@@ -39,6 +39,8 @@ export interface CallOptions {
   readonly user?: LocalApiUser;
   /** Send it without a signature. */
   readonly unsigned?: boolean;
+  /** More headers, signed with the rest (such as `Idempotency-Key`). */
+  readonly headers?: Record<string, string>;
 }
 
 /** A local Rotor with the operator API in front of it, and a signed client for it. */
@@ -51,11 +53,27 @@ export interface ApiTestSystem {
 
 /** Sends one request to the local API, signed as `user` (SigV4, as the CLI signs). */
 export async function callApi(api: LocalApi, method: string, path: string, options: CallOptions = {}) {
+  return (await signedRequest(api, method, path, options))();
+}
+
+/**
+ * Signs one request to the local API as `user` and returns a function that sends it: each call sends
+ * the very same signed request again, as a replay within SigV4's five minutes would.
+ */
+export async function signedRequest(
+  api: LocalApi,
+  method: string,
+  path: string,
+  options: CallOptions = {},
+): Promise<() => Promise<ApiAnswer>> {
   const url = new URL(`${api.url}${path}`);
   for (const [key, value] of Object.entries(options.query ?? {})) url.searchParams.append(key, value);
   const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
   const user = options.user ?? ALICE;
-  const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
+  const headers: Record<string, string> = {
+    ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    ...options.headers,
+  };
   const signed = options.unsigned
     ? headers
     : await signRequest(
@@ -64,15 +82,17 @@ export async function callApi(api: LocalApi, method: string, path: string, optio
         // signRequest signs with the wall clock, as the CLI does, even when a test runs Date virtually.
         'eu-central-1',
       );
-  const response = await fetch(url, { method, headers: signed, ...(body !== undefined ? { body } : {}) });
-  const text = await response.text();
-  let parsed: ApiAnswer['body'];
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined as unknown as ApiAnswer['body'];
-  }
-  return { status: response.status, body: parsed, text };
+  return async () => {
+    const response = await fetch(url, { method, headers: signed, ...(body !== undefined ? { body } : {}) });
+    const text = await response.text();
+    let parsed: ApiAnswer['body'];
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined as unknown as ApiAnswer['body'];
+    }
+    return { status: response.status, body: parsed, text };
+  };
 }
 
 /** Starts the stand-ins, the real workflows and the local operator API for one test file. */
