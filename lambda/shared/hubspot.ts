@@ -27,6 +27,21 @@ export interface HubSpotClientOptions {
   readonly fetch?: typeof fetch;
   /** @default real timers */
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * A total time budget: when it aborts, the lookup ends at once (during a request or a backoff) with a
+   * HubSpotUnavailableError. The operator API gives its checks one well under API Gateway's 29 s.
+   * @default none: attempts, timeouts and backoffs add up
+   */
+  readonly signal?: AbortSignal;
+}
+
+/** Resolves after `sleep(ms)`, or as soon as `signal` aborts. */
+function pause(sleep: (ms: number) => Promise<void>, ms: number, signal: AbortSignal | undefined) {
+  if (!signal) return sleep(ms);
+  return new Promise<void>((resolve) => {
+    signal.addEventListener('abort', () => resolve(), { once: true });
+    sleep(ms).then(resolve, resolve);
+  });
 }
 
 function isTokenInfo(body: unknown): body is HubSpotTokenInfo {
@@ -60,8 +75,14 @@ export async function lookUpHubSpotToken(
   const backoffMs = options.backoffMs ?? 500;
   const doFetch = options.fetch ?? globalThis.fetch;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const budget = options.signal;
+  const overBudget = () =>
+    new HubSpotUnavailableError(
+      `HubSpot (${apiUrl}) gave no answer within the time this request allows; nothing was changed, try again later`,
+    );
   let last = '';
   for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
+    if (budget?.aborted) throw overBudget();
     let response: Response;
     try {
       response = await doFetch(`${apiUrl}${ACCESS_TOKEN_INFO_PATH}`, {
@@ -73,9 +94,12 @@ export async function lookUpHubSpotToken(
           authorization: `Bearer ${token}`,
         },
         body: JSON.stringify({ tokenKey: token }),
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: budget
+          ? AbortSignal.any([AbortSignal.timeout(timeoutMs), budget])
+          : AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
+      if (budget?.aborted) throw overBudget();
       const name = (error as Error).name;
       if (name === 'TimeoutError' || name === 'AbortError') {
         throw new HubSpotUnavailableError(
@@ -83,7 +107,7 @@ export async function lookUpHubSpotToken(
         );
       }
       last = `could not be reached (${name})`;
-      if (attempt < maxAttempts) await sleep(backoffMs * 2 ** (attempt - 1));
+      if (attempt < maxAttempts) await pause(sleep, backoffMs * 2 ** (attempt - 1), budget);
       continue;
     }
     if (response.status === 429 || response.status >= 500) {
@@ -91,10 +115,12 @@ export async function lookUpHubSpotToken(
       last = `answered ${response.status}`;
       if (attempt < maxAttempts) {
         const retryAfter = Number(response.headers.get('retry-after'));
-        await sleep(
+        await pause(
+          sleep,
           Number.isFinite(retryAfter) && retryAfter > 0
             ? Math.min(retryAfter * 1000, 30_000)
             : backoffMs * 2 ** (attempt - 1),
+          budget,
         );
       }
       continue;
@@ -104,6 +130,7 @@ export async function lookUpHubSpotToken(
       return { accepted: false, status: response.status };
     }
     const body: unknown = await response.json().catch(() => undefined);
+    if (budget?.aborted) throw overBudget();
     if (!isTokenInfo(body)) {
       throw new HubSpotUnavailableError(
         `HubSpot (${apiUrl}) answered ${response.status} without a hubId and scopes; nothing was changed`,
@@ -119,6 +146,7 @@ export async function lookUpHubSpotToken(
       },
     };
   }
+  if (budget?.aborted) throw overBudget();
   throw new HubSpotUnavailableError(
     `HubSpot (${apiUrl}) ${last} on each of ${maxAttempts} attempts; nothing was changed, try again later`,
   );

@@ -23,8 +23,8 @@ import { hashToken, parseSecret, serializeSecret } from './tokens.ts';
  */
 export interface HubSpotRotationDependencies extends LifecycleDependencies {
   readonly sfn: SFNClient;
-  /** For tests: the backoff's sleep and the timeout of HubSpot calls. */
-  readonly hubspotClient?: Pick<HubSpotClientOptions, 'sleep' | 'timeoutMs'>;
+  /** For tests: the backoff's sleep and the timeout of HubSpot calls; the API: their time budget. */
+  readonly hubspotClient?: Pick<HubSpotClientOptions, 'sleep' | 'timeoutMs' | 'signal'>;
 }
 
 function hubspotOf(app: AppRecord): HubSpotSettings {

@@ -13,8 +13,8 @@ export interface OperatorDependencies extends LifecycleDependencies {
   readonly rotationStateMachineArn: string;
   /** Sends the emails the app's outbox holds (the action's own email was queued with its change). */
   readonly deliver: (appId: string) => Promise<unknown>;
-  /** For tests: the backoff's sleep and the timeout of HubSpot calls. */
-  readonly hubspotClient?: Pick<HubSpotClientOptions, 'sleep' | 'timeoutMs'>;
+  /** For tests: the backoff's sleep and the timeout of HubSpot calls; the API: their time budget. */
+  readonly hubspotClient?: Pick<HubSpotClientOptions, 'sleep' | 'timeoutMs' | 'signal'>;
 }
 
 /** What an operator's expire-now or cancel did, and what it could not do after the change itself. */

@@ -97,6 +97,32 @@ describe('Function: lookUpHubSpotToken', () => {
 });
 
 describe('Function: compareScopes', () => {
+  it("ends within its time budget even while HubSpot's Retry-After asks to wait longer", async () => {
+    // Prepare: HubSpot throttles with Retry-After 20 s on every attempt; real timers.
+    const token = hubspot.issueToken({ hubId: 4711, scopes: [] });
+    let calls = 0;
+    const throttled = (async () => {
+      calls += 1;
+      return new Response('{}', { status: 429, headers: { 'retry-after': '20' } });
+    }) as typeof fetch;
+
+    // Act
+    const started = Date.now();
+    const error = await lookUpHubSpotToken(token, {
+      apiUrl: hubspot.url,
+      fetch: throttled,
+      signal: AbortSignal.timeout(100),
+    }).catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toBeInstanceOf(HubSpotUnavailableError);
+    expect((error as Error).message).toBe(
+      `HubSpot (${hubspot.url}) gave no answer within the time this request allows; nothing was changed, try again later`,
+    );
+    expect(calls).toBe(1);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
   it('lists the scopes added and removed', () => {
     expect(compareScopes(['a', 'b', 'c'], ['b', 'c', 'd', 'e'])).toEqual({
       added: ['d', 'e'],
