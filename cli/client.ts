@@ -1,4 +1,5 @@
-import { STACK_OUTPUTS } from '../lambda/contract/routes.ts';
+import { randomUUID } from 'node:crypto';
+import { IDEMPOTENCY_HEADER, STACK_OUTPUTS } from '../lambda/contract/routes.ts';
 import {
   type ApiClient,
   type ApiRequest,
@@ -23,6 +24,20 @@ export class ApiError extends Error {
 }
 
 const REQUEST_TIMEOUT_MS = 30_000;
+
+/** One request's attempts: the first and up to three retries, after 0.5, 1 and 2 seconds. */
+const MAX_ATTEMPTS = 4;
+const FIRST_BACKOFF_MS = 500;
+
+/**
+ * Whether an answer is worth sending the same request again: throttling, a 5xx (API Gateway's 504 after
+ * 29 s among them, while the action may have finished) and the API's "the first request with this key
+ * is still in progress". A change request carries the same Idempotency-Key each time, so a retry never
+ * acts twice.
+ */
+function worthRetrying(status: number, code: string | undefined): boolean {
+  return status === 429 || status >= 500 || (status === 409 && code === 'IdempotencyKeyInProgressError');
+}
 
 function regionOfUrl(url: string): string | undefined {
   return /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com/.exec(url)?.[1];
@@ -110,9 +125,13 @@ async function defaultCredentials(env: NodeJS.ProcessEnv): Promise<AwsCredential
  * Finds the operator API and returns a client that signs every request with SigV4: the URL from
  * `--api-url`, else `--local` (the local-mode state file, with its credentials), else `ROTOR_API_URL`,
  * else the deployed stack's OperatorApiUrl output (CloudFormation DescribeStacks); credentials from the
- * default AWS chain.
+ * default AWS chain. Each change request (POST, DELETE) carries a fresh `Idempotency-Key`; a request is
+ * sent again, with the same key, after a network error, a 429 or a 5xx, a few times with a short backoff.
  */
-export async function connect(options: ConnectionOptions, io: Pick<CliIo, 'env'>): Promise<ApiClient> {
+export async function connect(
+  options: ConnectionOptions,
+  io: Pick<CliIo, 'env'> & Partial<Pick<CliIo, 'sleep'>>,
+): Promise<ApiClient> {
   const env = io.env;
   let url: string;
   let region: string | undefined = options.region;
@@ -143,6 +162,7 @@ export async function connect(options: ConnectionOptions, io: Pick<CliIo, 'env'>
   const signingRegion = region;
   credentials ??= await defaultCredentials(env);
   const signing = credentials;
+  const sleep = io.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
 
   return {
     url,
@@ -150,34 +170,50 @@ export async function connect(options: ConnectionOptions, io: Pick<CliIo, 'env'>
       const target = new URL(`${url}${path}`);
       for (const [key, value] of Object.entries(request.query ?? {})) target.searchParams.set(key, value);
       const body = request.body === undefined ? undefined : JSON.stringify(request.body);
-      const headers = await signRequest(
-        {
-          method,
-          url: target,
-          headers: { accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) },
-          ...(body !== undefined ? { body } : {}),
-        },
-        signing,
-        signingRegion,
-      );
-      let response: Response;
-      try {
-        response = await fetch(target, {
-          method,
-          headers,
-          ...(body !== undefined ? { body } : {}),
-          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-        });
-      } catch (error) {
-        const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-        throw new CommandFailedError(`cannot reach the operator API at ${url} (${cause})`);
-      }
-      const text = await response.text();
+      // One key per change request, the same on every attempt: the API acts once and replays its answer.
+      const key = method === 'GET' ? undefined : randomUUID();
+      let response: Response | undefined;
       let parsed: Record<string, unknown> | undefined;
-      try {
-        parsed = JSON.parse(text) as Record<string, unknown>;
-      } catch {
-        parsed = undefined;
+      for (let attempt = 1; ; attempt += 1) {
+        const last = attempt === MAX_ATTEMPTS;
+        const headers = await signRequest(
+          {
+            method,
+            url: target,
+            headers: {
+              accept: 'application/json',
+              ...(body ? { 'content-type': 'application/json' } : {}),
+              ...(key ? { [IDEMPOTENCY_HEADER]: key } : {}),
+            },
+            ...(body !== undefined ? { body } : {}),
+          },
+          signing,
+          signingRegion,
+        );
+        try {
+          response = await fetch(target, {
+            method,
+            headers,
+            ...(body !== undefined ? { body } : {}),
+            signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+          });
+        } catch (error) {
+          if (!last) {
+            await sleep(FIRST_BACKOFF_MS * 2 ** (attempt - 1));
+            continue;
+          }
+          const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+          throw new CommandFailedError(`cannot reach the operator API at ${url} (${cause})`);
+        }
+        const text = await response.text();
+        try {
+          parsed = JSON.parse(text) as Record<string, unknown>;
+        } catch {
+          parsed = undefined;
+        }
+        const code = typeof parsed?.code === 'string' ? parsed.code : undefined;
+        if (response.ok || last || !worthRetrying(response.status, code)) break;
+        await sleep(FIRST_BACKOFF_MS * 2 ** (attempt - 1));
       }
       if (!response.ok) {
         const message =

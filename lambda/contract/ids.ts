@@ -36,15 +36,15 @@ export function newRotationId(now: Date): string {
 /**
  * The rotation id of a start-rotation request with an idempotency key: the same for every retry of it
  * (so a retry finds the lock its first attempt took and starts that rotation's execution, which is
- * named after it), different for another caller, app or key. `rk-` and 40 hex digits: it fits
- * {@link ROTATION_ID_PATTERN}.
+ * named after it), different for another caller, app or key. `r-k` and 32 hex digits (128 bits of
+ * SHA-256): it fits {@link ROTATION_ID_PATTERN}, and starts with `r-` as every rotation id.
  *
  * @example
- * rotationIdForKey('arn:aws:iam::123456789012:user/alice', 'billing-api', 'a1b2-c3'); // 'rk-5d41…'
+ * rotationIdForKey('arn:aws:iam::123456789012:user/alice', 'billing-api', 'a1b2-c3'); // 'r-k5d41…'
  */
 export function rotationIdForKey(caller: string, appId: string, key: string): string {
   const digest = createHash('sha256')
     .update(JSON.stringify(['rotor-rotation', caller, appId, key]))
     .digest('hex');
-  return `rk-${digest.slice(0, 40)}`;
+  return `r-k${digest.slice(0, 32)}`;
 }

@@ -6,6 +6,15 @@
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
 
+/**
+ * The request header that makes a change request idempotent: its replays by the same caller get the
+ * first answer for 24 hours, and the same key with another request is refused (409).
+ */
+export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
+
+/** What an idempotency key may be: 1 to 128 letters, digits, "_", "-", ":" or "." (a UUID fits). */
+export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_\-:.]{1,128}$/;
+
 export type RouteName =
   | 'listApps'
   | 'addApp'

@@ -7,13 +7,8 @@ import {
   IdempotencyKeyReusedError,
   ValidationError,
 } from '../contract/errors.ts';
+import { IDEMPOTENCY_HEADER, IDEMPOTENCY_KEY_PATTERN } from '../contract/routes.ts';
 import { IDEMPOTENCY_RECORDS, TABLE_KEYS, TTL_ATTRIBUTE } from '../contract/table.ts';
-
-/** The request header that carries a state-changing request's idempotency key. */
-export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
-
-/** What an idempotency key may be: 1 to 128 letters, digits, "_", "-", ":" or ".". */
-export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_\-:.]{1,128}$/;
 
 /** How long a request's first answer is kept for its replays. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;

@@ -11,14 +11,21 @@ import {
 import { HUBSPOT_GRACE_SECONDS } from '../contract/hubspotApi.ts';
 import { newRotationId, rotationIdForKey } from '../contract/ids.ts';
 import { DURATION_LIMITS } from '../contract/requestRules.ts';
-import { matchRoute, ROUTES, type Route, type RouteMatch, type RouteName } from '../contract/routes.ts';
+import {
+  IDEMPOTENCY_HEADER,
+  matchRoute,
+  ROUTES,
+  type Route,
+  type RouteMatch,
+  type RouteName,
+} from '../contract/routes.ts';
 import { type EnrollDependencies, enrollHubSpotApp, enrollManagedApp } from '../shared/enrollApp.ts';
 import { submitHubSpotToken } from '../shared/hubspotRotation.ts';
 import { lockRotation, rollbackRotation } from '../shared/lifecycle.ts';
 import type { AuditEvent } from '../shared/model.ts';
 import { cancelRotation, expireNow, type OperatorDependencies } from '../shared/operatorActions.ts';
 import { executionArnFor, startRotationWorkflow } from '../shared/workflows.ts';
-import { IDEMPOTENCY_HEADER, type IdempotencyStore, idempotencyKeyOf } from './idempotency.ts';
+import { type IdempotencyStore, idempotencyKeyOf } from './idempotency.ts';
 import {
   addAppBody,
   auditQuery,

@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
@@ -367,4 +369,132 @@ describe('Command: rotor submit (a HubSpot app)', () => {
     expect(all).not.toContain(newToken);
     expect(all).not.toContain(oldToken);
   }, 60_000);
+});
+
+/** One request the scripted API got: what a retry must repeat. */
+interface SeenRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly key: string | undefined;
+  readonly body: string;
+}
+
+/**
+ * An HTTP server on 127.0.0.1 standing in for the operator API that plays `script` in order, one step
+ * per request (`'drop'` closes the connection without an answer), then answers 200 with `answer`.
+ */
+async function scriptedApi(script: ('drop' | { status: number; body: unknown })[], answer: unknown) {
+  const seen: SeenRequest[] = [];
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const key = request.headers['idempotency-key'];
+      seen.push({
+        method: request.method ?? '',
+        path: request.url ?? '',
+        key: typeof key === 'string' ? key : undefined,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
+      const step = script.shift();
+      if (step === 'drop') {
+        request.socket.destroy();
+        return;
+      }
+      response.writeHead(step?.status ?? 200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(step?.body ?? answer));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    seen,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('Command: rotor (retries with an Idempotency-Key)', () => {
+  const expired = {
+    appId: 'billing-api',
+    rotationId: 'r-20261202T101010Z-abcdef',
+    oldVersionId: 'old',
+    newVersionId: 'new',
+    message: 'Expired the old token of app "billing-api" now.',
+  };
+  const timedOut = { status: 504, body: { message: 'Endpoint request timed out' } };
+
+  it('expire-now retries a dropped connection, a 504 and "still in progress" with the same key, and prints the answer as the API gave it', async () => {
+    // Prepare
+    const inProgress = {
+      status: 409,
+      body: { message: 'The first request is still in progress.', code: 'IdempotencyKeyInProgressError' },
+    };
+    const api = await scriptedApi(['drop', timedOut, inProgress], expired);
+
+    // Act
+    const run = await rotor(['expire-now', 'billing-api', '--json'], { ROTOR_API_URL: api.url });
+    await api.close();
+
+    // Assess
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual(expired);
+    expect(run.stderr).toBe('');
+    expect(api.seen).toHaveLength(4);
+    const [first] = api.seen;
+    expect(first?.key).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(api.seen).toEqual(Array(4).fill(first));
+    expect(first).toMatchObject({ method: 'POST', path: '/v1/apps/billing-api/expire-now' });
+  });
+
+  it('sends a fresh key with every change command and none with a read', async () => {
+    // Prepare
+    const api = await scriptedApi([], expired);
+
+    // Act
+    const runs = [
+      await rotor(['expire-now', 'billing-api', '--json'], { ROTOR_API_URL: api.url }),
+      await rotor(['cancel', 'billing-api', '--json'], { ROTOR_API_URL: api.url }),
+      await rotor(['apps', 'remove', 'billing-api', '--json'], { ROTOR_API_URL: api.url }),
+    ];
+    await rotor(['apps', 'list', '--json'], { ROTOR_API_URL: api.url });
+    await api.close();
+
+    // Assess
+    for (const run of runs) expect(run.code, run.stderr).toBe(0);
+    expect(api.seen[3]).toMatchObject({ method: 'GET', key: undefined });
+    const keys = api.seen.slice(0, 3).map((request) => request.key);
+    expect(keys).toHaveLength(3);
+    expect(new Set(keys).size).toBe(3);
+    expect(keys.every((key) => typeof key === 'string')).toBe(true);
+  });
+
+  it('gives up after four attempts and says what the API said, exit 1', async () => {
+    // Prepare
+    const unavailable = { status: 503, body: { message: 'Rotor is unavailable.', code: 'InternalError' } };
+    const api = await scriptedApi(Array(4).fill(unavailable), expired);
+
+    // Act
+    const run = await rotor(['expire-now', 'billing-api'], { ROTOR_API_URL: api.url });
+    await api.close();
+
+    // Assess
+    expectRefused(run, 'Rotor is unavailable.');
+    expect(api.seen).toHaveLength(4);
+    expect(new Set(api.seen.map((request) => request.key)).size).toBe(1);
+  });
+
+  it('does not retry a refusal: a 409 is answered at once', async () => {
+    // Prepare
+    const conflict = { status: 409, body: { message: 'No rotation of app "billing-api" is running.' } };
+    const api = await scriptedApi([conflict], expired);
+
+    // Act
+    const run = await rotor(['expire-now', 'billing-api'], { ROTOR_API_URL: api.url });
+    await api.close();
+
+    // Assess
+    expectRefused(run, 'No rotation of app "billing-api" is running.');
+    expect(api.seen).toHaveLength(1);
+  });
 });
