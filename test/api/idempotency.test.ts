@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { idempotencyStore } from '../../lambda/operator-api/idempotency.ts';
@@ -29,6 +30,8 @@ let env: ApiTestSystem;
 let hubspot: FakeHubSpot;
 /** StartExecution calls still to refuse (as Step Functions' 5xx would). */
 let startExecutionFailures = 0;
+/** While set, StartExecution waits for it: the request that took the lock is still running. */
+let startExecutionGate: Promise<void> | undefined;
 const PORTAL = 4711;
 /** The HubSpot checks' budget in these tests: far below the fake's delay, so the verdict is certain. */
 const BUDGET_MS = 300;
@@ -43,6 +46,9 @@ class FlakySfn extends SFNClient {
         $metadata: { httpStatusCode: 503 },
       });
       return Promise.reject(error);
+    }
+    if ((command as unknown) instanceof StartExecutionCommand && startExecutionGate) {
+      return startExecutionGate.then(() => super.send(command, ...rest));
     }
     return super.send(command, ...rest);
   }
@@ -169,6 +175,70 @@ describe('Operator API: retries with an Idempotency-Key', () => {
     // The answer is kept now: a third send replays it, and starts nothing.
     const replay = await rotate();
     expect(replay.body).toEqual(retried.body);
+  });
+
+  it('a replay while the first request still runs is a 409 that says to retry in a moment; then it gets the first answer', async () => {
+    // Prepare
+    const appId = await addManagedApp();
+    const rotate = await signedRequest(env.api, 'POST', `/apps/${appId}/rotations`, {
+      body: { mode: 'expire-now' },
+      headers: { 'Idempotency-Key': `rotate-${appId}` },
+    });
+    let open: () => void = () => undefined;
+    startExecutionGate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+
+    // Act
+    const first = rotate();
+    await eventually(async () => (await env.system.registry.getApp(appId)).state === 'ROTATING');
+    const early = await rotate();
+    startExecutionGate = undefined;
+    open();
+    const answered = await first;
+    const late = await rotate();
+
+    // Assess
+    expect(early.status, early.text).toBe(409);
+    expect(early.body).toMatchObject({
+      code: 'IdempotencyKeyInProgressError',
+      message: `The first request with Idempotency-Key "rotate-${appId}" is still in progress; retry it in a moment to get its answer.`,
+    });
+    expect(answered.status, answered.text).toBe(202);
+    expect(late.body).toEqual(answered.body);
+    const runs = env.system.stepFunctions.executions().filter((run) => JSON.parse(run.input).appId === appId);
+    expect(runs).toHaveLength(1);
+    await env.system.stepFunctions.whenStopped(runs[0]?.executionArn as string);
+  });
+
+  it('keeps the first answer in the registry table for 24 hours, under the caller and key hashed', async () => {
+    // Prepare
+    const appId = await addManagedApp();
+    const key = `remove-${appId}`;
+
+    // Act
+    const before = Math.floor(Date.now() / 1000);
+    const removed = await env.call('DELETE', `/apps/${appId}`, { headers: { 'Idempotency-Key': key } });
+    const { Items = [] } = await env.system.documentClient.send(
+      new QueryCommand({
+        TableName: env.system.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'IDEMPOTENCY' },
+      }),
+    );
+
+    // Assess
+    expect(removed.status, removed.text).toBe(200);
+    const record = Items.find(
+      (item) => item.data?.body?.appId === appId && item.data?.body?.removed === true,
+    );
+    expect(record).toMatchObject({ pk: 'IDEMPOTENCY', status: 'COMPLETED', data: { status: 200 } });
+    expect(record?.sk).toMatch(/^operator-api#/);
+    expect(record?.expiresAtEpoch).toBeGreaterThanOrEqual(before + 86_400);
+    expect(record?.expiresAtEpoch).toBeLessThanOrEqual(before + 86_400 + 60);
+    // The key and the caller are only in the hash.
+    expect(JSON.stringify(record)).not.toContain(key);
+    expect(JSON.stringify(record)).not.toContain('user/alice');
   });
 
   it('expire-now of a HubSpot app whose HubSpot answers slowly returns within its budget, with verdict unknown', async () => {
