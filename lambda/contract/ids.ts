@@ -33,6 +33,14 @@ export function newRotationId(now: Date): string {
   return `r-${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
+/** The id under which an operator's keyed request is kept on the rotation it ends: caller and key, hashed. */
+export function requestIdForKey(caller: string, appId: string, key: string): string {
+  return createHash('sha256')
+    .update(JSON.stringify(['rotor-request', caller, appId, key]))
+    .digest('hex')
+    .slice(0, 32);
+}
+
 /**
  * The rotation id of a start-rotation request with an idempotency key: the same for every retry of it
  * (so a retry finds the lock its first attempt took and starts that rotation's execution, which is

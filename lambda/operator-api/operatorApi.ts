@@ -9,7 +9,7 @@ import {
   WorkflowNotStartedError,
 } from '../contract/errors.ts';
 import { HUBSPOT_GRACE_SECONDS } from '../contract/hubspotApi.ts';
-import { newRotationId, rotationIdForKey } from '../contract/ids.ts';
+import { newRotationId, requestIdForKey, rotationIdForKey } from '../contract/ids.ts';
 import { DURATION_LIMITS } from '../contract/requestRules.ts';
 import {
   IDEMPOTENCY_HEADER,
@@ -655,9 +655,13 @@ async function endGracePeriod(context: RequestContext, raw: unknown): Promise<An
     },
   };
   const cancel = route.name === 'cancelRotation';
+  // A retry of this very request (same caller and key) after a failure past the change finds it done.
+  const request = context.idempotencyKey
+    ? requestIdForKey(context.caller, appId, context.idempotencyKey)
+    : undefined;
   const rotation = cancel
-    ? await cancelRotation(operator, appId, context.caller)
-    : await expireNow(operator, appId, context.caller);
+    ? await cancelRotation(operator, appId, context.caller, request)
+    : await expireNow(operator, appId, context.caller, request);
   const warnings = rotation.warnings;
   context.rotationId = rotation.rotationId;
   const check = rotation.hubspotCheck;

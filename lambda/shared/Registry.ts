@@ -547,7 +547,7 @@ export class Registry {
     rotationId: string,
     from: AppState,
     ending: RotationEnding,
-    claim: { by: string; at: string; event: NotificationEvent; check?: HubSpotCheck },
+    claim: { by: string; at: string; event: NotificationEvent; check?: HubSpotCheck; request?: string },
   ): Promise<AppRecord | undefined> {
     const conditions = [
       '#state = :from',
@@ -573,6 +573,10 @@ export class Registry {
     if (claim.check) {
       sets.push('activeRotation.endingCheck = if_not_exists(activeRotation.endingCheck, :check)');
       values[':check'] = claim.check;
+    }
+    if (claim.request) {
+      sets.push('activeRotation.endingRequest = if_not_exists(activeRotation.endingRequest, :request)');
+      values[':request'] = claim.request;
     }
     try {
       const { Attributes } = await this.#client.send(

@@ -291,6 +291,8 @@ export interface EndingRequest {
   readonly by: string;
   readonly event: NotificationEvent;
   readonly check?: HubSpotCheck;
+  /** The operator request that asks (see ActiveRotation.endingRequest). */
+  readonly request?: string;
 }
 
 /**
@@ -311,6 +313,7 @@ export async function endRotation(
     at: deps.clock().toISOString(),
     event: request.event,
     ...(request.check ? { check: request.check } : {}),
+    ...(request.request ? { request: request.request } : {}),
   });
   if (claimed) {
     await FINISHERS[ending](deps, claimed);

@@ -234,12 +234,14 @@ export async function expireOldToken(
   options: {
     event?: 'ROTATION_COMPLETED' | 'TOKEN_INVALIDATED' | 'HUBSPOT_TOKEN_STILL_VALID';
     check?: HubSpotCheck;
+    request?: string;
   } = {},
 ): Promise<boolean> {
   const ended = await endRotation(deps, appId, rotationId, 'expire', {
     by: endedBy,
     event: options.event ?? 'ROTATION_COMPLETED',
     ...(options.check ? { check: options.check } : {}),
+    ...(options.request ? { request: options.request } : {}),
   });
   if (ended) return true;
   const app = await deps.registry.getApp(appId);
@@ -257,11 +259,13 @@ export async function cancelGraceRotation(
   rotationId: string,
   endedBy: string,
   hubspotCheck?: HubSpotCheck,
+  request?: string,
 ): Promise<boolean> {
   return endRotation(deps, appId, rotationId, 'cancel', {
     by: endedBy,
     event: 'ROTATION_CANCELLED',
     ...(hubspotCheck ? { check: hubspotCheck } : {}),
+    ...(request ? { request } : {}),
   });
 }
 

@@ -50,6 +50,8 @@ export interface ActiveRotation {
   readonly endingEvent?: NotificationEvent;
   /** HubSpot: what HubSpot said when the ending was claimed. */
   readonly endingCheck?: HubSpotCheck;
+  /** The operator request (a hash of its caller and Idempotency-Key) that claimed the ending, so its retry finds it done. */
+  readonly endingRequest?: string;
   /** When the 24-hour notice of this grace period was queued (by the workflow or the sweep). */
   readonly noticedAt?: string;
   /** The step that failed, as the rotation hook recorded it. */

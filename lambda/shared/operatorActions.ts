@@ -31,33 +31,34 @@ function graceRotationOf(app: AppRecord): ActiveRotation {
   throw conflictError(app);
 }
 
-/** How long after its own expire-now or cancel a caller's retry is answered as the first request. */
-export const RETRY_WINDOW_MS = 15 * 60_000;
+/** Who asks for an operator action: the caller's ARN, and the request (its Idempotency-Key, hashed with the caller). */
+export interface OperatorRequest {
+  readonly actor: string;
+  readonly request?: string;
+}
 
 /**
  * Finishes whatever an interrupted action left claimed on the app. When that was this caller's own
- * `ending`, or this caller ended the app's last rotation that way moments ago (its earlier request failed
- * after the change, e.g. a 5xx on a later call), the rotation it ended is returned: the retry finds its
+ * `ending`, or the same request (its Idempotency-Key) ended the app's last rotation this way (it failed
+ * after the change, e.g. a 5xx on a later write), the rotation it ended is returned: the retry finds its
  * work done and answers as the first request should have, instead of "no rotation running".
  */
 async function settleFor(
   deps: OperatorDependencies,
   appId: string,
   ending: RotationEnding,
-  actor: string,
+  { actor, request }: OperatorRequest,
 ): Promise<{ app: AppRecord; resumed?: ActiveRotation }> {
   const { app, finished } = await settleApp(deps, await deps.registry.getApp(appId));
-  const rotationId =
-    finished?.ending === ending && finished.endedBy === actor
-      ? finished.rotationId
-      : app.lastRotation?.rotationId;
-  if (!rotationId || app.state !== 'ACTIVE') return { app };
+  const own = finished?.ending === ending && finished.endedBy === actor;
+  const rotationId = own ? finished.rotationId : app.lastRotation?.rotationId;
+  if (!rotationId || app.state !== 'ACTIVE' || (!own && !request)) return { app };
   const record = await deps.registry.findRotation(appId, rotationId);
   const outcome = ending === 'cancel' ? 'cancelled' : 'completed';
-  const recent = Date.parse(record?.finishedAt ?? '') > deps.clock().getTime() - RETRY_WINDOW_MS;
+  const sameRequest = own || (record?.endingRequest !== undefined && record.endingRequest === request);
   // Only a grace period can be ended by an operator: an expire-now rotation is not "expired now" again.
   const ended = record?.status === outcome && record.mode === 'expire-later' && record.endedBy === actor;
-  return ended && recent ? { app, resumed: record } : { app };
+  return ended && sameRequest ? { app, resumed: record } : { app };
 }
 
 /**
@@ -102,8 +103,9 @@ export async function expireNow(
   deps: OperatorDependencies,
   appId: string,
   actor: string,
+  request?: string,
 ): Promise<GraceActionResult> {
-  const { app, resumed } = await settleFor(deps, appId, 'expire', actor);
+  const { app, resumed } = await settleFor(deps, appId, 'expire', { actor, ...(request ? { request } : {}) });
   if (resumed) return afterEnding(deps, resumed, appId, `expired now by ${actor}`);
   const rotation = graceRotationOf(app);
   // HubSpot: Rotor cannot end the old token there; it asks whether an admin did (the email says where).
@@ -112,6 +114,7 @@ export async function expireNow(
   const expired = await expireOldToken(deps, appId, rotation.rotationId, actor, {
     event: 'TOKEN_INVALIDATED',
     ...(check ? { check } : {}),
+    ...(request ? { request } : {}),
   });
   if (!expired) throw conflictError(await deps.registry.getApp(appId));
   return afterEnding(deps, rotation, appId, `expired now by ${actor}`, check);
@@ -127,8 +130,9 @@ export async function cancelRotation(
   deps: OperatorDependencies,
   appId: string,
   actor: string,
+  request?: string,
 ): Promise<GraceActionResult> {
-  const { app, resumed } = await settleFor(deps, appId, 'cancel', actor);
+  const { app, resumed } = await settleFor(deps, appId, 'cancel', { actor, ...(request ? { request } : {}) });
   if (resumed) return afterEnding(deps, resumed, appId, `cancelled by ${actor}`);
   const rotation = graceRotationOf(app);
   if (Date.parse(rotation.expiresAt ?? '') - deps.clock().getTime() < CANCEL_MARGIN_MS) {
@@ -137,7 +141,7 @@ export async function cancelRotation(
     );
   }
   const check = app.issuer === 'hubspot' ? await checkHubSpotCancel(deps, app, rotation) : undefined;
-  if (!(await cancelGraceRotation(deps, appId, rotation.rotationId, actor, check))) {
+  if (!(await cancelGraceRotation(deps, appId, rotation.rotationId, actor, check, request))) {
     throw conflictError(await deps.registry.getApp(appId));
   }
   return afterEnding(deps, rotation, appId, `cancelled by ${actor}`, check);

@@ -314,22 +314,23 @@ describe('Lifecycle: interrupted operator actions', () => {
         { ...first.deps, registry: new Registry({ documentClient: failing, tableName: TEST_TABLE }) },
         app.appId,
         ALICE,
+        'request-1',
       ),
     ).rejects.toThrow('Internal server error');
 
-    // Act
+    // Act: the CLI sends the same request again, with the same Idempotency-Key.
     const retry = operatorDeps();
-    const answer = await cancelRotation(retry.deps, app.appId, ALICE);
+    const answer = await cancelRotation(retry.deps, app.appId, ALICE, 'request-1');
 
     // Assess
     expect(answer.rotationId).toBe(rotationId);
     expect((await registry.getApp(app.appId)).lastRotation?.outcome).toBe('cancelled');
     expect((await verify(oldToken)).valid).toBe(true);
     expect(retry.delivered.flat()).toContain('ROTATION_CANCELLED');
-    // Someone else asking to cancel is told there is nothing to cancel.
-    await expect(
-      cancelRotation(operatorDeps().deps, app.appId, 'arn:aws:iam::123456789012:user/bob'),
-    ).rejects.toThrow('no rotation running');
+    // Another request, even the same caller's, is told there is nothing to cancel.
+    await expect(cancelRotation(operatorDeps().deps, app.appId, ALICE, 'request-2')).rejects.toThrow(
+      'no rotation running',
+    );
   });
 
   it('an expire-now whose stop of the waiting workflow fails still expires, tells the admins and answers', async () => {
