@@ -13,7 +13,7 @@ import {
 import { deliverOutbox } from '../../lambda/shared/notifications/outbox.ts';
 import { serializeSecret } from '../../lambda/shared/tokens.ts';
 import type { FakeHubSpot } from '../../local/hubspot/fake.ts';
-import { eventually, uniqueAppId } from '../support/localSystem.ts';
+import { emailsAbout, eventually, uniqueAppId } from '../support/localSystem.ts';
 import {
   type ApiTestSystem,
   isOneSentence,
@@ -175,6 +175,28 @@ describe('Operator API: retries with an Idempotency-Key', () => {
     // The answer is kept now: a third send replays it, and starts nothing.
     const replay = await rotate();
     expect(replay.body).toEqual(retried.body);
+  });
+
+  it('a rotate without a key whose StartExecution failed rolls back and tells the admins: ROTATION_FAILED goes out', async () => {
+    // Prepare
+    const appId = await addManagedApp();
+    startExecutionFailures = 1;
+
+    // Act
+    const failed = await env.call('POST', `/apps/${appId}/rotations`, { body: { mode: 'expire-now' } });
+
+    // Assess: the lock is released, the old token stays, and the admins know the rotation did not happen.
+    expect(failed.status, failed.text).toBe(500);
+    const app = await env.system.registry.getApp(appId);
+    expect(app).toMatchObject({
+      state: 'ACTIVE',
+      lastRotation: { outcome: 'failed', failedStep: 'StartWorkflow' },
+    });
+    const mails = await eventually(async () => {
+      const found = (await emailsAbout(env.system, appId)).map((mail) => mail.event);
+      return found.length > 0 && found;
+    });
+    expect(mails).toEqual(['ROTATION_FAILED']);
   });
 
   it('a replay while the first request still runs is a 409 that says to retry in a moment; then it gets the first answer', async () => {
