@@ -1,6 +1,6 @@
 import { DUE_SHARD, keys } from '../lambda/contract/table.ts';
 import type { AppRecord } from '../lambda/shared/model.ts';
-import { dueAtOf } from '../lambda/shared/Registry.ts';
+import { dueAtOf } from '../lambda/store/dueAt.ts';
 
 const DAY_MS = 86_400_000;
 const INTERVAL_SECONDS = 180 * 86_400;
@@ -11,7 +11,7 @@ export function benchAppId(index: number): string {
 }
 
 /**
- * `count` registered apps as `Registry.createApp` would store them, every `dueEvery`-th one due at
+ * `count` registered apps as `registry.apps.createApp` would store them, every `dueEvery`-th one due at
  * `now` (its token older than its 180-day interval) and the rest due in the future. Deterministic:
  * the same arguments give the same apps.
  */
@@ -47,7 +47,7 @@ export function benchAppRecords(count: number, dueEvery: number, now: Date): App
   return apps;
 }
 
-/** The item `Registry.createApp` writes for an app: its keys, the app, and its place in the `due` index. */
+/** The item `registry.apps.createApp` writes for an app: its keys, the app, and its place in the `due` index. */
 export function appItem(app: AppRecord): Record<string, unknown> {
   return { ...keys.app(app.appId), ...app, dueShard: DUE_SHARD, dueAt: dueAtOf(app) };
 }

@@ -1,6 +1,6 @@
 /**
  * Benchmark (d): for 100,000 registered apps of which 1% are due, the daily sweep's selection of
- * the due apps (`Registry.findDueApps`, a Query on the `due` index, paged as the find-due-apps
+ * the due apps (`registry.apps.findDueApps`, a Query on the `due` index, paged as the find-due-apps
  * handler pages it) against the naive way, a full paginated Scan of the table with a filter. Both
  * run against dynalite, started here in-process on 127.0.0.1 with the table `createRegistryTable`
  * creates.
@@ -13,7 +13,7 @@ import {
   ScanCommand,
   type ScanCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
-import { Registry } from '../lambda/shared/Registry.ts';
+import { Registry } from '../lambda/store/Registry.ts';
 import { createRegistryTable, startLocalDynamoDb } from '../local/dynamodb.ts';
 import { appItem, benchAppRecords } from './benchApps.ts';
 import { median, ratio, round } from './harness.ts';
@@ -43,7 +43,7 @@ async function selectWithQuery(
   let startKey: Record<string, unknown> | undefined;
   let requests = 0;
   do {
-    const page = await registry.findDueApps(now, SWEEP_LIMIT - appIds.length, startKey);
+    const page = await registry.apps.findDueApps(now, SWEEP_LIMIT - appIds.length, startKey);
     requests++;
     appIds.push(...page.appIds);
     startKey = page.nextKey;

@@ -34,7 +34,7 @@ export async function measureRevocationLatency(options: RevocationBenchOptions =
       const oldToken = await tokenOfVersion(clients.secretsManager, app.secretArn, app.currentVersionId);
       await startRotation(context, app, 'expire-later', `bench-revocation-${run}-${Date.now()}`);
       await until('the rotation is in its grace period', async () => {
-        return (await clients.registry.getApp(app.appId)).state === 'GRACE';
+        return (await clients.registry.apps.getApp(app.appId)).state === 'GRACE';
       });
 
       // A caller that keeps the verifier's cache warm with the old token, then the operator acts.

@@ -14,8 +14,8 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { enrollManagedApp } from '../lambda/shared/enrollApp.ts';
-import { Registry } from '../lambda/shared/Registry.ts';
 import { startRotationWorkflow } from '../lambda/shared/workflows.ts';
+import { Registry } from '../lambda/store/Registry.ts';
 import { startLocalSystem } from '../local/system.ts';
 
 /** List prices, us-east-1, as published by AWS (checked 2026-11): the assumptions of the estimate. */

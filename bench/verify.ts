@@ -11,9 +11,9 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { Registry } from '../lambda/shared/Registry.ts';
 import { hashToken, mintToken, serializeSecret } from '../lambda/shared/tokens.ts';
 import { TokenVerifier } from '../lambda/shared/tokenVerifier.ts';
+import { Registry } from '../lambda/store/Registry.ts';
 import { createRegistryTable, startLocalDynamoDb } from '../local/dynamodb.ts';
 import { startSecretsManagerEmulator } from '../local/secrets-manager/emulator.ts';
 import { median, ratio, round } from './harness.ts';
@@ -61,7 +61,7 @@ export async function measureVerifyThroughput(options: VerifyBenchOptions = {}) 
     });
     const token = mintToken();
     const now = new Date().toISOString();
-    await registry.registerTokenVersion({
+    await registry.tokens.registerTokenVersion({
       appId: 'bench-app',
       versionId: randomUUID(),
       tokenHash: hashToken(token),

@@ -45,7 +45,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   const clients = clientsFor(system);
   const { registry } = clients;
 
-  const existing = await registry.findApp(DEMO_APP);
+  const existing = await registry.apps.findApp(DEMO_APP);
   if (existing && existing.state !== 'ACTIVE') {
     print(`\nThe demo app ${DEMO_APP} is ${existing.state} from an earlier run; the demo needs it ACTIVE.`);
     return;
@@ -56,7 +56,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       body: { appId: DEMO_APP, secret: `rotor/${DEMO_APP}`, admins: DEMO_ADMINS, locale: 'de' },
     });
   }
-  const app = await registry.getApp(DEMO_APP);
+  const app = await registry.apps.getApp(DEMO_APP);
   print('');
   print(`Demo: the app ${DEMO_APP}, a token Rotor issues (secret rotor/${DEMO_APP}).`);
   print(`  admins: ${DEMO_ADMINS.map((admin) => `${admin.email} (${admin.locale})`).join(', ')}`);
@@ -70,7 +70,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     const first = await rotate(options, 'quarterly rotation (demo)');
     await system.stepFunctions.whenStopped(first.executionArn);
     await watcher.settle();
-    const afterFirst = await registry.getApp(DEMO_APP);
+    const afterFirst = await registry.apps.getApp(DEMO_APP);
     print(
       `${stamp()}    rotation 1 done: ${await tokensLine(clients, app.currentVersionId, afterFirst.currentVersionId)}`,
     );
@@ -82,7 +82,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     const second = await rotate(options, 'to be cancelled (demo)');
     const initiatedBefore = await countEmails(options, 'ROTATION_INITIATED');
     await until('the second rotation is in its grace period and its admins are told', async () => {
-      const now = await registry.getApp(DEMO_APP);
+      const now = await registry.apps.getApp(DEMO_APP);
       const told =
         (await countEmails(options, 'ROTATION_INITIATED')) === initiatedBefore + DEMO_ADMINS.length;
       return now.state === 'GRACE' && told;
@@ -136,7 +136,7 @@ async function tokensLine(
   oldVersionId: string,
   newVersionId: string,
 ): Promise<string> {
-  const app = await registry.getApp(DEMO_APP);
+  const app = await registry.apps.getApp(DEMO_APP);
   const verdict = async (versionId: string) => {
     try {
       const accepted = await isAccepted(
@@ -159,7 +159,7 @@ function watch(options: DemoOptions, { registry }: DemoClients, app: AppRecord) 
   let running = true;
 
   const poll = async () => {
-    const now = await registry.getApp(app.appId);
+    const now = await registry.apps.getApp(app.appId);
     if (now.state !== lastState) {
       const detail =
         now.state === 'GRACE' && now.activeRotation?.expiresAt

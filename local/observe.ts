@@ -3,9 +3,9 @@ import {
   GetSecretValueCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import type { Registry } from '../lambda/shared/Registry.ts';
 import { parseSecret } from '../lambda/shared/tokens.ts';
 import { verifyToken } from '../lambda/shared/verifyToken.ts';
+import type { Registry } from '../lambda/store/Registry.ts';
 
 /**
  * What a person looking at local mode sees: the emails in the SES stand-in, the labels of a secret's

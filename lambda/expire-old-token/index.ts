@@ -15,7 +15,7 @@ const deps = { registry, secretsManager: secretsManagerClient, clock: () => new 
  */
 export const handler = async (event: unknown): Promise<ExpiryOutput> => {
   const { appId, rotationId } = parseTaskInput('ExpireOldToken', rotationRef, event);
-  const app = await registry.getApp(appId);
+  const app = await registry.apps.getApp(appId);
   const check =
     app.issuer === 'hubspot' && app.activeRotation && (await isInGrace(deps, appId, rotationId))
       ? await checkTokenAtHubSpot(deps, app, app.activeRotation.oldVersionId, 'old')

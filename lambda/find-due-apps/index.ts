@@ -10,7 +10,7 @@ export const handler = async (): Promise<DueAppsOutput> => {
   const appIds: string[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
-    const page = await registry.findDueApps(now, SWEEP_LIMIT - appIds.length, startKey);
+    const page = await registry.apps.findDueApps(now, SWEEP_LIMIT - appIds.length, startKey);
     appIds.push(...page.appIds);
     startKey = page.nextKey;
   } while (startKey && appIds.length < SWEEP_LIMIT);

@@ -296,7 +296,7 @@ async function audit(
   detail: string,
   rotationId = context.rotationId,
 ) {
-  await context.deps.registry.appendAudit({
+  await context.deps.registry.audit.appendAudit({
     at: context.deps.clock().toISOString(),
     eventId: `api-${context.requestId}`,
     appId: context.appId as string,
@@ -327,21 +327,21 @@ async function dispatch(context: RequestContext, event: APIGatewayProxyEvent): P
   const now = deps.clock();
   switch (route.name) {
     case 'listApps': {
-      const apps = await deps.registry.listApps();
+      const apps = await deps.registry.apps.listApps();
       return { status: 200, body: { apps: apps.map((app) => appSummaryView(app, now)) } };
     }
     case 'addApp':
       return addApp(context, body);
     case 'showApp': {
-      const app = await deps.registry.getApp(appIdOf(context));
+      const app = await deps.registry.apps.getApp(appIdOf(context));
       const rotation = app.activeRotation;
       const oldToken = rotation
-        ? await deps.registry.findTokenVersion(app.appId, rotation.oldVersionId)
+        ? await deps.registry.tokens.findTokenVersion(app.appId, rotation.oldVersionId)
         : undefined;
       // The old token's version was read just above: its uses need no second lookup.
       const oldTokenUsage =
         oldToken && app.state === 'GRACE'
-          ? await deps.registry.tokenUsageByHash(
+          ? await deps.registry.tokens.tokenUsageByHash(
               oldToken.tokenHash,
               new Date(now.getTime() - 24 * 3_600_000).toISOString(),
             )
@@ -353,8 +353,8 @@ async function dispatch(context: RequestContext, event: APIGatewayProxyEvent): P
       return removeApp(context);
     case 'listRotations': {
       const appId = appIdOf(context);
-      await deps.registry.getApp(appId);
-      const rotations = await deps.registry.listRotations(appId, 100);
+      await deps.registry.apps.getApp(appId);
+      const rotations = await deps.registry.rotations.listRotations(appId, 100);
       rotations.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
       return { status: 200, body: { appId, rotations: rotations.map(rotationView) } };
     }
@@ -366,14 +366,14 @@ async function dispatch(context: RequestContext, event: APIGatewayProxyEvent): P
         context.pathParameters.rotationId,
         'rotationId',
       );
-      const record = await deps.registry.findRotation(appId, rotationId);
+      const record = await deps.registry.rotations.findRotation(appId, rotationId);
       if (!record) {
-        await deps.registry.getApp(appId);
+        await deps.registry.apps.getApp(appId);
         throw new AppNotFoundError(`app "${appId}" has no rotation ${rotationId}`);
       }
       const [oldToken, newToken] = await Promise.all([
-        deps.registry.findTokenVersion(appId, record.oldVersionId),
-        record.newVersionId ? deps.registry.findTokenVersion(appId, record.newVersionId) : undefined,
+        deps.registry.tokens.findTokenVersion(appId, record.oldVersionId),
+        record.newVersionId ? deps.registry.tokens.findTokenVersion(appId, record.newVersionId) : undefined,
       ]);
       return {
         status: 200,
@@ -397,7 +397,7 @@ async function dispatch(context: RequestContext, event: APIGatewayProxyEvent): P
       const { since, app } = query as { since?: string; app?: string };
       const sinceSeconds = parseDuration(since ?? '7d') ?? DURATION_LIMITS.since.max;
       const from = new Date(now.getTime() - sinceSeconds * 1000).toISOString();
-      const { events, truncated } = await deps.registry.listAudit(from, now.toISOString());
+      const { events, truncated } = await deps.registry.audit.listAudit(from, now.toISOString());
       return {
         status: 200,
         body: {
@@ -519,7 +519,7 @@ async function removeApp(context: RequestContext): Promise<Answer> {
   const { deps } = context;
   const appId = appIdOf(context);
   context.appId = appId;
-  const app = await deps.registry.removeApp(appId);
+  const app = await deps.registry.apps.removeApp(appId);
   // The secret stays (services may still read it); Secrets Manager stops calling Rotor's hook for it.
   let secretNote = "Secrets Manager rotation with Rotor's hook was turned off";
   try {
@@ -632,9 +632,9 @@ async function refuseEndedRotation(
   rotationId: string,
   key: string,
 ): Promise<void> {
-  const earlier = await deps.registry.findRotation(appId, rotationId);
+  const earlier = await deps.registry.rotations.findRotation(appId, rotationId);
   if (!earlier) return;
-  const app = await deps.registry.getApp(appId);
+  const app = await deps.registry.apps.getApp(appId);
   if (app.activeRotation?.rotationId === rotationId) return;
   throw new IdempotencyKeyReusedError(
     `${IDEMPOTENCY_HEADER} "${key}" already started rotation ${rotationId} of app "${appId}", which is ${earlier.status} now; send a fresh key to start another rotation`,

@@ -3,9 +3,9 @@ import type { Context } from 'aws-lambda';
 import { documentClient } from '../shared/aws/dynamodb.ts';
 import { secretsManagerClient } from '../shared/aws/secretsManager.ts';
 import { sfnClient } from '../shared/aws/sfn.ts';
-import { Registry } from '../shared/Registry.ts';
 import { readRuntimeSettings, requiredSetting } from '../shared/settings.ts';
 import { startRotationWorkflow } from '../shared/workflows.ts';
+import { Registry } from '../store/Registry.ts';
 import { type RotationHookDependencies, runRotationStep } from './rotationSteps.ts';
 
 const settings = readRuntimeSettings();

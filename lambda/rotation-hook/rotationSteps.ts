@@ -15,9 +15,10 @@ import { newRotationId } from '../contract/ids.ts';
 import type { RotationWorkflowInput } from '../contract/workflows.ts';
 import { finishPromotion } from '../shared/endings.ts';
 import type { ActiveRotation, AppRecord } from '../shared/model.ts';
-import { conflictError, type Registry } from '../shared/Registry.ts';
 import { removeLabel } from '../shared/secretLabels.ts';
 import { hashToken, isWellFormedToken, mintToken, parseSecret, serializeSecret } from '../shared/tokens.ts';
+import { conflictError } from '../store/conflictError.ts';
+import type { Registry } from '../store/Registry.ts';
 
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
 export type RotationStep = (typeof ROTATION_STEPS)[number];
@@ -113,10 +114,10 @@ export async function runRotationStep(input: unknown, deps: RotationHookDependen
 
 /** Tells the rotation this version belongs to which step failed, so its workflow rolls back. */
 async function recordFailure(context: StepContext, error: Error): Promise<void> {
-  const app = await context.deps.registry.findApp(context.app.appId);
+  const app = await context.deps.registry.apps.findApp(context.app.appId);
   const rotation = app?.activeRotation;
   if (app?.state !== 'ROTATING' || rotation?.newVersionId !== context.versionId) return;
-  await context.deps.registry.recordStepFailure(app.appId, rotation.rotationId, {
+  await context.deps.registry.apps.recordStepFailure(app.appId, rotation.rotationId, {
     step: context.step,
     message: error.message,
     at: context.deps.clock().toISOString(),
@@ -144,7 +145,7 @@ async function appOf(
       `the secret has no ${APP_TAG} tag; register it with "rotor apps add"`,
     );
   }
-  const app = await registry.findApp(appId);
+  const app = await registry.apps.findApp(appId);
   if (!app) throw new RotationStepError(step, secretArn, `no app "${appId}" is registered with Rotor`);
   if (app.secretArn !== secretArn) {
     throw new RotationStepError(
@@ -209,7 +210,7 @@ async function testRotationConfiguration(context: StepContext): Promise<void> {
   } catch (error) {
     return fail((error as Error).message);
   }
-  const registered = await deps.registry.findTokenByHash(hashToken(token));
+  const registered = await deps.registry.tokens.findTokenByHash(hashToken(token));
   if (
     registered?.appId !== app.appId ||
     registered.versionId !== currentVersionId ||
@@ -303,7 +304,7 @@ async function joinOrStartRotation(context: StepContext, currentVersionId: strin
   const { app, deps, versionId, secretArn } = context;
   if (app.activeRotation?.ending) throw conflictError(app);
   if (app.state === 'ROTATING' && app.activeRotation) {
-    await deps.registry.attachNewVersion(app.appId, app.activeRotation.rotationId, versionId);
+    await deps.registry.apps.attachNewVersion(app.appId, app.activeRotation.rotationId, versionId);
     if (app.activeRotation.trigger === 'secrets-manager') {
       await deps.startWorkflow({ appId: app.appId, rotationId: app.activeRotation.rotationId, adopt: true });
     }
@@ -312,10 +313,10 @@ async function joinOrStartRotation(context: StepContext, currentVersionId: strin
   if (app.state !== 'ACTIVE') throw conflictError(app);
   // Secrets Manager retries a failed rotation with the same version: one that Rotor already rolled
   // back must not start a rotation again.
-  const ended = (await deps.registry.listRotations(app.appId, 10)).find(
+  const ended = (await deps.registry.rotations.listRotations(app.appId, 10)).find(
     (record) => record.newVersionId === versionId,
   );
-  if (ended || (await deps.registry.findTokenVersion(app.appId, versionId))) {
+  if (ended || (await deps.registry.tokens.findTokenVersion(app.appId, versionId))) {
     throw new RotationConflictError(
       `version ${versionId} belongs to rotation ${ended?.rotationId ?? 'that ended'}${ended ? ` (${ended.status})` : ''}; ` +
         `start a new one with "rotor rotate ${app.appId} --expire now|later"`,
@@ -332,8 +333,8 @@ async function joinOrStartRotation(context: StepContext, currentVersionId: strin
     newVersionId: versionId,
     oldTokenIssuedAt: app.tokenIssuedAt,
   };
-  await deps.registry.lockForRotation(app.appId, rotation, now.toISOString());
-  await deps.registry.appendAudit({
+  await deps.registry.apps.lockForRotation(app.appId, rotation, now.toISOString());
+  await deps.registry.audit.appendAudit({
     at: now.toISOString(),
     eventId: `${rotation.rotationId}:started`,
     appId: app.appId,
@@ -376,7 +377,7 @@ async function setSecret(context: StepContext): Promise<void> {
   const { app, deps, versionId, secretArn } = context;
   requireRotationOf(context);
   const token = await requirePendingToken(context);
-  await deps.registry.registerTokenVersion({
+  await deps.registry.tokens.registerTokenVersion({
     appId: app.appId,
     versionId,
     tokenHash: hashToken(token),
@@ -398,7 +399,7 @@ async function testSecret(context: StepContext): Promise<void> {
       `the pending token of version ${versionId} is malformed`,
     );
   }
-  const registered = await deps.registry.findTokenByHash(hashToken(token));
+  const registered = await deps.registry.tokens.findTokenByHash(hashToken(token));
   if (
     registered?.appId !== app.appId ||
     registered.versionId !== versionId ||
@@ -423,7 +424,7 @@ async function testSecret(context: StepContext): Promise<void> {
 async function finishSecret(context: StepContext): Promise<void> {
   const { deps, versionId, secretArn, app } = context;
   const rotation = requireRotationOf(context);
-  const committed = await deps.registry.commitPromotion(
+  const committed = await deps.registry.apps.commitPromotion(
     app.appId,
     rotation.rotationId,
     deps.clock().toISOString(),
@@ -432,7 +433,7 @@ async function finishSecret(context: StepContext): Promise<void> {
     throw new RotationStepError(
       'finishSecret',
       secretArn,
-      conflictError(await deps.registry.getApp(app.appId)).message,
+      conflictError(await deps.registry.apps.getApp(app.appId)).message,
     );
   }
   const promoted = await finishPromotion(deps, committed);
@@ -452,7 +453,7 @@ async function finishSecret(context: StepContext): Promise<void> {
 async function settleFinishedRotation(context: StepContext): Promise<void> {
   const { deps, versionId, secretArn } = context;
   await removeLabel(deps.secretsManager, secretArn, 'AWSPENDING', versionId);
-  const app = await deps.registry.getApp(context.app.appId);
+  const app = await deps.registry.apps.getApp(context.app.appId);
   const rotation = app.activeRotation;
   if (app.state !== 'ROTATING' || rotation?.newVersionId !== versionId || !rotation.committedAt) return;
   await finishPromotion(deps, app);

@@ -1,7 +1,7 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { NotificationEvent } from '../contract/notificationEvents.ts';
+import type { Registry } from '../store/Registry.ts';
 import type { AppRecord, HubSpotCheck, RotationEnding } from './model.ts';
-import type { Registry } from './Registry.ts';
 import { moveCurrentTo, removeLabel, stagesOf } from './secretLabels.ts';
 
 /**
@@ -40,26 +40,26 @@ export async function finishPromotion(deps: LifecycleDependencies, app: AppRecor
   if (app.state !== 'ROTATING' || !rotation?.committedAt || !versionId) return app;
   const { registry, secretsManager } = deps;
   const at = rotation.committedAt;
-  await registry.setTokenStatus(app.appId, versionId, { status: 'current', from: ['pending'] });
+  await registry.tokens.setTokenStatus(app.appId, versionId, { status: 'current', from: ['pending'] });
   await moveCurrentTo(secretsManager, app.secretArn, versionId);
   await removeLabel(secretsManager, app.secretArn, 'AWSPENDING', versionId);
   const expiresAt = addSeconds(at, rotation.graceSeconds);
   if (rotation.mode === 'expire-later') {
-    await registry.setTokenStatus(app.appId, rotation.oldVersionId, {
+    await registry.tokens.setTokenStatus(app.appId, rotation.oldVersionId, {
       status: 'grace',
       from: ['current'],
       expiresAt,
     });
   } else {
-    await registry.setTokenStatus(app.appId, rotation.oldVersionId, {
+    await registry.tokens.setTokenStatus(app.appId, rotation.oldVersionId, {
       status: 'revoked',
       from: ['current', 'grace'],
       revokedAt: at,
     });
     await removeLabel(secretsManager, app.secretArn, 'AWSPREVIOUS', rotation.oldVersionId);
   }
-  const promoted = await registry.promoteNewToken(app.appId, rotation.rotationId, expiresAt);
-  await registry.appendAudit({
+  const promoted = await registry.apps.promoteNewToken(app.appId, rotation.rotationId, expiresAt);
+  await registry.audit.appendAudit({
     at,
     eventId: `${rotation.rotationId}:promoted`,
     appId: app.appId,
@@ -80,7 +80,7 @@ async function finishExpiry(deps: LifecycleDependencies, claimed: AppRecord): Pr
   const rotation = claimed.activeRotation;
   if (!rotation?.endingAt) return false;
   const at = rotation.endingAt;
-  await deps.registry.setTokenStatus(claimed.appId, rotation.oldVersionId, {
+  await deps.registry.tokens.setTokenStatus(claimed.appId, rotation.oldVersionId, {
     status: 'revoked',
     from: ['grace', 'current'],
     revokedAt: at,
@@ -88,7 +88,7 @@ async function finishExpiry(deps: LifecycleDependencies, claimed: AppRecord): Pr
   await removeLabel(deps.secretsManager, claimed.secretArn, 'AWSPREVIOUS', rotation.oldVersionId);
   // The audit event and the history record go first: whoever finishes an interrupted ending writes
   // the same ones again (idempotent per event id), so nothing is missing once the app says it ended.
-  await deps.registry.appendAudit({
+  await deps.registry.audit.appendAudit({
     at,
     eventId: `${rotation.rotationId}:expired`,
     appId: claimed.appId,
@@ -98,7 +98,7 @@ async function finishExpiry(deps: LifecycleDependencies, claimed: AppRecord): Pr
     rotationId: rotation.rotationId,
     detail: `old token version ${rotation.oldVersionId} revoked`,
   });
-  const done = await deps.registry.completeEnding(
+  const done = await deps.registry.apps.completeEnding(
     claimed,
     {
       ...claimed,
@@ -123,26 +123,26 @@ async function finishCancel(deps: LifecycleDependencies, claimed: AppRecord): Pr
   const newVersionId = rotation?.newVersionId;
   if (!rotation?.endingAt || !newVersionId) return false;
   const { registry, secretsManager } = deps;
-  const old = await registry.findTokenVersion(claimed.appId, rotation.oldVersionId);
+  const old = await registry.tokens.findTokenVersion(claimed.appId, rotation.oldVersionId);
   const expired =
     old?.status === 'grace' &&
     (!old.expiresAt || Date.parse(old.expiresAt) <= deps.clock().getTime() + CANCEL_MARGIN_MS / 2);
   if (old?.status === 'revoked' || expired) return finishExpiryOfCancel(deps, claimed);
-  await registry.setTokenStatus(claimed.appId, rotation.oldVersionId, {
+  await registry.tokens.setTokenStatus(claimed.appId, rotation.oldVersionId, {
     status: 'current',
     from: ['grace'],
     removeExpiry: true,
   });
   await moveCurrentTo(secretsManager, claimed.secretArn, rotation.oldVersionId);
   await removeLabel(secretsManager, claimed.secretArn, 'AWSPREVIOUS', newVersionId);
-  await registry.setTokenStatus(claimed.appId, newVersionId, {
+  await registry.tokens.setTokenStatus(claimed.appId, newVersionId, {
     status: 'revoked',
     from: ['current', 'pending'],
     revokedAt: rotation.endingAt,
   });
   // The audit event and the history record go first: whoever finishes an interrupted ending writes
   // the same ones again (idempotent per event id), so nothing is missing once the app says it ended.
-  await registry.appendAudit({
+  await registry.audit.appendAudit({
     at: rotation.endingAt,
     eventId: `${rotation.rotationId}:cancelled`,
     appId: claimed.appId,
@@ -152,7 +152,7 @@ async function finishCancel(deps: LifecycleDependencies, claimed: AppRecord): Pr
     rotationId: rotation.rotationId,
     detail: `version ${rotation.oldVersionId} is current again; version ${newVersionId} revoked`,
   });
-  const done = await registry.completeEnding(
+  const done = await registry.apps.completeEnding(
     claimed,
     {
       ...claimed,
@@ -198,8 +198,8 @@ async function finishRollback(deps: LifecycleDependencies, claimed: AppRecord): 
       await removeLabel(secretsManager, claimed.secretArn, 'AWSPREVIOUS', newVersionId);
     }
     await removeLabel(secretsManager, claimed.secretArn, 'AWSPENDING', newVersionId);
-    if (await registry.findTokenVersion(claimed.appId, newVersionId)) {
-      await registry.setTokenStatus(claimed.appId, newVersionId, {
+    if (await registry.tokens.findTokenVersion(claimed.appId, newVersionId)) {
+      await registry.tokens.setTokenStatus(claimed.appId, newVersionId, {
         status: 'revoked',
         from: ['pending', 'current'],
         revokedAt: rotation.endingAt,
@@ -208,7 +208,7 @@ async function finishRollback(deps: LifecycleDependencies, claimed: AppRecord): 
   }
   // The audit event and the history record go first: whoever finishes an interrupted ending writes
   // the same ones again (idempotent per event id), so nothing is missing once the app says it ended.
-  await registry.appendAudit({
+  await registry.audit.appendAudit({
     at: rotation.endingAt,
     eventId: `${rotation.rotationId}:failed`,
     appId: claimed.appId,
@@ -218,7 +218,7 @@ async function finishRollback(deps: LifecycleDependencies, claimed: AppRecord): 
     rotationId: rotation.rotationId,
     detail: `${step}: ${message}`,
   });
-  const done = await registry.completeEnding(
+  const done = await registry.apps.completeEnding(
     claimed,
     {
       ...claimed,
@@ -268,7 +268,7 @@ export async function settleApp(deps: LifecycleDependencies, app: AppRecord): Pr
   if (rotation.ending) {
     await FINISHERS[rotation.ending](deps, app);
     return {
-      app: await deps.registry.getApp(app.appId),
+      app: await deps.registry.apps.getApp(app.appId),
       finished: {
         rotationId: rotation.rotationId,
         ending: rotation.ending,
@@ -279,7 +279,7 @@ export async function settleApp(deps: LifecycleDependencies, app: AppRecord): Pr
   if (app.state === 'ROTATING' && rotation.committedAt) {
     await finishPromotion(deps, app);
     return {
-      app: await deps.registry.getApp(app.appId),
+      app: await deps.registry.apps.getApp(app.appId),
       finished: { rotationId: rotation.rotationId, ending: 'promote', endedBy: rotation.startedBy },
     };
   }
@@ -308,7 +308,7 @@ export async function endRotation(
   request: EndingRequest,
 ): Promise<boolean> {
   const from = ending === 'rollback' ? 'ROTATING' : 'GRACE';
-  const claimed = await deps.registry.claimEnding(appId, rotationId, from, ending, {
+  const claimed = await deps.registry.apps.claimEnding(appId, rotationId, from, ending, {
     by: request.by,
     at: deps.clock().toISOString(),
     event: request.event,
@@ -319,7 +319,7 @@ export async function endRotation(
     await FINISHERS[ending](deps, claimed);
     return true;
   }
-  const app = await deps.registry.getApp(appId);
+  const app = await deps.registry.apps.getApp(appId);
   if (app.activeRotation?.rotationId === rotationId) await settleApp(deps, app);
   return false;
 }

@@ -13,9 +13,9 @@ import { checkEmailAddress } from '../contract/emailAddress.ts';
 import { RotationConflictError, ValidationError } from '../contract/errors.ts';
 import { HUBSPOT_GRACE_SECONDS, isAllowedHubSpotApiUrl } from '../contract/hubspotApi.ts';
 import { APP_ID_PATTERN } from '../contract/ids.ts';
+import type { Registry } from '../store/Registry.ts';
 import { type HubSpotClientOptions, lookUpHubSpotToken } from './hubspot.ts';
 import type { Admin, AppRecord, HubSpotSettings } from './model.ts';
-import type { Registry } from './Registry.ts';
 import { hashToken, isWellFormedToken, mintToken, parseSecret, serializeSecret } from './tokens.ts';
 
 /**
@@ -91,7 +91,7 @@ export async function enrollManagedApp(
     ? await adoptSecret(existing, input.appId, deps)
     : await createSecret(input, deps, now);
 
-  await deps.registry.registerTokenVersion({
+  await deps.registry.tokens.registerTokenVersion({
     appId: input.appId,
     versionId,
     tokenHash: hashToken(token),
@@ -101,7 +101,7 @@ export async function enrollManagedApp(
   const app = appRecordOf(input, { secretArn, versionId, issuedAt: issuedAt || now, now, issuer: 'managed' });
   // The app is recorded first: Secrets Manager's trial testSecret (RotateImmediately false) asks the
   // hook, which checks the secret's token against the app's. A refused trial registers nothing.
-  await deps.registry.createApp(app);
+  await deps.registry.apps.createApp(app);
   try {
     await deps.secretsManager.send(
       new RotateSecretCommand({
@@ -112,7 +112,7 @@ export async function enrollManagedApp(
       }),
     );
   } catch (error) {
-    await deps.registry.removeApp(app.appId);
+    await deps.registry.apps.removeApp(app.appId);
     throw error;
   }
   return app;
@@ -221,7 +221,7 @@ export async function enrollHubSpotApp(
     );
   }
   const now = deps.clock().toISOString();
-  await deps.registry.registerTokenVersion({
+  await deps.registry.tokens.registerTokenVersion({
     appId: input.appId,
     versionId,
     tokenHash: hashToken(token),
@@ -242,7 +242,7 @@ export async function enrollHubSpotApp(
     ),
     hubspot,
   };
-  await deps.registry.createApp(app);
+  await deps.registry.apps.createApp(app);
   return app;
 }
 
@@ -264,7 +264,7 @@ async function checkNewApp(
   if (input.admins.length === 0) throw new ValidationError('an app needs at least one admin email');
   for (const admin of input.admins) checkEmailAddress(admin.email, 'admin email address');
   for (const customer of input.customers ?? []) checkEmailAddress(customer, 'customer email address');
-  if (await deps.registry.findApp(input.appId)) {
+  if (await deps.registry.apps.findApp(input.appId)) {
     throw new RotationConflictError(`app "${input.appId}" is already registered`);
   }
 }

@@ -9,10 +9,10 @@ import {
   ValidationError,
 } from '../contract/errors.ts';
 import type { HandoffReminderOutput, HandoffResult } from '../contract/workflows.ts';
+import { conflictError } from '../store/conflictError.ts';
 import { finishPromotion, type LifecycleDependencies } from './endings.ts';
 import { compareScopes, type HubSpotClientOptions, lookUpHubSpotToken } from './hubspot.ts';
 import type { AppRecord, HubSpotCheck, HubSpotSettings } from './model.ts';
-import { conflictError } from './Registry.ts';
 import { stagesOf } from './secretLabels.ts';
 import { hashToken, parseSecret, serializeSecret } from './tokens.ts';
 
@@ -64,7 +64,7 @@ export async function submitHubSpotToken(
   token: string,
   actor: string,
 ): Promise<{ rotationId: string; versionId: string; scopesAdded: string[]; scopesRemoved: string[] }> {
-  const app = await deps.registry.getApp(appId);
+  const app = await deps.registry.apps.getApp(appId);
   const hubspot = hubspotOf(app);
   const rotation = app.activeRotation;
   if (app.state !== 'ROTATING' || !rotation?.newVersionId || rotation.ending) {
@@ -79,7 +79,7 @@ export async function submitHubSpotToken(
   }
   const versionId = rotation.newVersionId;
   const tokenHash = hashToken(token);
-  const handed = await deps.registry.findTokenVersion(appId, versionId);
+  const handed = await deps.registry.tokens.findTokenVersion(appId, versionId);
   if (rotation.handoff || handed) {
     if (handed?.tokenHash === tokenHash) {
       await wakeWorkflow(deps.sfn, rotation.handoffTaskToken, { versionId });
@@ -90,7 +90,7 @@ export async function submitHubSpotToken(
       `another token was already handed over for rotation ${rotation.rotationId} of app "${appId}"; it is being promoted`,
     );
   }
-  const current = await deps.registry.findTokenVersion(appId, app.currentVersionId);
+  const current = await deps.registry.tokens.findTokenVersion(appId, app.currentVersionId);
   if (current?.tokenHash === tokenHash) {
     throw new TokenRejectedError(
       `this is the current token of app "${appId}", not a new one; rotate it in HubSpot first (Development > Legacy apps > the app > Auth > Rotate > "Rotate and expire later") and submit the token HubSpot shows then`,
@@ -115,7 +115,7 @@ export async function submitHubSpotToken(
   }
   const now = deps.clock().toISOString();
   const { added, removed } = compareScopes(hubspot.scopes, verdict.info.scopes);
-  await deps.registry.registerTokenVersion({
+  await deps.registry.tokens.registerTokenVersion({
     appId,
     versionId,
     tokenHash,
@@ -130,14 +130,14 @@ export async function submitHubSpotToken(
       VersionStages: ['AWSPENDING'],
     }),
   );
-  await deps.registry.recordHandoff(appId, rotation.rotationId, {
+  await deps.registry.apps.recordHandoff(appId, rotation.rotationId, {
     submittedBy: actor,
     submittedAt: now,
     scopes: verdict.info.scopes,
     scopesAdded: added,
     scopesRemoved: removed,
   });
-  await deps.registry.appendAudit({
+  await deps.registry.audit.appendAudit({
     at: now,
     eventId: `${rotation.rotationId}:submitted`,
     appId,
@@ -151,7 +151,7 @@ export async function submitHubSpotToken(
         : ''
     }`,
   });
-  const latest = await deps.registry.getApp(appId);
+  const latest = await deps.registry.apps.getApp(appId);
   await wakeWorkflow(deps.sfn, latest.activeRotation?.handoffTaskToken, { versionId });
   return { rotationId: rotation.rotationId, versionId, scopesAdded: added, scopesRemoved: removed };
 }
@@ -167,7 +167,7 @@ export async function awaitHandoff(
   rotationId: string,
   taskToken: string,
 ): Promise<{ waiting: boolean }> {
-  const app = await deps.registry.recordHandoffTaskToken(appId, rotationId, taskToken);
+  const app = await deps.registry.apps.recordHandoffTaskToken(appId, rotationId, taskToken);
   const rotation = app?.activeRotation;
   if (!rotation) {
     throw new RotationFailedError('Handoff', `rotation ${rotationId} of app "${appId}" is no longer running`);
@@ -189,7 +189,7 @@ export async function remindOrGiveUp(
   appId: string,
   rotationId: string,
 ): Promise<HandoffReminderOutput> {
-  const app = await deps.registry.getApp(appId);
+  const app = await deps.registry.apps.getApp(appId);
   const rotation = app.activeRotation;
   if (app.state !== 'ROTATING' || rotation?.rotationId !== rotationId) {
     throw new RotationFailedError('Handoff', `rotation ${rotationId} of app "${appId}" is no longer running`);
@@ -204,7 +204,7 @@ export async function remindOrGiveUp(
   }
   // One reminder per day of waiting: a retried task finds that day's reminder queued already.
   const day = Math.max(1, Math.floor((deps.clock().getTime() - Date.parse(rotation.startedAt)) / 86_400_000));
-  await deps.registry.queueHandoffReminder(appId, rotationId, day, deps.clock().toISOString());
+  await deps.registry.apps.queueHandoffReminder(appId, rotationId, day, deps.clock().toISOString());
   return { reminder: day };
 }
 
@@ -219,7 +219,7 @@ export async function promoteHandoff(
   appId: string,
   rotationId: string,
 ): Promise<void> {
-  const app = await deps.registry.getApp(appId);
+  const app = await deps.registry.apps.getApp(appId);
   if (app.state !== 'ROTATING' && app.lastRotation?.rotationId === rotationId) return;
   const rotation = app.activeRotation;
   const versionId = rotation?.newVersionId;
@@ -230,9 +230,12 @@ export async function promoteHandoff(
   if (!labels.includes('AWSCURRENT') && !labels.includes('AWSPENDING')) {
     throw new RotationFailedError('PromoteHandoff', `version ${versionId} holds no handed-over token`);
   }
-  const committed = await deps.registry.commitPromotion(appId, rotationId, deps.clock().toISOString());
+  const committed = await deps.registry.apps.commitPromotion(appId, rotationId, deps.clock().toISOString());
   if (!committed) {
-    throw new RotationFailedError('PromoteHandoff', conflictError(await deps.registry.getApp(appId)).message);
+    throw new RotationFailedError(
+      'PromoteHandoff',
+      conflictError(await deps.registry.apps.getApp(appId)).message,
+    );
   }
   await finishPromotion(deps, committed);
 }

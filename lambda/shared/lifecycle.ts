@@ -4,9 +4,9 @@ import type { RotationMode } from '../contract/appSettings.ts';
 import { HOUR_SECONDS } from '../contract/duration.ts';
 import { RotationFailedError, RotationPendingError, ValidationError } from '../contract/errors.ts';
 import type { PromotionOutput, RollbackOutput } from '../contract/workflows.ts';
+import { noticeAtOf } from '../store/dueAt.ts';
 import { endRotation, finishPromotion, type LifecycleDependencies, settleApp } from './endings.ts';
 import type { ActiveRotation, AppRecord, HubSpotCheck, RotationRecord, RotationTrigger } from './model.ts';
-import { noticeAtOf } from './Registry.ts';
 import { clearStalePending, stagesOf } from './secretLabels.ts';
 
 export type { LifecycleDependencies } from './endings.ts';
@@ -46,7 +46,7 @@ export async function lockRotation(
   request: RotationRequest,
 ): Promise<{ app: AppRecord; rotation: ActiveRotation }> {
   // Whatever an interrupted action left claimed on the app is finished first, never left to block.
-  const { app } = await settleApp(deps, await deps.registry.getApp(request.appId));
+  const { app } = await settleApp(deps, await deps.registry.apps.getApp(request.appId));
   const graceSeconds = request.graceSeconds ?? app.graceSeconds;
   if (!Number.isInteger(graceSeconds) || graceSeconds < GRACE_LIMITS.min || graceSeconds > GRACE_LIMITS.max) {
     throw new ValidationError(`grace must be from 1h to 30d (got ${graceSeconds} seconds)`);
@@ -81,9 +81,9 @@ export async function lockRotation(
     app.issuer === 'hubspot'
       ? { event: 'HANDOFF_REQUESTED' as const, rotationId: rotation.rotationId, at: now }
       : undefined;
-  const locked = await deps.registry.lockForRotation(app.appId, rotation, now, notice);
+  const locked = await deps.registry.apps.lockForRotation(app.appId, rotation, now, notice);
   const active = locked.activeRotation ?? rotation;
-  await deps.registry.appendAudit({
+  await deps.registry.audit.appendAudit({
     at: active.startedAt,
     eventId: `${active.rotationId}:started`,
     appId: app.appId,
@@ -154,7 +154,7 @@ export async function checkPromotion(
   appId: string,
   rotationId: string,
 ): Promise<Promotion> {
-  const app = await deps.registry.getApp(appId);
+  const app = await deps.registry.apps.getApp(appId);
   const rotation = app.activeRotation?.rotationId === rotationId ? app.activeRotation : undefined;
   if (rotation && app.state === 'ROTATING') {
     if (rotation.ending === 'rollback') {
@@ -171,7 +171,7 @@ export async function checkPromotion(
     );
   }
   if (rotation && app.state === 'GRACE') return promotionOf(rotation);
-  const record = await deps.registry.findRotation(appId, rotationId);
+  const record = await deps.registry.rotations.findRotation(appId, rotationId);
   if (!record) {
     throw new RotationFailedError(
       'CheckPromotion',
@@ -198,7 +198,7 @@ export async function checkGrace(
   rotationId: string,
   options: { queueNotice?: boolean } = {},
 ): Promise<boolean> {
-  const app = await deps.registry.getApp(appId);
+  const app = await deps.registry.apps.getApp(appId);
   const rotation = app.activeRotation?.rotationId === rotationId ? app.activeRotation : undefined;
   if (rotation?.ending) {
     await settleApp(deps, app);
@@ -206,7 +206,7 @@ export async function checkGrace(
   }
   if (app.state !== 'GRACE' || !rotation) return false;
   if (options.queueNotice)
-    await deps.registry.queueExpiryNotice(appId, rotationId, deps.clock().toISOString());
+    await deps.registry.apps.queueExpiryNotice(appId, rotationId, deps.clock().toISOString());
   return true;
 }
 
@@ -244,7 +244,7 @@ export async function expireOldToken(
     ...(options.request ? { request: options.request } : {}),
   });
   if (ended) return true;
-  const app = await deps.registry.getApp(appId);
+  const app = await deps.registry.apps.getApp(appId);
   return app.lastRotation?.rotationId === rotationId && app.lastRotation.outcome === 'completed';
 }
 
@@ -285,17 +285,20 @@ export async function rollbackRotation(
   rotationId: string,
   failure: { step: string; message: string },
 ): Promise<RollbackOutcome> {
-  const app = await deps.registry.getApp(appId);
+  const app = await deps.registry.apps.getApp(appId);
   const rotation = app.activeRotation?.rotationId === rotationId ? app.activeRotation : undefined;
   if (rotation && app.state === 'ROTATING' && !rotation.failure) {
-    await deps.registry.recordStepFailure(appId, rotationId, { ...failure, at: deps.clock().toISOString() });
+    await deps.registry.apps.recordStepFailure(appId, rotationId, {
+      ...failure,
+      at: deps.clock().toISOString(),
+    });
   }
   if (
     await endRotation(deps, appId, rotationId, 'rollback', { by: 'rotor-workflow', event: 'ROTATION_FAILED' })
   ) {
     return 'rolled-back';
   }
-  const now = await deps.registry.getApp(appId);
+  const now = await deps.registry.apps.getApp(appId);
   const active = now.activeRotation?.rotationId === rotationId ? now.activeRotation : undefined;
   if (active && now.state === 'ROTATING' && active.committedAt) {
     await finishPromotion(deps, now);

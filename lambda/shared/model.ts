@@ -178,7 +178,7 @@ export interface RotationRecord extends ActiveRotation {
 
 /**
  * One version of a managed token: only its hash is kept. Its uses are counted per hour beside it
- * (`Registry.recordTokenUse`, `Registry.tokenUsage`).
+ * (`registry.tokens.recordTokenUse`, `registry.tokens.tokenUsage`).
  */
 export interface TokenVersionRecord {
   readonly appId: string;

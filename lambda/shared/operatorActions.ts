@@ -1,11 +1,11 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { HubSpotUnavailableError, RotationConflictError } from '../contract/errors.ts';
+import { conflictError } from '../store/conflictError.ts';
 import { CANCEL_MARGIN_MS, type LifecycleDependencies, settleApp } from './endings.ts';
 import type { HubSpotClientOptions } from './hubspot.ts';
 import { checkTokenAtHubSpot } from './hubspotRotation.ts';
 import { cancelGraceRotation, expireOldToken } from './lifecycle.ts';
 import type { ActiveRotation, AppRecord, HubSpotCheck, RotationEnding } from './model.ts';
-import { conflictError } from './Registry.ts';
 import { stopRotationWorkflow } from './workflows.ts';
 
 export interface OperatorDependencies extends LifecycleDependencies {
@@ -49,11 +49,11 @@ async function settleFor(
   ending: RotationEnding,
   { actor, request }: OperatorRequest,
 ): Promise<{ app: AppRecord; resumed?: ActiveRotation }> {
-  const { app, finished } = await settleApp(deps, await deps.registry.getApp(appId));
+  const { app, finished } = await settleApp(deps, await deps.registry.apps.getApp(appId));
   const own = finished?.ending === ending && finished.endedBy === actor;
   const rotationId = own ? finished.rotationId : app.lastRotation?.rotationId;
   if (!rotationId || app.state !== 'ACTIVE' || (!own && !request)) return { app };
-  const record = await deps.registry.findRotation(appId, rotationId);
+  const record = await deps.registry.rotations.findRotation(appId, rotationId);
   const outcome = ending === 'cancel' ? 'cancelled' : 'completed';
   const sameRequest = own || (record?.endingRequest !== undefined && record.endingRequest === request);
   // Only a grace period can be ended by an operator: an expire-now rotation is not "expired now" again.
@@ -116,7 +116,7 @@ export async function expireNow(
     ...(check ? { check } : {}),
     ...(request ? { request } : {}),
   });
-  if (!expired) throw conflictError(await deps.registry.getApp(appId));
+  if (!expired) throw conflictError(await deps.registry.apps.getApp(appId));
   return afterEnding(deps, rotation, appId, `expired now by ${actor}`, check);
 }
 
@@ -142,7 +142,7 @@ export async function cancelRotation(
   }
   const check = app.issuer === 'hubspot' ? await checkHubSpotCancel(deps, app, rotation) : undefined;
   if (!(await cancelGraceRotation(deps, appId, rotation.rotationId, actor, check, request))) {
-    throw conflictError(await deps.registry.getApp(appId));
+    throw conflictError(await deps.registry.apps.getApp(appId));
   }
   return afterEnding(deps, rotation, appId, `cancelled by ${actor}`, check);
 }

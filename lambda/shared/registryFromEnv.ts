@@ -1,5 +1,5 @@
+import { Registry } from '../store/Registry.ts';
 import { documentClient } from './aws/dynamodb.ts';
-import { Registry } from './Registry.ts';
 import { readRuntimeSettings } from './settings.ts';
 
 /** The settings every Rotor function reads at cold start. */

@@ -1,8 +1,8 @@
 import type { RotationWorkflowInput, SweepAppOutput } from '../contract/workflows.ts';
+import { noticeAtOf, stuckAfterMs } from '../store/dueAt.ts';
 import { type LifecycleDependencies, settleApp } from './endings.ts';
 import { expireOldToken, rollbackRotation } from './lifecycle.ts';
 import type { ActiveRotation, AppRecord } from './model.ts';
-import { noticeAtOf, stuckAfterMs } from './Registry.ts';
 import type { WorkflowState } from './workflows.ts';
 
 export interface SweepDependencies extends LifecycleDependencies {
@@ -31,7 +31,7 @@ async function restartWorkflow(deps: SweepDependencies, appId: string, rotation:
     executionName,
   });
   if (typeof executionArn === 'string')
-    await deps.registry.attachExecution(appId, rotation.rotationId, executionArn);
+    await deps.registry.apps.attachExecution(appId, rotation.rotationId, executionArn);
 }
 
 /** The id of the rotation the sweep starts for an app on a given day: a re-run that day never starts two. */
@@ -61,7 +61,7 @@ export async function sweepApp(deps: SweepDependencies, due: AppRecord): Promise
       rotationId = rotation.rotationId;
     } else {
       if (noticeAt && !rotation.noticedAt && Date.parse(noticeAt) <= now.getTime()) {
-        if (await deps.registry.queueExpiryNotice(app.appId, rotation.rotationId, now.toISOString())) {
+        if (await deps.registry.apps.queueExpiryNotice(app.appId, rotation.rotationId, now.toISOString())) {
           action = 'notice-queued';
         }
       }
@@ -118,11 +118,12 @@ export async function sweepApp(deps: SweepDependencies, due: AppRecord): Promise
       action = 'rotation-started';
     } else {
       const notBefore = new Date(now.getTime() - app.reminderRepeatSeconds * 1000).toISOString();
-      if (await deps.registry.queueReminder(app, now.toISOString(), notBefore)) action = 'reminder-queued';
+      if (await deps.registry.apps.queueReminder(app, now.toISOString(), notBefore))
+        action = 'reminder-queued';
     }
   }
-  const after = await deps.registry.getApp(app.appId);
+  const after = await deps.registry.apps.getApp(app.appId);
   const deliver = Object.keys(after.outbox ?? {}).length > 0;
-  if (!deliver && action === 'nothing') await deps.registry.refreshDueAt(after);
+  if (!deliver && action === 'nothing') await deps.registry.apps.refreshDueAt(after);
   return { appId: app.appId, action, deliver, ...(rotationId ? { rotationId } : {}) };
 }

@@ -1,10 +1,11 @@
 import { DEFAULT_TOKEN_PREFIX } from '../contract/tokenFormat.ts';
-import type { Registry } from './Registry.ts';
+import type { TokenStore } from '../store/TokenStore.ts';
 import { hashToken, isWellFormedToken } from './tokens.ts';
 import { type VerifyResult, verifyToken } from './verifyToken.ts';
 
 export interface TokenVerifierOptions {
-  readonly registry: Pick<Registry, 'findTokenByHash' | 'recordTokenUse'>;
+  /** The registry (only its token versions are read and their uses counted). */
+  readonly registry: { readonly tokens: Pick<TokenStore, 'findTokenByHash' | 'recordTokenUse'> };
   /**
    * How long a result is reused without a lookup. An expire-now or a revocation takes effect within
    * this time. At most 30 seconds. @default 30_000
@@ -130,7 +131,7 @@ export class TokenVerifier {
     pending.uses = 0;
     pending.writtenAt = now;
     try {
-      await this.#registry.recordTokenUse(tokenHash, uses, new Date(pending.lastUsedMs).toISOString());
+      await this.#registry.tokens.recordTokenUse(tokenHash, uses, new Date(pending.lastUsedMs).toISOString());
     } catch {
       // Counting must never refuse a caller: the uses go into the next write.
       pending.uses += uses;

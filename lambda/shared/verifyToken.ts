@@ -1,5 +1,5 @@
 import { DEFAULT_TOKEN_PREFIX } from '../contract/tokenFormat.ts';
-import type { Registry } from './Registry.ts';
+import type { TokenStore } from '../store/TokenStore.ts';
 import { hashesEqual, hashToken, isWellFormedToken } from './tokens.ts';
 
 /** Why a token was refused. `malformed` is decided without a lookup. */
@@ -16,7 +16,8 @@ export type VerifyResult =
   | { readonly valid: false; readonly reason: RefusalReason };
 
 export interface VerifyOptions {
-  readonly registry: Pick<Registry, 'findTokenByHash'>;
+  /** The registry (only its token versions are read). */
+  readonly registry: { readonly tokens: Pick<TokenStore, 'findTokenByHash'> };
   /** @default 'rtr_' */
   readonly prefix?: string;
   /** @default new Date() */
@@ -36,7 +37,7 @@ export async function verifyToken(token: string, options: VerifyOptions): Promis
   if (!isWellFormedToken(token, options.prefix ?? DEFAULT_TOKEN_PREFIX))
     return { valid: false, reason: 'malformed' };
   const tokenHash = hashToken(token);
-  const version = await options.registry.findTokenByHash(tokenHash);
+  const version = await options.registry.tokens.findTokenByHash(tokenHash);
   if (!version || !hashesEqual(version.tokenHash, tokenHash)) return { valid: false, reason: 'unknown' };
   switch (version.status) {
     case 'current':

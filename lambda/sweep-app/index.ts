@@ -14,7 +14,7 @@ const input = object({ appId: string().check(regex(/^[a-z0-9][a-z0-9-]{2,47}$/))
 /** Sweep task: repairs, rotates or reminds one due app. */
 export const handler = async (event: unknown): Promise<SweepAppOutput> => {
   const { appId } = parseTaskInput('SweepApp', input, event);
-  const app = await registry.findApp(appId);
+  const app = await registry.apps.findApp(appId);
   if (!app) return { appId, action: 'nothing', deliver: false };
   return sweepApp(
     {

@@ -13,9 +13,9 @@ import { submitHubSpotToken } from '../../lambda/shared/hubspotRotation.ts';
 import type { AppRecord } from '../../lambda/shared/model.ts';
 import { deliverOutbox } from '../../lambda/shared/notifications/outbox.ts';
 import { cancelRotation, expireNow, type OperatorDependencies } from '../../lambda/shared/operatorActions.ts';
-import { Registry } from '../../lambda/shared/Registry.ts';
 import { serializeSecret } from '../../lambda/shared/tokens.ts';
 import { executionArnFor, startRotationWorkflow } from '../../lambda/shared/workflows.ts';
+import { Registry } from '../../lambda/store/Registry.ts';
 import { VirtualClock } from '../clock.ts';
 import { APP_DEFAULTS, DEMO_ADMINS } from '../demoApp.ts';
 import {
@@ -138,7 +138,7 @@ async function finished(context: ScenarioContext, executionArn: string): Promise
 /** Waits until the app is in its grace period and the ROTATION_INITIATED emails went out. */
 async function inGrace(context: ScenarioContext, app: AppRecord): Promise<void> {
   await until('the app is in its grace period', async () => {
-    const now = await context.registry.getApp(app.appId);
+    const now = await context.registry.apps.getApp(app.appId);
     return now.state === 'GRACE';
   });
   await until('ROTATION_INITIATED went to both admins', async () => {
@@ -163,7 +163,7 @@ async function runSweep(context: ScenarioContext): Promise<void> {
 /** The rotation workflow execution a rotation the app did not start itself runs in. */
 async function rotationExecution(context: ScenarioContext, app: AppRecord): Promise<string> {
   const rotationId = await until('a rotation workflow runs for the app', async () => {
-    const [rotation] = await context.registry.listRotations(app.appId);
+    const [rotation] = await context.registry.rotations.listRotations(app.appId);
     return rotation?.rotationId;
   });
   const executionArn = executionArnFor(context.system.rotationStateMachineArn, rotationId);
@@ -219,7 +219,7 @@ async function enrollHubSpotDemoApp(context: ScenarioContext, appId: string) {
 /** Waits until the workflow waits for the handoff and both admins got an email of `event`. */
 async function handoffAwaited(context: ScenarioContext, appId: string, event: string) {
   await until(`${event} went to both admins and the workflow waits`, async () => {
-    const app = await context.registry.getApp(appId);
+    const app = await context.registry.apps.getApp(appId);
     const mails = await emailsAboutApp(context.system.endpoints.ses, appId);
     return (
       Boolean(app.activeRotation?.handoffTaskToken) &&
@@ -481,7 +481,7 @@ export const SCENARIOS: readonly Scenario[] = [
       const { status } = await context.system.stepFunctions.whenStopped(executionArn);
       if (status !== 'FAILED')
         throw new Error(`the abandoned handoff's workflow ended ${status}, not FAILED`);
-      const now = await context.registry.getApp(app.appId);
+      const now = await context.registry.apps.getApp(app.appId);
       if (now.state !== 'ACTIVE' || now.currentVersionId !== app.currentVersionId) {
         throw new Error(`after giving up the app is ${now.state} with version ${now.currentVersionId}`);
       }
@@ -578,7 +578,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
           const appId = [...failTestSecret].find((id) => SecretId?.includes(`rotor/${id}`));
           if (appId && Step === 'testSecret') {
             // A real fault: the pending token's registration is gone, so testSecret refuses it.
-            await registry.setTokenStatus(appId, String(ClientRequestToken), {
+            await registry.tokens.setTokenStatus(appId, String(ClientRequestToken), {
               status: 'revoked',
               from: ['pending'],
               revokedAt: new Date().toISOString(),
@@ -600,8 +600,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     };
 
     const enrolled = await scenario.run(context);
-    const app = await registry.getApp(enrolled.appId);
-    const [rotation] = await registry.listRotations(app.appId);
+    const app = await registry.apps.getApp(enrolled.appId);
+    const [rotation] = await registry.rotations.listRotations(app.appId);
     const newVersionId = rotation?.newVersionId ?? null;
     const labels = await versionLabels(secretsManager, app.secretArn);
     const verifyVersion = async (versionId: string | null): Promise<boolean | null> => {

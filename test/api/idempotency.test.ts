@@ -130,12 +130,14 @@ async function hubspotAppInGrace(): Promise<string> {
   expect(added.status, added.text).toBe(201);
   const started = await env.call('POST', `/apps/${appId}/rotations`, { body: { mode: 'expire-later' } });
   expect(started.status, started.text).toBe(202);
-  await eventually(async () => (await env.system.registry.getApp(appId)).activeRotation?.handoffTaskToken);
+  await eventually(
+    async () => (await env.system.registry.apps.getApp(appId)).activeRotation?.handoffTaskToken,
+  );
   const submitted = await env.call('POST', `/apps/${appId}/submit`, {
     body: { token: hubspot.rotate(oldToken) },
   });
   expect(submitted.status, submitted.text).toBe(202);
-  await eventually(async () => (await env.system.registry.getApp(appId)).state === 'GRACE');
+  await eventually(async () => (await env.system.registry.apps.getApp(appId)).state === 'GRACE');
   return appId;
 }
 
@@ -151,7 +153,7 @@ describe('Operator API: retries with an Idempotency-Key', () => {
 
     // Act
     const failed = await rotate();
-    const locked = await env.system.registry.getApp(appId);
+    const locked = await env.system.registry.apps.getApp(appId);
     const retried = await rotate();
 
     // Assess
@@ -170,7 +172,7 @@ describe('Operator API: retries with an Idempotency-Key', () => {
     expect((await env.system.stepFunctions.whenStopped(runs[0]?.executionArn as string)).status).toBe(
       'SUCCEEDED',
     );
-    const app = await env.system.registry.getApp(appId);
+    const app = await env.system.registry.apps.getApp(appId);
     expect(app).toMatchObject({ state: 'ACTIVE', lastRotation: { rotationId, outcome: 'completed' } });
     // The answer is kept now: a third send replays it, and starts nothing.
     const replay = await rotate();
@@ -187,7 +189,7 @@ describe('Operator API: retries with an Idempotency-Key', () => {
 
     // Assess: the lock is released, the old token stays, and the admins know the rotation did not happen.
     expect(failed.status, failed.text).toBe(500);
-    const app = await env.system.registry.getApp(appId);
+    const app = await env.system.registry.apps.getApp(appId);
     expect(app).toMatchObject({
       state: 'ACTIVE',
       lastRotation: { outcome: 'failed', failedStep: 'StartWorkflow' },
@@ -213,7 +215,7 @@ describe('Operator API: retries with an Idempotency-Key', () => {
 
     // Act
     const first = rotate();
-    await eventually(async () => (await env.system.registry.getApp(appId)).state === 'ROTATING');
+    await eventually(async () => (await env.system.registry.apps.getApp(appId)).state === 'ROTATING');
     const early = await rotate();
     startExecutionGate = undefined;
     open();
@@ -279,12 +281,14 @@ describe('Operator API: retries with an Idempotency-Key', () => {
     expect(answer.status, answer.text).toBe(200);
     expect(answer.body.message).toContain('HubSpot could not be asked about the old token');
     expect(elapsed).toBeLessThan(4_000);
-    const app = await env.system.registry.getApp(appId);
+    const app = await env.system.registry.apps.getApp(appId);
     expect(app.state).toBe('ACTIVE');
     const rotationId = app.lastRotation?.rotationId as string;
-    expect((await env.system.registry.findRotation(appId, rotationId))?.hubspotCheck).toMatchObject({
-      token: 'old',
-      verdict: 'unknown',
-    });
+    expect((await env.system.registry.rotations.findRotation(appId, rotationId))?.hubspotCheck).toMatchObject(
+      {
+        token: 'old',
+        verdict: 'unknown',
+      },
+    );
   });
 });

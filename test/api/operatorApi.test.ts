@@ -52,7 +52,7 @@ async function inGrace(appId: string) {
     body: { mode: 'expire-later', grace: '1h', reason: 'quarterly rotation' },
   });
   expect(started.status, started.text).toBe(202);
-  await eventually(async () => (await env.system.registry.getApp(appId)).state === 'GRACE');
+  await eventually(async () => (await env.system.registry.apps.getApp(appId)).state === 'GRACE');
   return started.body.rotation as { rotationId: string; oldVersionId: string; newVersionId: string };
 }
 
@@ -99,8 +99,8 @@ describe('Operator API: apps', () => {
     expect(
       env.system.secretsManagerRotations.rotationErrors.filter((failure) => failure.secretArn === secret.ARN),
     ).toEqual([]);
-    expect(await env.system.registry.listRotations(appId)).toEqual([]);
-    const app = await env.system.registry.getApp(appId);
+    expect(await env.system.registry.rotations.listRotations(appId)).toEqual([]);
+    const app = await env.system.registry.apps.getApp(appId);
     expect(app).toMatchObject({ state: 'ACTIVE', graceSeconds: 7200, locale: 'en', policy: 'auto' });
     const events = await auditOf(appId);
     expect(events).toEqual([
@@ -188,7 +188,7 @@ describe('Operator API: apps', () => {
       expect(answer.body.message).toMatch(message);
       expect(isOneSentence(answer.body.message)).toBe(true);
     }
-    expect(await env.system.registry.findApp(other)).toBeUndefined();
+    expect(await env.system.registry.apps.findApp(other)).toBeUndefined();
   });
 
   it('apps list shows every app with state, token age and due date; apps show adds the details', async () => {
@@ -240,7 +240,7 @@ describe('Operator API: apps', () => {
 describe('Operator API: rotations', () => {
   it('rotate expire-now: 202, one execution named after the rotation, the old token is refused when it is done', async () => {
     const appId = await addApp();
-    const before = await env.system.registry.getApp(appId);
+    const before = await env.system.registry.apps.getApp(appId);
     const oldToken = await tokenOf(before.secretArn, before.currentVersionId);
 
     const answer = await call('POST', `/apps/${appId}/rotations`, {
@@ -298,14 +298,14 @@ describe('Operator API: rotations', () => {
     // Prepare: an API behind Rotor's verifier saw the old token three times during the grace period.
     const appId = await addApp();
     const { oldVersionId } = await inGrace(appId);
-    const old = await env.system.registry.findTokenVersion(appId, oldVersionId);
+    const old = await env.system.registry.tokens.findTokenVersion(appId, oldVersionId);
     const lastUse = new Date().toISOString();
-    await env.system.registry.recordTokenUse(
+    await env.system.registry.tokens.recordTokenUse(
       String(old?.tokenHash),
       2,
       new Date(Date.now() - 60_000).toISOString(),
     );
-    await env.system.registry.recordTokenUse(String(old?.tokenHash), 1, lastUse);
+    await env.system.registry.tokens.recordTokenUse(String(old?.tokenHash), 1, lastUse);
 
     // Act
     const shown = await call('GET', `/apps/${appId}`);
@@ -323,7 +323,7 @@ describe('Operator API: rotations', () => {
   it('expire now during grace revokes the old token at once and emails the admins; a second one is a 409', async () => {
     const appId = await addApp();
     const rotation = await inGrace(appId);
-    const app = await env.system.registry.getApp(appId);
+    const app = await env.system.registry.apps.getApp(appId);
     const oldToken = await tokenOf(app.secretArn, rotation.oldVersionId);
 
     const answer = await call('POST', `/apps/${appId}/expire-now`, { user: BOB });
@@ -358,7 +358,7 @@ describe('Operator API: rotations', () => {
 
     expect(answer.status, answer.text).toBe(200);
     expect(answer.body.message).toContain('is current again');
-    expect(await env.system.registry.getApp(appId)).toMatchObject({
+    expect(await env.system.registry.apps.getApp(appId)).toMatchObject({
       state: 'ACTIVE',
       currentVersionId: rotation.oldVersionId,
     });
@@ -395,7 +395,7 @@ describe('Operator API: rotations', () => {
     for (const refused of answers.filter((answer) => answer.status === 409)) {
       expect(refused.body.message).toContain(`rotation ${winner.rotationId}`);
     }
-    await eventually(async () => (await env.system.registry.getApp(appId)).state === 'GRACE');
+    await eventually(async () => (await env.system.registry.apps.getApp(appId)).state === 'GRACE');
     const events = await auditOf(appId);
     expect(
       events
@@ -415,7 +415,7 @@ describe('Operator API: idempotency keys', () => {
     expect((await env.system.stepFunctions.whenStopped(run?.executionArn as string)).status).toBe(
       'SUCCEEDED',
     );
-    await eventually(async () => (await env.system.registry.getApp(appId)).state === 'ACTIVE');
+    await eventually(async () => (await env.system.registry.apps.getApp(appId)).state === 'ACTIVE');
   }
 
   it('a signed rotate request replayed with its Idempotency-Key starts one rotation and gets the first answer again', async () => {
@@ -436,9 +436,9 @@ describe('Operator API: idempotency keys', () => {
     expect(first.status, first.text).toBe(202);
     expect(replay.status, replay.text).toBe(202);
     expect(replay.body).toEqual(first.body);
-    expect((await env.system.registry.listRotations(appId)).map((rotation) => rotation.rotationId)).toEqual([
-      rotationId,
-    ]);
+    expect(
+      (await env.system.registry.rotations.listRotations(appId)).map((rotation) => rotation.rotationId),
+    ).toEqual([rotationId]);
     expect(
       env.system.stepFunctions.executions().filter((run) => JSON.parse(run.input).appId === appId),
     ).toHaveLength(1);
@@ -462,7 +462,7 @@ describe('Operator API: idempotency keys', () => {
     const first = await call('POST', `/apps/${appId}/rotations`, { body: { mode: 'expire-now' }, headers });
     expect(first.status, first.text).toBe(202);
     await settled(appId, (first.body.rotation as { rotationId: string }).rotationId);
-    const before = await env.system.registry.getApp(appId);
+    const before = await env.system.registry.apps.getApp(appId);
 
     // Act
     const other = await call('POST', `/apps/${appId}/rotations`, {
@@ -480,8 +480,8 @@ describe('Operator API: idempotency keys', () => {
       );
       expect(isOneSentence(answer.body.message)).toBe(true);
     }
-    expect(await env.system.registry.getApp(appId)).toEqual(before);
-    expect(await env.system.registry.listRotations(appId)).toHaveLength(1);
+    expect(await env.system.registry.apps.getApp(appId)).toEqual(before);
+    expect(await env.system.registry.rotations.listRotations(appId)).toHaveLength(1);
   });
 
   it('refuses a malformed Idempotency-Key (400) before it changes anything', async () => {
@@ -496,7 +496,7 @@ describe('Operator API: idempotency keys', () => {
         /^Header Idempotency-Key must be 1 to 128 letters, digits, "_", "-", ":" or "\." \(such as a UUID\), not .+\.$/,
       );
     }
-    expect(await env.system.registry.listRotations(appId)).toEqual([]);
+    expect(await env.system.registry.rotations.listRotations(appId)).toEqual([]);
   });
 });
 
@@ -613,7 +613,7 @@ describe('Operator API: refusals', () => {
       expect(answer.body.message).toBe(message);
       expect(isOneSentence(answer.body.message)).toBe(true);
     }
-    expect((await env.system.registry.getApp(appId)).state).toBe('ACTIVE');
+    expect((await env.system.registry.apps.getApp(appId)).state).toBe('ACTIVE');
   });
 
   it('refuses unsigned, wrongly signed and tampered requests (403) and read-only callers on changes', async () => {
@@ -643,8 +643,8 @@ describe('Operator API: refusals', () => {
       `User: ${arnOf(READER)} is not authorized to perform: execute-api:Invoke`,
     );
     expect(tampered.status).toBe(403);
-    expect(await env.system.registry.getApp(appId)).toMatchObject({ state: 'ACTIVE' });
-    expect((await env.system.registry.listRotations(appId)).length).toBe(0);
+    expect(await env.system.registry.apps.getApp(appId)).toMatchObject({ state: 'ACTIVE' });
+    expect((await env.system.registry.rotations.listRotations(appId)).length).toBe(0);
   });
 });
 

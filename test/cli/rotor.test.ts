@@ -157,7 +157,7 @@ describe('Command: rotor (a session against the local API)', () => {
     expect(lines.at(-1)).toMatch(
       /^✔ old token \(version [0-9a-f-]{36}\) stays valid until .* UTC \(grace 2h\)/,
     );
-    expect((await env.system.registry.getApp(appA)).state).toBe('GRACE');
+    expect((await env.system.registry.apps.getApp(appA)).state).toBe('GRACE');
   });
 
   it('apps show gives state, token age, due date and the grace countdown; --json the same as data', async () => {
@@ -227,7 +227,7 @@ describe('Command: rotor (a session against the local API)', () => {
 
   it('expire-now ends a grace period (table, then --json refused as there is none left)', async () => {
     await env.call('POST', `/apps/${appB}/rotations`, { body: { mode: 'expire-later', grace: '1h' } });
-    await eventually(async () => (await env.system.registry.getApp(appB)).state === 'GRACE');
+    await eventually(async () => (await env.system.registry.apps.getApp(appB)).state === 'GRACE');
 
     const expired = await rotor(['expire-now', appB]);
     const again = await rotor(['expire-now', appB, '--json']);
@@ -344,7 +344,9 @@ describe('Command: rotor submit (a HubSpot app)', () => {
     expect(added.code, added.stderr).toBe(0);
     const rotated = await rotor(['rotate', appId, '--expire', 'later']);
     expect(rotated.code, rotated.stderr).toBe(0);
-    await eventually(async () => (await env.system.registry.getApp(appId)).activeRotation?.handoffTaskToken);
+    await eventually(
+      async () => (await env.system.registry.apps.getApp(appId)).activeRotation?.handoffTaskToken,
+    );
 
     // Act
     const shown = await rotor(['apps', 'show', appId]);
@@ -364,7 +366,7 @@ describe('Command: rotor submit (a HubSpot app)', () => {
     expect(wrongPortal.stderr).toContain('4711');
     expect(accepted.code, accepted.stderr).toBe(0);
     expect(JSON.stringify(JSON.parse(accepted.stdout))).toContain('crm.objects.deals.read');
-    await eventually(async () => (await env.system.registry.getApp(appId)).state === 'GRACE');
+    await eventually(async () => (await env.system.registry.apps.getApp(appId)).state === 'GRACE');
     const all = outputs.join('\n');
     expect(all).not.toContain(newToken);
     expect(all).not.toContain(oldToken);

@@ -78,7 +78,9 @@ async function rotationWaitingForHandoff(appId: string) {
   const started = await env.call('POST', `/apps/${appId}/rotations`, { body: { mode: 'expire-later' } });
   expect(started.status, started.text).toBe(202);
   const rotationId = (started.body.rotation as { rotationId: string }).rotationId;
-  await eventually(async () => (await env.system.registry.getApp(appId)).activeRotation?.handoffTaskToken);
+  await eventually(
+    async () => (await env.system.registry.apps.getApp(appId)).activeRotation?.handoffTaskToken,
+  );
   return { rotationId, executionArn: executionArnFor(env.system.rotationStateMachineArn, rotationId) };
 }
 
@@ -125,7 +127,7 @@ describe('HubSpot apps through the operator API', () => {
       scopesRemoved: ['tickets'],
     });
     expect(stopped.status).toBe('SUCCEEDED');
-    const app = await env.system.registry.getApp(appId);
+    const app = await env.system.registry.apps.getApp(appId);
     expect(app.state).toBe('ACTIVE');
     expect(await labelsOf(env.system, app.secretArn)).toEqual({ [app.currentVersionId]: ['AWSCURRENT'] });
     expect(app.hubspot?.scopes).toEqual(['crm.objects.contacts.read', 'crm.objects.deals.read']);
@@ -170,7 +172,7 @@ describe('HubSpot apps through the operator API', () => {
     const { executionArn } = await rotationWaitingForHandoff(appId);
     const newToken = hubspot.rotate(oldToken);
     expect((await env.call('POST', `/apps/${appId}/submit`, { body: { token: newToken } })).status).toBe(202);
-    await eventually(async () => (await env.system.registry.getApp(appId)).state === 'GRACE');
+    await eventually(async () => (await env.system.registry.apps.getApp(appId)).state === 'GRACE');
 
     // Act
     const expired = await env.call('POST', `/apps/${appId}/expire-now`);
@@ -197,9 +199,9 @@ describe('HubSpot apps through the operator API', () => {
     const { executionArn } = await rotationWaitingForHandoff(appId);
     const newToken = hubspot.rotate(oldToken);
     expect((await env.call('POST', `/apps/${appId}/submit`, { body: { token: newToken } })).status).toBe(202);
-    await eventually(async () => (await env.system.registry.getApp(appId)).state === 'GRACE');
+    await eventually(async () => (await env.system.registry.apps.getApp(appId)).state === 'GRACE');
     hubspot.expireNow(oldToken);
-    const before = await env.system.registry.getApp(appId);
+    const before = await env.system.registry.apps.getApp(appId);
 
     // Act
     const cancelled = await env.call('POST', `/apps/${appId}/cancel`);
@@ -209,7 +211,7 @@ describe('HubSpot apps through the operator API', () => {
     expect(isOneSentence(cancelled.body.message)).toBe(true);
     expect(cancelled.body.message).toContain('HubSpot no longer accepts the old token');
     expect(cancelled.body.message).toContain(`rotor expire-now ${appId}`);
-    const after = await env.system.registry.getApp(appId);
+    const after = await env.system.registry.apps.getApp(appId);
     expect(after.state).toBe('GRACE');
     expect(after.currentVersionId).toBe(before.currentVersionId);
     expect(await labelsOf(env.system, after.secretArn)).toEqual(await labelsOf(env.system, before.secretArn));
@@ -244,6 +246,6 @@ describe('HubSpot apps through the operator API', () => {
     });
     expect(refused.status).toBe(400);
     expect(refused.body.message).toMatch(/belongs to HubSpot portal 9001, not to portal 4711\.$/);
-    expect(await env.system.registry.findApp(other)).toBeUndefined();
+    expect(await env.system.registry.apps.findApp(other)).toBeUndefined();
   });
 });

@@ -9,9 +9,9 @@ import { type RotationStep, runRotationStep } from '../../lambda/rotation-hook/r
 import { rollbackRotation } from '../../lambda/shared/lifecycle.ts';
 import type { AppRecord } from '../../lambda/shared/model.ts';
 import { cancelRotation, expireNow } from '../../lambda/shared/operatorActions.ts';
-import { Registry } from '../../lambda/shared/Registry.ts';
 import { sweepApp } from '../../lambda/shared/sweep.ts';
 import { verifyToken } from '../../lambda/shared/verifyToken.ts';
+import { Registry } from '../../lambda/store/Registry.ts';
 import {
   documentClient,
   enrollTestApp,
@@ -55,7 +55,7 @@ async function holderOf(app: AppRecord, label: string): Promise<string | undefin
 function operatorDeps(overrides: { secretsManager?: SecretsManagerClient; sfn?: SFNClient } = {}) {
   const delivered: string[][] = [];
   const deliver = async (appId: string) => {
-    const app = await registry.getApp(appId);
+    const app = await registry.apps.getApp(appId);
     delivered.push(Object.values(app.outbox ?? {}).map((notice) => notice.event));
   };
   return {
@@ -93,7 +93,7 @@ async function appInGrace(): Promise<{
     }),
   );
   await rotationSettled(app.secretArn);
-  expect((await registry.getApp(app.appId)).state).toBe('GRACE');
+  expect((await registry.apps.getApp(app.appId)).state).toBe('GRACE');
   return { app, oldToken, newToken: await tokenOf(app.secretArn, newVersionId), newVersionId };
 }
 
@@ -121,7 +121,7 @@ async function rotationBeforeFinish(mode: RotationMode) {
   for (const step of ['createSecret', 'setSecret', 'testSecret'] as RotationStep[]) {
     await runRotationStep({ SecretId: app.secretArn, ClientRequestToken: versionId, Step: step }, hookDeps);
   }
-  const rotationId = (await registry.getApp(app.appId)).activeRotation?.rotationId as string;
+  const rotationId = (await registry.apps.getApp(app.appId)).activeRotation?.rotationId as string;
   return { app, oldToken, versionId, rotationId, hookDeps };
 }
 
@@ -145,7 +145,7 @@ async function expectOneConsistentOutcome(
   mode: RotationMode,
   oldRefusedMidway: boolean,
 ) {
-  const app = await registry.getApp(run.app.appId);
+  const app = await registry.apps.getApp(run.app.appId);
   const current = await holderOf(app, 'AWSCURRENT');
   const newToken = await tokenOf(app.secretArn, run.versionId);
   expect(app.currentVersionId).toBe(current);
@@ -232,7 +232,7 @@ describe('Lifecycle: interrupted operator actions', () => {
     // rotor apps show, a few minutes on, names what is stuck and what will finish it.
     const later = new Date(Date.now() + 5 * 60_000);
     const shown = describeApp(
-      appView(await registry.getApp(app.appId), later),
+      appView(await registry.apps.getApp(app.appId), later),
       later,
       (_colour, text) => text,
     );
@@ -241,10 +241,10 @@ describe('Lifecycle: interrupted operator actions', () => {
     );
 
     // Act
-    await sweepApp(sweepDeps, await registry.getApp(app.appId));
+    await sweepApp(sweepDeps, await registry.apps.getApp(app.appId));
 
     // Assess
-    const after = await registry.getApp(app.appId);
+    const after = await registry.apps.getApp(app.appId);
     expect(after.state).toBe('ACTIVE');
     expect(after.lastRotation?.outcome).toBe('cancelled');
     expect(await holderOf(after, 'AWSCURRENT')).toBe(app.currentVersionId);
@@ -259,7 +259,7 @@ describe('Lifecycle: interrupted operator actions', () => {
   it('a cancel that fails right after moving AWSCURRENT back never leaves a current token that dies with the grace period', async () => {
     // Prepare
     const { app, oldToken } = await appInGrace();
-    const expiresAt = (await registry.getApp(app.appId)).activeRotation?.expiresAt as string;
+    const expiresAt = (await registry.apps.getApp(app.appId)).activeRotation?.expiresAt as string;
     let moved = false;
     const failing = intercepted(secretsManager, (command, call) => {
       if (moved) throw new CrashError(call);
@@ -278,8 +278,8 @@ describe('Lifecycle: interrupted operator actions', () => {
     expect(moved).toBe(true);
     expect(await holderOf(app, 'AWSCURRENT')).toBe(app.currentVersionId);
     expect((await verify(oldToken, afterGrace)).valid).toBe(true);
-    await sweepApp({ ...sweepDeps, clock: () => afterGrace }, await registry.getApp(app.appId));
-    const repaired = await registry.getApp(app.appId);
+    await sweepApp({ ...sweepDeps, clock: () => afterGrace }, await registry.apps.getApp(app.appId));
+    const repaired = await registry.apps.getApp(app.appId);
     expect(repaired.state).toBe('ACTIVE');
     expect(repaired.lastRotation?.outcome).toBe('cancelled');
     expect((await verify(oldToken, afterGrace)).valid).toBe(true);
@@ -298,7 +298,7 @@ describe('Lifecycle: interrupted operator actions', () => {
       ALICE,
     );
     const { app, oldToken } = await appInGrace();
-    const rotationId = (await registry.getApp(app.appId)).activeRotation?.rotationId;
+    const rotationId = (await registry.apps.getApp(app.appId)).activeRotation?.rotationId;
     let seen = 0;
     const failing = intercepted(documentClient, (command) => {
       if (/^(Put|Update|Delete)Command$/.test(commandName(command)) && ++seen === writes) {
@@ -324,7 +324,7 @@ describe('Lifecycle: interrupted operator actions', () => {
 
     // Assess
     expect(answer.rotationId).toBe(rotationId);
-    expect((await registry.getApp(app.appId)).lastRotation?.outcome).toBe('cancelled');
+    expect((await registry.apps.getApp(app.appId)).lastRotation?.outcome).toBe('cancelled');
     expect((await verify(oldToken)).valid).toBe(true);
     expect(retry.delivered.flat()).toContain('ROTATION_CANCELLED');
     // Another request, even the same caller's, is told there is nothing to cancel.
@@ -354,7 +354,7 @@ describe('Lifecycle: interrupted operator actions', () => {
   it('an expire-now racing the grace timer finds the work done instead of failing on the moved label', async () => {
     // Prepare: the timer's expiry runs to its end between the operator's look at the labels and its move.
     const { app, oldToken } = await appInGrace();
-    const rotationId = (await registry.getApp(app.appId)).activeRotation?.rotationId as string;
+    const rotationId = (await registry.apps.getApp(app.appId)).activeRotation?.rotationId as string;
     const { expireOldToken } = await import('../../lambda/shared/lifecycle.ts');
     let raced = false;
     const racing = intercepted(secretsManager, async (command) => {
@@ -370,7 +370,7 @@ describe('Lifecycle: interrupted operator actions', () => {
     // Assess
     expect(raced).toBe(true);
     expect(answer.rotationId).toBe(rotationId);
-    const after = await registry.getApp(app.appId);
+    const after = await registry.apps.getApp(app.appId);
     expect(after.state).toBe('ACTIVE');
     expect(await holderOf(after, 'AWSPREVIOUS')).toBeUndefined();
     expect((await verify(oldToken)).valid).toBe(false);
@@ -407,13 +407,14 @@ describe('Lifecycle: interrupted operator actions', () => {
       );
 
       // Act
-      await sweepApp(sweepDeps, await registry.getApp(app.appId));
+      await sweepApp(sweepDeps, await registry.apps.getApp(app.appId));
 
       // Assess: the rotation either never started ending (still in grace) or is cancelled everywhere.
-      const after = await registry.getApp(app.appId);
+      const after = await registry.apps.getApp(app.appId);
       const rotationId =
-        app.activeRotation?.rotationId ?? (await registry.listRotations(app.appId, 1))[0]?.rotationId;
-      const record = await registry.findRotation(app.appId, rotationId as string);
+        app.activeRotation?.rotationId ??
+        (await registry.rotations.listRotations(app.appId, 1))[0]?.rotationId;
+      const record = await registry.rotations.findRotation(app.appId, rotationId as string);
       if (after.state === 'GRACE') {
         expect(after.activeRotation?.ending).toBeUndefined();
         expect(record?.status).toBe('grace');

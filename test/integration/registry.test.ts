@@ -32,9 +32,11 @@ describe('Function: verifyToken', () => {
     // Prepare
     let lookups = 0;
     const counting = {
-      findTokenByHash: async (hash: string) => {
-        lookups += 1;
-        return registry.findTokenByHash(hash);
+      tokens: {
+        findTokenByHash: async (hash: string) => {
+          lookups += 1;
+          return registry.tokens.findTokenByHash(hash);
+        },
       },
     };
     const typo = withLastCharacterChanged(mintToken());
@@ -64,7 +66,7 @@ describe('Function: verifyToken', () => {
     // Prepare
     const app = await enrollTestApp();
     const pending = mintToken();
-    await registry.registerTokenVersion({
+    await registry.tokens.registerTokenVersion({
       appId: app.appId,
       versionId: 'pending-version-0000000000000000000',
       tokenHash: hashToken(pending),
@@ -74,7 +76,7 @@ describe('Function: verifyToken', () => {
     const current = await tokenOf(app.secretArn, app.currentVersionId);
 
     // Act
-    await registry.setTokenStatus(app.appId, app.currentVersionId, {
+    await registry.tokens.setTokenStatus(app.appId, app.currentVersionId, {
       status: 'revoked',
       from: ['current'],
       revokedAt: new Date().toISOString(),
@@ -96,7 +98,7 @@ describe('Class: Registry', () => {
 
     // Act
     const results = await Promise.allSettled(
-      attempts.map((attempt) => registry.lockForRotation(app.appId, attempt, new Date().toISOString())),
+      attempts.map((attempt) => registry.apps.lockForRotation(app.appId, attempt, new Date().toISOString())),
     );
 
     // Assess
@@ -104,22 +106,22 @@ describe('Class: Registry', () => {
     const losers = results.filter((result) => result.status === 'rejected') as PromiseRejectedResult[];
     expect(winners).toHaveLength(1);
     expect(losers).toHaveLength(19);
-    const locked = await registry.getApp(app.appId);
+    const locked = await registry.apps.getApp(app.appId);
     expect(locked.state).toBe('ROTATING');
     for (const loser of losers) {
       expect(loser.reason).toBeInstanceOf(RotationConflictError);
       expect(loser.reason.message).toContain(`rotation ${locked.activeRotation?.rotationId}`);
       expect(loser.reason.message).toContain('is running; wait until it finishes or fails');
     }
-    expect(await registry.listRotations(app.appId)).toHaveLength(1);
+    expect(await registry.rotations.listRotations(app.appId)).toHaveLength(1);
   });
 
   it('takes the same lock twice without a second rotation record', async () => {
     const app = await enrollTestApp();
     const attempt = rotation('r-twice', app.currentVersionId);
-    await registry.lockForRotation(app.appId, attempt, attempt.startedAt);
-    await registry.lockForRotation(app.appId, attempt, attempt.startedAt);
-    expect(await registry.listRotations(app.appId)).toEqual([
+    await registry.apps.lockForRotation(app.appId, attempt, attempt.startedAt);
+    await registry.apps.lockForRotation(app.appId, attempt, attempt.startedAt);
+    expect(await registry.rotations.listRotations(app.appId)).toEqual([
       expect.objectContaining({ rotationId: 'r-twice', status: 'rotating' }),
     ]);
   });
@@ -137,7 +139,7 @@ describe('Function: enrollManagedApp', () => {
 
     // Assess: the error reaches the caller, and no app is left registered to retry around.
     expect(failed).toBeInstanceOf(Error);
-    expect(await registry.findApp(appId)).toBeUndefined();
+    expect(await registry.apps.findApp(appId)).toBeUndefined();
     const retried = await enrollTestApp({ appId });
     expect(retried.appId).toBe(appId);
   });
@@ -155,8 +157,8 @@ describe('Function: enrollManagedApp', () => {
       new ListSecretVersionIdsCommand({ SecretId: app.secretArn, IncludeDeprecated: true }),
     );
     expect(versions.Versions?.map((version) => version.VersionId)).toEqual([app.currentVersionId]);
-    expect(await registry.getApp(app.appId)).toMatchObject({ state: 'ACTIVE' });
-    expect(await registry.listRotations(app.appId)).toEqual([]);
+    expect(await registry.apps.getApp(app.appId)).toMatchObject({ state: 'ACTIVE' });
+    expect(await registry.rotations.listRotations(app.appId)).toEqual([]);
   });
 
   it('adopts an existing secret that holds a Rotor token', async () => {
@@ -192,7 +194,7 @@ describe('Function: enrollManagedApp', () => {
 
     // Act & Assess
     await expect(enrollTestApp({ appId, ...bad })).rejects.toThrow(message);
-    expect(await registry.findApp(appId)).toBeUndefined();
+    expect(await registry.apps.findApp(appId)).toBeUndefined();
     await expect(
       secretsManager.send(new DescribeSecretCommand({ SecretId: secretName })),
     ).rejects.toMatchObject({
@@ -211,7 +213,7 @@ describe('Function: enrollManagedApp', () => {
       /cannot be adopted as a managed app: its token is not a "rtr_" token/,
     );
     expect((error as Error).message).not.toContain('pat-na1');
-    expect(await registry.findApp(appId)).toBeUndefined();
+    expect(await registry.apps.findApp(appId)).toBeUndefined();
   });
 
   it('refuses an app id that is already registered', async () => {

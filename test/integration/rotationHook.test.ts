@@ -128,7 +128,7 @@ describe('Rotation hook: driven by Secrets Manager RotateSecret', () => {
       status: 'current',
     });
 
-    const rotated = await registry.getApp(app.appId);
+    const rotated = await registry.apps.getApp(app.appId);
     expect(rotated.state).toBe('GRACE');
     expect(rotated.currentVersionId).toBe(newVersion);
     const expiresAt = Date.parse(rotated.activeRotation?.expiresAt ?? '');
@@ -143,7 +143,7 @@ describe('Rotation hook: driven by Secrets Manager RotateSecret', () => {
     expect(await verify(oldToken, new Date(expiresAt))).toEqual({ valid: false, reason: 'expired' });
     expect(await verify(newToken, new Date(expiresAt + DAY_MS))).toMatchObject({ valid: true });
 
-    const [rotation] = await registry.listRotations(app.appId);
+    const [rotation] = await registry.rotations.listRotations(app.appId);
     expect(rotation).toMatchObject({
       status: 'grace',
       mode: 'expire-later',
@@ -168,10 +168,10 @@ describe('Rotation hook: driven by Secrets Manager RotateSecret', () => {
       valid: true,
       status: 'current',
     });
-    const rotated = await registry.getApp(app.appId);
+    const rotated = await registry.apps.getApp(app.appId);
     expect(rotated).toMatchObject({ state: 'ACTIVE', currentVersionId: newVersion });
     expect(rotated.activeRotation).toBeUndefined();
-    expect((await registry.listRotations(app.appId))[0]).toMatchObject({
+    expect((await registry.rotations.listRotations(app.appId))[0]).toMatchObject({
       status: 'completed',
       mode: 'expire-now',
     });
@@ -200,7 +200,7 @@ describe('Rotation hook: driven by Secrets Manager RotateSecret', () => {
     const settled = await snapshot(app);
     const stray = randomUUID();
 
-    const running = (await registry.getApp(app.appId)).activeRotation;
+    const running = (await registry.apps.getApp(app.appId)).activeRotation;
 
     // Act
     await captureOutput(async () => {
@@ -377,8 +377,8 @@ describe('Rotation hook: the trial testSecret of RotateSecret with RotateImmedia
       new ListSecretVersionIdsCommand({ SecretId: app.secretArn, IncludeDeprecated: true }),
     );
     expect(versions.Versions?.map((version) => version.VersionId)).toEqual([app.currentVersionId]);
-    expect(await registry.getApp(app.appId)).toMatchObject({ state: 'ACTIVE' });
-    expect(await registry.listRotations(app.appId)).toEqual([]);
+    expect(await registry.apps.getApp(app.appId)).toMatchObject({ state: 'ACTIVE' });
+    expect(await registry.rotations.listRotations(app.appId)).toEqual([]);
   });
 
   it('fails when the secret was changed outside Rotor, so Secrets Manager refuses the configuration', async () => {
@@ -398,7 +398,7 @@ describe('Rotation hook: the trial testSecret of RotateSecret with RotateImmedia
     const described = await secretsManager.send(new DescribeSecretCommand({ SecretId: app.secretArn }));
     expect(described.RotationEnabled).toBe(true);
     expect(Object.values(described.VersionIdsToStages ?? {}).flat()).not.toContain('AWSPENDING');
-    expect(await registry.listRotations(app.appId)).toEqual([]);
+    expect(await registry.rotations.listRotations(app.appId)).toEqual([]);
   });
 });
 
@@ -409,7 +409,7 @@ describe('Rotation hook: a retried rotation', () => {
     const app = await enrollTestApp({ defaultMode: 'expire-later' });
     const versionId = await rotateSecret(app, TEST_MANUAL_ARN);
     await handler({ SecretId: app.secretArn, ClientRequestToken: versionId, Step: 'createSecret' });
-    const [started] = await registry.listRotations(app.appId);
+    const [started] = await registry.rotations.listRotations(app.appId);
     await rollbackRotation(
       { registry, secretsManager, clock: () => new Date() },
       app.appId,
@@ -436,10 +436,10 @@ describe('Rotation hook: a retried rotation', () => {
       `createSecret for secret ${app.secretArn}: version ${versionId} belongs to rotation ${started?.rotationId} (failed); ` +
         `start a new one with "rotor rotate ${app.appId} --expire now|later"`,
     );
-    expect(await registry.getApp(app.appId)).toMatchObject({
+    expect(await registry.apps.getApp(app.appId)).toMatchObject({
       state: 'ACTIVE',
       currentVersionId: app.currentVersionId,
     });
-    expect(await registry.listRotations(app.appId)).toHaveLength(1);
+    expect(await registry.rotations.listRotations(app.appId)).toHaveLength(1);
   });
 });

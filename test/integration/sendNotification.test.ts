@@ -15,7 +15,7 @@ import {
   NotificationThrottledError,
   sendNotification,
 } from '../../lambda/shared/notifications/sendNotification.ts';
-import type { Registry } from '../../lambda/shared/Registry.ts';
+import type { Registry } from '../../lambda/store/Registry.ts';
 import { APP_DEFAULTS } from '../../local/demoApp.ts';
 import { allEmails } from '../../local/observe.ts';
 import type { StrictSes, StrictSesOptions } from '../../local/ses/strictSes.ts';
@@ -55,9 +55,9 @@ function memoryRegistry() {
   const claims = new Map<string, NotificationStatus>();
   const audit: AuditEvent[] = [];
   const registry = {
-    getApp: async () => app,
-    findRotation: async () => undefined,
-    tokenUsage: async () => ({ uses: 0 }),
+    apps: { getApp: async () => app },
+    rotations: { findRotation: async () => undefined },
+    tokens: { tokenUsage: async () => ({ uses: 0 }) },
     notifications: {
       claim: async (_appId: string, key: string) => {
         const status = claims.get(key);
@@ -72,8 +72,10 @@ function memoryRegistry() {
         claims.delete(key);
       },
     },
-    appendAudit: async (event: AuditEvent) => {
-      audit.push(event);
+    audit: {
+      appendAudit: async (event: AuditEvent) => {
+        audit.push(event);
+      },
     },
   };
   return { registry: registry as unknown as Registry, claims, audit };

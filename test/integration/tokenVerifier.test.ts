@@ -10,13 +10,15 @@ function countingRegistry() {
   return {
     calls,
     registry: {
-      findTokenByHash: async (hash: string) => {
-        calls.lookups += 1;
-        return registry.findTokenByHash(hash);
-      },
-      recordTokenUse: async (hash: string, uses: number, at: string) => {
-        calls.writes.push(uses);
-        return registry.recordTokenUse(hash, uses, at);
+      tokens: {
+        findTokenByHash: async (hash: string) => {
+          calls.lookups += 1;
+          return registry.tokens.findTokenByHash(hash);
+        },
+        recordTokenUse: async (hash: string, uses: number, at: string) => {
+          calls.writes.push(uses);
+          return registry.tokens.recordTokenUse(hash, uses, at);
+        },
       },
     },
   };
@@ -41,7 +43,7 @@ describe('Class: TokenVerifier', () => {
     for (let i = 0; i < 50; i += 1) await verifier.verify(token);
     const lookupsForFiftyOne = calls.lookups;
     const revokedAt = Date.now();
-    await registry.setTokenStatus(app.appId, app.currentVersionId, {
+    await registry.tokens.setTokenStatus(app.appId, app.currentVersionId, {
       status: 'revoked',
       from: ['current'],
       revokedAt: new Date().toISOString(),
@@ -78,7 +80,7 @@ describe('Class: TokenVerifier', () => {
     for (let i = 0; i < 40; i += 1) await verifier.verify(token);
     const writesDuringBurst = calls.writes.length;
     await verifier.flushUsage();
-    const usage = await registry.tokenUsage(app.appId, app.currentVersionId, since);
+    const usage = await registry.tokens.tokenUsage(app.appId, app.currentVersionId, since);
 
     // Assess
     expect(writesDuringBurst).toBe(1);

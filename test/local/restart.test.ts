@@ -30,7 +30,7 @@ describe('Local mode with a data dir: a restart in the middle of a grace period'
     const executionArn = await startRotation({ system, ...first }, app, 'expire-later', 'r-restart');
     await until(
       'the rotation is in its grace period',
-      async () => (await first.registry.getApp(app.appId)).state === 'GRACE',
+      async () => (await first.registry.apps.getApp(app.appId)).state === 'GRACE',
     );
     await until(
       'the initiated emails went out',
@@ -46,7 +46,7 @@ describe('Local mode with a data dir: a restart in the middle of a grace period'
     // Assess
     const second = clientsFor(system);
     expect(ended.status).toBe('SUCCEEDED');
-    expect((await second.registry.getApp(app.appId)).state).toBe('ACTIVE');
+    expect((await second.registry.apps.getApp(app.appId)).state).toBe('ACTIVE');
     const events = (await emailsAboutApp(system.endpoints.ses, app.appId)).map(
       (mail) => `${mail.event} ${mail.to}`,
     );

@@ -60,7 +60,7 @@ describe('Local mode: the stack schedule', () => {
         .find((execution) => execution.stateMachineArn === system.sweepStateMachineArn),
     );
     const rotation = await until('the sweep started a rotation', async () => {
-      const [started] = await clients.registry.listRotations(app.appId);
+      const [started] = await clients.registry.rotations.listRotations(app.appId);
       return started;
     });
 

@@ -8,8 +8,8 @@ import {
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type EnrollManagedAppInput, enrollManagedApp } from '../../lambda/shared/enrollApp.ts';
 import type { AppRecord } from '../../lambda/shared/model.ts';
-import { Registry } from '../../lambda/shared/Registry.ts';
 import { parseSecret } from '../../lambda/shared/tokens.ts';
+import { Registry } from '../../lambda/store/Registry.ts';
 import { APP_DEFAULTS } from '../../local/demoApp.ts';
 import { TEST_HOOK_ARN, TEST_SECRET_PREFIX, TEST_TABLE, TEST_TOKEN_PREFIX } from './environment.ts';
 

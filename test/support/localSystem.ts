@@ -6,8 +6,8 @@ import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { RotationMode } from '../../lambda/contract/appSettings.ts';
 import { type EnrollManagedAppInput, enrollManagedApp } from '../../lambda/shared/enrollApp.ts';
 import type { AppRecord } from '../../lambda/shared/model.ts';
-import { Registry } from '../../lambda/shared/Registry.ts';
 import { startRotationWorkflow } from '../../lambda/shared/workflows.ts';
+import { Registry } from '../../lambda/store/Registry.ts';
 import { APP_DEFAULTS } from '../../local/demoApp.ts';
 import {
   emailsAboutApp,

@@ -49,9 +49,9 @@ afterAll(async () => {
 /** Starts an expire-later rotation with a one-hour grace period and waits until it is in GRACE. */
 async function rotationInGrace(app: AppRecord) {
   const started = await rotate(system, app, 'expire-later', { graceSeconds: 3600 });
-  await eventually(async () => (await system.registry.getApp(app.appId)).state === 'GRACE');
+  await eventually(async () => (await system.registry.apps.getApp(app.appId)).state === 'GRACE');
   await eventually(async () => (await emailsAbout(system, app.appId)).length === 2);
-  const grace = await system.registry.getApp(app.appId);
+  const grace = await system.registry.apps.getApp(app.appId);
   return { ...started, newVersionId: grace.currentVersionId };
 }
 
@@ -79,7 +79,7 @@ describe('Operator actions during the grace period', () => {
       'TOKEN_INVALIDATED → de-admin',
       'TOKEN_INVALIDATED → en-admin',
     ]);
-    expect(await system.registry.getApp(app.appId)).toMatchObject({
+    expect(await system.registry.apps.getApp(app.appId)).toMatchObject({
       state: 'ACTIVE',
       currentVersionId: newVersionId,
     });
@@ -110,7 +110,7 @@ describe('Operator actions during the grace period', () => {
       'ROTATION_CANCELLED',
       'ROTATION_CANCELLED',
     ]);
-    const after = await system.registry.getApp(app.appId);
+    const after = await system.registry.apps.getApp(app.appId);
     expect(after).toMatchObject({
       state: 'ACTIVE',
       currentVersionId: app.currentVersionId,
@@ -122,7 +122,7 @@ describe('Operator actions during the grace period', () => {
     // Prepare
     const app = await enroll(system);
     const first = await rotationInGrace(app);
-    const running = (await system.registry.getApp(app.appId)).activeRotation;
+    const running = (await system.registry.apps.getApp(app.appId)).activeRotation;
 
     // Act
     const second = await rotate(system, app, 'expire-now');
@@ -134,7 +134,7 @@ describe('Operator actions during the grace period', () => {
     expect(error?.Error).toBe('RotationConflictError');
     expect(error?.Cause).toContain(`rotation ${running?.rotationId}`);
     expect(error?.Cause).toContain(`rotor cancel ${app.appId}`);
-    expect((await system.registry.getApp(app.appId)).activeRotation?.rotationId).toBe(first.rotationId);
+    expect((await system.registry.apps.getApp(app.appId)).activeRotation?.rotationId).toBe(first.rotationId);
     expect((await emailsAbout(system, app.appId)).map((mail) => mail.event)).toEqual([
       'ROTATION_INITIATED',
       'ROTATION_INITIATED',

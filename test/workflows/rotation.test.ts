@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../lambda/contract/table.ts';
 import { lockRotation } from '../../lambda/shared/lifecycle.ts';
 import type { AppRecord } from '../../lambda/shared/model.ts';
-import { dueAtOf } from '../../lambda/shared/Registry.ts';
 import { executionArnFor } from '../../lambda/shared/workflows.ts';
+import { dueAtOf } from '../../lambda/store/dueAt.ts';
 import { LambdaServiceError } from '../../local/step-functions/service.ts';
 import {
   accepts,
@@ -82,7 +82,7 @@ beforeAll(async () => {
           const appId = [...failInTestSecret].find((id) => SecretId?.includes(id));
           if (appId && Step === 'testSecret') {
             // A real fault inside the hook: the pending token's registration is gone.
-            await system.registry.setTokenStatus(appId, ClientRequestToken as string, {
+            await system.registry.tokens.setTokenStatus(appId, ClientRequestToken as string, {
               status: 'revoked',
               from: ['pending'],
               revokedAt: new Date().toISOString(),
@@ -200,7 +200,7 @@ describe('Workflow: rotation', () => {
     ]);
     expect(mails[0]?.text).toContain(`rotor cancel ${app.appId}`);
     expect(mails[1]?.text).toContain(`rotor expire-now ${app.appId}`);
-    const done = await system.registry.getApp(app.appId);
+    const done = await system.registry.apps.getApp(app.appId);
     expect(done).toMatchObject({ state: 'ACTIVE', lastRotation: { rotationId, outcome: 'completed' } });
     expect(await labelsOf(system, app.secretArn)).toEqual({ [done.currentVersionId]: ['AWSCURRENT'] });
     expect(await accepts(system, oldToken)).toBe(false);
@@ -215,7 +215,7 @@ describe('Workflow: rotation', () => {
     expect((await finished(executionArn)).status).toBe('SUCCEEDED');
 
     expect(await mailLog(app)).toEqual(['TOKEN_INVALIDATED → de-admin', 'TOKEN_INVALIDATED → en-admin']);
-    const done = await system.registry.getApp(app.appId);
+    const done = await system.registry.apps.getApp(app.appId);
     expect(await labelsOf(system, app.secretArn)).toEqual({ [done.currentVersionId]: ['AWSCURRENT'] });
     expect(await accepts(system, oldToken)).toBe(false);
     expect(await accepts(system, await tokens(app, done.currentVersionId))).toBe(true);
@@ -234,7 +234,7 @@ describe('Workflow: rotation', () => {
     expect(checkPromotionDies.has(app.appId)).toBe(false);
     expect(execution.status).toBe('SUCCEEDED');
     expect(await mailLog(app)).toEqual(['TOKEN_INVALIDATED → de-admin', 'TOKEN_INVALIDATED → en-admin']);
-    const done = await system.registry.getApp(app.appId);
+    const done = await system.registry.apps.getApp(app.appId);
     expect(done.lastRotation?.outcome).toBe('completed');
     expect(await accepts(system, await tokens(app, done.currentVersionId))).toBe(true);
   });
@@ -254,7 +254,7 @@ describe('Workflow: rotation', () => {
     expect(await mailLog(app)).toEqual(['ROTATION_FAILED → de-admin', 'ROTATION_FAILED → en-admin']);
     const mails = await emailsAbout(system, app.appId);
     expect(mails[1]?.text).toContain('testSecret');
-    const after = await system.registry.getApp(app.appId);
+    const after = await system.registry.apps.getApp(app.appId);
     expect(after).toMatchObject({
       state: 'ACTIVE',
       currentVersionId: app.currentVersionId,
@@ -262,7 +262,7 @@ describe('Workflow: rotation', () => {
     });
     expect(await labelsOf(system, app.secretArn)).toEqual({ [app.currentVersionId]: ['AWSCURRENT'] });
     expect(await accepts(system, oldToken)).toBe(true);
-    expect(await system.registry.findRotation(app.appId, rotationId)).toMatchObject({
+    expect(await system.registry.rotations.findRotation(app.appId, rotationId)).toMatchObject({
       status: 'failed',
       failedStep: 'testSecret',
     });
@@ -277,7 +277,9 @@ describe('Workflow: rotation', () => {
     await system.secretsManager.send(
       new RotateSecretCommand({ SecretId: app.secretArn, ClientRequestToken: randomUUID() }),
     );
-    const rotation = await eventually(async () => (await system.registry.listRotations(app.appId))[0]);
+    const rotation = await eventually(
+      async () => (await system.registry.rotations.listRotations(app.appId))[0],
+    );
     const execution = await eventually(async () => {
       const arn = `${system.rotationStateMachineArn.replace(':stateMachine:', ':execution:')}:${rotation.rotationId}`;
       return system.stepFunctions.executions().some((candidate) => candidate.executionArn === arn) && arn;
@@ -295,7 +297,7 @@ describe('Workflow: rotation', () => {
       'ROTATION_COMPLETED',
       'ROTATION_COMPLETED',
     ]);
-    const done = await system.registry.getApp(app.appId);
+    const done = await system.registry.apps.getApp(app.appId);
     expect(await labelsOf(system, app.secretArn)).toEqual({ [done.currentVersionId]: ['AWSCURRENT'] });
     expect(await accepts(system, oldToken)).toBe(false);
   });
@@ -316,7 +318,7 @@ describe('Workflow: rotation', () => {
     expect(lambdaThrottles.get(app.appId)).toEqual(new Set());
     expect(await historyText(system, executionArn)).toContain('Lambda.TooManyRequestsException');
     expect(await mailLog(app)).toEqual(EXPIRE_LATER_MAILS);
-    const done = await system.registry.getApp(app.appId);
+    const done = await system.registry.apps.getApp(app.appId);
     expect(done).toMatchObject({ state: 'ACTIVE', lastRotation: { rotationId, outcome: 'completed' } });
     expect(await accepts(system, oldToken)).toBe(false);
   });
@@ -341,7 +343,7 @@ describe('Workflow: rotation', () => {
 /** Makes an app's token as old as `days`, as if it had been issued then. */
 async function ageToken(app: AppRecord, days: number): Promise<void> {
   const tokenIssuedAt = new Date(Date.now() - days * 86_400_000).toISOString();
-  const aged = { ...(await system.registry.getApp(app.appId)), tokenIssuedAt };
+  const aged = { ...(await system.registry.apps.getApp(app.appId)), tokenIssuedAt };
   await system.documentClient.send(
     new UpdateCommand({
       TableName: system.tableName,
@@ -377,20 +379,20 @@ describe('Workflow: daily sweep', () => {
     // Assess
     // The sweep only starts the rotation; its own execution records it and runs it to the end.
     const arn = await eventually(async () => {
-      const [rotation] = await system.registry.listRotations(auto.appId);
+      const [rotation] = await system.registry.rotations.listRotations(auto.appId);
       return rotation?.executionArn;
     });
     expect((await finished(arn)).status).toBe('SUCCEEDED');
-    const [rotation] = await system.registry.listRotations(auto.appId);
+    const [rotation] = await system.registry.rotations.listRotations(auto.appId);
     expect(rotation).toMatchObject({ trigger: 'schedule', mode: 'expire-later' });
-    expect(await system.registry.listRotations(auto.appId)).toHaveLength(1);
+    expect(await system.registry.rotations.listRotations(auto.appId)).toHaveLength(1);
     expect((await mailLog(auto)).filter((line) => line.startsWith('ROTATION_INITIATED'))).toHaveLength(2);
     expect(await mailLog(remind)).toEqual(['ROTATION_REMINDER → de-admin', 'ROTATION_REMINDER → en-admin']);
     const reminder = (await emailsAbout(system, remind.appId))[0];
     expect(reminder?.text).toContain(`rotor rotate ${remind.appId}`);
     expect(await mailLog(fresh)).toEqual([]);
-    expect(await system.registry.listRotations(fresh.appId)).toEqual([]);
-    expect((await system.registry.getApp(remind.appId)).lastReminderAt).toBeDefined();
+    expect(await system.registry.rotations.listRotations(fresh.appId)).toEqual([]);
+    expect((await system.registry.apps.getApp(remind.appId)).lastReminderAt).toBeDefined();
   });
 });
 
@@ -423,16 +425,16 @@ describe('Workflow: a rotation whose execution is lost in its grace period', () 
     executionLost.add(app.appId);
     const { executionArn } = await rotate(system, app, 'expire-later');
     expect((await finished(executionArn)).status).toBe('ABORTED');
-    expect((await system.registry.getApp(app.appId)).state).toBe('GRACE');
+    expect((await system.registry.apps.getApp(app.appId)).state).toBe('GRACE');
 
     // Act
     await sweepNow(app);
 
     // Assess: the successor joined the rotation and ended it as the first would have.
-    const resumed = (await system.registry.getApp(app.appId)).activeRotation?.executionArn;
+    const resumed = (await system.registry.apps.getApp(app.appId)).activeRotation?.executionArn;
     expect(resumed).toMatch(/-resumed-\d{14}$/);
     await finished(resumed as string);
-    const done = await system.registry.getApp(app.appId);
+    const done = await system.registry.apps.getApp(app.appId);
     expect(done.state).toBe('ACTIVE');
     expect(done.lastRotation?.outcome).toBe('completed');
     expect(await labelsOf(system, app.secretArn)).toEqual({ [done.currentVersionId]: ['AWSCURRENT'] });
@@ -467,7 +469,7 @@ describe('Workflow: a lock whose execution never started', () => {
     // Assess
     const execution = await finished(executionArnFor(system.rotationStateMachineArn, rotationId));
     expect(execution.status).toBe('SUCCEEDED');
-    const done = await system.registry.getApp(app.appId);
+    const done = await system.registry.apps.getApp(app.appId);
     expect(done.lastRotation).toMatchObject({ rotationId, outcome: 'completed' });
     expect(await mailLog(app)).toEqual(['TOKEN_INVALIDATED → de-admin', 'TOKEN_INVALIDATED → en-admin']);
   });
@@ -489,7 +491,7 @@ describe('Workflow: SES down past every retry', () => {
     // Assess
     expect(execution.status).toBe('SUCCEEDED');
     expect(mailedMeanwhile).toEqual([]);
-    expect((await system.registry.getApp(app.appId)).state).toBe('ACTIVE');
+    expect((await system.registry.apps.getApp(app.appId)).state).toBe('ACTIVE');
     expect(await mailLog(app)).toEqual(EXPIRE_LATER_MAILS);
   });
 

@@ -72,7 +72,7 @@ describe('Zero downtime', () => {
     const loops = consumers.map(async (consumer) => {
       for (let call = 0; running && call < 5000; call += 1) {
         const answer = await consumer.withToken(app.appId, callProtectedApi);
-        const { state } = await system.registry.getApp(app.appId);
+        const { state } = await system.registry.apps.getApp(app.appId);
         results.push({ status: answer.status, state });
         await new Promise((resolve) => setTimeout(resolve, 10));
       }

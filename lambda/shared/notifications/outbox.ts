@@ -19,7 +19,7 @@ export interface OutboxDelivery {
  * ledger of {@link sendNotification} keeps it from going out twice. Throttling is thrown for a retry.
  */
 export async function deliverOutbox(deps: NotifyDependencies, appId: string): Promise<OutboxDelivery> {
-  const app = await deps.registry.findApp(appId);
+  const app = await deps.registry.apps.findApp(appId);
   const notices = Object.entries(app?.outbox ?? {}).sort(([, a], [, b]) => a.at.localeCompare(b.at));
   let delivered = 0;
   let left = 0;
@@ -35,7 +35,7 @@ export async function deliverOutbox(deps: NotifyDependencies, appId: string): Pr
       left += 1;
       continue;
     }
-    await deps.registry.ackNotice(appId, id);
+    await deps.registry.apps.ackNotice(appId, id);
     delivered += 1;
   }
   return { delivered, left, sent, skipped, failed };

@@ -2,8 +2,8 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { type SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import type { Locale } from '../../contract/appSettings.ts';
 import type { NotificationEvent } from '../../contract/notificationEvents.ts';
+import type { Registry } from '../../store/Registry.ts';
 import type { Admin, AppRecord, RotationRecord } from '../model.ts';
-import type { Registry } from '../Registry.ts';
 import { countUndeliverable } from './countUndeliverable.ts';
 import { CUSTOMER_EVENTS, type NotificationContext, type OldTokenUsage } from './events.ts';
 import { renderEmail } from './renderEmail.ts';
@@ -101,7 +101,7 @@ async function oldTokenUsageFor(
 ): Promise<OldTokenUsage | undefined> {
   if (request.event !== 'TOKEN_EXPIRES_IN_24H' || !rotation?.oldVersionId) return undefined;
   const since = new Date(Date.parse(now) - 24 * 3_600_000).toISOString();
-  const usage = await deps.registry.tokenUsage(rotation.appId, rotation.oldVersionId, since);
+  const usage = await deps.registry.tokens.tokenUsage(rotation.appId, rotation.oldVersionId, since);
   return { count: usage.uses, ...(usage.lastUsedAt ? { lastUsedAt: usage.lastUsedAt } : {}) };
 }
 
@@ -226,7 +226,7 @@ async function recordRefusal(deps: NotifyDependencies, delivery: Delivery, reaso
   const { app, request, recipient, key, now } = delivery;
   await deps.registry.notifications.settle(app.appId, key, 'failed', now, reason);
   countUndeliverable(request, 1, deps.metrics);
-  await deps.registry.appendAudit({
+  await deps.registry.audit.appendAudit({
     at: now,
     eventId: `notify:${key}`,
     appId: app.appId,
@@ -264,9 +264,9 @@ export async function sendNotification(
   deps: NotifyDependencies,
   request: NotificationRequest,
 ): Promise<NotificationOutcome> {
-  const app = await deps.registry.getApp(request.appId);
+  const app = await deps.registry.apps.getApp(request.appId);
   const rotation = request.rotationId
-    ? await deps.registry.findRotation(app.appId, request.rotationId)
+    ? await deps.registry.rotations.findRotation(app.appId, request.rotationId)
     : undefined;
   const now = deps.clock().toISOString();
   const occasion = request.occasion ?? request.rotationId ?? `reminder-${now.slice(0, 10)}`;

@@ -1,0 +1,349 @@
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { AppNotFoundError, RotationConflictError, RotorError } from '../contract/errors.ts';
+import { DUE_INDEX, DUE_SHARD, keys } from '../contract/table.ts';
+import { type AppRecord, noticeId, type PendingNotice } from '../shared/model.ts';
+import { conflictError } from './conflictError.ts';
+import { dueAtOf } from './dueAt.ts';
+import { isConditionFailure, stripKeys, type TableOptions } from './items.ts';
+
+/**
+ * An app's own item: registering, reading, listing and removing it, its place in the `due` index, and
+ * the emails queued in its outbox. {@link AppStore} adds the rotation's transitions on the same item.
+ */
+export class AppItems {
+  protected readonly client: DynamoDBDocumentClient;
+  protected readonly tableName: string;
+
+  public constructor(table: TableOptions) {
+    this.client = table.documentClient;
+    this.tableName = table.tableName;
+  }
+
+  /** Registers a new app; refuses an app id that is taken. */
+  public async createApp(app: AppRecord): Promise<void> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keys.app(app.appId),
+            outbox: {},
+            ...app,
+            dueShard: DUE_SHARD,
+            dueAt: dueAtOf(app),
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) {
+        throw new RotationConflictError(`app "${app.appId}" is already registered`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  /** Reads an app with a strongly consistent read, or `undefined`. */
+  public async findApp(appId: string): Promise<AppRecord | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.app(appId), ConsistentRead: true }),
+    );
+    return stripKeys<AppRecord>(Item);
+  }
+
+  /** Reads an app, failing with {@link AppNotFoundError} when it is not registered. */
+  public async getApp(appId: string): Promise<AppRecord> {
+    const app = await this.findApp(appId);
+    if (!app) throw new AppNotFoundError(`no app "${appId}" is registered with Rotor`);
+    return app;
+  }
+
+  /**
+   * Every registered app, ordered by id. The app ids come from the sparse `due` index, which holds
+   * one small item per app (a Query, never a Scan); the apps themselves from BatchGetItem.
+   */
+  public async listApps(): Promise<AppRecord[]> {
+    const appKeys: { pk: string; sk: string }[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: DUE_INDEX.indexName,
+          KeyConditionExpression: '#shard = :shard',
+          ExpressionAttributeNames: { '#shard': DUE_INDEX.partitionKey },
+          ExpressionAttributeValues: { ':shard': DUE_SHARD },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) appKeys.push({ pk: String(item.pk), sk: String(item.sk) });
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    const apps: AppRecord[] = [];
+    for (let i = 0; i < appKeys.length; i += 100) {
+      let pending: Record<string, unknown>[] = appKeys.slice(i, i + 100);
+      for (let attempt = 0; pending.length > 0; attempt += 1) {
+        if (attempt > 0)
+          await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
+        const { Responses, UnprocessedKeys } = await this.client.send(
+          new BatchGetCommand({
+            RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
+          }),
+        );
+        for (const item of Responses?.[this.tableName] ?? [])
+          apps.push(stripKeys<AppRecord>(item) as AppRecord);
+        pending = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+        if (attempt > 8 && pending.length > 0) {
+          throw new RotorError("DynamoDB kept the registry's apps unprocessed; try again in a moment");
+        }
+      }
+    }
+    return apps.sort((a, b) => a.appId.localeCompare(b.appId));
+  }
+
+  /**
+   * Removes an app from the registry with one conditional delete: only while it is ACTIVE with no
+   * rotation, else a {@link RotationConflictError} that names the rotation. Its rotation history, token
+   * hashes and audit events stay. Returns the app as it was.
+   */
+  public async removeApp(appId: string): Promise<AppRecord> {
+    const app = await this.getApp(appId);
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: keys.app(appId),
+          ConditionExpression: '#state = :active AND attribute_not_exists(activeRotation)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':active': 'ACTIVE' },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      throw conflictError(await this.getApp(appId), error);
+    }
+    return app;
+  }
+
+  /**
+   * Queues the 24-hour notice of a grace period, once: the app must be in GRACE with this rotation, no
+   * ending claimed, and the notice not queued before. Returns whether this call queued it.
+   */
+  public async queueExpiryNotice(appId: string, rotationId: string, at: string): Promise<boolean> {
+    const notice: PendingNotice = { event: 'TOKEN_EXPIRES_IN_24H', rotationId, at };
+    const app = await this.getApp(appId);
+    const queue = this.queueNotice(app, notice);
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.app(appId),
+          UpdateExpression: `SET activeRotation.noticedAt = :at, dueAt = :due${queue.set}`,
+          ConditionExpression:
+            '#state = :grace AND activeRotation.rotationId = :rotation AND ' +
+            'attribute_not_exists(activeRotation.ending) AND attribute_not_exists(activeRotation.noticedAt)',
+          ExpressionAttributeNames: { '#state': 'state', ...queue.names },
+          ExpressionAttributeValues: {
+            ':grace': 'GRACE',
+            ':rotation': rotationId,
+            ':at': at,
+            ':due': app.activeRotation?.expiresAt ?? at,
+            ...queue.values,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return false;
+    }
+  }
+
+  /**
+   * Queues a ROTATION_REMINDER and notes when, which moves the app's next due date, in one write: only
+   * while the app is ACTIVE and no reminder went out since `notBefore`. Returns whether this call queued it.
+   */
+  public async queueReminder(app: AppRecord, at: string, notBefore: string): Promise<boolean> {
+    const notice: PendingNotice = { event: 'ROTATION_REMINDER', occasion: `reminder-${at.slice(0, 10)}`, at };
+    const next: AppRecord = { ...app, lastReminderAt: at, updatedAt: at };
+    const queue = this.queueNotice(app, notice);
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.app(app.appId),
+          UpdateExpression: `SET lastReminderAt = :at, dueAt = :due${queue.set}`,
+          ConditionExpression:
+            '#state = :active AND (attribute_not_exists(lastReminderAt) OR lastReminderAt <= :notBefore)',
+          ExpressionAttributeNames: { '#state': 'state', ...queue.names },
+          ExpressionAttributeValues: {
+            ':active': 'ACTIVE',
+            ':at': at,
+            ':notBefore': notBefore,
+            ':due': dueAtOf(next),
+            ...queue.values,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return false;
+    }
+  }
+
+  /** Takes a delivered notice out of the app's outbox (nothing happens if it is gone already). */
+  public async ackNotice(appId: string, id: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.app(appId),
+          UpdateExpression: 'REMOVE outbox.#notice',
+          ConditionExpression: 'attribute_exists(outbox.#notice)',
+          ExpressionAttributeNames: { '#notice': id },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  /**
+   * Moves the app's `dueAt` to what its item now says, so an app whose work is done is not visited
+   * again before it is due (a delivered outbox leaves `dueAt` early). Changes nothing if the item moved on.
+   */
+  public async refreshDueAt(app: AppRecord): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.app(app.appId),
+          UpdateExpression: 'SET dueAt = :due',
+          ConditionExpression: 'updatedAt = :updated',
+          ExpressionAttributeValues: { ':due': dueAtOf(app), ':updated': app.updatedAt },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  /** Records the execution that now runs a rotation (a new one, started because the first was gone). */
+  public async attachExecution(appId: string, rotationId: string, executionArn: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.app(appId),
+          UpdateExpression: 'SET activeRotation.executionArn = :arn',
+          ConditionExpression: 'activeRotation.rotationId = :rotation',
+          ExpressionAttributeValues: { ':arn': executionArn, ':rotation': rotationId },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  /**
+   * The apps whose `dueAt` is at or before `now`, from the sparse `due` index (a Query, never a
+   * Scan), oldest first, a page at a time.
+   */
+  public async findDueApps(
+    now: string,
+    limit: number,
+    startKey?: Record<string, unknown>,
+  ): Promise<{ appIds: string[]; nextKey?: Record<string, unknown> }> {
+    const { Items = [], LastEvaluatedKey } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: DUE_INDEX.indexName,
+        KeyConditionExpression: '#shard = :shard AND #due <= :now',
+        ExpressionAttributeNames: { '#shard': DUE_INDEX.partitionKey, '#due': DUE_INDEX.sortKey },
+        ExpressionAttributeValues: { ':shard': DUE_SHARD, ':now': now },
+        Limit: limit,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    return { appIds: Items.map((item) => String(item.pk).slice('APP#'.length)), nextKey: LastEvaluatedKey };
+  }
+
+  /**
+   * The part of an UpdateExpression that queues `notice` in the app's outbox (`, outbox.#notice = :notice`),
+   * or creates the outbox of an app item written before outboxes existed.
+   */
+  protected queueNotice(
+    app: Pick<AppRecord, 'outbox'>,
+    notice: PendingNotice | undefined,
+  ): { set: string; names: Record<string, string>; values: Record<string, unknown> } {
+    if (!app.outbox) {
+      const outbox = notice ? { [noticeId(notice)]: notice } : {};
+      return { set: ', outbox = :outbox', names: {}, values: { ':outbox': outbox } };
+    }
+    if (!notice) return { set: '', names: {}, values: {} };
+    return {
+      set: ', outbox.#notice = :notice',
+      names: { '#notice': noticeId(notice) },
+      values: { ':notice': notice },
+    };
+  }
+
+  protected async replaceApp(
+    app: AppRecord,
+    condition: string,
+    values: Record<string, unknown>,
+  ): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.app(app.appId), ...app, dueShard: DUE_SHARD, dueAt: dueAtOf(app) },
+        ConditionExpression: condition,
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  /**
+   * One conditional write on the running rotation `rotationId` (the app ROTATING with it, and unless
+   * `evenWhileEnding`, no action claimed its end yet; plus the `also` condition). Returns the app as
+   * it now is, or `undefined` when the condition does not hold.
+   */
+  protected async updateRunningRotation(
+    appId: string,
+    rotationId: string,
+    update: string,
+    values: Record<string, unknown>,
+    options: { also?: string; evenWhileEnding?: boolean; names?: Record<string, string> } = {},
+  ): Promise<AppRecord | undefined> {
+    const conditions = ['#state = :rotating', 'activeRotation.rotationId = :rotation'];
+    if (!options.evenWhileEnding) conditions.push('attribute_not_exists(activeRotation.ending)');
+    if (options.also) conditions.push(options.also);
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.app(appId),
+          UpdateExpression: update,
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeNames: { '#state': 'state', ...options.names },
+          ExpressionAttributeValues: { ...values, ':rotating': 'ROTATING', ':rotation': rotationId },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return stripKeys<AppRecord>(Attributes);
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return undefined;
+    }
+  }
+}
