@@ -6,7 +6,8 @@ import { sfnClient } from '../shared/aws/sfn.ts';
 import { readRuntimeSettings, requiredSetting } from '../shared/settings.ts';
 import { startRotationWorkflow } from '../shared/workflows.ts';
 import { Registry } from '../store/Registry.ts';
-import { type RotationHookDependencies, runRotationStep } from './rotationSteps.ts';
+import { runRotationStep } from './rotationSteps.ts';
+import type { RotationHookDependencies } from './stepContext.ts';
 
 const settings = readRuntimeSettings();
 const rotationStateMachineArn = requiredSetting('ROTATION_STATE_MACHINE_ARN');

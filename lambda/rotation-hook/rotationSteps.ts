@@ -1,58 +1,31 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
 import {
   DescribeSecretCommand,
-  type DescribeSecretCommandOutput,
-  GetSecretValueCommand,
   PutSecretValueCommand,
-  ResourceNotFoundException,
-  type SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { type infer as Infer, maxLength, minLength, object, string, enum as zEnum } from 'zod/mini';
-import { APP_TAG } from '../contract/appSettings.ts';
 import { RotationConflictError, RotationStepError, ValidationError } from '../contract/errors.ts';
 import { newRotationId } from '../contract/ids.ts';
-import type { RotationWorkflowInput } from '../contract/workflows.ts';
 import { finishPromotion } from '../shared/endings.ts';
-import type { ActiveRotation, AppRecord } from '../shared/model.ts';
+import type { ActiveRotation } from '../shared/model.ts';
 import { removeLabel } from '../shared/secretLabels.ts';
-import { hashToken, isWellFormedToken, mintToken, parseSecret, serializeSecret } from '../shared/tokens.ts';
+import { hashToken, isWellFormedToken, mintToken, serializeSecret } from '../shared/tokens.ts';
 import { conflictError } from '../store/conflictError.ts';
-import type { Registry } from '../store/Registry.ts';
-
-export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
-export type RotationStep = (typeof ROTATION_STEPS)[number];
-
-/** The event Secrets Manager sends a rotation function. */
-export const rotationEventSchema = object({
-  SecretId: string().check(minLength(1), maxLength(2048)),
-  ClientRequestToken: string().check(minLength(32), maxLength(64)),
-  Step: zEnum(ROTATION_STEPS),
-});
-export type RotationEvent = Infer<typeof rotationEventSchema>;
-
-export interface RotationHookDependencies {
-  readonly secretsManager: SecretsManagerClient;
-  readonly registry: Registry;
-  readonly tokenPrefix: string;
-  readonly clock: () => Date;
-  readonly logger: Pick<Logger, 'info' | 'warn'>;
-  /**
-   * Starts (or finds) the rotation workflow that runs the rest of a rotation Secrets Manager began by
-   * itself: grace period, notices, expiry and emails. Idempotent per rotation.
-   */
-  readonly startWorkflow: (input: RotationWorkflowInput) => Promise<unknown>;
-}
-
-/** What every step knows once the preconditions hold. */
-interface StepContext {
-  readonly step: RotationStep;
-  readonly secretArn: string;
-  readonly versionId: string;
-  readonly stages: Record<string, string[]>;
-  readonly app: AppRecord;
-  readonly deps: RotationHookDependencies;
-}
+import {
+  appOf,
+  currentVersionOf,
+  isRotatingTo,
+  readPendingToken,
+  requirePendingToken,
+  requireRotationOf,
+  testRotationConfiguration,
+} from './preconditions.ts';
+import {
+  ROTATION_STEPS,
+  type RotationHookDependencies,
+  type RotationStep,
+  rotationEventSchema,
+  type StepContext,
+} from './stepContext.ts';
 
 /**
  * Runs one step of a Secrets Manager rotation for a managed app, after AWS's own precondition
@@ -130,135 +103,6 @@ const STEPS: Record<RotationStep, (context: StepContext) => Promise<void>> = {
   testSecret,
   finishSecret,
 };
-
-async function appOf(
-  secret: DescribeSecretCommandOutput,
-  step: RotationStep,
-  secretArn: string,
-  registry: Registry,
-): Promise<AppRecord> {
-  const appId = secret.Tags?.find((tag) => tag.Key === APP_TAG)?.Value;
-  if (!appId) {
-    throw new RotationStepError(
-      step,
-      secretArn,
-      `the secret has no ${APP_TAG} tag; register it with "rotor apps add"`,
-    );
-  }
-  const app = await registry.apps.findApp(appId);
-  if (!app) throw new RotationStepError(step, secretArn, `no app "${appId}" is registered with Rotor`);
-  if (app.secretArn !== secretArn) {
-    throw new RotationStepError(
-      step,
-      secretArn,
-      `app "${appId}" is registered for another secret (${app.secretArn})`,
-    );
-  }
-  return app;
-}
-
-function currentVersionOf(context: StepContext): string {
-  const current = Object.entries(context.stages).find(([, labels]) => labels.includes('AWSCURRENT'))?.[0];
-  if (!current)
-    throw new RotationStepError(context.step, context.secretArn, 'the secret has no AWSCURRENT version');
-  return current;
-}
-
-/** Whether the app is rotating towards this version and nobody is ending that rotation. */
-function isRotatingTo(app: AppRecord, versionId: string): boolean {
-  const rotation = app.activeRotation;
-  return app.state === 'ROTATING' && rotation?.newVersionId === versionId && !rotation.ending;
-}
-
-/** The app must be rotating towards this version; anything else means the rotation was ended. */
-function requireRotationOf(context: StepContext): ActiveRotation {
-  const { app, versionId } = context;
-  const rotation = app.activeRotation;
-  if (!isRotatingTo(app, versionId) || !rotation) {
-    throw new RotationStepError(context.step, context.secretArn, conflictError(app).message);
-  }
-  return rotation;
-}
-
-/**
- * The trial testSecret of RotateSecret with `RotateImmediately: false`: checks that the hook can do a
- * rotation of this secret (the app is registered for it, AWSCURRENT holds the token Rotor knows as
- * current) and writes nothing, so no rotation starts and nothing is left behind.
- */
-async function testRotationConfiguration(context: StepContext): Promise<void> {
-  const { app, deps, secretArn, versionId } = context;
-  const fail = (problem: string): never => {
-    throw new RotationStepError('testSecret', secretArn, `trial of the rotation configuration: ${problem}`);
-  };
-  const currentVersionId = currentVersionOf(context);
-  if (currentVersionId !== app.currentVersionId) {
-    fail(
-      `AWSCURRENT is version ${currentVersionId} but Rotor's current token is version ${app.currentVersionId}; ` +
-        'the secret was changed outside Rotor',
-    );
-  }
-  const current = await deps.secretsManager.send(
-    new GetSecretValueCommand({
-      SecretId: secretArn,
-      VersionId: currentVersionId,
-      VersionStage: 'AWSCURRENT',
-    }),
-  );
-  let token: string;
-  try {
-    token = parseSecret(current.SecretString).token;
-  } catch (error) {
-    return fail((error as Error).message);
-  }
-  const registered = await deps.registry.tokens.findTokenByHash(hashToken(token));
-  if (
-    registered?.appId !== app.appId ||
-    registered.versionId !== currentVersionId ||
-    registered.status !== 'current'
-  ) {
-    fail(
-      `the AWSCURRENT token of version ${currentVersionId} is not Rotor's current token of app "${app.appId}"`,
-    );
-  }
-  deps.logger.info(
-    `testSecret: trial of the rotation configuration with version ${versionId} passed; nothing was created`,
-    { secretArn, appId: app.appId },
-  );
-}
-
-async function readPendingToken(context: StepContext): Promise<string | undefined> {
-  try {
-    const pending = await context.deps.secretsManager.send(
-      new GetSecretValueCommand({
-        SecretId: context.secretArn,
-        VersionId: context.versionId,
-        VersionStage: 'AWSPENDING',
-      }),
-    );
-    return parseSecret(pending.SecretString).token;
-  } catch (error) {
-    if (error instanceof ResourceNotFoundException || (error as Error).name === 'ResourceNotFoundException') {
-      return undefined;
-    }
-    if (error instanceof Error && error.message.startsWith('the secret value')) {
-      throw new RotationStepError(context.step, context.secretArn, error.message);
-    }
-    throw error;
-  }
-}
-
-async function requirePendingToken(context: StepContext): Promise<string> {
-  const token = await readPendingToken(context);
-  if (token === undefined) {
-    throw new RotationStepError(
-      context.step,
-      context.secretArn,
-      `version ${context.versionId} has no value yet`,
-    );
-  }
-  return token;
-}
-
 /**
  * Takes the rotation lock (or joins the rotation a Rotor workflow started), then mints a token
  * and puts it as AWSPENDING, unless this version already has one.

@@ -8,7 +8,7 @@ import {
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { RotationStep } from '../../lambda/rotation-hook/rotationSteps.ts';
+import type { RotationStep } from '../../lambda/rotation-hook/stepContext.ts';
 import { rollbackRotation } from '../../lambda/shared/lifecycle.ts';
 import type { AppRecord } from '../../lambda/shared/model.ts';
 import { mintToken, serializeSecret } from '../../lambda/shared/tokens.ts';
