@@ -1,6 +1,6 @@
 import { DUE_SHARD, keys } from '../lambda/contract/table.ts';
-import type { AppRecord } from '../lambda/shared/model.ts';
 import { dueAtOf } from '../lambda/store/dueAt.ts';
+import type { AppRecord } from '../lambda/store/model.ts';
 
 const DAY_MS = 86_400_000;
 const INTERVAL_SECONDS = 180 * 86_400;

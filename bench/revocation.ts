@@ -4,8 +4,8 @@
  * "expire now". Measured: the time from the expire-now call to the verifier's first refusal,
  * against the verifier's configured cache TTL (the issue's bound: at most TTL + 1 s).
  */
-import { expireNow } from '../lambda/shared/operatorActions.ts';
-import { TokenVerifier } from '../lambda/shared/tokenVerifier.ts';
+import { expireNow } from '../lambda/domain/operatorActions.ts';
+import { TokenVerifier } from '../lambda/domain/tokenVerifier.ts';
 import { tokenOfVersion } from '../local/observe.ts';
 import { clientsFor, enrollDemoApp, startRotation, until } from '../local/scenarios/scenarios.ts';
 import { startLocalSystem } from '../local/system.ts';

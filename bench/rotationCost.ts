@@ -13,8 +13,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { enrollManagedApp } from '../lambda/shared/enrollApp.ts';
-import { startRotationWorkflow } from '../lambda/shared/workflows.ts';
+import { enrollManagedApp } from '../lambda/domain/enrollApp.ts';
+import { startRotationWorkflow } from '../lambda/integrations/workflows.ts';
 import { Registry } from '../lambda/store/Registry.ts';
 import { startLocalSystem } from '../local/system.ts';
 
@@ -75,9 +75,9 @@ export async function measureExpireLaterRotation() {
     const dynamo: Counts = {};
     const secrets: Counts = {};
     const ses: Counts = {};
-    const { documentClient } = await import('../lambda/shared/aws/dynamodb.ts');
-    const { secretsManagerClient } = await import('../lambda/shared/aws/secretsManager.ts');
-    const { sesClient } = await import('../lambda/shared/aws/ses.ts');
+    const { documentClient } = await import('../lambda/integrations/aws/dynamodb.ts');
+    const { secretsManagerClient } = await import('../lambda/integrations/aws/secretsManager.ts');
+    const { sesClient } = await import('../lambda/integrations/aws/ses.ts');
 
     const setupClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
       marshallOptions: { removeUndefinedValues: true },

@@ -11,8 +11,8 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { hashToken, mintToken, serializeSecret } from '../lambda/shared/tokens.ts';
-import { TokenVerifier } from '../lambda/shared/tokenVerifier.ts';
+import { hashToken, mintToken, serializeSecret } from '../lambda/domain/tokens.ts';
+import { TokenVerifier } from '../lambda/domain/tokenVerifier.ts';
 import { Registry } from '../lambda/store/Registry.ts';
 import { createRegistryTable, startLocalDynamoDb } from '../local/dynamodb.ts';
 import { startSecretsManagerEmulator } from '../local/secrets-manager/emulator.ts';

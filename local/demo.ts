@@ -1,5 +1,5 @@
 import type { ApiClient } from '../cli/io.ts';
-import type { AppRecord } from '../lambda/shared/model.ts';
+import type { AppRecord } from '../lambda/store/model.ts';
 import type { VirtualClock } from './clock.ts';
 import { emailsAboutApp, isAccepted, type SeenEmail, tokenOfVersion } from './observe.ts';
 import { clientsFor, DEMO_ADMINS, formatDuration, until } from './scenarios/scenarios.ts';

@@ -3,8 +3,8 @@ import {
   GetSecretValueCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { parseSecret } from '../lambda/shared/tokens.ts';
-import { verifyToken } from '../lambda/shared/verifyToken.ts';
+import { parseSecret } from '../lambda/domain/tokens.ts';
+import { verifyToken } from '../lambda/domain/verifyToken.ts';
 import type { Registry } from '../lambda/store/Registry.ts';
 
 /**

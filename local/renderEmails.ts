@@ -8,8 +8,8 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { LOCALES, type Locale } from '../lambda/contract/appSettings.ts';
 import { NOTIFICATION_EVENTS, type NotificationEvent } from '../lambda/contract/notificationEvents.ts';
-import type { NotificationContext } from '../lambda/shared/notifications/events.ts';
-import { renderEmail } from '../lambda/shared/notifications/renderEmail.ts';
+import type { NotificationContext } from '../lambda/notifications/events.ts';
+import { renderEmail } from '../lambda/notifications/renderEmail.ts';
 
 const DAY = 86_400;
 const APP = 'billing-sync';

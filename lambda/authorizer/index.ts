@@ -1,8 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { ConfigurationError } from '../contract/errors.ts';
-import { registry, settings } from '../shared/registryFromEnv.ts';
-import { MAX_CACHE_TTL_MS, TokenVerifier } from '../shared/tokenVerifier.ts';
+import { MAX_CACHE_TTL_MS, TokenVerifier } from '../domain/tokenVerifier.ts';
+import { registry, settings } from '../integrations/registryFromEnv.ts';
 
 const logger = new Logger({ serviceName: 'rotor-authorizer' });
 

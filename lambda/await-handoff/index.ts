@@ -1,10 +1,10 @@
 import { extend, maxLength, minLength, string } from 'zod/mini';
 import { rotationRef } from '../contract/ids.ts';
-import { secretsManagerClient } from '../shared/aws/secretsManager.ts';
-import { sfnClient } from '../shared/aws/sfn.ts';
-import { awaitHandoff } from '../shared/hubspotRotation.ts';
-import { registry } from '../shared/registryFromEnv.ts';
-import { parseTaskInput } from '../shared/taskInput.ts';
+import { awaitHandoff } from '../domain/hubspotRotation.ts';
+import { secretsManagerClient } from '../integrations/aws/secretsManager.ts';
+import { sfnClient } from '../integrations/aws/sfn.ts';
+import { registry } from '../integrations/registryFromEnv.ts';
+import { parseTaskInput } from '../integrations/taskInput.ts';
 
 const input = extend(rotationRef, { taskToken: string().check(minLength(1), maxLength(2048)) });
 

@@ -1,10 +1,10 @@
 import { boolean, extend, optional } from 'zod/mini';
 import { rotationRef } from '../contract/ids.ts';
 import type { GraceOutput } from '../contract/workflows.ts';
-import { secretsManagerClient } from '../shared/aws/secretsManager.ts';
-import { checkGrace } from '../shared/lifecycle.ts';
-import { registry } from '../shared/registryFromEnv.ts';
-import { parseTaskInput } from '../shared/taskInput.ts';
+import { checkGrace } from '../domain/lifecycle.ts';
+import { secretsManagerClient } from '../integrations/aws/secretsManager.ts';
+import { registry } from '../integrations/registryFromEnv.ts';
+import { parseTaskInput } from '../integrations/taskInput.ts';
 
 const input = extend(rotationRef, { queueNotice: optional(boolean()) });
 

@@ -1,9 +1,9 @@
 import { rotationRef } from '../contract/ids.ts';
 import type { PromotionOutput } from '../contract/workflows.ts';
-import { secretsManagerClient } from '../shared/aws/secretsManager.ts';
-import { checkPromotion } from '../shared/lifecycle.ts';
-import { registry } from '../shared/registryFromEnv.ts';
-import { parseTaskInput } from '../shared/taskInput.ts';
+import { checkPromotion } from '../domain/lifecycle.ts';
+import { secretsManagerClient } from '../integrations/aws/secretsManager.ts';
+import { registry } from '../integrations/registryFromEnv.ts';
+import { parseTaskInput } from '../integrations/taskInput.ts';
 
 /**
  * Workflow task: has the hook made the new token current? Throws RotationPendingError (retried)

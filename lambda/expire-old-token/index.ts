@@ -1,10 +1,10 @@
 import { rotationRef } from '../contract/ids.ts';
 import type { ExpiryOutput } from '../contract/workflows.ts';
-import { secretsManagerClient } from '../shared/aws/secretsManager.ts';
-import { checkTokenAtHubSpot } from '../shared/hubspotRotation.ts';
-import { expireOldToken, isInGrace } from '../shared/lifecycle.ts';
-import { registry } from '../shared/registryFromEnv.ts';
-import { parseTaskInput } from '../shared/taskInput.ts';
+import { checkTokenAtHubSpot } from '../domain/hubspotRotation.ts';
+import { expireOldToken, isInGrace } from '../domain/lifecycle.ts';
+import { secretsManagerClient } from '../integrations/aws/secretsManager.ts';
+import { registry } from '../integrations/registryFromEnv.ts';
+import { parseTaskInput } from '../integrations/taskInput.ts';
 
 const deps = { registry, secretsManager: secretsManagerClient, clock: () => new Date() };
 

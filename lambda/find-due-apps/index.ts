@@ -1,5 +1,5 @@
 import type { DueAppsOutput } from '../contract/workflows.ts';
-import { registry } from '../shared/registryFromEnv.ts';
+import { registry } from '../integrations/registryFromEnv.ts';
 
 /** How many due apps one sweep handles; the rest are due again tomorrow (and stay first in line). */
 const SWEEP_LIMIT = 2000;

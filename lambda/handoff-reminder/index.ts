@@ -1,10 +1,10 @@
 import { rotationRef } from '../contract/ids.ts';
 import type { HandoffReminderOutput } from '../contract/workflows.ts';
-import { secretsManagerClient } from '../shared/aws/secretsManager.ts';
-import { sfnClient } from '../shared/aws/sfn.ts';
-import { remindOrGiveUp } from '../shared/hubspotRotation.ts';
-import { registry } from '../shared/registryFromEnv.ts';
-import { parseTaskInput } from '../shared/taskInput.ts';
+import { remindOrGiveUp } from '../domain/hubspotRotation.ts';
+import { secretsManagerClient } from '../integrations/aws/secretsManager.ts';
+import { sfnClient } from '../integrations/aws/sfn.ts';
+import { registry } from '../integrations/registryFromEnv.ts';
+import { parseTaskInput } from '../integrations/taskInput.ts';
 
 /**
  * Workflow task: a day passed without a handoff. Counts a reminder, or fails with RotationFailedError

@@ -1,9 +1,9 @@
 import { appRef } from '../contract/ids.ts';
-import { sesClient } from '../shared/aws/ses.ts';
-import { deliverOutbox } from '../shared/notifications/outbox.ts';
-import { registry } from '../shared/registryFromEnv.ts';
-import { requiredSetting } from '../shared/settings.ts';
-import { parseTaskInput } from '../shared/taskInput.ts';
+import { sesClient } from '../integrations/aws/ses.ts';
+import { registry } from '../integrations/registryFromEnv.ts';
+import { requiredSetting } from '../integrations/settings.ts';
+import { parseTaskInput } from '../integrations/taskInput.ts';
+import { deliverOutbox } from '../notifications/outbox.ts';
 
 const senderAddress = requiredSetting('SENDER_ADDRESS');
 

@@ -19,12 +19,12 @@ import {
   type RouteMatch,
   type RouteName,
 } from '../contract/routes.ts';
-import { type EnrollDependencies, enrollHubSpotApp, enrollManagedApp } from '../shared/enrollApp.ts';
-import { submitHubSpotToken } from '../shared/hubspotRotation.ts';
-import { lockRotation, rollbackRotation } from '../shared/lifecycle.ts';
-import type { AuditEvent } from '../shared/model.ts';
-import { cancelRotation, expireNow, type OperatorDependencies } from '../shared/operatorActions.ts';
-import { executionArnFor, startRotationWorkflow } from '../shared/workflows.ts';
+import { type EnrollDependencies, enrollHubSpotApp, enrollManagedApp } from '../domain/enrollApp.ts';
+import { submitHubSpotToken } from '../domain/hubspotRotation.ts';
+import { lockRotation, rollbackRotation } from '../domain/lifecycle.ts';
+import { cancelRotation, expireNow, type OperatorDependencies } from '../domain/operatorActions.ts';
+import { executionArnFor, startRotationWorkflow } from '../integrations/workflows.ts';
+import type { AuditEvent } from '../store/model.ts';
 import { type IdempotencyStore, idempotencyKeyOf } from './idempotency.ts';
 import {
   addAppBody,

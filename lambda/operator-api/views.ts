@@ -6,9 +6,9 @@ import type {
   TokenVersionView,
   UndeliveredEmailView,
 } from '../contract/views.ts';
-import type { AppRecord, AuditEvent, RotationRecord, TokenVersionRecord } from '../shared/model.ts';
-import type { UndeliveredNotification } from '../shared/notificationLedger.ts';
-import { stuckWorkOf } from '../shared/stuck.ts';
+import { stuckWorkOf } from '../domain/stuck.ts';
+import type { AppRecord, AuditEvent, RotationRecord, TokenVersionRecord } from '../store/model.ts';
+import type { UndeliveredNotification } from '../store/notificationLedger.ts';
 
 /** The operator API's answers (`lambda/contract/views.ts`), made from the registry's records. */
 

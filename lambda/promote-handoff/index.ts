@@ -1,9 +1,9 @@
 import { rotationRef } from '../contract/ids.ts';
-import { secretsManagerClient } from '../shared/aws/secretsManager.ts';
-import { sfnClient } from '../shared/aws/sfn.ts';
-import { promoteHandoff } from '../shared/hubspotRotation.ts';
-import { registry } from '../shared/registryFromEnv.ts';
-import { parseTaskInput } from '../shared/taskInput.ts';
+import { promoteHandoff } from '../domain/hubspotRotation.ts';
+import { secretsManagerClient } from '../integrations/aws/secretsManager.ts';
+import { sfnClient } from '../integrations/aws/sfn.ts';
+import { registry } from '../integrations/registryFromEnv.ts';
+import { parseTaskInput } from '../integrations/taskInput.ts';
 
 /** Workflow task: makes the handed-over HubSpot token current and starts the 7-day grace period. */
 export const handler = async (event: unknown) => {

@@ -1,10 +1,10 @@
 import { extend, object, optional, string, unknown } from 'zod/mini';
 import { rotationRef } from '../contract/ids.ts';
 import type { RollbackOutput } from '../contract/workflows.ts';
-import { secretsManagerClient } from '../shared/aws/secretsManager.ts';
-import { rollbackRotation } from '../shared/lifecycle.ts';
-import { registry } from '../shared/registryFromEnv.ts';
-import { parseTaskInput } from '../shared/taskInput.ts';
+import { rollbackRotation } from '../domain/lifecycle.ts';
+import { secretsManagerClient } from '../integrations/aws/secretsManager.ts';
+import { registry } from '../integrations/registryFromEnv.ts';
+import { parseTaskInput } from '../integrations/taskInput.ts';
 
 const input = extend(rotationRef, {
   error: optional(object({ Error: optional(string()), Cause: optional(unknown()) })),

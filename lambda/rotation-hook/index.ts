@@ -1,10 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
-import { documentClient } from '../shared/aws/dynamodb.ts';
-import { secretsManagerClient } from '../shared/aws/secretsManager.ts';
-import { sfnClient } from '../shared/aws/sfn.ts';
-import { readRuntimeSettings, requiredSetting } from '../shared/settings.ts';
-import { startRotationWorkflow } from '../shared/workflows.ts';
+import { documentClient } from '../integrations/aws/dynamodb.ts';
+import { secretsManagerClient } from '../integrations/aws/secretsManager.ts';
+import { sfnClient } from '../integrations/aws/sfn.ts';
+import { readRuntimeSettings, requiredSetting } from '../integrations/settings.ts';
+import { startRotationWorkflow } from '../integrations/workflows.ts';
 import { Registry } from '../store/Registry.ts';
 import { runRotationStep } from './rotationSteps.ts';
 import type { RotationHookDependencies } from './stepContext.ts';

@@ -5,9 +5,9 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { APP_TAG } from '../contract/appSettings.ts';
 import { RotationStepError } from '../contract/errors.ts';
-import type { ActiveRotation, AppRecord } from '../shared/model.ts';
-import { hashToken, parseSecret } from '../shared/tokens.ts';
+import { hashToken, parseSecret } from '../domain/tokens.ts';
 import { conflictError } from '../store/conflictError.ts';
+import type { ActiveRotation, AppRecord } from '../store/model.ts';
 import type { Registry } from '../store/Registry.ts';
 import type { RotationStep, StepContext } from './stepContext.ts';
 

@@ -5,11 +5,11 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { RotationConflictError, RotationStepError, ValidationError } from '../contract/errors.ts';
 import { newRotationId } from '../contract/ids.ts';
-import { finishPromotion } from '../shared/endings.ts';
-import type { ActiveRotation } from '../shared/model.ts';
-import { removeLabel } from '../shared/secretLabels.ts';
-import { hashToken, isWellFormedToken, mintToken, serializeSecret } from '../shared/tokens.ts';
+import { finishPromotion } from '../domain/endings.ts';
+import { hashToken, isWellFormedToken, mintToken, serializeSecret } from '../domain/tokens.ts';
+import { removeLabel } from '../integrations/secretLabels.ts';
 import { conflictError } from '../store/conflictError.ts';
+import type { ActiveRotation } from '../store/model.ts';
 import {
   appOf,
   currentVersionOf,

@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type infer as Infer, maxLength, minLength, object, string, enum as zEnum } from 'zod/mini';
 import type { RotationWorkflowInput } from '../contract/workflows.ts';
-import type { AppRecord } from '../shared/model.ts';
+import type { AppRecord } from '../store/model.ts';
 import type { Registry } from '../store/Registry.ts';
 
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;

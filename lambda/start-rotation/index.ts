@@ -2,10 +2,10 @@ import { extend, number, object, optional, string, enum as zEnum } from 'zod/min
 import { MODES } from '../contract/appSettings.ts';
 import { rotationRef } from '../contract/ids.ts';
 import type { StartRotationOutput } from '../contract/workflows.ts';
-import { secretsManagerClient } from '../shared/aws/secretsManager.ts';
-import { startRotation } from '../shared/lifecycle.ts';
-import { registry } from '../shared/registryFromEnv.ts';
-import { parseTaskInput } from '../shared/taskInput.ts';
+import { startRotation } from '../domain/lifecycle.ts';
+import { secretsManagerClient } from '../integrations/aws/secretsManager.ts';
+import { registry } from '../integrations/registryFromEnv.ts';
+import { parseTaskInput } from '../integrations/taskInput.ts';
 
 const input = object({
   request: extend(rotationRef, {

@@ -9,10 +9,10 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { AppNotFoundError, RotationConflictError, RotorError } from '../contract/errors.ts';
 import { DUE_INDEX, DUE_SHARD, keys } from '../contract/table.ts';
-import { type AppRecord, noticeId, type PendingNotice } from '../shared/model.ts';
 import { conflictError } from './conflictError.ts';
 import { dueAtOf } from './dueAt.ts';
 import { isConditionFailure, stripKeys, type TableOptions } from './items.ts';
+import { type AppRecord, noticeId, type PendingNotice } from './model.ts';
 
 /**
  * An app's own item: registering, reading, listing and removing it, its place in the `due` index, and

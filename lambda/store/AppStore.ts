@@ -2,6 +2,10 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { RotorError } from '../contract/errors.ts';
 import type { NotificationEvent } from '../contract/notificationEvents.ts';
 import { keys } from '../contract/table.ts';
+import { AppItems } from './AppItems.ts';
+import { conflictError } from './conflictError.ts';
+import { dueAtOf } from './dueAt.ts';
+import { addSeconds, isConditionFailure, stripKeys, type TableOptions } from './items.ts';
 import {
   type ActiveRotation,
   type AppRecord,
@@ -13,11 +17,7 @@ import {
   type RotationEnding,
   type RotationStatus,
   type StepFailure,
-} from '../shared/model.ts';
-import { AppItems } from './AppItems.ts';
-import { conflictError } from './conflictError.ts';
-import { dueAtOf } from './dueAt.ts';
-import { addSeconds, isConditionFailure, stripKeys, type TableOptions } from './items.ts';
+} from './model.ts';
 import type { RotationStore } from './RotationStore.ts';
 
 /** A rotation's history record keeps what it was, not the bookkeeping of its claims. */

@@ -1,7 +1,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../contract/table.ts';
-import type { AuditEvent } from '../shared/model.ts';
 import { addSeconds, putIfAbsent, stripKeys, type TableOptions } from './items.ts';
+import type { AuditEvent } from './model.ts';
 
 /** The audit log: one partition per UTC day, one item per event. */
 export class AuditStore {

@@ -1,7 +1,7 @@
-import { type NotificationLedger, notificationLedger } from '../shared/notificationLedger.ts';
 import { AppStore } from './AppStore.ts';
 import { AuditStore } from './AuditStore.ts';
 import type { TableOptions } from './items.ts';
+import { type NotificationLedger, notificationLedger } from './notificationLedger.ts';
 import { RotationStore } from './RotationStore.ts';
 import { TokenStore } from './TokenStore.ts';
 

@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../contract/table.ts';
-import type { ActiveRotation, RotationRecord } from '../shared/model.ts';
 import { putIfAbsent, stripKeys, type TableOptions } from './items.ts';
+import type { ActiveRotation, RotationRecord } from './model.ts';
 
 /** The history of an app's rotations: one record per rotation, written as it starts and as it ends. */
 export class RotationStore {

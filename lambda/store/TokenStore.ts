@@ -1,8 +1,8 @@
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { RotorError } from '../contract/errors.ts';
 import { keys, TTL_ATTRIBUTE } from '../contract/table.ts';
-import type { TokenStatus, TokenVersionRecord } from '../shared/model.ts';
 import { isConditionFailure, putIfAbsent, stripKeys, type TableOptions } from './items.ts';
+import type { TokenStatus, TokenVersionRecord } from './model.ts';
 
 /**
  * Token versions: the hash of each token (never the token), its status and expiry, found by hash or by

@@ -1,5 +1,5 @@
 import { RotationConflictError } from '../contract/errors.ts';
-import type { AppRecord } from '../shared/model.ts';
+import type { AppRecord } from './model.ts';
 
 /**
  * The error for an action that needs another state: it names the running rotation and the

@@ -1,5 +1,5 @@
-import type { ActiveRotation, AppRecord } from '../shared/model.ts';
 import { addSeconds } from './items.ts';
+import type { ActiveRotation, AppRecord } from './model.ts';
 
 /** A stuck ROTATING app becomes due for repair this long after its rotation started. */
 const ROTATING_REPAIR_AFTER_MS = 60 * 60 * 1000;

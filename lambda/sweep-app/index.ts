@@ -1,12 +1,12 @@
 import { object, regex, string } from 'zod/mini';
 import type { SweepAppOutput } from '../contract/workflows.ts';
-import { secretsManagerClient } from '../shared/aws/secretsManager.ts';
-import { sfnClient } from '../shared/aws/sfn.ts';
-import { registry } from '../shared/registryFromEnv.ts';
-import { requiredSetting } from '../shared/settings.ts';
-import { sweepApp } from '../shared/sweep.ts';
-import { parseTaskInput } from '../shared/taskInput.ts';
-import { executionArnFor, startRotationWorkflow, workflowStateOf } from '../shared/workflows.ts';
+import { sweepApp } from '../domain/sweep.ts';
+import { secretsManagerClient } from '../integrations/aws/secretsManager.ts';
+import { sfnClient } from '../integrations/aws/sfn.ts';
+import { registry } from '../integrations/registryFromEnv.ts';
+import { requiredSetting } from '../integrations/settings.ts';
+import { parseTaskInput } from '../integrations/taskInput.ts';
+import { executionArnFor, startRotationWorkflow, workflowStateOf } from '../integrations/workflows.ts';
 
 const rotationStateMachineArn = requiredSetting('ROTATION_STATE_MACHINE_ARN');
 const input = object({ appId: string().check(regex(/^[a-z0-9][a-z0-9-]{2,47}$/)) });

@@ -5,13 +5,13 @@ import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serializeSecret } from '../../lambda/domain/tokens.ts';
+import { deliverOutbox } from '../../lambda/notifications/outbox.ts';
 import { idempotencyStore } from '../../lambda/operator-api/idempotency.ts';
 import {
   handleOperatorRequest,
   type OperatorApiDependencies,
 } from '../../lambda/operator-api/operatorApi.ts';
-import { deliverOutbox } from '../../lambda/shared/notifications/outbox.ts';
-import { serializeSecret } from '../../lambda/shared/tokens.ts';
 import type { FakeHubSpot } from '../../local/hubspot/fake.ts';
 import { emailsAbout, eventually, uniqueAppId } from '../support/localSystem.ts';
 import {

@@ -5,7 +5,7 @@ import {
   ListSecretVersionIdsCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintToken, parseSecret, serializeSecret } from '../../lambda/shared/tokens.ts';
+import { mintToken, parseSecret, serializeSecret } from '../../lambda/domain/tokens.ts';
 import { accepts, emailsAbout, eventually, uniqueAppId } from '../support/localSystem.ts';
 import {
   ALICE,

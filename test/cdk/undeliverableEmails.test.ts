@@ -3,11 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NOTIFICATION_LEASE_SECONDS } from '../../lambda/shared/notificationLedger.ts';
-import {
-  countUndeliverable,
-  notificationMetrics,
-} from '../../lambda/shared/notifications/countUndeliverable.ts';
+import { countUndeliverable, notificationMetrics } from '../../lambda/notifications/countUndeliverable.ts';
+import { NOTIFICATION_LEASE_SECONDS } from '../../lambda/store/notificationLedger.ts';
 import { buildRotorApp } from '../../lib/app.ts';
 
 /**

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeLocalState } from '../../cli/localState.ts';
-import { serializeSecret } from '../../lambda/shared/tokens.ts';
+import { serializeSecret } from '../../lambda/domain/tokens.ts';
 import type { FakeHubSpot } from '../../local/hubspot/fake.ts';
 import { eventually, uniqueAppId } from '../support/localSystem.ts';
 import { ALICE, type ApiTestSystem, arnOf, startApiTestSystem } from '../support/operatorApi.ts';

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sendNotification } from '../../lambda/shared/notifications/sendNotification.ts';
+import { sendNotification } from '../../lambda/notifications/sendNotification.ts';
 import type { StrictSes } from '../../local/ses/strictSes.ts';
 import { enroll, uniqueAppId } from '../support/localSystem.ts';
 import { ALICE, type ApiTestSystem, startApiTestSystem } from '../support/operatorApi.ts';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HubSpotUnavailableError } from '../../lambda/contract/errors.ts';
-import { compareScopes, lookUpHubSpotToken } from '../../lambda/shared/hubspot.ts';
+import { compareScopes, lookUpHubSpotToken } from '../../lambda/integrations/hubspot.ts';
 import { type FakeHubSpot, startFakeHubSpot } from '../../local/hubspot/fake.ts';
 
 let hubspot: FakeHubSpot;

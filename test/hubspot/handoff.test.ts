@@ -1,7 +1,7 @@
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serializeSecret } from '../../lambda/shared/tokens.ts';
-import { executionArnFor } from '../../lambda/shared/workflows.ts';
+import { serializeSecret } from '../../lambda/domain/tokens.ts';
+import { executionArnFor } from '../../lambda/integrations/workflows.ts';
 import { VirtualClock } from '../../local/clock.ts';
 import type { FakeHubSpot } from '../../local/hubspot/fake.ts';
 import { allEmails } from '../../local/observe.ts';

@@ -4,14 +4,14 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
 import { describeApp } from '../../cli/commands/apps.ts';
 import type { RotationMode } from '../../lambda/contract/appSettings.ts';
+import { rollbackRotation } from '../../lambda/domain/lifecycle.ts';
+import { cancelRotation, expireNow } from '../../lambda/domain/operatorActions.ts';
+import { sweepApp } from '../../lambda/domain/sweep.ts';
+import { verifyToken } from '../../lambda/domain/verifyToken.ts';
 import { appView } from '../../lambda/operator-api/views.ts';
 import { runRotationStep } from '../../lambda/rotation-hook/rotationSteps.ts';
 import type { RotationStep } from '../../lambda/rotation-hook/stepContext.ts';
-import { rollbackRotation } from '../../lambda/shared/lifecycle.ts';
-import type { AppRecord } from '../../lambda/shared/model.ts';
-import { cancelRotation, expireNow } from '../../lambda/shared/operatorActions.ts';
-import { sweepApp } from '../../lambda/shared/sweep.ts';
-import { verifyToken } from '../../lambda/shared/verifyToken.ts';
+import type { AppRecord } from '../../lambda/store/model.ts';
 import { Registry } from '../../lambda/store/Registry.ts';
 import {
   documentClient,
@@ -356,7 +356,7 @@ describe('Lifecycle: interrupted operator actions', () => {
     // Prepare: the timer's expiry runs to its end between the operator's look at the labels and its move.
     const { app, oldToken } = await appInGrace();
     const rotationId = (await registry.apps.getApp(app.appId)).activeRotation?.rotationId as string;
-    const { expireOldToken } = await import('../../lambda/shared/lifecycle.ts');
+    const { expireOldToken } = await import('../../lambda/domain/lifecycle.ts');
     let raced = false;
     const racing = intercepted(secretsManager, async (command) => {
       if (!raced && commandName(command) === 'UpdateSecretVersionStageCommand') {

@@ -5,9 +5,9 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
 import { RotationConflictError } from '../../lambda/contract/errors.ts';
-import type { ActiveRotation } from '../../lambda/shared/model.ts';
-import { hashToken, mintToken, serializeSecret } from '../../lambda/shared/tokens.ts';
-import { verifyToken } from '../../lambda/shared/verifyToken.ts';
+import { hashToken, mintToken, serializeSecret } from '../../lambda/domain/tokens.ts';
+import { verifyToken } from '../../lambda/domain/verifyToken.ts';
+import type { ActiveRotation } from '../../lambda/store/model.ts';
 import { enrollTestApp, labelsOf, registry, secretsManager, tokenOf, uniqueAppId } from '../support/aws.ts';
 import { TEST_SECRET_PREFIX } from '../support/environment.ts';
 import { withLastCharacterChanged } from '../support/mutate.ts';

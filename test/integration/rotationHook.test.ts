@@ -8,11 +8,11 @@ import {
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { rollbackRotation } from '../../lambda/domain/lifecycle.ts';
+import { mintToken, serializeSecret } from '../../lambda/domain/tokens.ts';
+import { verifyToken } from '../../lambda/domain/verifyToken.ts';
 import type { RotationStep } from '../../lambda/rotation-hook/stepContext.ts';
-import { rollbackRotation } from '../../lambda/shared/lifecycle.ts';
-import type { AppRecord } from '../../lambda/shared/model.ts';
-import { mintToken, serializeSecret } from '../../lambda/shared/tokens.ts';
-import { verifyToken } from '../../lambda/shared/verifyToken.ts';
+import type { AppRecord } from '../../lambda/store/model.ts';
 import {
   allRegistryItems,
   enrollTestApp,

@@ -4,17 +4,17 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeApp } from '../../cli/commands/apps.ts';
 import { keys } from '../../lambda/contract/table.ts';
-import { appView } from '../../lambda/operator-api/views.ts';
-import type { AppRecord, AuditEvent } from '../../lambda/shared/model.ts';
-import {
-  NOTIFICATION_LEASE_SECONDS,
-  type NotificationStatus,
-} from '../../lambda/shared/notificationLedger.ts';
 import {
   isRetryableSesError,
   NotificationThrottledError,
   sendNotification,
-} from '../../lambda/shared/notifications/sendNotification.ts';
+} from '../../lambda/notifications/sendNotification.ts';
+import { appView } from '../../lambda/operator-api/views.ts';
+import type { AppRecord, AuditEvent } from '../../lambda/store/model.ts';
+import {
+  NOTIFICATION_LEASE_SECONDS,
+  type NotificationStatus,
+} from '../../lambda/store/notificationLedger.ts';
 import type { Registry } from '../../lambda/store/Registry.ts';
 import { APP_DEFAULTS } from '../../local/demoApp.ts';
 import { allEmails } from '../../local/observe.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { AppRecord } from '../../lambda/shared/model.ts';
-import { TokenVerifier } from '../../lambda/shared/tokenVerifier.ts';
+import { TokenVerifier } from '../../lambda/domain/tokenVerifier.ts';
+import type { AppRecord } from '../../lambda/store/model.ts';
 import { allRegistryItems, enrollTestApp, registry, tokenOf } from '../support/aws.ts';
 import { withLastCharacterChanged } from '../support/mutate.ts';
 

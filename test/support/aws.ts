@@ -6,9 +6,9 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { type EnrollManagedAppInput, enrollManagedApp } from '../../lambda/shared/enrollApp.ts';
-import type { AppRecord } from '../../lambda/shared/model.ts';
-import { parseSecret } from '../../lambda/shared/tokens.ts';
+import { type EnrollManagedAppInput, enrollManagedApp } from '../../lambda/domain/enrollApp.ts';
+import { parseSecret } from '../../lambda/domain/tokens.ts';
+import type { AppRecord } from '../../lambda/store/model.ts';
 import { Registry } from '../../lambda/store/Registry.ts';
 import { APP_DEFAULTS } from '../../local/demoApp.ts';
 import { TEST_HOOK_ARN, TEST_SECRET_PREFIX, TEST_TABLE, TEST_TOKEN_PREFIX } from './environment.ts';

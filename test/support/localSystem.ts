@@ -4,9 +4,9 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { RotationMode } from '../../lambda/contract/appSettings.ts';
-import { type EnrollManagedAppInput, enrollManagedApp } from '../../lambda/shared/enrollApp.ts';
-import type { AppRecord } from '../../lambda/shared/model.ts';
-import { startRotationWorkflow } from '../../lambda/shared/workflows.ts';
+import { type EnrollManagedAppInput, enrollManagedApp } from '../../lambda/domain/enrollApp.ts';
+import { startRotationWorkflow } from '../../lambda/integrations/workflows.ts';
+import type { AppRecord } from '../../lambda/store/model.ts';
 import { Registry } from '../../lambda/store/Registry.ts';
 import { APP_DEFAULTS } from '../../local/demoApp.ts';
 import {

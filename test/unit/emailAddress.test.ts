@@ -6,7 +6,7 @@ import {
   emailAddressProblem,
   isValidEmailAddress,
 } from '../../lambda/contract/emailAddress.ts';
-import { enrollManagedApp } from '../../lambda/shared/enrollApp.ts';
+import { enrollManagedApp } from '../../lambda/domain/enrollApp.ts';
 
 const atext = fc.constantFrom(..."abcxyzABC0189!#$%&'*+/=?^_`{|}~-".split(''));
 const atom = fc.string({ unit: atext, minLength: 1, maxLength: 10 });

@@ -6,8 +6,8 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { LOCALES } from '../../lambda/contract/appSettings.ts';
 import { NOTIFICATION_EVENTS, type NotificationEvent } from '../../lambda/contract/notificationEvents.ts';
-import { CUSTOMER_EVENTS, type NotificationContext } from '../../lambda/shared/notifications/events.ts';
-import { nextActions, renderEmail } from '../../lambda/shared/notifications/renderEmail.ts';
+import { CUSTOMER_EVENTS, type NotificationContext } from '../../lambda/notifications/events.ts';
+import { nextActions, renderEmail } from '../../lambda/notifications/renderEmail.ts';
 import { sampleContext, writeAllEmails } from '../../local/renderEmails.ts';
 
 const DAY = 86_400;

@@ -8,7 +8,7 @@ import {
   mintToken,
   parseSecret,
   serializeSecret,
-} from '../../lambda/shared/tokens.ts';
+} from '../../lambda/domain/tokens.ts';
 import { withLastCharacterChanged } from '../support/mutate.ts';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';

@@ -1,9 +1,9 @@
 import { SESClient } from '@aws-sdk/client-ses';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RotationConflictError } from '../../lambda/contract/errors.ts';
-import type { AppRecord } from '../../lambda/shared/model.ts';
-import { deliverOutbox } from '../../lambda/shared/notifications/outbox.ts';
-import { cancelRotation, expireNow, type OperatorDependencies } from '../../lambda/shared/operatorActions.ts';
+import { cancelRotation, expireNow, type OperatorDependencies } from '../../lambda/domain/operatorActions.ts';
+import { deliverOutbox } from '../../lambda/notifications/outbox.ts';
+import type { AppRecord } from '../../lambda/store/model.ts';
 import {
   accepts,
   emailsAbout,

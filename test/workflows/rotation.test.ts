@@ -4,10 +4,10 @@ import { DescribeExecutionCommand, StartExecutionCommand, StopExecutionCommand }
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../lambda/contract/table.ts';
-import { lockRotation } from '../../lambda/shared/lifecycle.ts';
-import type { AppRecord } from '../../lambda/shared/model.ts';
-import { executionArnFor } from '../../lambda/shared/workflows.ts';
+import { lockRotation } from '../../lambda/domain/lifecycle.ts';
+import { executionArnFor } from '../../lambda/integrations/workflows.ts';
 import { dueAtOf } from '../../lambda/store/dueAt.ts';
+import type { AppRecord } from '../../lambda/store/model.ts';
 import { LambdaServiceError } from '../../local/step-functions/service.ts';
 import {
   accepts,

@@ -1,12 +1,12 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { HubSpotUnavailableError, RotationConflictError } from '../contract/errors.ts';
+import type { HubSpotClientOptions } from '../integrations/hubspot.ts';
+import { stopRotationWorkflow } from '../integrations/workflows.ts';
 import { conflictError } from '../store/conflictError.ts';
+import type { ActiveRotation, AppRecord, HubSpotCheck, RotationEnding } from '../store/model.ts';
 import { CANCEL_MARGIN_MS, type LifecycleDependencies, settleApp } from './endings.ts';
-import type { HubSpotClientOptions } from './hubspot.ts';
 import { checkTokenAtHubSpot } from './hubspotRotation.ts';
 import { cancelGraceRotation, expireOldToken } from './lifecycle.ts';
-import type { ActiveRotation, AppRecord, HubSpotCheck, RotationEnding } from './model.ts';
-import { stopRotationWorkflow } from './workflows.ts';
 
 export interface OperatorDependencies extends LifecycleDependencies {
   readonly sfn: SFNClient;

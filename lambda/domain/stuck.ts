@@ -1,5 +1,5 @@
 import { OUTBOX_SWEEP_AFTER_MS, stuckAfterMs } from '../store/dueAt.ts';
-import type { AppRecord } from './model.ts';
+import type { AppRecord } from '../store/model.ts';
 
 /** A claim or a promotion older than this has lost whoever made it: someone else will finish it. */
 export const INTERRUPTED_AFTER_MS = 2 * 60_000;

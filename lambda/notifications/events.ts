@@ -1,6 +1,6 @@
-import type { Issuer, Locale, RotationMode } from '../../contract/appSettings.ts';
-import type { NotificationEvent } from '../../contract/notificationEvents.ts';
-import type { HubSpotCheck, RotationTrigger } from '../model.ts';
+import type { Issuer, Locale, RotationMode } from '../contract/appSettings.ts';
+import type { NotificationEvent } from '../contract/notificationEvents.ts';
+import type { HubSpotCheck, RotationTrigger } from '../store/model.ts';
 
 /** Customer contacts are told only of these. */
 export const CUSTOMER_EVENTS: readonly NotificationEvent[] = [

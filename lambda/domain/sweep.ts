@@ -1,9 +1,9 @@
 import type { RotationWorkflowInput, SweepAppOutput } from '../contract/workflows.ts';
+import type { WorkflowState } from '../integrations/workflows.ts';
 import { noticeAtOf, stuckAfterMs } from '../store/dueAt.ts';
+import type { ActiveRotation, AppRecord } from '../store/model.ts';
 import { type LifecycleDependencies, settleApp } from './endings.ts';
 import { expireOldToken, rollbackRotation } from './lifecycle.ts';
-import type { ActiveRotation, AppRecord } from './model.ts';
-import type { WorkflowState } from './workflows.ts';
 
 export interface SweepDependencies extends LifecycleDependencies {
   readonly startWorkflow: (input: RotationWorkflowInput) => Promise<unknown>;

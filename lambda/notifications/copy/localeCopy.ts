@@ -1,6 +1,6 @@
-import type { RotationMode } from '../../../contract/appSettings.ts';
-import type { NotificationEvent } from '../../../contract/notificationEvents.ts';
-import type { RotationTrigger } from '../../model.ts';
+import type { RotationMode } from '../../contract/appSettings.ts';
+import type { NotificationEvent } from '../../contract/notificationEvents.ts';
+import type { RotationTrigger } from '../../store/model.ts';
 import type { NotificationContext } from '../events.ts';
 
 // What one language's copy of the emails provides, and the pieces both languages share.

@@ -4,10 +4,16 @@ import type { RotationMode } from '../contract/appSettings.ts';
 import { HOUR_SECONDS } from '../contract/duration.ts';
 import { RotationFailedError, RotationPendingError, ValidationError } from '../contract/errors.ts';
 import type { PromotionOutput, RollbackOutput } from '../contract/workflows.ts';
+import { clearStalePending, stagesOf } from '../integrations/secretLabels.ts';
 import { noticeAtOf } from '../store/dueAt.ts';
+import type {
+  ActiveRotation,
+  AppRecord,
+  HubSpotCheck,
+  RotationRecord,
+  RotationTrigger,
+} from '../store/model.ts';
 import { endRotation, finishPromotion, type LifecycleDependencies, settleApp } from './endings.ts';
-import type { ActiveRotation, AppRecord, HubSpotCheck, RotationRecord, RotationTrigger } from './model.ts';
-import { clearStalePending, stagesOf } from './secretLabels.ts';
 
 export type { LifecycleDependencies } from './endings.ts';
 

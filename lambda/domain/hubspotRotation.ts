@@ -9,11 +9,11 @@ import {
   ValidationError,
 } from '../contract/errors.ts';
 import type { HandoffReminderOutput, HandoffResult } from '../contract/workflows.ts';
+import { compareScopes, type HubSpotClientOptions, lookUpHubSpotToken } from '../integrations/hubspot.ts';
+import { stagesOf } from '../integrations/secretLabels.ts';
 import { conflictError } from '../store/conflictError.ts';
+import type { AppRecord, HubSpotCheck, HubSpotSettings } from '../store/model.ts';
 import { finishPromotion, type LifecycleDependencies } from './endings.ts';
-import { compareScopes, type HubSpotClientOptions, lookUpHubSpotToken } from './hubspot.ts';
-import type { AppRecord, HubSpotCheck, HubSpotSettings } from './model.ts';
-import { stagesOf } from './secretLabels.ts';
 import { hashToken, parseSecret, serializeSecret } from './tokens.ts';
 
 /**

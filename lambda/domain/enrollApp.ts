@@ -13,9 +13,9 @@ import { checkEmailAddress } from '../contract/emailAddress.ts';
 import { RotationConflictError, ValidationError } from '../contract/errors.ts';
 import { HUBSPOT_GRACE_SECONDS, isAllowedHubSpotApiUrl } from '../contract/hubspotApi.ts';
 import { APP_ID_PATTERN } from '../contract/ids.ts';
+import { type HubSpotClientOptions, lookUpHubSpotToken } from '../integrations/hubspot.ts';
+import type { Admin, AppRecord, HubSpotSettings } from '../store/model.ts';
 import type { Registry } from '../store/Registry.ts';
-import { type HubSpotClientOptions, lookUpHubSpotToken } from './hubspot.ts';
-import type { Admin, AppRecord, HubSpotSettings } from './model.ts';
 import { hashToken, isWellFormedToken, mintToken, parseSecret, serializeSecret } from './tokens.ts';
 
 /**

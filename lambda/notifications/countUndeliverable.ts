@@ -1,6 +1,6 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { NotificationEvent } from '../../contract/notificationEvents.ts';
-import { UNDELIVERABLE_EMAILS_METRIC } from '../../contract/undeliverableMetric.ts';
+import type { NotificationEvent } from '../contract/notificationEvents.ts';
+import { UNDELIVERABLE_EMAILS_METRIC } from '../contract/undeliverableMetric.ts';
 
 /** The metrics of email sending (Powertools, EMF on stdout: CloudWatch makes the metric from the log line). */
 export const notificationMetrics = new Metrics({

@@ -1,5 +1,5 @@
-import type { Locale } from '../../contract/appSettings.ts';
-import type { NotificationEvent } from '../../contract/notificationEvents.ts';
+import type { Locale } from '../contract/appSettings.ts';
+import type { NotificationEvent } from '../contract/notificationEvents.ts';
 import { GERMAN } from './copy/de.ts';
 import { ENGLISH } from './copy/en.ts';
 import type { ActionId, LocaleCopy, Words } from './copy/localeCopy.ts';

@@ -1,4 +1,4 @@
-import type { PendingNotice } from '../model.ts';
+import type { PendingNotice } from '../store/model.ts';
 import { type NotifyDependencies, sendNotification } from './sendNotification.ts';
 
 /** What one delivery of an app's outbox did. */

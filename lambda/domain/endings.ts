@@ -1,8 +1,8 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { NotificationEvent } from '../contract/notificationEvents.ts';
+import { moveCurrentTo, removeLabel, stagesOf } from '../integrations/secretLabels.ts';
+import type { AppRecord, HubSpotCheck, RotationEnding } from '../store/model.ts';
 import type { Registry } from '../store/Registry.ts';
-import type { AppRecord, HubSpotCheck, RotationEnding } from './model.ts';
-import { moveCurrentTo, removeLabel, stagesOf } from './secretLabels.ts';
 
 /**
  * The lifecycle's changes of state after the lock: promotion, expiry, cancel and rollback. Each is a

@@ -1,4 +1,4 @@
-import type { Locale } from '../../contract/appSettings.ts';
+import type { Locale } from '../contract/appSettings.ts';
 import type { Block } from './copy/localeCopy.ts';
 
 // ---------------------------------------------------------------------------------------------------------

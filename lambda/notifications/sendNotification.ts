@@ -1,9 +1,9 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { type SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
-import type { Locale } from '../../contract/appSettings.ts';
-import type { NotificationEvent } from '../../contract/notificationEvents.ts';
-import type { Registry } from '../../store/Registry.ts';
-import type { Admin, AppRecord, RotationRecord } from '../model.ts';
+import type { Locale } from '../contract/appSettings.ts';
+import type { NotificationEvent } from '../contract/notificationEvents.ts';
+import type { Admin, AppRecord, RotationRecord } from '../store/model.ts';
+import type { Registry } from '../store/Registry.ts';
 import { countUndeliverable } from './countUndeliverable.ts';
 import { CUSTOMER_EVENTS, type NotificationContext, type OldTokenUsage } from './events.ts';
 import { renderEmail } from './renderEmail.ts';
