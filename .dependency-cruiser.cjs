@@ -8,6 +8,10 @@
  *   `lambda/<task>/index.ts` as file paths for bundling, which are no imports.)
  * - `cli/` never imports `local/`: the local mode's state file is the CLI's (`cli/localState.ts`).
  * - `lambda/` imports none of `lib/`, `cli/`, `local/`, `bench/` or `test/`.
+ * - Inside `lambda/`, the folders by role import only downwards: `store/` (the registry in DynamoDB)
+ *   only `contract/`; `integrations/` (AWS clients, Secrets Manager labels, workflows, HubSpot,
+ *   settings) only `contract/` and `store/`; `notifications/` none of `domain/` and no handler;
+ *   `domain/` (the lifecycle) no handler. The handlers, `lambda/<task>/`, import them all.
  *
  * TypeScript is parsed with swc (TypeScript 7 has no JavaScript API), and type-only imports count.
  */
@@ -64,6 +68,38 @@ module.exports = {
       comment: 'Lambda code ships in the bundles: it imports none of lib/, cli/, local/, bench/ or test/.',
       from: { path: '^lambda/' },
       to: { path: '^(lib|cli|local|bench|test)/' },
+    },
+    {
+      name: 'store-only-contract',
+      severity: 'error',
+      comment:
+        'lambda/store/ keeps the registry: it imports from lambda/ only contract/, never what decides (domain/, notifications/) or what calls AWS otherwise (integrations/).',
+      from: { path: '^lambda/store/' },
+      to: { path: '^lambda/', pathNot: '^lambda/(contract|store)/' },
+    },
+    {
+      name: 'integrations-not-to-domain',
+      severity: 'error',
+      comment:
+        'lambda/integrations/ wraps AWS and HubSpot: it imports from lambda/ only contract/ and store/, never domain/, notifications/ or a handler.',
+      from: { path: '^lambda/integrations/' },
+      to: { path: '^lambda/', pathNot: '^lambda/(contract|store|integrations)/' },
+    },
+    {
+      name: 'notifications-not-to-domain',
+      severity: 'error',
+      comment:
+        'lambda/notifications/ sends and renders emails the lifecycle queued: it imports none of domain/ and no handler.',
+      from: { path: '^lambda/notifications/' },
+      to: { path: '^lambda/', pathNot: '^lambda/(contract|store|integrations|notifications)/' },
+    },
+    {
+      name: 'domain-not-to-handlers',
+      severity: 'error',
+      comment:
+        'lambda/domain/ is called by the handlers (lambda/<task>/, rotation-hook/, operator-api/) and imports none of them.',
+      from: { path: '^lambda/domain/' },
+      to: { path: '^lambda/', pathNot: '^lambda/(contract|store|integrations|notifications|domain)/' },
     },
     {
       name: 'not-to-unresolvable',

@@ -1,7 +1,7 @@
 /**
  * Where Rotor reaches HubSpot and what an app may name as HubSpot's API: the rules the stack's
  * settings, the operator API and the CLI check alike. The client that calls HubSpot is
- * `lambda/shared/hubspot.ts`.
+ * `lambda/integrations/hubspot.ts`.
  */
 
 /** HubSpot's API, unless an app or the deployment names another (tests and local mode: a local fake). */

@@ -1,6 +1,6 @@
 /**
  * The names of the emails Rotor sends: the notify task's input, and the events the stack's workflows
- * name in their Notify states. What an email says is `lambda/shared/notifications/`.
+ * name in their Notify states. What an email says is `lambda/notifications/`.
  */
 
 /** Every email Rotor sends, one per step of the lifecycle (DESIGN §2 "Notifications"). */

@@ -1,7 +1,7 @@
 /**
  * What a token looks like, as far as the CLI and the stack's settings need to know: the prefix rules,
  * and the check that keeps tokens out of free text. Minting, checksums and hashing stay with the
- * Lambdas (`lambda/shared/tokens.ts`).
+ * Lambdas (`lambda/domain/tokens.ts`).
  */
 
 /** The prefix that makes Rotor's tokens recognisable, unless the deployment picks another. */

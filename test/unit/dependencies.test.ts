@@ -52,10 +52,16 @@ async function cruise(dir: string): Promise<{ exitCode: number; violations: Viol
 const ALLOWED: Record<string, string> = {
   'lambda/contract/routes.ts': "import { z } from 'zod/mini';\nexport const ROUTES = [z];\n",
   'lambda/contract/duration.ts': "import { ROUTES } from './routes.ts';\nexport const DAY = ROUTES.length;\n",
-  'lambda/shared/Registry.ts':
+  'lambda/store/Registry.ts':
     "import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';\nimport { DAY } from '../contract/duration.ts';\nexport const registry = [SecretsManagerClient, DAY];\n",
+  'lambda/integrations/workflows.ts':
+    "import { DAY } from '../contract/duration.ts';\nimport { registry } from '../store/Registry.ts';\nexport const workflows = [DAY, registry];\n",
+  'lambda/notifications/outbox.ts':
+    "import { registry } from '../store/Registry.ts';\nimport { workflows } from '../integrations/workflows.ts';\nexport const outbox = [registry, workflows];\n",
+  'lambda/domain/lifecycle.ts':
+    "import { outbox } from '../notifications/outbox.ts';\nimport { workflows } from '../integrations/workflows.ts';\nimport { registry } from '../store/Registry.ts';\nexport const lifecycle = [outbox, workflows, registry];\n",
   'lambda/notify/index.ts':
-    "import { registry } from '../shared/Registry.ts';\nexport const handler = registry;\n",
+    "import { lifecycle } from '../domain/lifecycle.ts';\nexport const handler = lifecycle;\n",
   // The stack names a handler as a file to bundle, which is no import.
   'lib/RotorStack.ts':
     "import path from 'node:path';\nimport { ROUTES } from '../lambda/contract/routes.ts';\nexport const entry = [path.join(import.meta.dirname, '../lambda/notify/index.ts'), ROUTES];\n",
@@ -64,7 +70,7 @@ const ALLOWED: Record<string, string> = {
   'cli/client.ts':
     "import { ROUTES } from '../lambda/contract/routes.ts';\nimport { STATE_FILE } from './localState.ts';\nexport const client = [ROUTES, STATE_FILE];\n",
   'local/start.ts':
-    "import { client } from '../cli/client.ts';\nimport { registry } from '../lambda/shared/Registry.ts';\nexport const start = [client, registry];\n",
+    "import { client } from '../cli/client.ts';\nimport { registry } from '../lambda/store/Registry.ts';\nexport const start = [client, registry];\n",
 };
 
 describe('Dependency rules (.dependency-cruiser.cjs, npm run deps)', () => {
@@ -80,19 +86,31 @@ describe('Dependency rules (.dependency-cruiser.cjs, npm run deps)', () => {
         "import { ROUTES } from '../lambda/contract/routes.ts';\nimport { start } from '../local/start.ts';\nexport const client = [ROUTES, start];\n",
       // cli/ → lambda/ outside contract/
       'cli/format.ts':
-        "import { registry } from '../lambda/shared/Registry.ts';\nexport const f = registry;\n",
+        "import { registry } from '../lambda/store/Registry.ts';\nexport const f = registry;\n",
       // lib/ → lambda/ outside contract/
       'lib/constructs/Table.ts':
-        "import { registry } from '../../lambda/shared/Registry.ts';\nexport const t = registry;\n",
+        "import { registry } from '../../lambda/store/Registry.ts';\nexport const t = registry;\n",
       // lambda/contract/ → the rest of lambda/, and → the AWS SDK
       'lambda/contract/views.ts':
-        "import { SESClient } from '@aws-sdk/client-ses';\nimport { registry } from '../shared/Registry.ts';\nexport const v = [SESClient, registry];\n",
+        "import { SESClient } from '@aws-sdk/client-ses';\nimport { registry } from '../store/Registry.ts';\nexport const v = [SESClient, registry];\n",
       // lambda/ → lib/
-      'lambda/shared/settings.ts':
+      'lambda/integrations/settings.ts':
         "import { entry } from '../../lib/RotorStack.ts';\nexport const s = entry;\n",
+      // lambda/store/ → lambda/domain/
+      'lambda/store/AuditStore.ts':
+        "import { lifecycle } from '../domain/lifecycle.ts';\nexport const audit = lifecycle;\n",
+      // lambda/integrations/ → lambda/domain/
+      'lambda/integrations/hubspot.ts':
+        "import { lifecycle } from '../domain/lifecycle.ts';\nexport const hubspot = lifecycle;\n",
+      // lambda/notifications/ → lambda/domain/
+      'lambda/notifications/renderEmail.ts':
+        "import { lifecycle } from '../domain/lifecycle.ts';\nexport const render = lifecycle;\n",
+      // lambda/domain/ → a handler
+      'lambda/domain/sweep.ts':
+        "import { handler } from '../notify/index.ts';\nexport const sweep = handler;\n",
       // a two-file circle
-      'lambda/shared/a.ts': "import { b } from './b.ts';\nexport const a = () => b;\n",
-      'lambda/shared/b.ts': "import { a } from './a.ts';\nexport const b = () => a;\n",
+      'lambda/domain/a.ts': "import { b } from './b.ts';\nexport const a = () => b;\n",
+      'lambda/domain/b.ts': "import { a } from './a.ts';\nexport const b = () => a;\n",
     });
   });
 
@@ -110,7 +128,7 @@ describe('Dependency rules (.dependency-cruiser.cjs, npm run deps)', () => {
     expect(exitCode).toBe(0);
   });
 
-  it('refuses an import circle, cli/ → local/, and every import across a boundary it guards', async () => {
+  it('refuses an import circle, cli/ → local/, and every import across a boundary it guards, inside lambda/ too', async () => {
     // Act
     const { violations } = await cruise(broken);
 
@@ -127,12 +145,16 @@ describe('Dependency rules (.dependency-cruiser.cjs, npm run deps)', () => {
         'cli-not-to-local: cli/client.ts → local/start.ts',
         // local/start.ts imports cli/client.ts: a circle too (each circle is named once)
         'no-circular: cli/client.ts → local/start.ts',
-        'cli-only-lambda-contract: cli/format.ts → lambda/shared/Registry.ts',
-        'lib-only-lambda-contract: lib/constructs/Table.ts → lambda/shared/Registry.ts',
-        'contract-self-contained: lambda/contract/views.ts → lambda/shared/Registry.ts',
+        'cli-only-lambda-contract: cli/format.ts → lambda/store/Registry.ts',
+        'lib-only-lambda-contract: lib/constructs/Table.ts → lambda/store/Registry.ts',
+        'contract-self-contained: lambda/contract/views.ts → lambda/store/Registry.ts',
         'contract-sdk-free: lambda/contract/views.ts → node_modules/@aws-sdk/client-ses',
-        'lambda-not-to-outside: lambda/shared/settings.ts → lib/RotorStack.ts',
-        'no-circular: lambda/shared/a.ts → lambda/shared/b.ts',
+        'lambda-not-to-outside: lambda/integrations/settings.ts → lib/RotorStack.ts',
+        'store-only-contract: lambda/store/AuditStore.ts → lambda/domain/lifecycle.ts',
+        'integrations-not-to-domain: lambda/integrations/hubspot.ts → lambda/domain/lifecycle.ts',
+        'notifications-not-to-domain: lambda/notifications/renderEmail.ts → lambda/domain/lifecycle.ts',
+        'domain-not-to-handlers: lambda/domain/sweep.ts → lambda/notify/index.ts',
+        'no-circular: lambda/domain/a.ts → lambda/domain/b.ts',
       ].sort(),
     );
     // Errors make `npm run deps`, and so `npm test`, fail.
