@@ -1,91 +1,29 @@
-import { CancelRotateSecretCommand, UntagResourceCommand } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { APP_TAG, type AppDefaults, type Locale } from '../contract/appSettings.ts';
 import { parseDuration } from '../contract/duration.ts';
-import {
-  AppNotFoundError,
-  IdempotencyKeyReusedError,
-  ValidationError,
-  WorkflowNotStartedError,
-} from '../contract/errors.ts';
-import { HUBSPOT_GRACE_SECONDS } from '../contract/hubspotApi.ts';
-import { newRotationId, requestIdForKey, rotationIdForKey } from '../contract/ids.ts';
+import { AppNotFoundError, ValidationError } from '../contract/errors.ts';
 import { DURATION_LIMITS } from '../contract/requestRules.ts';
-import {
-  IDEMPOTENCY_HEADER,
-  matchRoute,
-  ROUTES,
-  type Route,
-  type RouteMatch,
-  type RouteName,
-} from '../contract/routes.ts';
-import { type EnrollDependencies, enrollHubSpotApp, enrollManagedApp } from '../domain/enrollApp.ts';
-import { submitHubSpotToken } from '../domain/hubspotRotation.ts';
-import { lockRotation, rollbackRotation } from '../domain/lifecycle.ts';
-import { cancelRotation, expireNow, type OperatorDependencies } from '../domain/operatorActions.ts';
-import { executionArnFor, startRotationWorkflow } from '../integrations/workflows.ts';
-import type { AuditEvent } from '../store/model.ts';
+import { matchRoute, ROUTES, type RouteMatch } from '../contract/routes.ts';
+import { addApp, removeApp, submitToken } from './appRoutes.ts';
 import { type IdempotencyStore, idempotencyKeyOf } from './idempotency.ts';
 import {
-  addAppBody,
-  auditQuery,
-  emptyBody,
-  noQuery,
-  parseJsonBody,
-  parseRequestPart,
-  pathSchemas,
-  startRotationBody,
-  submitTokenBody,
-} from './requests.ts';
+  ACTIONS,
+  type Answer,
+  appIdOf,
+  audit,
+  type OperatorApiDependencies,
+  type RequestContext,
+  sentence,
+} from './requestContext.ts';
+import { auditQuery, noQuery, parseJsonBody, parseRequestPart, pathSchemas } from './requests.ts';
+import { endGracePeriod, startRotation } from './rotationRoutes.ts';
 import { appSummaryView, appView, auditView, rotationView, tokenVersionView } from './views.ts';
 
-/** A line of the request log: no bodies, no token values. */
-export interface RequestLogger {
-  info(message: string, extra: Record<string, unknown>): void;
-  error(message: string, extra: Record<string, unknown>): void;
-}
-
-export interface OperatorApiDependencies
-  extends OperatorDependencies,
-    Omit<EnrollDependencies, 'registry' | 'secretsManager' | 'clock'> {
-  readonly appDefaults: AppDefaults;
-  readonly logger: RequestLogger;
-  /** HubSpot's API for new hubspot apps that name none (`HUBSPOT_API_URL`). */
-  readonly hubspotApiUrl: string;
-  /** Where the first answers of requests with an `Idempotency-Key` are kept for their replays. */
-  readonly idempotency: IdempotencyStore;
-  /**
-   * How long expire-now and cancel may ask HubSpot about a token, all attempts together, before they go
-   * on with verdict `unknown`: well under API Gateway's 29 s. @default 10_000
-   */
-  readonly hubspotCheckBudgetMs?: number;
-}
-
-/** The time budget of the HubSpot checks of expire-now and cancel. */
-export const HUBSPOT_CHECK_BUDGET_MS = 10_000;
-
-/** An answer of the API: a status and a JSON body. */
-interface Answer {
-  readonly status: number;
-  readonly body: Record<string, unknown>;
-}
-
-interface RequestContext {
-  readonly deps: OperatorApiDependencies;
-  readonly route: Route;
-  readonly caller: string;
-  readonly requestId: string;
-  readonly pathParameters: Record<string, string>;
-  readonly query: Record<string, string>;
-  readonly body: unknown;
-  /** The app the request is about, once known; refused and failed changes are audited under it. */
-  appId?: string;
-  /** Set when the domain function wrote the audit event of this change itself. */
-  audited?: boolean;
-  rotationId?: string;
-  /** The request's `Idempotency-Key`, if it is a change request that has one. */
-  idempotencyKey?: string;
-}
+export {
+  HUBSPOT_CHECK_BUDGET_MS,
+  type OperatorApiDependencies,
+  type RequestLogger,
+  sentence,
+} from './requestContext.ts';
 
 const ERROR_STATUS: Record<string, number> = {
   ValidationError: 400,
@@ -97,13 +35,6 @@ const ERROR_STATUS: Record<string, number> = {
   IdempotencyKeyInProgressError: 409,
   WorkflowNotStartedError: 503,
 };
-
-/** One sentence: a capital first letter and a full stop, on one line. */
-export function sentence(text: string): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  const capitalised = line.charAt(0).toUpperCase() + line.slice(1);
-  return /[.!?]$/.test(capitalised) ? capitalised : `${capitalised}.`;
-}
 
 function json(status: number, body: unknown, requestId: string): APIGatewayProxyResult {
   return {
@@ -147,15 +78,6 @@ function matchEvent(event: APIGatewayProxyEvent, method: string, path: string): 
     allowedMethods: routes.map((route) => route.method),
   };
 }
-
-const ACTIONS: Partial<Record<RouteName, string>> = {
-  addApp: 'app.add',
-  removeApp: 'app.remove',
-  startRotation: 'rotation.start',
-  expireNow: 'rotation.expire-now',
-  cancelRotation: 'rotation.cancel',
-  submitToken: 'rotation.submit',
-};
 
 /**
  * Answers one operator API request (an API Gateway REST proxy event). Never throws: malformed input
@@ -290,28 +212,6 @@ function secretsManagerStatus(error: Error): number {
   return 500;
 }
 
-async function audit(
-  context: RequestContext,
-  outcome: AuditEvent['outcome'],
-  detail: string,
-  rotationId = context.rotationId,
-) {
-  await context.deps.registry.audit.appendAudit({
-    at: context.deps.clock().toISOString(),
-    eventId: `api-${context.requestId}`,
-    appId: context.appId as string,
-    action: ACTIONS[context.route.name] as string,
-    actor: context.caller,
-    outcome,
-    ...(rotationId ? { rotationId } : {}),
-    detail: detail.slice(0, 500),
-  });
-}
-
-function appIdOf(context: RequestContext): string {
-  return parseRequestPart('path parameter', pathSchemas.appId, context.pathParameters.appId, 'appId');
-}
-
 async function dispatch(context: RequestContext, event: APIGatewayProxyEvent): Promise<Answer> {
   const { route } = context;
   const query = parseRequestPart(
@@ -409,285 +309,4 @@ async function dispatch(context: RequestContext, event: APIGatewayProxyEvent): P
       };
     }
   }
-}
-
-async function addApp(context: RequestContext, raw: unknown): Promise<Answer> {
-  const input = parseRequestPart('body', addAppBody, raw);
-  const { deps } = context;
-  const defaults = deps.appDefaults;
-  const admins: { email: string; locale?: Locale }[] =
-    input.admins ?? defaults.admins.map((email) => ({ email }));
-  if (admins.length === 0) {
-    throw new ValidationError(
-      'Field admins is missing; it must be a list of 1 to 20 admins, and this deployment has no default admins',
-    );
-  }
-  const hubspot = input.issuer === 'hubspot';
-  const hubspotField = (['hubId', 'scopes', 'hubspotApiUrl', 'handoffTimeout'] as const).find(
-    (field) => input[field] !== undefined,
-  );
-  if (!hubspot && hubspotField) {
-    throw new ValidationError(`Field ${hubspotField} is only for issuer hubspot`);
-  }
-  if (hubspot && input.hubId === undefined) {
-    throw new ValidationError(
-      'Field hubId is missing; a hubspot app needs its HubSpot portal id, such as 4711',
-    );
-  }
-  context.appId = input.appId;
-  const seconds = (text: string | undefined, fallback: number) =>
-    text === undefined ? fallback : (parseDuration(text) as number);
-  const settings = {
-    appId: input.appId,
-    secret: input.secret,
-    admins: admins.map((admin) => ({
-      email: admin.email,
-      ...(admin.locale ? { locale: admin.locale } : {}),
-    })),
-    customers: input.customers ?? [],
-    locale: input.locale ?? defaults.locale,
-    timeZone: input.timeZone ?? defaults.timeZone,
-    intervalSeconds: seconds(input.interval, defaults.intervalSeconds),
-    graceSeconds: seconds(input.grace, defaults.graceSeconds),
-    reminderRepeatSeconds: seconds(input.reminderRepeat, defaults.reminderRepeatSeconds),
-    policy: input.policy ?? 'remind',
-    defaultMode: input.defaultMode ?? 'expire-later',
-  };
-  const app = hubspot
-    ? await enrollHubSpotApp(
-        {
-          ...settings,
-          // HubSpot's "Rotate and expire later" keeps the old token 7 days; a hubspot app mirrors it.
-          graceSeconds: input.grace === undefined ? HUBSPOT_GRACE_SECONDS : settings.graceSeconds,
-          hubId: input.hubId as number,
-          ...(input.scopes ? { requiredScopes: input.scopes } : {}),
-          ...(input.hubspotApiUrl ? { apiUrl: input.hubspotApiUrl } : {}),
-          ...(input.handoffTimeout
-            ? { handoffTimeoutSeconds: parseDuration(input.handoffTimeout) as number }
-            : {}),
-        },
-        deps,
-      )
-    : await enrollManagedApp(settings, deps);
-  const adopted = Date.parse(app.tokenIssuedAt) < Date.parse(app.createdAt);
-  await audit(context, 'succeeded', `registered with secret ${app.secretArn}`);
-  return {
-    status: 201,
-    body: {
-      app: appView(app, deps.clock()),
-      message: sentence(
-        hubspot
-          ? `Registered HubSpot app "${app.appId}" (portal ${app.hubspot?.hubId}) with secret ${app.secretArn}; HubSpot accepted its current token, which Rotor adopted. A rotation emails the admins what to click in HubSpot and waits for "rotor submit ${app.appId} --token-stdin"`
-          : `Registered app "${app.appId}" with secret ${app.secretArn}; rotation through Rotor's hook is on${
-              adopted ? ", and the secret's current token was adopted" : ''
-            }`,
-      ),
-    },
-  };
-}
-
-async function submitToken(context: RequestContext, raw: unknown): Promise<Answer> {
-  const { deps } = context;
-  const appId = appIdOf(context);
-  const { token } = parseRequestPart('body', submitTokenBody, raw);
-  context.appId = appId;
-  const accepted = await submitHubSpotToken(deps, appId, token, context.caller);
-  context.audited = true;
-  context.rotationId = accepted.rotationId;
-  const changes = [
-    accepted.scopesAdded.length > 0 ? `scopes added: ${accepted.scopesAdded.join(', ')}` : '',
-    accepted.scopesRemoved.length > 0 ? `scopes removed: ${accepted.scopesRemoved.join(', ')}` : '',
-  ].filter(Boolean);
-  return {
-    status: 202,
-    body: {
-      appId,
-      rotationId: accepted.rotationId,
-      versionId: accepted.versionId,
-      scopesAdded: accepted.scopesAdded,
-      scopesRemoved: accepted.scopesRemoved,
-      message: sentence(
-        `HubSpot accepted the token for app "${appId}"; it is pending as version ${accepted.versionId} and becomes current in a moment, the old token stays valid for HubSpot's 7 days (${
-          changes.length > 0 ? changes.join('; ') : 'same scopes as before'
-        }); follow it with "rotor apps show ${appId}"`,
-      ),
-    },
-  };
-}
-
-async function removeApp(context: RequestContext): Promise<Answer> {
-  const { deps } = context;
-  const appId = appIdOf(context);
-  context.appId = appId;
-  const app = await deps.registry.apps.removeApp(appId);
-  // The secret stays (services may still read it); Secrets Manager stops calling Rotor's hook for it.
-  let secretNote = "Secrets Manager rotation with Rotor's hook was turned off";
-  try {
-    await deps.secretsManager.send(new CancelRotateSecretCommand({ SecretId: app.secretArn }));
-    await deps.secretsManager.send(new UntagResourceCommand({ SecretId: app.secretArn, TagKeys: [APP_TAG] }));
-  } catch (error) {
-    secretNote = `turning off its rotation failed (${(error as Error).name}), so turn it off in Secrets Manager`;
-  }
-  const message = sentence(
-    `Removed app "${appId}" from Rotor; its secret ${app.secretArn} was not deleted and its current token stays valid, ${secretNote}`,
-  );
-  await audit(context, 'succeeded', message);
-  return {
-    status: 200,
-    body: { appId, removed: true, secretArn: app.secretArn, secretDeleted: false, message },
-  };
-}
-
-async function startRotation(context: RequestContext, raw: unknown): Promise<Answer> {
-  const { deps } = context;
-  const appId = appIdOf(context);
-  const input = parseRequestPart('body', startRotationBody, raw);
-  context.appId = appId;
-  const key = context.idempotencyKey;
-  const rotationId = key ? rotationIdForKey(context.caller, appId, key) : newRotationId(deps.clock());
-  context.rotationId = rotationId;
-  if (key) await refuseEndedRotation(deps, appId, rotationId, key);
-  const request = {
-    appId,
-    rotationId,
-    mode: input.mode,
-    ...(input.grace ? { graceSeconds: parseDuration(input.grace) as number } : {}),
-    trigger: 'operator' as const,
-    startedBy: context.caller,
-    ...(input.reason ? { reason: input.reason } : {}),
-  };
-  // The lock first, with one conditional write: of many concurrent requests exactly one gets here.
-  const { rotation } = await lockRotation(deps, {
-    ...request,
-    executionArn: executionArnFor(deps.rotationStateMachineArn, rotationId),
-  });
-  context.audited = true;
-  if (
-    key &&
-    (rotation.mode !== request.mode ||
-      (rotation.reason ?? '') !== (request.reason ?? '') ||
-      (request.graceSeconds !== undefined && rotation.graceSeconds !== request.graceSeconds))
-  ) {
-    throw new IdempotencyKeyReusedError(
-      `${IDEMPOTENCY_HEADER} "${key}" already started rotation ${rotationId} of app "${appId}" with another mode, grace or reason; send a fresh key with each new request`,
-    );
-  }
-  try {
-    await startRotationWorkflow(deps.sfn, deps.rotationStateMachineArn, {
-      ...request,
-      graceSeconds: rotation.graceSeconds,
-    });
-  } catch (error) {
-    deps.logger.error('could not start the rotation workflow', {
-      requestId: context.requestId,
-      rotationId,
-      errorName: (error as Error).name,
-    });
-    context.audited = false;
-    // With a key the lock stays: the retry of the same request finds it and starts the execution.
-    if (key) {
-      throw new WorkflowNotStartedError(
-        `rotation ${rotationId} of app "${appId}" holds the lock, but its workflow could not be started (${(error as Error).name}); send the same request again with the same ${IDEMPOTENCY_HEADER} to start it`,
-        { cause: error },
-      );
-    }
-    await rollbackRotation(deps, appId, rotationId, {
-      step: 'StartWorkflow',
-      message: 'the rotation workflow could not be started',
-    });
-    // The rollback queued ROTATION_FAILED; if it cannot go out now, the sweep sends it.
-    await deps.deliver(appId).catch(() => undefined);
-    throw new Error('the rotation workflow could not be started; the lock was released');
-  }
-  return {
-    status: 202,
-    body: {
-      rotation: {
-        appId,
-        rotationId,
-        status: 'rotating',
-        mode: rotation.mode,
-        graceSeconds: rotation.graceSeconds,
-        startedBy: rotation.startedBy,
-        startedAt: rotation.startedAt,
-        ...(rotation.reason ? { reason: rotation.reason } : {}),
-        oldVersionId: rotation.oldVersionId,
-        newVersionId: rotation.newVersionId,
-        executionArn: rotation.executionArn,
-      },
-      message: sentence(
-        `Started ${rotation.mode} rotation ${rotationId} of app "${appId}"; follow it with "rotor apps show ${appId}"`,
-      ),
-    },
-  };
-}
-
-/**
- * A key names one rotation: once that rotation no longer holds the app's lock (it ended, or failed),
- * the key cannot start another (its execution name is taken for 90 days).
- */
-async function refuseEndedRotation(
-  deps: OperatorApiDependencies,
-  appId: string,
-  rotationId: string,
-  key: string,
-): Promise<void> {
-  const earlier = await deps.registry.rotations.findRotation(appId, rotationId);
-  if (!earlier) return;
-  const app = await deps.registry.apps.getApp(appId);
-  if (app.activeRotation?.rotationId === rotationId) return;
-  throw new IdempotencyKeyReusedError(
-    `${IDEMPOTENCY_HEADER} "${key}" already started rotation ${rotationId} of app "${appId}", which is ${earlier.status} now; send a fresh key to start another rotation`,
-  );
-}
-
-async function endGracePeriod(context: RequestContext, raw: unknown): Promise<Answer> {
-  const { deps, route } = context;
-  const appId = appIdOf(context);
-  parseRequestPart('body', emptyBody, raw);
-  context.appId = appId;
-  // HubSpot is asked within a budget well under API Gateway's 29 s; past it the verdict is unknown.
-  const operator: OperatorDependencies = {
-    ...deps,
-    hubspotClient: {
-      ...deps.hubspotClient,
-      signal: AbortSignal.timeout(deps.hubspotCheckBudgetMs ?? HUBSPOT_CHECK_BUDGET_MS),
-    },
-  };
-  const cancel = route.name === 'cancelRotation';
-  // A retry of this very request (same caller and key) after a failure past the change finds it done.
-  const request = context.idempotencyKey
-    ? requestIdForKey(context.caller, appId, context.idempotencyKey)
-    : undefined;
-  const rotation = cancel
-    ? await cancelRotation(operator, appId, context.caller, request)
-    : await expireNow(operator, appId, context.caller, request);
-  const warnings = rotation.warnings;
-  context.rotationId = rotation.rotationId;
-  const check = rotation.hubspotCheck;
-  const inHubSpot = !check
-    ? ''
-    : check.verdict === 'refused'
-      ? `; HubSpot refuses the ${check.token} token too`
-      : `; HubSpot ${check.verdict === 'accepted' ? 'still accepts' : 'could not be asked about'} the ${check.token} token, so click "${
-          cancel ? 'Cancel rotation' : 'Expire now'
-        }" in HubSpot under Development > Legacy apps > the app > Auth (the admins were emailed the steps)`;
-  const message = `${
-    cancel
-      ? `Cancelled rotation ${rotation.rotationId} of app "${appId}": the old token (version ${rotation.oldVersionId}) is current again and the new one (version ${rotation.newVersionId}) is revoked`
-      : `Expired the old token of app "${appId}" now: version ${rotation.oldVersionId} is revoked and version ${rotation.newVersionId} stays current`
-  }${inHubSpot}`;
-  // cancelGraceRotation audits the cancel with the caller's ARN; expire-now's own event says who asked.
-  if (!cancel) await audit(context, 'succeeded', sentence(message));
-  return {
-    status: 200,
-    body: {
-      appId,
-      rotationId: rotation.rotationId,
-      oldVersionId: rotation.oldVersionId,
-      newVersionId: rotation.newVersionId,
-      message: sentence(message),
-      ...(warnings.length > 0 ? { warnings } : {}),
-    },
-  };
 }

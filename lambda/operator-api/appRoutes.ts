@@ -1,0 +1,140 @@
+import { CancelRotateSecretCommand, UntagResourceCommand } from '@aws-sdk/client-secrets-manager';
+import { APP_TAG, type Locale } from '../contract/appSettings.ts';
+import { parseDuration } from '../contract/duration.ts';
+import { ValidationError } from '../contract/errors.ts';
+import { HUBSPOT_GRACE_SECONDS } from '../contract/hubspotApi.ts';
+import { enrollHubSpotApp, enrollManagedApp } from '../domain/enrollApp.ts';
+import { submitHubSpotToken } from '../domain/hubspotRotation.ts';
+import { type Answer, appIdOf, audit, type RequestContext, sentence } from './requestContext.ts';
+import { addAppBody, parseRequestPart, submitTokenBody } from './requests.ts';
+import { appView } from './views.ts';
+
+/** `rotor apps add`: registers a managed app (its secret made or adopted) or a HubSpot app (its token checked with HubSpot). */
+export async function addApp(context: RequestContext, raw: unknown): Promise<Answer> {
+  const input = parseRequestPart('body', addAppBody, raw);
+  const { deps } = context;
+  const defaults = deps.appDefaults;
+  const admins: { email: string; locale?: Locale }[] =
+    input.admins ?? defaults.admins.map((email) => ({ email }));
+  if (admins.length === 0) {
+    throw new ValidationError(
+      'Field admins is missing; it must be a list of 1 to 20 admins, and this deployment has no default admins',
+    );
+  }
+  const hubspot = input.issuer === 'hubspot';
+  const hubspotField = (['hubId', 'scopes', 'hubspotApiUrl', 'handoffTimeout'] as const).find(
+    (field) => input[field] !== undefined,
+  );
+  if (!hubspot && hubspotField) {
+    throw new ValidationError(`Field ${hubspotField} is only for issuer hubspot`);
+  }
+  if (hubspot && input.hubId === undefined) {
+    throw new ValidationError(
+      'Field hubId is missing; a hubspot app needs its HubSpot portal id, such as 4711',
+    );
+  }
+  context.appId = input.appId;
+  const seconds = (text: string | undefined, fallback: number) =>
+    text === undefined ? fallback : (parseDuration(text) as number);
+  const settings = {
+    appId: input.appId,
+    secret: input.secret,
+    admins: admins.map((admin) => ({
+      email: admin.email,
+      ...(admin.locale ? { locale: admin.locale } : {}),
+    })),
+    customers: input.customers ?? [],
+    locale: input.locale ?? defaults.locale,
+    timeZone: input.timeZone ?? defaults.timeZone,
+    intervalSeconds: seconds(input.interval, defaults.intervalSeconds),
+    graceSeconds: seconds(input.grace, defaults.graceSeconds),
+    reminderRepeatSeconds: seconds(input.reminderRepeat, defaults.reminderRepeatSeconds),
+    policy: input.policy ?? 'remind',
+    defaultMode: input.defaultMode ?? 'expire-later',
+  };
+  const app = hubspot
+    ? await enrollHubSpotApp(
+        {
+          ...settings,
+          // HubSpot's "Rotate and expire later" keeps the old token 7 days; a hubspot app mirrors it.
+          graceSeconds: input.grace === undefined ? HUBSPOT_GRACE_SECONDS : settings.graceSeconds,
+          hubId: input.hubId as number,
+          ...(input.scopes ? { requiredScopes: input.scopes } : {}),
+          ...(input.hubspotApiUrl ? { apiUrl: input.hubspotApiUrl } : {}),
+          ...(input.handoffTimeout
+            ? { handoffTimeoutSeconds: parseDuration(input.handoffTimeout) as number }
+            : {}),
+        },
+        deps,
+      )
+    : await enrollManagedApp(settings, deps);
+  const adopted = Date.parse(app.tokenIssuedAt) < Date.parse(app.createdAt);
+  await audit(context, 'succeeded', `registered with secret ${app.secretArn}`);
+  return {
+    status: 201,
+    body: {
+      app: appView(app, deps.clock()),
+      message: sentence(
+        hubspot
+          ? `Registered HubSpot app "${app.appId}" (portal ${app.hubspot?.hubId}) with secret ${app.secretArn}; HubSpot accepted its current token, which Rotor adopted. A rotation emails the admins what to click in HubSpot and waits for "rotor submit ${app.appId} --token-stdin"`
+          : `Registered app "${app.appId}" with secret ${app.secretArn}; rotation through Rotor's hook is on${
+              adopted ? ", and the secret's current token was adopted" : ''
+            }`,
+      ),
+    },
+  };
+}
+
+/** `rotor submit`: a HubSpot app's new token, handed over for the rotation that waits for it. */
+export async function submitToken(context: RequestContext, raw: unknown): Promise<Answer> {
+  const { deps } = context;
+  const appId = appIdOf(context);
+  const { token } = parseRequestPart('body', submitTokenBody, raw);
+  context.appId = appId;
+  const accepted = await submitHubSpotToken(deps, appId, token, context.caller);
+  context.audited = true;
+  context.rotationId = accepted.rotationId;
+  const changes = [
+    accepted.scopesAdded.length > 0 ? `scopes added: ${accepted.scopesAdded.join(', ')}` : '',
+    accepted.scopesRemoved.length > 0 ? `scopes removed: ${accepted.scopesRemoved.join(', ')}` : '',
+  ].filter(Boolean);
+  return {
+    status: 202,
+    body: {
+      appId,
+      rotationId: accepted.rotationId,
+      versionId: accepted.versionId,
+      scopesAdded: accepted.scopesAdded,
+      scopesRemoved: accepted.scopesRemoved,
+      message: sentence(
+        `HubSpot accepted the token for app "${appId}"; it is pending as version ${accepted.versionId} and becomes current in a moment, the old token stays valid for HubSpot's 7 days (${
+          changes.length > 0 ? changes.join('; ') : 'same scopes as before'
+        }); follow it with "rotor apps show ${appId}"`,
+      ),
+    },
+  };
+}
+
+/** `rotor apps remove`: the app leaves Rotor; its secret and its current token stay. */
+export async function removeApp(context: RequestContext): Promise<Answer> {
+  const { deps } = context;
+  const appId = appIdOf(context);
+  context.appId = appId;
+  const app = await deps.registry.apps.removeApp(appId);
+  // The secret stays (services may still read it); Secrets Manager stops calling Rotor's hook for it.
+  let secretNote = "Secrets Manager rotation with Rotor's hook was turned off";
+  try {
+    await deps.secretsManager.send(new CancelRotateSecretCommand({ SecretId: app.secretArn }));
+    await deps.secretsManager.send(new UntagResourceCommand({ SecretId: app.secretArn, TagKeys: [APP_TAG] }));
+  } catch (error) {
+    secretNote = `turning off its rotation failed (${(error as Error).name}), so turn it off in Secrets Manager`;
+  }
+  const message = sentence(
+    `Removed app "${appId}" from Rotor; its secret ${app.secretArn} was not deleted and its current token stays valid, ${secretNote}`,
+  );
+  await audit(context, 'succeeded', message);
+  return {
+    status: 200,
+    body: { appId, removed: true, secretArn: app.secretArn, secretDeleted: false, message },
+  };
+}
