@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { AWS_JSON_FAULTS, localFaults } from './faults.ts';
 
 /** An error a stand-in answers as AWS does: its `type` becomes the answer's `__type`. */
 export class AwsServiceError extends Error {
@@ -56,6 +57,8 @@ export interface AwsJsonServerOptions {
    * Gets the operation, the request body and the access key id of the request's SigV4 signature.
    */
   readonly authorize?: (call: AwsJsonCall) => Promise<void>;
+  /** Which service's planned faults (local/faults.ts) this stand-in answers with; none when absent. */
+  readonly faults?: 'secretsManager' | 'stepFunctions';
   /** Runs after every request, answered or not (e.g. to save the state). */
   readonly afterEach?: () => void;
   /** @default '127.0.0.1' */
@@ -169,6 +172,17 @@ export async function serveAwsJson(options: AwsJsonServerOptions): Promise<Runni
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     try {
       const name = operationName(request);
+      // A planned fault (tests only): the call never reaches the operation, as in an outage.
+      const fault =
+        options.faults && !name.startsWith('Emulator')
+          ? localFaults.takeCallFault(options.faults, accessKeyIdOf(request.headers.authorization))
+          : undefined;
+      if (fault && options.faults) {
+        request.resume();
+        const { type, status, message } = AWS_JSON_FAULTS[options.faults][fault];
+        send(response, status, { __type: type, message });
+        return;
+      }
       const text = await readBody(
         request,
         options.maxBodyBytes,

@@ -1,7 +1,9 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { CreateTableCommand, type DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { DUE_INDEX, TABLE_KEYS } from '../lambda/contract/table.ts';
-import { closeServer, listen } from './awsJsonServer.ts';
+import { accessKeyIdOf, closeServer, listen } from './awsJsonServer.ts';
+import { AWS_JSON_FAULTS, localFaults } from './faults.ts';
 
 export interface LocalDynamoDb {
   readonly url: string;
@@ -17,8 +19,31 @@ export async function startLocalDynamoDb(
   options: { port?: number; path?: string } = {},
 ): Promise<LocalDynamoDb> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, path: options.path });
+  answerPlannedFaults(server);
   const port = await listen(server, options.port ?? 0);
   return { url: `http://127.0.0.1:${port}`, port, close: () => closeServer(server) };
+}
+
+/** Puts the planned DynamoDB faults (local/faults.ts, tests only) in front of dynalite's own handling. */
+function answerPlannedFaults(server: Server): void {
+  const [dynaliteListener] = server.listeners('request') as ((...args: unknown[]) => void)[];
+  if (!dynaliteListener) return;
+  server.removeAllListeners('request');
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const fault = localFaults.takeCallFault('dynamodb', accessKeyIdOf(request.headers.authorization));
+    if (!fault) {
+      dynaliteListener(request, response);
+      return;
+    }
+    request.resume();
+    const { type, status, message } = AWS_JSON_FAULTS.dynamodb[fault];
+    const body = JSON.stringify({ __type: type, message });
+    response.writeHead(status, {
+      'content-type': 'application/x-amz-json-1.0',
+      'content-length': Buffer.byteLength(body),
+    });
+    response.end(body);
+  });
 }
 
 /**

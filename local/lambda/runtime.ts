@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { localFaults } from '../faults.ts';
 import { PROCESS_OFFSET } from '../virtualDate.ts';
 import { localBundles } from './bundles.ts';
 
@@ -60,14 +61,19 @@ class ExecutionEnvironment {
     );
   }
 
-  public async invoke(event: unknown): Promise<unknown> {
+  /** `crashAfterCalls`: the runtime dies after this many answered AWS calls (a planned fault, tests only). */
+  public async invoke(event: unknown, crashAfterCalls?: number): Promise<unknown> {
     await this.#ready;
     if (this.#dead) throw this.#dead;
     const id = this.#next++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       this.#worker.ref();
-      this.#worker.postMessage({ id, event: JSON.stringify(event ?? {}) });
+      this.#worker.postMessage({
+        id,
+        event: JSON.stringify(event ?? {}),
+        ...(crashAfterCalls === undefined ? {} : { crashAfterCalls }),
+      });
     });
   }
 
@@ -116,7 +122,7 @@ export async function invokeLocalFunction(
       environments.set(key, created);
     }
   }
-  return environment.invoke(event);
+  return environment.invoke(event, localFaults.takeCrash(handler));
 }
 
 /** Ends every execution environment of this process (npm start's Ctrl-C). */

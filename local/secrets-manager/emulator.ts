@@ -1513,6 +1513,7 @@ export async function startSecretsManagerEmulator(
     unsupportedBy: 'this emulator',
     maxBodyBytes: MAX_BODY_BYTES,
     operations,
+    faults: 'secretsManager',
     afterEach: () => {
       try {
         persist();

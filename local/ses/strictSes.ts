@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { emailAddressProblem } from '../../lambda/contract/emailAddress.ts';
 import { accessKeyIdOf, closeServer } from '../awsJsonServer.ts';
+import { localFaults } from '../faults.ts';
 
 /**
  * The local SES: aws-ses-v2-local (with its mail viewer) behind a front that refuses what AWS SES
@@ -280,6 +281,25 @@ function refuseV2(response: ServerResponse, refusal: Refusal): void {
   response.end(JSON.stringify({ message: refusal.message }));
 }
 
+/** A 503, as SES answers while it is unavailable (v1: an XML error of type Receiver; v2: REST-JSON). */
+function answerServiceUnavailable(response: ServerResponse, v2: boolean): void {
+  const requestId = randomUUID();
+  const message = 'Service Unavailable';
+  if (v2) {
+    response.writeHead(503, {
+      'content-type': 'application/json',
+      'x-amzn-errortype': 'ServiceUnavailable',
+      'x-amzn-requestid': requestId,
+    });
+    response.end(JSON.stringify({ message }));
+    return;
+  }
+  response.writeHead(503, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
+  response.end(
+    `<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code><Message>${message}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+  );
+}
+
 function readBody(request: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -391,6 +411,16 @@ export async function startStrictSes(options: StrictSesOptions = {}): Promise<St
     } else if (route === 'POST /v2/email/outbound-emails') {
       message = v2Message(body.toString('utf8'));
       refuse = refuseV2;
+    }
+    // A planned fault (tests only): the send is throttled or fails with a 5xx, as in an outage.
+    const fault = message && localFaults.takeCallFault('ses', accessKeyIdOf(request.headers.authorization));
+    if (fault === 'throttling') {
+      refuse(response, { code: 'Throttling', message: 'Maximum sending rate exceeded.' });
+      return;
+    }
+    if (fault === 'server-error') {
+      answerServiceUnavailable(response, refuse === refuseV2);
+      return;
     }
     if (message && options.authorize) {
       const params = route === 'POST /' ? new URLSearchParams(body.toString('utf8')) : undefined;

@@ -2012,6 +2012,7 @@ export async function startLocalStepFunctions(
     unsupportedBy: 'the local Step Functions service',
     maxBodyBytes: MAX_BODY_BYTES,
     operations,
+    faults: 'stepFunctions',
     host,
     port: options.port ?? 0,
     ...(options.authorize ? { authorize: options.authorize } : {}),
