@@ -73,6 +73,16 @@ export interface RunningAwsJsonServer {
   close(): Promise<void>;
 }
 
+/**
+ * The `Date` of an answer, in this process's time (local mode's virtual time when its clock is
+ * installed; Node.js would stamp the real time). The AWS SDK compares it with its own clock: more than
+ * four minutes apart, it "corrects the clock skew" and retries every 4xx answer (a failed condition, a
+ * missing resource) up to its attempt limit, which AWS, whose clocks agree, never makes it do.
+ */
+export function httpDate(): string {
+  return new Date().toUTCString();
+}
+
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -143,6 +153,7 @@ export async function serveAwsJson(options: AwsJsonServerOptions): Promise<Runni
       'content-type': options.contentType,
       'content-length': Buffer.byteLength(payload),
       'x-amzn-requestid': randomUUID(),
+      date: httpDate(),
     });
     response.end(payload);
   };

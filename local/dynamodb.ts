@@ -2,7 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { CreateTableCommand, type DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { DUE_INDEX, TABLE_KEYS } from '../lambda/contract/table.ts';
-import { accessKeyIdOf, closeServer, listen } from './awsJsonServer.ts';
+import { accessKeyIdOf, closeServer, httpDate, listen } from './awsJsonServer.ts';
 import { AWS_JSON_FAULTS, localFaults } from './faults.ts';
 
 export interface LocalDynamoDb {
@@ -19,17 +19,21 @@ export async function startLocalDynamoDb(
   options: { port?: number; path?: string } = {},
 ): Promise<LocalDynamoDb> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, path: options.path });
-  answerPlannedFaults(server);
+  frontDynalite(server);
   const port = await listen(server, options.port ?? 0);
   return { url: `http://127.0.0.1:${port}`, port, close: () => closeServer(server) };
 }
 
-/** Puts the planned DynamoDB faults (local/faults.ts, tests only) in front of dynalite's own handling. */
-function answerPlannedFaults(server: Server): void {
+/**
+ * Puts two things in front of dynalite's own handling: the `Date` of each answer in this process's time
+ * (see httpDate), and the planned DynamoDB faults (local/faults.ts, tests only).
+ */
+function frontDynalite(server: Server): void {
   const [dynaliteListener] = server.listeners('request') as ((...args: unknown[]) => void)[];
   if (!dynaliteListener) return;
   server.removeAllListeners('request');
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    response.setHeader('date', httpDate());
     const fault = localFaults.takeCallFault('dynamodb', accessKeyIdOf(request.headers.authorization));
     if (!fault) {
       dynaliteListener(request, response);

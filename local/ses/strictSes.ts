@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { emailAddressProblem } from '../../lambda/contract/emailAddress.ts';
-import { accessKeyIdOf, closeServer } from '../awsJsonServer.ts';
+import { accessKeyIdOf, closeServer, httpDate } from '../awsJsonServer.ts';
 import { localFaults } from '../faults.ts';
 
 /**
@@ -402,6 +402,7 @@ export async function startStrictSes(options: StrictSesOptions = {}): Promise<St
   };
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
+    response.setHeader('date', httpDate());
     const body = await readBody(request);
     const route = `${request.method} ${(request.url ?? '/').split('?')[0]}`;
     let message: Message | undefined;
