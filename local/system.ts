@@ -48,6 +48,8 @@ export interface LocalSystemOptions {
   readonly waitTimeOverrides?: Readonly<Record<string, number>>;
   /** Milliseconds between retries of the named states (e.g. a short poll in tests). */
   readonly retryIntervalOverrides?: Readonly<Record<string, number>>;
+  /** Milliseconds between Secrets Manager's retries of a failed rotation (tests shorten it). @default 1000 */
+  readonly secretsManagerRetryDelayMs?: number;
   /** Local mode's virtual clock: workflow waits pass through it. Without it, waits take real time. */
   readonly clock?: VirtualClock;
   /** SES sandbox mode and maximum send rate (both off by default, as for a production account). */
@@ -253,6 +255,9 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     ...(options.dataDir ? { dataFile: path.join(options.dataDir, 'secrets-manager.json') } : {}),
     invokeRotationFunction: invoke,
     onRotationError: () => {},
+    ...(options.secretsManagerRetryDelayMs === undefined
+      ? {}
+      : { rotationRetryDelayMs: options.secretsManagerRetryDelayMs }),
     ...(enforce ? { authorize: secretsManagerAccess(iam, names) } : {}),
   });
   const rotationMachine = findMachine('RotationWorkflow');

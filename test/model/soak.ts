@@ -1,0 +1,210 @@
+/**
+ * `npm run soak -- --runs N [--seed S] [--json] [--max-commands M] [--shrink-seconds T]`: runs N random
+ * histories of the model-based test against one local Rotor, prints progress to stderr and, on stdout,
+ * `{runs, failures, seed, wallSeconds, historiesPerSecond, failuresByInvariant, counterexample}` (JSON with
+ * --json, else readable text). The first failing history is shrunk (for at most T seconds) to a short
+ * command list. `--path P --replay-path R` (as a counterexample prints them) replays one history.
+ * Exits 0 only when no history broke an invariant; 2 on bad usage.
+ */
+import { parseArgs } from 'node:util';
+import fc from 'fast-check';
+import { InvariantViolation } from './commands.ts';
+import { historyArbitrary, replayPathOf, runHistory } from './history.ts';
+import { startWorld } from './world.ts';
+
+interface Failure {
+  readonly run: number;
+  readonly invariants: readonly string[];
+  readonly message: string;
+}
+
+interface Counterexample {
+  readonly commands: readonly string[];
+  readonly violations: readonly { invariant: string; message: string }[];
+  readonly log: readonly string[];
+  readonly replay: { readonly seed: number; readonly path: string; readonly replayPath?: string };
+  /** Whether shrinking ran to its end (false: stopped by --shrink-seconds, or the failure did not recur). */
+  readonly fullyShrunk: boolean;
+}
+
+function usage(problem: string): never {
+  process.stderr.write(
+    `soak: ${problem}; usage: npm run soak -- --runs N [--seed S] [--json] [--max-commands M] [--shrink-seconds T]\n`,
+  );
+  process.exit(2);
+}
+
+function positiveInteger(name: string, value: string | undefined, fallback?: number): number {
+  if (value === undefined) {
+    if (fallback === undefined) usage(`--${name} is required`);
+    return fallback;
+  }
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0 || String(number) !== value.trim()) {
+    usage(`--${name} must be a whole number of at least 0 (got "${value}")`);
+  }
+  return number;
+}
+
+function runPath(value: string): string {
+  if (!/^\d+(:\d+)*$/.test(value))
+    usage(`--path must be fast-check's path, numbers joined by ":" (got "${value}")`);
+  return value;
+}
+
+function parse() {
+  try {
+    const { values } = parseArgs({
+      options: {
+        runs: { type: 'string' },
+        seed: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        'max-commands': { type: 'string' },
+        'shrink-seconds': { type: 'string' },
+        path: { type: 'string' },
+        'replay-path': { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+    const runs = positiveInteger('runs', values.runs);
+    if (runs < 1) usage('--runs must be at least 1');
+    return {
+      runs,
+      seed: positiveInteger('seed', values.seed, Math.floor(Math.random() * 2 ** 31)),
+      json: values.json ?? false,
+      maxCommands: positiveInteger('max-commands', values['max-commands'], 8),
+      shrinkSeconds: positiveInteger('shrink-seconds', values['shrink-seconds'], 300),
+      ...(values.path === undefined ? {} : { path: runPath(values.path) }),
+      ...(values['replay-path'] === undefined ? {} : { replayPath: values['replay-path'] }),
+    };
+  } catch (error) {
+    usage((error as Error).message.split('\n')[0] ?? 'bad arguments');
+  }
+}
+
+function invariantsOf(error: unknown): string[] {
+  return error instanceof InvariantViolation
+    ? [...new Set(error.violations.map((violation) => violation.invariant))]
+    : [`harness error: ${(error as Error).name}`];
+}
+
+const options = parse();
+process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+const started = performance.now();
+const world = await startWorld();
+const arbitrary = historyArbitrary(options.maxCommands, options.replayPath);
+const failures: Failure[] = [];
+let run = 0;
+let counterexample: Counterexample | undefined;
+let runStarted = 0;
+let runSeconds = 0;
+try {
+  runStarted = performance.now();
+  // Every history runs to its end; failures are counted, not shrunk, so the count covers all N runs.
+  await fc.check(
+    fc.asyncProperty(arbitrary, async (history) => {
+      const index = run;
+      run += 1;
+      try {
+        await runHistory(world, history);
+      } catch (error) {
+        failures.push({ run: index, invariants: invariantsOf(error), message: (error as Error).message });
+      }
+      const elapsed = (performance.now() - started) / 1000;
+      process.stderr.write(
+        `soak: ${run}/${options.runs} histories, ${failures.length} failed, ${elapsed.toFixed(0)} s\n`,
+      );
+      return true;
+    }),
+    { seed: options.seed, numRuns: options.runs, ...(options.path ? { path: options.path } : {}) },
+  );
+
+  runSeconds = (performance.now() - runStarted) / 1000;
+  const first = failures[0];
+  if (first) {
+    process.stderr.write(`soak: shrinking history ${first.run} (at most ${options.shrinkSeconds} s)\n`);
+    let last: InvariantViolation | undefined;
+    const shrunk = await fc.check(
+      fc.asyncProperty(arbitrary, async (history) => {
+        try {
+          await runHistory(world, history);
+        } catch (error) {
+          if (error instanceof InvariantViolation) last = error;
+          throw error;
+        }
+      }),
+      {
+        seed: options.seed,
+        path: options.path ?? String(first.run),
+        interruptAfterTimeLimit: options.shrinkSeconds * 1000,
+        markInterruptAsFailure: false,
+      },
+    );
+    if (shrunk.failed && shrunk.counterexample) {
+      const [history] = shrunk.counterexample;
+      counterexample = {
+        commands: [
+          `register(app0, ${history.policy}, due every ${history.intervalDays}d)`,
+          // fast-check's wrappers know which commands ran (a command whose precondition failed did not).
+          ...[...history.commands]
+            .filter((command) => (command as { hasRan?: boolean }).hasRan !== false)
+            .map((command) => command.toString()),
+        ],
+        violations: last?.violations ?? [],
+        log: last?.log ?? [],
+        replay: {
+          seed: options.seed,
+          path: shrunk.counterexamplePath ?? options.path ?? String(first.run),
+          ...(replayPathOf(history) ? { replayPath: replayPathOf(history) } : {}),
+        },
+        fullyShrunk: !shrunk.interrupted,
+      };
+    }
+  }
+} finally {
+  await world.close();
+}
+
+const wallSeconds = Math.round((performance.now() - started) / 100) / 10;
+const failuresByInvariant: Record<string, number> = {};
+for (const failure of failures) {
+  for (const invariant of failure.invariants) {
+    failuresByInvariant[invariant] = (failuresByInvariant[invariant] ?? 0) + 1;
+  }
+}
+const report = {
+  runs: run,
+  failures: failures.length,
+  seed: options.seed,
+  wallSeconds,
+  /** Histories per second of the runs themselves (without the start of the system and the shrinking). */
+  historiesPerSecond: Math.round((run / runSeconds) * 100) / 100,
+  runSeconds: Math.round(runSeconds * 10) / 10,
+  maxCommands: options.maxCommands,
+  failuresByInvariant,
+  counterexample: counterexample ?? null,
+};
+if (options.json) {
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+} else {
+  const lines = [
+    `${report.runs} histories, ${report.failures} broke an invariant (seed ${report.seed}, ${wallSeconds} s, ${report.historiesPerSecond} histories/s)`,
+    ...Object.entries(failuresByInvariant).map(([invariant, count]) => `  ${invariant}: ${count}`),
+  ];
+  if (counterexample) {
+    lines.push(
+      `shrunk counterexample${counterexample.fullyShrunk ? '' : ' (shrinking stopped early)'}:`,
+      ...counterexample.commands.map((command) => `  ${command}`),
+      'broke:',
+      ...counterexample.violations.map((violation) => `  [${violation.invariant}] ${violation.message}`),
+      'what happened:',
+      ...counterexample.log.map((line) => `  ${line}`),
+      `replay: npm run soak -- --runs 1 --seed ${counterexample.replay.seed} --path ${counterexample.replay.path}${
+        counterexample.replay.replayPath ? ` --replay-path '${counterexample.replay.replayPath}'` : ''
+      }`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+process.exit(failures.length === 0 ? 0 : 1);
