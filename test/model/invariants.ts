@@ -208,8 +208,12 @@ function expiredByOperator(rotation: RotationRecord): boolean {
 /** The events each admin must have been emailed about a rotation, from how it ended (DESIGN §2). */
 export function expectedEvents(rotation: RotationRecord, now: number): string[] {
   const events: string[] = [];
-  const graceBegan = rotation.mode === 'expire-later' && rotation.expiresAt !== undefined;
-  if (graceBegan && rotation.status !== 'rotating') events.push('ROTATION_INITIATED');
+  // A failed rotation owes only its failure notice, even if its new token was current for a moment.
+  const graceBegan =
+    rotation.mode === 'expire-later' &&
+    rotation.expiresAt !== undefined &&
+    ['grace', 'completed', 'cancelled'].includes(rotation.status);
+  if (graceBegan) events.push('ROTATION_INITIATED');
   if (graceBegan && reachedNotice(rotation, now)) events.push('TOKEN_EXPIRES_IN_24H');
   switch (rotation.status) {
     case 'completed':
