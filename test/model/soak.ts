@@ -183,6 +183,12 @@ const report = {
   runSeconds: Math.round(runSeconds * 10) / 10,
   maxCommands: options.maxCommands,
   failuresByInvariant,
+  /** Each failed history (the first 20): its run index and its first broken promise, unshrunk. */
+  failed: failures.slice(0, 20).map((failure) => ({
+    run: failure.run,
+    invariants: failure.invariants,
+    first: failure.message.split('\n')[0],
+  })),
   counterexample: counterexample ?? null,
 };
 if (options.json) {
@@ -191,6 +197,7 @@ if (options.json) {
   const lines = [
     `${report.runs} histories, ${report.failures} broke an invariant (seed ${report.seed}, ${wallSeconds} s, ${report.historiesPerSecond} histories/s)`,
     ...Object.entries(failuresByInvariant).map(([invariant, count]) => `  ${invariant}: ${count}`),
+    ...report.failed.map((failure) => `  history ${failure.run}: ${failure.first}`),
   ];
   if (counterexample) {
     lines.push(
