@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import type { RotationPolicy } from '../../lambda/shared/model.ts';
+import type { RotationPolicy } from '../../lambda/contract/appSettings.ts';
 import { localFaults } from '../../local/faults.ts';
 import { commandArbitraries, InvariantViolation, type Model, type Real } from './commands.ts';
 import { checkInvariants, checkSettled, newMemory } from './invariants.ts';

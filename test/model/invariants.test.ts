@@ -182,6 +182,13 @@ describe('Model invariants', () => {
     ]);
   });
 
+  it('no-email-twice: a repeat is no violation once a mail sender was told to crash (at least once, never lost)', () => {
+    const memory = newMemory();
+    memory.mailRepeatsAllowed = true;
+    const twice = [...healthyMails, ...mails('r-1', 'ROTATION_COMPLETED').slice(0, 1)];
+    expect(checkInvariants(snapshot(healthyApp(), twice), memory)).toEqual([]);
+  });
+
   it('expected-emails-sent: a rotation ended without its email, or a recorded reminder never sent', () => {
     // Prepare
     const memory = newMemory();

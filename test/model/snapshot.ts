@@ -1,7 +1,7 @@
 import { DescribeSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { keys } from '../../lambda/contract/table.ts';
 import type { AppRecord, RotationRecord, TokenVersionRecord } from '../../lambda/shared/model.ts';
-import { keys } from '../../lambda/shared/table.ts';
 import { hashToken, parseSecret } from '../../lambda/shared/tokens.ts';
 import { verifyToken } from '../../lambda/shared/verifyToken.ts';
 import { allEmails } from '../../local/observe.ts';
