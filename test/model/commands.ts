@@ -27,6 +27,8 @@ export interface Real {
   readonly stem: string;
   /** One line per command: what it did and what the system answered (ids and statuses, never a token). */
   readonly log: string[];
+  /** Apps whose registration was refused: none of them may be registered. */
+  readonly refused: string[];
   /** Commands still running alongside the next one. */
   readonly alongside: Promise<void>[];
 }
@@ -54,11 +56,24 @@ function appOf(real: Real, index: number): string {
   return real.apps[index % real.apps.length] as string;
 }
 
+/** "apps add" that failed registers nothing (no app item is left for the sweep or the API to trip over). */
+async function halfRegistered(real: Real): Promise<Violation[]> {
+  if (real.refused.length === 0) return [];
+  const left = await takeSnapshot(real.world, real.refused);
+  return left.apps.map((app) => ({
+    invariant: 'no-app-stuck' as const,
+    message: `app ${app.appId} is registered (${app.state}) although its registration was refused`,
+  }));
+}
+
 /** Awaits what ran alongside, lets the system come to rest, and checks every invariant. */
 export async function settleAndCheck(real: Real): Promise<void> {
   await Promise.all(real.alongside.splice(0));
   await real.world.idle();
-  const problems = checkInvariants(await takeSnapshot(real.world, real.apps), real.memory);
+  const problems = [
+    ...checkInvariants(await takeSnapshot(real.world, real.apps), real.memory),
+    ...(await halfRegistered(real)),
+  ];
   if (problems.length > 0) throw new InvariantViolation(problems, real.log);
 }
 
@@ -119,10 +134,17 @@ export class RegisterApp implements ModelCommand {
   }
   public async run(model: Model, real: Real): Promise<void> {
     model.apps += 1;
-    const appId = `${real.stem}-${real.apps.length}`;
-    await real.world.enroll(appId, this.policy, this.intervalDays);
-    real.apps.push(appId);
-    real.log.push(`${this.toString()} → ${appId}`);
+    const appId = `${real.stem}-${model.apps - 1}`;
+    try {
+      await real.world.enroll(appId, this.policy, this.intervalDays);
+      real.apps.push(appId);
+      real.log.push(`${this.toString()} → ${appId}`);
+    } catch (error) {
+      // "apps add" may be refused (a failing service, a hook that dies in Secrets Manager's trial): then
+      // nothing is registered, which the next look at the app checks.
+      real.log.push(`${this.toString()} → refused: ${(error as Error).name}: ${(error as Error).message}`);
+      real.refused.push(appId);
+    }
     await settleAndCheck(real);
   }
   public toString(): string {

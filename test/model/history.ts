@@ -44,6 +44,7 @@ export async function runHistory(world: World, history: History): Promise<void> 
     apps: [],
     stem: `m-${randomBytes(4).toString('hex')}`,
     log: [],
+    refused: [],
     alongside: [],
   };
   const first = `${real.stem}-0`;
