@@ -29,19 +29,19 @@ interface Counterexample {
 
 function usage(problem: string): never {
   process.stderr.write(
-    `soak: ${problem}; usage: npm run soak -- --runs N [--seed S] [--json] [--max-commands M] [--shrink-seconds T]\n`,
+    `soak: ${problem}; usage: npm run soak -- --runs N [--seed S] [--json] [--max-commands M] [--shrink-seconds T] [--path P --replay-path R]\n`,
   );
   process.exit(2);
 }
 
-function positiveInteger(name: string, value: string | undefined, fallback?: number): number {
+function wholeNumber(name: string, value: string | undefined, fallback?: number, min = 0): number {
   if (value === undefined) {
     if (fallback === undefined) usage(`--${name} is required`);
     return fallback;
   }
   const number = Number(value);
-  if (!Number.isInteger(number) || number < 0 || String(number) !== value.trim()) {
-    usage(`--${name} must be a whole number of at least 0 (got "${value}")`);
+  if (!Number.isInteger(number) || number < min || String(number) !== value.trim()) {
+    usage(`--${name} must be a whole number of at least ${min} (got "${value}")`);
   }
   return number;
 }
@@ -67,14 +67,12 @@ function parse() {
       strict: true,
       allowPositionals: false,
     });
-    const runs = positiveInteger('runs', values.runs);
-    if (runs < 1) usage('--runs must be at least 1');
     return {
-      runs,
-      seed: positiveInteger('seed', values.seed, Math.floor(Math.random() * 2 ** 31)),
+      runs: wholeNumber('runs', values.runs, undefined, 1),
+      seed: wholeNumber('seed', values.seed, Math.floor(Math.random() * 2 ** 31)),
       json: values.json ?? false,
-      maxCommands: positiveInteger('max-commands', values['max-commands'], 8),
-      shrinkSeconds: positiveInteger('shrink-seconds', values['shrink-seconds'], 300),
+      maxCommands: wholeNumber('max-commands', values['max-commands'], 8),
+      shrinkSeconds: wholeNumber('shrink-seconds', values['shrink-seconds'], 300),
       ...(values.path === undefined ? {} : { path: runPath(values.path) }),
       ...(values['replay-path'] === undefined ? {} : { replayPath: values['replay-path'] }),
     };
@@ -104,6 +102,8 @@ try {
   // Every history runs to its end; failures are counted, not shrunk, so the count covers all N runs.
   await fc.check(
     fc.asyncProperty(arbitrary, async (history) => {
+      // With --path, fast-check goes on from the replayed history to its neighbours: only the first counts.
+      if (options.path && run >= 1) return true;
       const index = run;
       run += 1;
       try {
@@ -117,7 +117,9 @@ try {
       );
       return true;
     }),
-    { seed: options.seed, numRuns: options.runs, ...(options.path ? { path: options.path } : {}) },
+    options.path
+      ? { seed: options.seed, numRuns: 1, path: options.path }
+      : { seed: options.seed, numRuns: options.runs },
   );
 
   runSeconds = (performance.now() - runStarted) / 1000;
