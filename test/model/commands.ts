@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import fc from 'fast-check';
 import type { RotationPolicy } from '../../lambda/contract/appSettings.ts';
@@ -113,13 +114,17 @@ abstract class SystemCommand implements ModelCommand {
   }
 }
 
-/** An operator API call as a person makes it: retried twice when it answers 5xx. */
+/**
+ * An operator API call as the CLI makes it: one Idempotency-Key per command, retried with it (twice)
+ * when the API answers 429 or 5xx.
+ */
 async function operatorCall(real: Real, method: string, path: string, body?: unknown): Promise<string> {
   const answers: string[] = [];
+  const headers = { 'Idempotency-Key': randomUUID() };
   for (let attempt = 0; attempt < 3; attempt += 1) {
-    const answer = await real.world.call(method, path, body === undefined ? {} : { body });
+    const answer = await real.world.call(method, path, { headers, ...(body === undefined ? {} : { body }) });
     answers.push(`${answer.status} ${answer.body?.message ?? answer.text.slice(0, 200)}`);
-    if (answer.status < 500) break;
+    if (answer.status < 500 && answer.status !== 429) break;
   }
   return answers.join(' | retried: ');
 }
