@@ -1,5 +1,5 @@
 /**
- * `npm run soak -- --runs N [--seed S] [--json] [--max-commands M] [--shrink-seconds T]`: runs N random
+ * `npm run soak -- --runs N [--seed S] [--json] [--max-commands M] [--shrink-seconds T] [--iam]`: runs N random
  * histories of the model-based test against one local Rotor, prints progress to stderr and, on stdout,
  * `{runs, failures, seed, wallSeconds, historiesPerSecond, failuresByInvariant, counterexample}` (JSON with
  * --json, else readable text). The first failing history is shrunk (for at most T seconds) to a short
@@ -29,7 +29,7 @@ interface Counterexample {
 
 function usage(problem: string): never {
   process.stderr.write(
-    `soak: ${problem}; usage: npm run soak -- --runs N [--seed S] [--json] [--max-commands M] [--shrink-seconds T] [--path P --replay-path R]\n`,
+    `soak: ${problem}; usage: npm run soak -- --runs N [--seed S] [--json] [--max-commands M] [--shrink-seconds T] [--path P --replay-path R] [--iam]\n`,
   );
   process.exit(2);
 }
@@ -63,6 +63,7 @@ function parse() {
         'shrink-seconds': { type: 'string' },
         path: { type: 'string' },
         'replay-path': { type: 'string' },
+        iam: { type: 'boolean', default: false },
       },
       strict: true,
       allowPositionals: false,
@@ -71,6 +72,7 @@ function parse() {
       runs: wholeNumber('runs', values.runs, undefined, 1),
       seed: wholeNumber('seed', values.seed, Math.floor(Math.random() * 2 ** 31)),
       json: values.json ?? false,
+      iam: values.iam ?? false,
       maxCommands: wholeNumber('max-commands', values['max-commands'], 8),
       shrinkSeconds: wholeNumber('shrink-seconds', values['shrink-seconds'], 300),
       ...(values.path === undefined ? {} : { path: runPath(values.path) }),
@@ -90,7 +92,7 @@ function invariantsOf(error: unknown): string[] {
 const options = parse();
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 const started = performance.now();
-const world = await startWorld();
+const world = await startWorld({ iam: options.iam });
 const arbitrary = historyArbitrary(options.maxCommands, options.replayPath);
 const failures: Failure[] = [];
 let run = 0;
@@ -184,6 +186,7 @@ const report = {
   historiesPerSecond: Math.round((run / runSeconds) * 100) / 100,
   runSeconds: Math.round(runSeconds * 10) / 10,
   maxCommands: options.maxCommands,
+  iam: options.iam,
   failuresByInvariant,
   /** Each failed history (the first 20): its run index and its first broken promise, unshrunk. */
   failed: failures.slice(0, 20).map((failure) => ({
