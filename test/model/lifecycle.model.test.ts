@@ -9,12 +9,13 @@ import { startWorld, type World } from './world.ts';
  * invariants (invariants.ts) are checked after every command and once the system has settled.
  *
  * Budget: npm test runs on 2 cores in under 4 minutes and this file gets about 25 s of it, far short of
- * the "few hundred" histories issue 12 asks for. Measured on this 2-core machine while shared (load 5-10):
- * 0.5 histories/s with up to 8 commands (npm run soak, 100 runs in 188 s), about 2 s per history of up to
- * 6 commands in this file, plus ~8 s to start the system. So MODEL_RUNS defaults to 12 histories of at
- * most 6 commands; the soak runs the many (10,000 extrapolate to about 5 hours there). What keeps a
+ * the "few hundred" histories issue 12 asks for. Measured with `npm run soak` on this 2-core machine,
+ * histories of up to 8 commands: 1.15 histories/s when it is quiet (0.96 with IAM on), 0.35-0.55 while
+ * other work shares it (load 5-10); this file's 12 histories of up to 6 commands took 20-30 s under load,
+ * plus ~5 s to start the system. So MODEL_RUNS defaults to 12 and the soak runs the many. What keeps a
  * history cheap: one system serves every history (fresh app ids; items and mails cleared between), IAM
- * is off (test/local/iam.test.ts covers permissions), retries wait milliseconds, and the clock jumps.
+ * is off (a fifth more histories; test/local/iam.test.ts covers permissions), retries wait milliseconds,
+ * and the clock jumps.
  *
  * The seed is fixed so that a run is reproducible (MODEL_SEED overrides it; fast-check prints seed, path
  * and the shrunk counterexample on failure; replay it with `npm run soak -- --runs 1 --seed S --path P
