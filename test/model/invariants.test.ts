@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RotationRecord } from '../../lambda/shared/model.ts';
+import type { RotationRecord } from '../../lambda/store/model.ts';
 import {
   type AppView,
   checkInvariants,

@@ -1,4 +1,4 @@
-import type { ActiveRotation, AppState, RotationRecord, TokenStatus } from '../../lambda/shared/model.ts';
+import type { ActiveRotation, AppState, RotationRecord, TokenStatus } from '../../lambda/store/model.ts';
 
 /**
  * Rotor's promises (DESIGN §2, issue 12), checked on a snapshot of the real state. Pure functions over

@@ -1,9 +1,9 @@
 import { DescribeSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../lambda/contract/table.ts';
-import type { AppRecord, RotationRecord, TokenVersionRecord } from '../../lambda/shared/model.ts';
-import { hashToken, parseSecret } from '../../lambda/shared/tokens.ts';
-import { verifyToken } from '../../lambda/shared/verifyToken.ts';
+import { hashToken, parseSecret } from '../../lambda/domain/tokens.ts';
+import { verifyToken } from '../../lambda/domain/verifyToken.ts';
+import type { AppRecord, RotationRecord, TokenVersionRecord } from '../../lambda/store/model.ts';
 import { allEmails } from '../../local/observe.ts';
 import type { AppView, MailView, Snapshot, VersionView } from './invariants.ts';
 import type { World } from './world.ts';
@@ -62,8 +62,13 @@ async function versionView(
   const token = await tokenOf(world, app, versionId);
   if (token === undefined) return { versionId, labels, verifies: false };
   // One read of the token's record, then Rotor's own verifier decides on it.
-  const record: TokenVersionRecord | undefined = await world.registry.findTokenByHash(hashToken(token));
-  const verdict = await verifyToken(token, { registry: { findTokenByHash: async () => record }, now });
+  const record: TokenVersionRecord | undefined = await world.registry.tokens.findTokenByHash(
+    hashToken(token),
+  );
+  const verdict = await verifyToken(token, {
+    registry: { tokens: { findTokenByHash: async () => record } },
+    now,
+  });
   return { versionId, labels, verifies: verdict.valid, ...(record ? { status: record.status } : {}) };
 }
 
