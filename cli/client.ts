@@ -163,6 +163,8 @@ export async function connect(
   credentials ??= await defaultCredentials(env);
   const signing = credentials;
   const sleep = io.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  // ROTOR_RETRY_MS sets the first backoff (the next ones double it), as ROTOR_POLL_MS sets --wait's polling.
+  const firstBackoffMs = Number(env.ROTOR_RETRY_MS) || FIRST_BACKOFF_MS;
 
   return {
     url,
@@ -199,7 +201,7 @@ export async function connect(
           });
         } catch (error) {
           if (!last) {
-            await sleep(FIRST_BACKOFF_MS * 2 ** (attempt - 1));
+            await sleep(firstBackoffMs * 2 ** (attempt - 1));
             continue;
           }
           const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
@@ -213,7 +215,7 @@ export async function connect(
         }
         const code = typeof parsed?.code === 'string' ? parsed.code : undefined;
         if (response.ok || last || !worthRetrying(response.status, code)) break;
-        await sleep(FIRST_BACKOFF_MS * 2 ** (attempt - 1));
+        await sleep(firstBackoffMs * 2 ** (attempt - 1));
       }
       if (!response.ok) {
         const message =

@@ -43,6 +43,8 @@ function rotor(
           AWS_SECRET_ACCESS_KEY: ALICE.secretAccessKey,
           AWS_REGION: 'eu-central-1',
           ROTOR_POLL_MS: '50',
+          // The retries' backoff, shortened: the tests count attempts, not seconds.
+          ROTOR_RETRY_MS: '20',
           NO_COLOR: undefined,
           ...extraEnv,
         },

@@ -86,20 +86,4 @@ describe('npm run scenarios', () => {
     },
     CHILD_PROCESS_TIMEOUT_MS,
   );
-
-  it(
-    'runs one scenario by name, and refuses an unknown one with the list to choose from',
-    async () => {
-      const [one, unknown] = await Promise.all([scenarios('expire-now'), scenarios('expire-soon')]);
-
-      expect(one.code).toBe(0);
-      expect(one.stdout).toContain('PASS  expire-now');
-      expect(one.stdout).toContain('1 of 1 scenarios passed');
-      expect(unknown.code).toBe(2);
-      expect(unknown.stderr.trim()).toBe(
-        'scenarios: unknown scenario expire-soon; choose from expire-later, expire-now, expire-now-during-grace, cancel-during-grace, reminder-overdue, auto-rotation-by-schedule, failure-in-test-step, secrets-manager-native-rotation, hubspot-handoff, hubspot-old-token-still-valid, hubspot-handoff-timeout',
-      );
-    },
-    CHILD_PROCESS_TIMEOUT_MS,
-  );
 });
