@@ -1,7 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createRegistryTable, startLocalDynamoDb } from '../../local/dynamodb.ts';
+import { localBundles } from '../../local/lambda/bundles.ts';
 import { startSecretsManagerEmulator } from '../../local/secrets-manager/emulator.ts';
 import { startLocalStepFunctions } from '../../local/step-functions/service.ts';
+import { synthesizeTemplate } from '../../local/template.ts';
 import {
   TEST_HOOK_ARN,
   TEST_MANUAL_ARN,
@@ -20,6 +22,9 @@ import {
  * workers inherit.
  */
 export default async function setup(): Promise<() => Promise<void>> {
+  // The synthesized templates and the local Lambda bundles are kept on disk under a hash of the code;
+  // made once here, before the test files start, instead of by several files at once on a fresh clone.
+  await Promise.all([synthesizeTemplate(), synthesizeTemplate({ region: TEST_REGION }), localBundles()]);
   const dynamo = await startLocalDynamoDb();
   Object.assign(process.env, {
     AWS_REGION: TEST_REGION,
