@@ -228,9 +228,17 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     if (!handler) {
       // Its environment is made once, at its first invocation (when the stand-ins listen).
       let environment: Record<string, string> | undefined;
-      const real: LocalHandler = (event) => {
+      const real: LocalHandler = async (event) => {
         environment ??= environmentOf(fn);
-        return invokeLocalFunction(fn.handler, environment, event);
+        // Virtual time does not leap while a function runs: a wait that ends meanwhile moves the clock
+        // once the function is done. On AWS a task takes milliseconds of a grace period's days; without
+        // the hold, a day could pass inside one SES call, and a 15-minute lease with it.
+        const release = options.clock?.hold();
+        try {
+          return await invokeLocalFunction(fn.handler, environment, event);
+        } finally {
+          release?.();
+        }
       };
       handler = options.wrapHandler ? options.wrapHandler(fn, real) : real;
       handlers.set(fn.arn, handler);
