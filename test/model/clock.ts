@@ -28,6 +28,14 @@ export class ModelClock {
     return this.#clock.now();
   }
 
+  /**
+   * Local mode holds virtual time while a function runs (no leap inside one task). This clock never leaps
+   * by itself: a history moves it only once the system is idle, so there is nothing to hold.
+   */
+  public hold(): () => void {
+    return () => undefined;
+  }
+
   /** How many waits are parked (each running workflow at rest waits in exactly one). */
   public parked(): number {
     return this.#sleepers.length;
