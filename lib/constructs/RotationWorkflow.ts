@@ -110,11 +110,15 @@ export class RotationWorkflow extends Construct {
     };
     // After the new token is current a task may only be retried, never lead to a rollback: a failure
     // (a service down past the retries) waits and tries again, so the grace period is never left behind.
+    // First a few quick retries of any error (a task killed at its first call would otherwise leave the
+    // expired old token's AWSPREVIOUS label for the whole pause; the tasks are idempotent).
     const retryAfterPause = (stateId: string, work: TaskStateBase) =>
-      work.addCatch(
-        new Wait(this, `${stateId}Pause`, { time: WaitTime.duration(AFTER_PROMOTION_PAUSE) }).next(work),
-        { resultPath: JsonPath.DISCARD },
-      );
+      work
+        .addRetry({ errors: ['States.ALL'], interval: Duration.seconds(1), maxAttempts: 3, backoffRate: 2 })
+        .addCatch(
+          new Wait(this, `${stateId}Pause`, { time: WaitTime.duration(AFTER_PROMOTION_PAUSE) }).next(work),
+          { resultPath: JsonPath.DISCARD },
+        );
 
     const done = new Succeed(this, 'Done');
     const endedEarly = new Succeed(this, 'EndedByOperator', {

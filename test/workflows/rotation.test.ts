@@ -49,6 +49,8 @@ const lambdaThrottles = new Map<string, Set<string>>();
 const checkPromotionDies = new Set<string>();
 /** Apps whose rotation's execution is lost (stopped from outside) when it first checks its grace period. */
 const executionLost = new Set<string>();
+/** Apps whose ExpireOldToken dies at its first AWS call once (found by the soak, seed 42). */
+const expiryDies = new Set<string>();
 /** Apps whose emails SES does not take (throttling, past every retry) until they leave this set. */
 const sesDown = new Set<string>();
 let notifyCalls = 0;
@@ -102,6 +104,17 @@ beforeAll(async () => {
               }),
             );
             throw new Error('the execution is gone');
+          }
+          return handler(event);
+        };
+      }
+      if (fn.handler === 'expire-old-token') {
+        return async (event) => {
+          if (expiryDies.delete((event as { appId: string }).appId)) {
+            throw new LambdaServiceError(
+              'Unknown',
+              'RequestId: 1 Error: Runtime exited with error: signal: killed',
+            );
           }
           return handler(event);
         };
@@ -472,6 +485,25 @@ describe('Workflow: a lock whose execution never started', () => {
     const done = await system.registry.apps.getApp(app.appId);
     expect(done.lastRotation).toMatchObject({ rotationId, outcome: 'completed' });
     expect(await mailLog(app)).toEqual(['TOKEN_INVALIDATED → de-admin', 'TOKEN_INVALIDATED → en-admin']);
+  });
+});
+
+describe('Workflow: an expiry task that dies', () => {
+  it('is retried at once, so the expired old token does not keep AWSPREVIOUS through a pause', async () => {
+    // Prepare
+    const app = await enroll(system);
+    expiryDies.add(app.appId);
+
+    // Act
+    const { executionArn } = await rotate(system, app, 'expire-later');
+    const execution = await finished(executionArn);
+
+    // Assess
+    expect(expiryDies.has(app.appId)).toBe(false);
+    expect(execution.status).toBe('SUCCEEDED');
+    const done = await system.registry.apps.getApp(app.appId);
+    expect(await labelsOf(system, app.secretArn)).toEqual({ [done.currentVersionId]: ['AWSCURRENT'] });
+    expect(await mailLog(app)).toEqual(EXPIRE_LATER_MAILS);
   });
 });
 
