@@ -1,11 +1,15 @@
 /**
- * `npm run soak -- --runs N [--seed S] [--json] [--max-commands M] [--shrink-seconds T] [--iam]`: runs N random
+ * `npm run soak -- --runs N [--seed S] [--json] [--max-commands M] [--shrink-seconds T] [--iam] [--workers W]`: runs N random
  * histories of the model-based test against one local Rotor, prints progress to stderr and, on stdout,
  * `{runs, failures, seed, wallSeconds, historiesPerSecond, failuresByInvariant, counterexample}` (JSON with
  * --json, else readable text). The first failing history is shrunk (for at most T seconds) to a short
  * command list. `--path P --replay-path R` (as a counterexample prints them) replays one history.
+ * `--workers W` runs the histories in W processes, each with its own local Rotor and seed S + i (the
+ * report lists them as `seeds`; a counterexample names the seed that replays it): the soak is CPU-bound,
+ * so W = the machine's cores shortens it that much.
  * Exits 0 only when no history broke an invariant; 2 on bad usage.
  */
+import { execFile } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import fc from 'fast-check';
 import { InvariantViolation } from './commands.ts';
@@ -29,7 +33,7 @@ interface Counterexample {
 
 function usage(problem: string): never {
   process.stderr.write(
-    `soak: ${problem}; usage: npm run soak -- --runs N [--seed S] [--json] [--max-commands M] [--shrink-seconds T] [--path P --replay-path R] [--iam]\n`,
+    `soak: ${problem}; usage: npm run soak -- --runs N [--seed S] [--json] [--max-commands M] [--shrink-seconds T] [--path P --replay-path R] [--iam] [--workers W]\n`,
   );
   process.exit(2);
 }
@@ -64,6 +68,7 @@ function parse() {
         path: { type: 'string' },
         'replay-path': { type: 'string' },
         iam: { type: 'boolean', default: false },
+        workers: { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -75,6 +80,7 @@ function parse() {
       iam: values.iam ?? false,
       maxCommands: wholeNumber('max-commands', values['max-commands'], 8),
       shrinkSeconds: wholeNumber('shrink-seconds', values['shrink-seconds'], 300),
+      workers: wholeNumber('workers', values.workers, 1, 1),
       ...(values.path === undefined ? {} : { path: runPath(values.path) }),
       ...(values['replay-path'] === undefined ? {} : { replayPath: values['replay-path'] }),
     };
@@ -91,6 +97,7 @@ function invariantsOf(error: unknown): string[] {
 
 const options = parse();
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+if (options.workers > 1 && !options.path) await soakInWorkers();
 const started = performance.now();
 const world = await startWorld({ iam: options.iam });
 const arbitrary = historyArbitrary(options.maxCommands, options.replayPath);
@@ -220,3 +227,90 @@ if (options.json) {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 process.exit(failures.length === 0 ? 0 : 1);
+
+/** One worker's report, as it prints it with --json. */
+interface WorkerReport {
+  readonly runs: number;
+  readonly failures: number;
+  readonly seed: number;
+  readonly runSeconds: number;
+  readonly failuresByInvariant: Record<string, number>;
+  readonly failed: readonly unknown[];
+  readonly counterexample: Counterexample | null;
+}
+
+/** Runs the histories in `options.workers` child processes (seeds S, S + 1, ...) and prints one report. */
+async function soakInWorkers(): Promise<never> {
+  const workers = Math.min(options.workers, options.runs);
+  const began = performance.now();
+  const shares = Array.from(
+    { length: workers },
+    (_, i) => Math.floor(options.runs / workers) + (i < options.runs % workers ? 1 : 0),
+  );
+  const reports = await Promise.all(
+    shares.map(
+      (runs, i) =>
+        new Promise<WorkerReport>((resolve, reject) => {
+          const args = [
+            '--import',
+            'tsx',
+            new URL(import.meta.url).pathname,
+            '--runs',
+            String(runs),
+            '--seed',
+            String(options.seed + i),
+            '--json',
+          ];
+          args.push(
+            '--max-commands',
+            String(options.maxCommands),
+            '--shrink-seconds',
+            String(options.shrinkSeconds),
+          );
+          if (options.iam) args.push('--iam');
+          const child = execFile(process.execPath, args, { maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => {
+            try {
+              resolve(JSON.parse(stdout) as WorkerReport);
+            } catch {
+              reject(new Error(`soak worker ${i} gave no report (${error?.message ?? 'no output'})`));
+            }
+          });
+          child.stderr?.on('data', (chunk) => process.stderr.write(`[${i}] ${chunk}`));
+        }),
+    ),
+  );
+  const byInvariant: Record<string, number> = {};
+  for (const report of reports) {
+    for (const [invariant, count] of Object.entries(report.failuresByInvariant)) {
+      byInvariant[invariant] = (byInvariant[invariant] ?? 0) + count;
+    }
+  }
+  const runs = reports.reduce((sum, report) => sum + report.runs, 0);
+  const failures = reports.reduce((sum, report) => sum + report.failures, 0);
+  const wallSeconds = Math.round((performance.now() - began) / 100) / 10;
+  const combined = {
+    runs,
+    failures,
+    seed: options.seed,
+    seeds: reports.map((report) => report.seed),
+    workers,
+    wallSeconds,
+    historiesPerSecond: Math.round((runs / wallSeconds) * 100) / 100,
+    maxCommands: options.maxCommands,
+    iam: options.iam,
+    failuresByInvariant: byInvariant,
+    failed: reports
+      .flatMap((report) => report.failed.map((failure) => ({ seed: report.seed, ...(failure as object) })))
+      .slice(0, 20),
+    counterexample: reports.find((report) => report.counterexample)?.counterexample ?? null,
+  };
+  if (options.json) process.stdout.write(`${JSON.stringify(combined, null, 2)}\n`);
+  else {
+    process.stdout.write(
+      `${runs} histories in ${workers} workers, ${failures} broke an invariant (seeds ${combined.seeds.join(', ')}, ${wallSeconds} s, ${combined.historiesPerSecond} histories/s)\n`,
+    );
+    if (combined.counterexample)
+      process.stdout.write(`${JSON.stringify(combined.counterexample, null, 2)}\n`);
+  }
+  process.exit(failures === 0 ? 0 : 1);
+}
