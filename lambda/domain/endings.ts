@@ -1,7 +1,7 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { NotificationEvent } from '../contract/notificationEvents.ts';
 import { moveCurrentTo, removeLabel, stagesOf } from '../integrations/secretLabels.ts';
-import type { AppRecord, HubSpotCheck, RotationEnding } from '../store/model.ts';
+import type { ActiveRotation, AppRecord, AuditEvent, HubSpotCheck, RotationEnding } from '../store/model.ts';
 import type { Registry } from '../store/Registry.ts';
 
 /**
@@ -75,6 +75,44 @@ export async function finishPromotion(deps: LifecycleDependencies, app: AppRecor
   return promoted;
 }
 
+/**
+ * The end of every finisher: the audit event first, then the completing write (the history record, then
+ * the app ACTIVE without the rotation, with `app` applied). Whoever finishes an interrupted ending writes
+ * the same audit event again (idempotent per event id), so nothing is missing once the app says it ended.
+ */
+async function completeWith(
+  deps: LifecycleDependencies,
+  claimed: AppRecord,
+  ending: {
+    audit: { event: string; action: string; outcome: AuditEvent['outcome']; detail: string };
+    app: Partial<AppRecord>;
+    record: Parameters<Registry['apps']['completeEnding']>[2];
+  },
+): Promise<boolean> {
+  const rotation = claimed.activeRotation as ActiveRotation;
+  await deps.registry.audit.appendAudit({
+    at: rotation.endingAt as string,
+    eventId: `${rotation.rotationId}:${ending.audit.event}`,
+    appId: claimed.appId,
+    action: ending.audit.action,
+    actor: rotation.endedBy ?? 'rotor-workflow',
+    outcome: ending.audit.outcome,
+    rotationId: rotation.rotationId,
+    detail: ending.audit.detail,
+  });
+  return deps.registry.apps.completeEnding(
+    claimed,
+    {
+      ...claimed,
+      state: 'ACTIVE',
+      activeRotation: undefined,
+      ...ending.app,
+      updatedAt: deps.clock().toISOString(),
+    },
+    ending.record,
+  );
+}
+
 /** Revokes the old token and drops its AWSPREVIOUS label, then completes the claimed expiry. */
 async function finishExpiry(deps: LifecycleDependencies, claimed: AppRecord): Promise<boolean> {
   const rotation = claimed.activeRotation;
@@ -86,30 +124,16 @@ async function finishExpiry(deps: LifecycleDependencies, claimed: AppRecord): Pr
     revokedAt: at,
   });
   await removeLabel(deps.secretsManager, claimed.secretArn, 'AWSPREVIOUS', rotation.oldVersionId);
-  // The audit event and the history record go first: whoever finishes an interrupted ending writes
-  // the same ones again (idempotent per event id), so nothing is missing once the app says it ended.
-  await deps.registry.audit.appendAudit({
-    at,
-    eventId: `${rotation.rotationId}:expired`,
-    appId: claimed.appId,
-    action: 'rotation.expire-old-token',
-    actor: rotation.endedBy ?? 'rotor-workflow',
-    outcome: 'succeeded',
-    rotationId: rotation.rotationId,
-    detail: `old token version ${rotation.oldVersionId} revoked`,
-  });
-  const done = await deps.registry.apps.completeEnding(
-    claimed,
-    {
-      ...claimed,
-      state: 'ACTIVE',
-      activeRotation: undefined,
-      lastRotation: { rotationId: rotation.rotationId, outcome: 'completed', at },
-      updatedAt: deps.clock().toISOString(),
+  return completeWith(deps, claimed, {
+    audit: {
+      event: 'expired',
+      action: 'rotation.expire-old-token',
+      outcome: 'succeeded',
+      detail: `old token version ${rotation.oldVersionId} revoked`,
     },
-    { status: 'completed' },
-  );
-  return done;
+    app: { lastRotation: { rotationId: rotation.rotationId, outcome: 'completed', at } },
+    record: { status: 'completed' },
+  });
 }
 
 /**
@@ -140,32 +164,20 @@ async function finishCancel(deps: LifecycleDependencies, claimed: AppRecord): Pr
     from: ['current', 'pending'],
     revokedAt: rotation.endingAt,
   });
-  // The audit event and the history record go first: whoever finishes an interrupted ending writes
-  // the same ones again (idempotent per event id), so nothing is missing once the app says it ended.
-  await registry.audit.appendAudit({
-    at: rotation.endingAt,
-    eventId: `${rotation.rotationId}:cancelled`,
-    appId: claimed.appId,
-    action: 'rotation.cancel',
-    actor: rotation.endedBy ?? 'rotor-workflow',
-    outcome: 'succeeded',
-    rotationId: rotation.rotationId,
-    detail: `version ${rotation.oldVersionId} is current again; version ${newVersionId} revoked`,
-  });
-  const done = await registry.apps.completeEnding(
-    claimed,
-    {
-      ...claimed,
-      state: 'ACTIVE',
-      activeRotation: undefined,
+  return completeWith(deps, claimed, {
+    audit: {
+      event: 'cancelled',
+      action: 'rotation.cancel',
+      outcome: 'succeeded',
+      detail: `version ${rotation.oldVersionId} is current again; version ${newVersionId} revoked`,
+    },
+    app: {
       currentVersionId: rotation.oldVersionId,
       tokenIssuedAt: rotation.oldTokenIssuedAt ?? claimed.tokenIssuedAt,
       lastRotation: { rotationId: rotation.rotationId, outcome: 'cancelled', at: rotation.endingAt },
-      updatedAt: deps.clock().toISOString(),
     },
-    { status: 'cancelled' },
-  );
-  return done;
+    record: { status: 'cancelled' },
+  });
 }
 
 /** A cancel that came too late for the old token: the rotation completes with the new token instead. */
@@ -206,24 +218,9 @@ async function finishRollback(deps: LifecycleDependencies, claimed: AppRecord): 
       });
     }
   }
-  // The audit event and the history record go first: whoever finishes an interrupted ending writes
-  // the same ones again (idempotent per event id), so nothing is missing once the app says it ended.
-  await registry.audit.appendAudit({
-    at: rotation.endingAt,
-    eventId: `${rotation.rotationId}:failed`,
-    appId: claimed.appId,
-    action: 'rotation.rollback',
-    actor: rotation.endedBy ?? 'rotor-workflow',
-    outcome: 'failed',
-    rotationId: rotation.rotationId,
-    detail: `${step}: ${message}`,
-  });
-  const done = await registry.apps.completeEnding(
-    claimed,
-    {
-      ...claimed,
-      state: 'ACTIVE',
-      activeRotation: undefined,
+  return completeWith(deps, claimed, {
+    audit: { event: 'failed', action: 'rotation.rollback', outcome: 'failed', detail: `${step}: ${message}` },
+    app: {
       currentVersionId: rotation.oldVersionId,
       lastRotation: {
         rotationId: rotation.rotationId,
@@ -231,11 +228,9 @@ async function finishRollback(deps: LifecycleDependencies, claimed: AppRecord): 
         at: rotation.endingAt,
         failedStep: step,
       },
-      updatedAt: deps.clock().toISOString(),
     },
-    { status: 'failed', failedStep: step, failure: { step, message, at: rotation.endingAt } },
-  );
-  return done;
+    record: { status: 'failed', failedStep: step, failure: { step, message, at: rotation.endingAt } },
+  });
 }
 
 const FINISHERS: Record<

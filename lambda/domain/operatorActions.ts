@@ -85,7 +85,7 @@ async function afterEnding(
       deps.rotationStateMachineArn,
       rotation.rotationId,
       cause,
-      rotation.executionArn?.includes(`:${rotation.rotationId}-resumed-`) ? rotation.executionArn : undefined,
+      rotation.executionArn,
     );
   } catch (error) {
     warnings.push(`the waiting workflow could not be stopped (${(error as Error).name}); it ends by itself`);

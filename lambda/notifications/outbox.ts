@@ -31,7 +31,7 @@ export async function deliverOutbox(deps: NotifyDependencies, appId: string): Pr
     sent += outcome.sent.length;
     skipped += outcome.skipped.length;
     failed += outcome.failed.length;
-    if ((outcome as { settled?: boolean }).settled === false) {
+    if (!outcome.settled) {
       left += 1;
       continue;
     }

@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { RotateSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
 import { describeApp } from '../../cli/commands/apps.ts';
@@ -18,12 +17,11 @@ import {
   enrollTestApp,
   labelsOf,
   registry,
-  rotationSettled,
+  rotateSecret,
   secretsManager,
   tokenOf,
 } from '../support/aws.ts';
 import {
-  TEST_HOOK_ARN,
   TEST_MANUAL_ARN,
   TEST_ROTATION_WORKFLOW_ARN,
   TEST_TABLE,
@@ -85,15 +83,7 @@ async function appInGrace(): Promise<{
 }> {
   const app = await enrollTestApp({ defaultMode: 'expire-later', graceSeconds: 7 * 86_400 });
   const oldToken = await tokenOf(app.secretArn, app.currentVersionId);
-  const newVersionId = randomUUID();
-  await secretsManager.send(
-    new RotateSecretCommand({
-      SecretId: app.secretArn,
-      ClientRequestToken: newVersionId,
-      RotationLambdaARN: TEST_HOOK_ARN,
-    }),
-  );
-  await rotationSettled(app.secretArn);
+  const newVersionId = await rotateSecret(app);
   expect((await registry.apps.getApp(app.appId)).state).toBe('GRACE');
   return { app, oldToken, newToken: await tokenOf(app.secretArn, newVersionId), newVersionId };
 }
@@ -102,15 +92,7 @@ async function appInGrace(): Promise<{
 async function rotationBeforeFinish(mode: RotationMode) {
   const app = await enrollTestApp({ defaultMode: mode, graceSeconds: 7 * 86_400 });
   const oldToken = await tokenOf(app.secretArn, app.currentVersionId);
-  const versionId = randomUUID();
-  await secretsManager.send(
-    new RotateSecretCommand({
-      SecretId: app.secretArn,
-      ClientRequestToken: versionId,
-      RotationLambdaARN: TEST_MANUAL_ARN,
-    }),
-  );
-  await rotationSettled(app.secretArn);
+  const versionId = await rotateSecret(app, TEST_MANUAL_ARN);
   const hookDeps = {
     secretsManager,
     registry,

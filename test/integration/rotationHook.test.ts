@@ -19,6 +19,7 @@ import {
   labelsOf,
   tokenOf as readToken,
   registry,
+  rotateSecret,
   rotationSettled,
   secretsManager,
 } from '../support/aws.ts';
@@ -69,21 +70,6 @@ afterAll(() => {
     expect(log).not.toContain(token.slice(4, 30));
   }
 });
-
-/** Starts a rotation the way Secrets Manager does; the emulator runs the hook's four steps. */
-async function rotateSecret(app: AppRecord, functionArn = TEST_HOOK_ARN): Promise<string> {
-  const versionId = randomUUID();
-  await secretsManager.send(
-    new RotateSecretCommand({
-      SecretId: app.secretArn,
-      ClientRequestToken: versionId,
-      RotationLambdaARN: functionArn,
-    }),
-  );
-  // RotateSecret answers before Secrets Manager runs the steps.
-  await rotationSettled(app.secretArn);
-  return versionId;
-}
 
 async function verify(token: string, now = new Date()) {
   return verifyToken(token, { registry, now });

@@ -1,8 +1,9 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeSecretCommand,
   GetSecretValueCommand,
+  RotateSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -97,4 +98,19 @@ export async function allRegistryItems(): Promise<Record<string, unknown>[]> {
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   return items;
+}
+
+/** Starts a rotation the way Secrets Manager does (RotateSecret), waits until the emulator ran the function's steps, and returns the version id. */
+export async function rotateSecret(app: AppRecord, functionArn = TEST_HOOK_ARN): Promise<string> {
+  const versionId = randomUUID();
+  await secretsManager.send(
+    new RotateSecretCommand({
+      SecretId: app.secretArn,
+      ClientRequestToken: versionId,
+      RotationLambdaARN: functionArn,
+    }),
+  );
+  // RotateSecret answers before Secrets Manager runs the steps.
+  await rotationSettled(app.secretArn);
+  return versionId;
 }
