@@ -194,6 +194,8 @@ export class RotorStack extends Stack {
     rotationMachine.grantStartExecution(sweepApp.role);
     // The sweep checks that each grace period's execution (its timer) still runs, and that each lock got one.
     this.rotationWorkflow.grantWatch(sweepApp.role);
+    // It stops the waiting execution of a rotation that an expire-now or cancel ended but could not stop.
+    this.rotationWorkflow.grantStop(sweepApp.role);
 
     this.sweepWorkflow = new SweepWorkflow(this, 'SweepWorkflow', {
       findDueApps: findDueApps.function,
@@ -207,7 +209,7 @@ export class RotorStack extends Stack {
       table,
       tokenPrefix: config.tokenPrefix,
       secretNamePrefix: config.secretNamePrefix,
-      rotationWorkflow: rotationMachine,
+      rotationWorkflow: this.rotationWorkflow,
       rotationHook: this.rotationHook,
       senderAddress: config.senderAddress,
       hubspotApiUrl: config.hubspotApiUrl,

@@ -101,6 +101,7 @@ export interface SweepAppOutput {
     | 'expired'
     | 'rolled-back'
     | 'workflow-started'
+    | 'workflow-stopped'
     | 'nothing';
   readonly rotationId?: string;
   readonly deliver: boolean;

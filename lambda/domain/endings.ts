@@ -288,6 +288,8 @@ export interface EndingRequest {
   readonly check?: HubSpotCheck;
   /** The operator request that asks (see ActiveRotation.endingRequest). */
   readonly request?: string;
+  /** The waiting execution that the ending leaves to stop (see AppRecord.pendingStops). */
+  readonly stop?: string;
 }
 
 /**
@@ -309,6 +311,7 @@ export async function endRotation(
     event: request.event,
     ...(request.check ? { check: request.check } : {}),
     ...(request.request ? { request: request.request } : {}),
+    ...(request.stop ? { stop: request.stop } : {}),
   });
   if (claimed) {
     await FINISHERS[ending](deps, claimed);

@@ -6,14 +6,14 @@ import { RotationFailedError, RotationPendingError, ValidationError } from '../c
 import type { PromotionOutput, RollbackOutput } from '../contract/workflows.ts';
 import { clearStalePending, stagesOf } from '../integrations/secretLabels.ts';
 import { noticeAtOf } from '../store/dueAt.ts';
-import type {
-  ActiveRotation,
-  AppRecord,
-  HubSpotCheck,
-  RotationRecord,
-  RotationTrigger,
-} from '../store/model.ts';
-import { endRotation, finishPromotion, type LifecycleDependencies, settleApp } from './endings.ts';
+import type { ActiveRotation, AppRecord, RotationRecord, RotationTrigger } from '../store/model.ts';
+import {
+  type EndingRequest,
+  endRotation,
+  finishPromotion,
+  type LifecycleDependencies,
+  settleApp,
+} from './endings.ts';
 
 export type { LifecycleDependencies } from './endings.ts';
 
@@ -225,6 +225,13 @@ export async function isInGrace(
   return checkGrace(deps, appId, rotationId);
 }
 
+/** What an operator's ending carries: HubSpot's answer, the request, and the waiting execution to stop. */
+type EndingOptions = Pick<EndingRequest, 'check' | 'request' | 'stop'>;
+
+function endingOptions({ check, request, stop }: EndingOptions): EndingOptions {
+  return { ...(check ? { check } : {}), ...(request ? { request } : {}), ...(stop ? { stop } : {}) };
+}
+
 /**
  * Ends a grace period: the old token is revoked and loses its AWSPREVIOUS label, and the app is ACTIVE
  * again, with `event` queued (ROTATION_COMPLETED when the grace period ran out, TOKEN_INVALIDATED for
@@ -239,15 +246,12 @@ export async function expireOldToken(
   endedBy: string,
   options: {
     event?: 'ROTATION_COMPLETED' | 'TOKEN_INVALIDATED' | 'HUBSPOT_TOKEN_STILL_VALID';
-    check?: HubSpotCheck;
-    request?: string;
-  } = {},
+  } & EndingOptions = {},
 ): Promise<boolean> {
   const ended = await endRotation(deps, appId, rotationId, 'expire', {
+    ...endingOptions(options),
     by: endedBy,
     event: options.event ?? 'ROTATION_COMPLETED',
-    ...(options.check ? { check: options.check } : {}),
-    ...(options.request ? { request: options.request } : {}),
   });
   if (ended) return true;
   const app = await deps.registry.apps.getApp(appId);
@@ -264,14 +268,12 @@ export async function cancelGraceRotation(
   appId: string,
   rotationId: string,
   endedBy: string,
-  hubspotCheck?: HubSpotCheck,
-  request?: string,
+  options: EndingOptions = {},
 ): Promise<boolean> {
   return endRotation(deps, appId, rotationId, 'cancel', {
+    ...endingOptions(options),
     by: endedBy,
     event: 'ROTATION_CANCELLED',
-    ...(hubspotCheck ? { check: hubspotCheck } : {}),
-    ...(request ? { request } : {}),
   });
 }
 

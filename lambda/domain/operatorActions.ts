@@ -1,12 +1,13 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { HubSpotUnavailableError, RotationConflictError } from '../contract/errors.ts';
 import type { HubSpotClientOptions } from '../integrations/hubspot.ts';
-import { stopRotationWorkflow } from '../integrations/workflows.ts';
+import { executionArnFor, stopExecution } from '../integrations/workflows.ts';
 import { conflictError } from '../store/conflictError.ts';
 import type { ActiveRotation, AppRecord, HubSpotCheck, RotationEnding } from '../store/model.ts';
 import { CANCEL_MARGIN_MS, type LifecycleDependencies, settleApp } from './endings.ts';
 import { checkTokenAtHubSpot } from './hubspotRotation.ts';
 import { cancelGraceRotation, expireOldToken } from './lifecycle.ts';
+import { stopLeftExecutions } from './pendingStops.ts';
 
 export interface OperatorDependencies extends LifecycleDependencies {
   readonly sfn: SFNClient;
@@ -63,8 +64,9 @@ async function settleFor(
 
 /**
  * The side effects after the change: the outbox is delivered (the email was queued with the change, so
- * a failure here is retried by the sweep) and the waiting execution is stopped (one left running wakes,
- * finds the grace period over and ends quietly). Neither turns a done change into a failed request.
+ * a failure here is retried by the sweep) and the waiting execution is stopped (the ending recorded it
+ * as left to stop, so a failure here is the sweep's to repeat). Neither turns a done change into a
+ * failed request.
  */
 async function afterEnding(
   deps: OperatorDependencies,
@@ -80,17 +82,21 @@ async function afterEnding(
     warnings.push(`the admins could not be emailed yet (${(error as Error).name}); the next sweep sends it`);
   }
   try {
-    await stopRotationWorkflow(
-      deps.sfn,
-      deps.rotationStateMachineArn,
-      rotation.rotationId,
-      cause,
-      rotation.executionArn,
-    );
+    const stop = (executionArn: string, why: string) => stopExecution(deps.sfn, executionArn, why);
+    const app = await deps.registry.apps.getApp(appId);
+    const [failed] = await stopLeftExecutions(deps.registry, stop, app, cause);
+    if (failed) throw failed;
   } catch (error) {
-    warnings.push(`the waiting workflow could not be stopped (${(error as Error).name}); it ends by itself`);
+    warnings.push(
+      `the waiting workflow could not be stopped yet (${(error as Error).name}); the next sweep stops it`,
+    );
   }
   return { ...rotation, ...(hubspotCheck ? { hubspotCheck } : {}), warnings };
+}
+
+/** The execution that waits through a rotation's grace period (the one the sweep started, if it had to). */
+function waitingExecution(deps: OperatorDependencies, rotation: ActiveRotation): string {
+  return rotation.executionArn ?? executionArnFor(deps.rotationStateMachineArn, rotation.rotationId);
 }
 
 /**
@@ -115,6 +121,7 @@ export async function expireNow(
     event: 'TOKEN_INVALIDATED',
     ...(check ? { check } : {}),
     ...(request ? { request } : {}),
+    stop: waitingExecution(deps, rotation),
   });
   if (!expired) throw conflictError(await deps.registry.apps.getApp(appId));
   return afterEnding(deps, rotation, appId, `expired now by ${actor}`, check);
@@ -141,7 +148,12 @@ export async function cancelRotation(
     );
   }
   const check = app.issuer === 'hubspot' ? await checkHubSpotCancel(deps, app, rotation) : undefined;
-  if (!(await cancelGraceRotation(deps, appId, rotation.rotationId, actor, check, request))) {
+  const ending = {
+    ...(check ? { check } : {}),
+    ...(request ? { request } : {}),
+    stop: waitingExecution(deps, rotation),
+  };
+  if (!(await cancelGraceRotation(deps, appId, rotation.rotationId, actor, ending))) {
     throw conflictError(await deps.registry.apps.getApp(appId));
   }
   return afterEnding(deps, rotation, appId, `cancelled by ${actor}`, check);

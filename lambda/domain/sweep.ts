@@ -4,11 +4,14 @@ import { noticeAtOf, stuckAfterMs } from '../store/dueAt.ts';
 import type { ActiveRotation, AppRecord } from '../store/model.ts';
 import { type LifecycleDependencies, settleApp } from './endings.ts';
 import { expireOldToken, rollbackRotation } from './lifecycle.ts';
+import { type StopExecution, stopLeftExecutions } from './pendingStops.ts';
 
 export interface SweepDependencies extends LifecycleDependencies {
   readonly startWorkflow: (input: RotationWorkflowInput) => Promise<unknown>;
   /** Where the execution of a rotation stands; without it the sweep does not look at executions. */
   readonly workflowOf?: (rotation: ActiveRotation) => Promise<WorkflowState>;
+  /** Stops an execution an operator's ending left waiting; without it the sweep leaves them. */
+  readonly stopWorkflow?: StopExecution;
 }
 
 /** A lock this old whose execution was never started (the API died in between) gets its execution from the sweep. */
@@ -44,8 +47,9 @@ export function scheduledRotationId(appId: string, now: Date): string {
  * claimed and did not finish is finished; a grace period that ended without expiry (its workflow gone)
  * is expired, and one whose 24-hour notice is due and not sent gets it; a rotation stuck for an hour is
  * rolled back; a token older than the app's interval gets an expire-later rotation (policy auto) or a
- * reminder at most every `reminderRepeat` (policy remind). Any email left in the app's outbox is
- * delivered by the sweep workflow (`deliver`). Running it again changes nothing more.
+ * reminder at most every `reminderRepeat` (policy remind); an execution an operator's ending could not
+ * stop is stopped. Any email left in the app's outbox is delivered by the sweep workflow (`deliver`).
+ * Running it again changes nothing more.
  */
 export async function sweepApp(deps: SweepDependencies, due: AppRecord): Promise<SweepOutcome> {
   const now = deps.clock();
@@ -122,7 +126,18 @@ export async function sweepApp(deps: SweepDependencies, due: AppRecord): Promise
         action = 'reminder-queued';
     }
   }
-  const after = await deps.registry.apps.getApp(app.appId);
+  let after = await deps.registry.apps.getApp(app.appId);
+  if (deps.stopWorkflow && Object.keys(after.pendingStops ?? {}).length > 0) {
+    const left = Object.keys(after.pendingStops ?? {}).length;
+    const failed = await stopLeftExecutions(
+      deps.registry,
+      deps.stopWorkflow,
+      after,
+      'its rotation has ended',
+    );
+    if (failed.length < left && action === 'nothing') action = 'workflow-stopped';
+    after = await deps.registry.apps.getApp(app.appId);
+  }
   const deliver = Object.keys(after.outbox ?? {}).length > 0;
   if (!deliver && action === 'nothing') await deps.registry.apps.refreshDueAt(after);
   return { appId: app.appId, action, deliver, ...(rotationId ? { rotationId } : {}) };

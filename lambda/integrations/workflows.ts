@@ -53,23 +53,13 @@ export async function startRotationWorkflow(
   }
 }
 
-/** Stops a rotation's waiting execution, if it is still running; the rotation has been ended already. */
-export async function stopRotationWorkflow(
-  sfn: SFNClient,
-  stateMachineArn: string,
-  rotationId: string,
-  cause: string,
-  /** The execution that now runs the rotation, when the sweep had to start another one. */
-  executionArn = executionArnFor(stateMachineArn, rotationId),
-): Promise<void> {
+/**
+ * Stops a rotation's execution that waits for a rotation already ended. Step Functions answers a stop
+ * of an execution that has ended with success; one that never existed counts as stopped too.
+ */
+export async function stopExecution(sfn: SFNClient, executionArn: string, cause: string): Promise<void> {
   try {
-    await sfn.send(
-      new StopExecutionCommand({
-        executionArn,
-        error: 'RotationEnded',
-        cause,
-      }),
-    );
+    await sfn.send(new StopExecutionCommand({ executionArn, error: 'RotationEnded', cause }));
   } catch (error) {
     if (error instanceof ExecutionDoesNotExist || (error as Error).name === 'ExecutionDoesNotExist') return;
     throw error;

@@ -217,6 +217,23 @@ export class AppItems {
     }
   }
 
+  /** Forgets an execution that was stopped (nothing happens if it is gone already). */
+  public async clearPendingStop(appId: string, rotationId: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.app(appId),
+          UpdateExpression: 'REMOVE pendingStops.#rotation',
+          ConditionExpression: 'attribute_exists(pendingStops.#rotation)',
+          ExpressionAttributeNames: { '#rotation': rotationId },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
   /**
    * Moves the app's `dueAt` to what its item now says, so an app whose work is done is not visited
    * again before it is due (a delivered outbox leaves `dueAt` early). Changes nothing if the item moved on.

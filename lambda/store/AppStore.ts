@@ -25,6 +25,7 @@ function historyOf(rotation: ActiveRotation): Omit<ActiveRotation, 'ending' | 'h
   const {
     ending: _ending,
     handoffTaskToken: _taskToken,
+    endingStop: _stop,
     endingEvent: _event,
     endingAt: _at,
     endingCheck: _check,
@@ -275,7 +276,14 @@ export class AppStore extends AppItems {
     rotationId: string,
     from: AppState,
     ending: RotationEnding,
-    claim: { by: string; at: string; event: NotificationEvent; check?: HubSpotCheck; request?: string },
+    claim: {
+      by: string;
+      at: string;
+      event: NotificationEvent;
+      check?: HubSpotCheck;
+      request?: string;
+      stop?: string;
+    },
   ): Promise<AppRecord | undefined> {
     const conditions = [
       '#state = :from',
@@ -306,6 +314,10 @@ export class AppStore extends AppItems {
       sets.push('activeRotation.endingRequest = if_not_exists(activeRotation.endingRequest, :request)');
       values[':request'] = claim.request;
     }
+    if (claim.stop) {
+      sets.push('activeRotation.endingStop = if_not_exists(activeRotation.endingStop, :stop)');
+      values[':stop'] = claim.stop;
+    }
     try {
       const { Attributes } = await this.client.send(
         new UpdateCommand({
@@ -327,8 +339,8 @@ export class AppStore extends AppItems {
 
   /**
    * Completes a claimed ending: the rotation's history record gets its final status first, then the
-   * app becomes `next` (ACTIVE, without the rotation) with the ending's email queued, in one write that
-   * checks the claim is still there. Returns false, changing nothing more, when someone else completed it.
+   * app becomes `next` (ACTIVE, without the rotation) with the ending's email queued and the execution it
+   * must stop recorded, in one write that checks the claim is still there. Returns false, changing nothing more, when someone else completed it.
    */
   public async completeEnding(
     claimed: AppRecord,
@@ -357,9 +369,16 @@ export class AppStore extends AppItems {
       rotationId: rotation.rotationId,
       at: finishedAt,
     };
+    const stops = rotation.endingStop
+      ? { [rotation.rotationId]: { executionArn: rotation.endingStop, at: finishedAt } }
+      : {};
     try {
       await this.replaceApp(
-        { ...next, outbox: { ...claimed.outbox, [noticeId(notice)]: notice } },
+        {
+          ...next,
+          outbox: { ...claimed.outbox, [noticeId(notice)]: notice },
+          pendingStops: { ...claimed.pendingStops, ...stops },
+        },
         '#state = :from AND activeRotation.rotationId = :rotation AND activeRotation.ending = :ending',
         { ':from': claimed.state, ':rotation': rotation.rotationId, ':ending': rotation.ending },
       );

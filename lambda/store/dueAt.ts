@@ -21,7 +21,7 @@ export function noticeAtOf(rotation: Pick<ActiveRotation, 'expiresAt' | 'graceSe
 /**
  * When the daily sweep should next look at an app (the `dueAt` of the `due` index): the earliest of a
  * claimed ending to finish, a grace period's notice and expiry, a stuck rotation, an email left in the
- * outbox, and the token's age (a reminder repeats at most every `reminderRepeatSeconds`).
+ * outbox or an execution left to stop, and the token's age (a reminder repeats at most every `reminderRepeatSeconds`).
  */
 export function dueAtOf(
   app: Pick<
@@ -32,6 +32,7 @@ export function dueAtOf(
     | 'activeRotation'
     | 'hubspot'
     | 'outbox'
+    | 'pendingStops'
     | 'policy'
     | 'lastReminderAt'
     | 'reminderRepeatSeconds'
@@ -56,8 +57,9 @@ export function dueAtOf(
     }
     times.push(due);
   }
-  for (const notice of Object.values(app.outbox ?? {})) {
-    times.push(Date.parse(notice.at) + OUTBOX_SWEEP_AFTER_MS);
+  // An email left in the outbox, or an execution left to stop, is the sweep's after a while.
+  for (const left of [...Object.values(app.outbox ?? {}), ...Object.values(app.pendingStops ?? {})]) {
+    times.push(Date.parse(left.at) + OUTBOX_SWEEP_AFTER_MS);
   }
   return new Date(Math.min(...times)).toISOString();
 }

@@ -52,6 +52,8 @@ export interface ActiveRotation {
   readonly endingCheck?: HubSpotCheck;
   /** The operator request (a hash of its caller and Idempotency-Key) that claimed the ending, so its retry finds it done. */
   readonly endingRequest?: string;
+  /** The waiting execution an operator's ending must stop (see AppRecord.pendingStops). */
+  readonly endingStop?: string;
   /** When the 24-hour notice of this grace period was queued (by the workflow or the sweep). */
   readonly noticedAt?: string;
   /** The step that failed, as the rotation hook recorded it. */
@@ -142,6 +144,13 @@ export interface AppRecord {
    * a crash between the change and the email never loses the email (the sweep delivers what is left).
    */
   readonly outbox?: Readonly<Record<string, PendingNotice>>;
+  /**
+   * Executions still to stop, by rotation id: the waiting execution of a rotation an operator ended.
+   * The ending's completing write records it; it leaves once StopExecution succeeded (the operator's
+   * call right after, or the sweep when that failed), so a rotation ended early never leaves its
+   * execution waiting beside the next one.
+   */
+  readonly pendingStops?: Readonly<Record<string, PendingStop>>;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -152,6 +161,12 @@ export interface PendingNotice {
   readonly rotationId?: string;
   /** Sets one sending apart from the others of its rotation and event (the daily handoff reminders). */
   readonly occasion?: string;
+  readonly at: string;
+}
+
+/** An execution to stop, and since when. */
+export interface PendingStop {
+  readonly executionArn: string;
   readonly at: string;
 }
 

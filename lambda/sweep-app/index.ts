@@ -6,7 +6,12 @@ import { sfnClient } from '../integrations/aws/sfn.ts';
 import { registry } from '../integrations/registryFromEnv.ts';
 import { requiredSetting } from '../integrations/settings.ts';
 import { parseTaskInput } from '../integrations/taskInput.ts';
-import { executionArnFor, startRotationWorkflow, workflowStateOf } from '../integrations/workflows.ts';
+import {
+  executionArnFor,
+  startRotationWorkflow,
+  stopExecution,
+  workflowStateOf,
+} from '../integrations/workflows.ts';
 
 const rotationStateMachineArn = requiredSetting('ROTATION_STATE_MACHINE_ARN');
 const input = object({ appId: string().check(regex(/^[a-z0-9][a-z0-9-]{2,47}$/)) });
@@ -28,6 +33,7 @@ export const handler = async (event: unknown): Promise<SweepAppOutput> => {
           sfnClient,
           rotation.executionArn ?? executionArnFor(rotationStateMachineArn, rotation.rotationId),
         ),
+      stopWorkflow: (executionArn, cause) => stopExecution(sfnClient, executionArn, cause),
     },
     app,
   );

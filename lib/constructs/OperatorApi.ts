@@ -13,12 +13,12 @@ import {
 import type { CfnTable, ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { AppDefaults } from '../../lambda/contract/appSettings.ts';
 import { DEFAULT_HUBSPOT_API_URL } from '../../lambda/contract/hubspotApi.ts';
 import { API_STAGE, ROUTES } from '../../lambda/contract/routes.ts';
 import type { RotationHook } from './RotationHook.ts';
+import type { RotationWorkflow } from './RotationWorkflow.ts';
 import { acknowledgeSendAsSender, nagArn, sendAsSenderStatement, TaskFunction } from './TaskFunction.ts';
 
 export interface OperatorApiProps {
@@ -29,7 +29,7 @@ export interface OperatorApiProps {
   /** The API may create, tag and rotate only secrets whose names start with this. */
   readonly secretNamePrefix: string;
   /** The rotation workflow, which the API starts (and whose executions expire-now and cancel stop). */
-  readonly rotationWorkflow: IStateMachine;
+  readonly rotationWorkflow: Pick<RotationWorkflow, 'stateMachine' | 'grantStop'>;
   /** The rotation hook, which `apps add` configures as the secret's rotation function. */
   readonly rotationHook: RotationHook;
   /** The verified SES identity the emails of expire-now and cancel come from. */
@@ -76,7 +76,7 @@ export class OperatorApi extends Construct {
       queryIndexes: true,
       tokenPrefix: props.tokenPrefix,
       environment: {
-        ROTATION_STATE_MACHINE_ARN: props.rotationWorkflow.stateMachineArn,
+        ROTATION_STATE_MACHINE_ARN: props.rotationWorkflow.stateMachine.stateMachineArn,
         ROTATION_HOOK_ARN: props.rotationHook.function.functionArn,
         SECRET_NAME_PREFIX: props.secretNamePrefix,
         SENDER_ADDRESS: props.senderAddress,
@@ -122,7 +122,7 @@ export class OperatorApi extends Construct {
       reason: 'Secret ARNs end in a random six-character suffix, so the grant names the Rotor secret prefix.',
     });
     props.rotationHook.grantRotateWith(role);
-    props.rotationWorkflow.grantStartExecution(role);
+    props.rotationWorkflow.stateMachine.grantStartExecution(role);
     // "submit" wakes the rotation that waits for a HubSpot token (SendTaskSuccess with its version id).
     // AWS's service authorization reference lists no resource type for the task-response actions, so
     // IAM judges them on "*": a grant scoped to the state machine (what grantTaskResponse writes) is
@@ -139,25 +139,8 @@ export class OperatorApi extends Construct {
       reason:
         'X-Ray and the Step Functions task-response actions (SendTaskSuccess/Failure/Heartbeat) support no resource-level permissions.',
     });
-    const machineName = stack.splitArn(props.rotationWorkflow.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME)
-      .resourceName as string;
-    const executions = stack.formatArn({
-      service: 'states',
-      resource: 'execution',
-      resourceName: `${machineName}:*`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    role.addToPrincipalPolicy(
-      new PolicyStatement({
-        sid: 'StopWaitingRotations',
-        actions: ['states:StopExecution'],
-        resources: [executions],
-      }),
-    );
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${nagArn(stack, 'states', `execution:${JSON.stringify(stack.resolve(machineName))}:*`)}]`,
-      reason: 'Expire-now and cancel stop the waiting execution of one rotation of the rotation workflow.',
-    });
+    // Expire-now and cancel stop the execution that waits through the grace period.
+    props.rotationWorkflow.grantStop(role);
     role.addToPrincipalPolicy(sendAsSenderStatement(stack, props.senderAddress));
     acknowledgeSendAsSender(stack, role);
 

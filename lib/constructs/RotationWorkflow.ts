@@ -346,16 +346,36 @@ export class RotationWorkflow extends Construct {
    * that never got its execution.
    */
   public grantWatch(grantee: IGrantable): void {
+    this.grantOnExecutions(
+      grantee,
+      'states:DescribeExecution',
+      'The sweep looks at the execution of each rotation in progress; executions are named after rotations.',
+    );
+  }
+
+  /**
+   * Lets `grantee` stop a rotation's execution (StopExecution on this workflow's executions): expire-now
+   * and cancel stop the execution that waits through the grace period, and the sweep stops one they
+   * could not.
+   */
+  public grantStop(grantee: IGrantable): void {
+    this.grantOnExecutions(
+      grantee,
+      'states:StopExecution',
+      'Expire-now, cancel and the sweep stop the waiting execution of a rotation that has ended; executions are named after rotations.',
+    );
+  }
+
+  private grantOnExecutions(grantee: IGrantable, action: string, reason: string): void {
     const stack = Stack.of(this);
     const machineName = stack.splitArn(this.stateMachine.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME)
       .resourceName as string;
-    this.stateMachine.grantExecution(grantee, 'states:DescribeExecution');
+    this.stateMachine.grantExecution(grantee, action);
     const role = grantee.grantPrincipal;
     if (role instanceof Construct) {
       Validations.of(role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${nagArn(stack, 'states', `execution:${JSON.stringify(stack.resolve(machineName))}:*`)}]`,
-        reason:
-          'The sweep looks at the execution of each rotation in progress; executions are named after rotations.',
+        reason,
       });
     }
   }

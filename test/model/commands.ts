@@ -257,6 +257,7 @@ class Fault implements ModelCommand {
   }
   public async run(_model: Model, real: Real): Promise<void> {
     localFaults.failNext(this.service, this.fault, this.count);
+    real.memory.disturbed = true;
     real.log.push(this.toString());
   }
   public toString(): string {
@@ -292,6 +293,7 @@ class Crash implements ModelCommand {
   }
   public async run(_model: Model, real: Real): Promise<void> {
     localFaults.crashNext(this.handler, this.afterCalls);
+    real.memory.disturbed = true;
     if (MAIL_SENDERS.includes(this.handler)) real.memory.mailRepeatsAllowed = true;
     real.log.push(this.toString());
   }

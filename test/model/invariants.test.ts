@@ -51,6 +51,7 @@ function healthyApp(overrides: Partial<AppView> = {}): AppView {
       { versionId: 'v-new', labels: ['AWSCURRENT'], verifies: true, status: 'current' },
     ],
     runningRotationIds: [],
+    pendingStops: [],
     ...overrides,
   };
 }
@@ -129,6 +130,19 @@ describe('Model invariants', () => {
     for (const app of [twoOpen, twoRunning, twoPending]) {
       expect(invariantsOf(checkInvariants(snapshot(app), newMemory()))).toContain('one-rotation-per-app');
     }
+  });
+
+  it("one-rotation-per-app: an ended rotation's execution recorded as left to stop is no second rotation, until the system settles", () => {
+    // Prepare: a cancel could not stop r-1's execution and recorded it; r-2 runs
+    const leftover = healthyApp({ runningRotationIds: ['r-1', 'r-2'], pendingStops: ['r-1'] });
+    expect(checkInvariants(snapshot(leftover), newMemory())).toEqual([]);
+    // Once settled, neither the leftover execution nor its record may remain
+    const settled = checkSettled(snapshot(healthyApp({ runningRotationIds: ['r-1'] })), newMemory());
+    expect(settled.map((problem) => problem.message)).toEqual([
+      'app app runs the workflow of ended rotation r-1',
+    ]);
+    const recorded = checkSettled(snapshot(healthyApp({ pendingStops: ['r-1'] })), newMemory());
+    expect(invariantsOf(recorded)).toEqual(['no-app-stuck']);
   });
 
   it('ended-token-stays-ended: a token refused once verifies again later (a revoked token came back)', () => {
@@ -221,6 +235,27 @@ describe('Model invariants', () => {
     expect(invariantsOf(checkSettled(snapshot(cancelledLate, sent), newMemory()))).toEqual([
       'expected-emails-sent',
     ]);
+  });
+
+  it('expected-emails-sent: a cancel that beat a late notice owes none, unless the notice was queued or the timer had an hour', () => {
+    const noticeAt = NOW - 2 * DAY;
+    const cancelledAt = (ms: number, more: Partial<RotationRecord> = {}) =>
+      healthyApp({
+        rotations: [
+          rotation({ status: 'cancelled', finishedAt: new Date(noticeAt + ms).toISOString(), ...more }),
+        ],
+      });
+    const sent = mails('r-1', 'ROTATION_INITIATED', 'ROTATION_CANCELLED');
+    const disturbed = { ...newMemory(), disturbed: true };
+    // Within the hour after the notice was due, or after a fault or a crash: the cancel may come first.
+    expect(checkSettled(snapshot(cancelledAt(30 * 60_000), sent), newMemory())).toEqual([]);
+    expect(checkSettled(snapshot(cancelledAt(5 * 3_600_000), sent), disturbed)).toEqual([]);
+    // Undisturbed, an hour on, the timer must have queued it; and once queued, it must go out.
+    expect(invariantsOf(checkSettled(snapshot(cancelledAt(2 * 3_600_000), sent), newMemory()))).toEqual([
+      'expected-emails-sent',
+    ]);
+    const queued = cancelledAt(60_000, { noticedAt: new Date(noticeAt).toISOString() });
+    expect(invariantsOf(checkSettled(snapshot(queued, sent), disturbed))).toEqual(['expected-emails-sent']);
   });
 
   it('emails-match-outcome: ROTATION_FAILED for a rotation that completed', () => {

@@ -26,6 +26,8 @@ export interface AppView {
   readonly versions: readonly VersionView[];
   /** Rotation workflow executions of this app that are running. */
   readonly runningRotationIds: readonly string[];
+  /** Rotations an operator ended whose execution the app records as still to stop (the sweep stops it). */
+  readonly pendingStops: readonly string[];
   readonly lastReminderAt?: string;
 }
 
@@ -73,10 +75,18 @@ export interface Memory {
    * the sender died before marking it sent) for never losing one, so repeats are no violation then.
    */
   mailRepeatsAllowed: boolean;
+  /** A fault or a crash was planned: a task may then be late by its retries, or by a day for the sweep's repair. */
+  disturbed: boolean;
 }
 
 export function newMemory(): Memory {
-  return { everValid: new Set(), ended: new Map(), reminders: new Map(), mailRepeatsAllowed: false };
+  return {
+    everValid: new Set(),
+    ended: new Map(),
+    reminders: new Map(),
+    mailRepeatsAllowed: false,
+    disturbed: false,
+  };
 }
 
 const DAY_MS = 86_400_000;
@@ -130,10 +140,12 @@ function oneRotation(app: AppView): Violation[] {
       message: `app ${app.appId} has ${open.length} open rotations: ${open.map((r) => `${r.rotationId} (${r.status})`).join(', ')}`,
     });
   }
-  if (app.runningRotationIds.length > 1) {
+  // An ended rotation's execution that the app records as left to stop is a known leftover, not a rotation.
+  const running = app.runningRotationIds.filter((id) => !app.pendingStops.includes(id));
+  if (running.length > 1) {
     problems.push({
       invariant: 'one-rotation-per-app',
-      message: `app ${app.appId} has ${app.runningRotationIds.length} running rotation workflows: ${app.runningRotationIds.join(', ')}`,
+      message: `app ${app.appId} has ${running.length} running rotation workflows: ${running.join(', ')}`,
     });
   }
   const pending = app.versions.filter((version) => version.labels.includes('AWSPENDING'));
@@ -197,12 +209,26 @@ export function checkInvariants(snapshot: Snapshot, memory: Memory): Violation[]
   return problems;
 }
 
-/** Whether a rotation's old token was still in its grace period 24 hours before it expired. */
-function reachedNotice(rotation: RotationRecord, now: number): boolean {
+/** How late the grace timer may queue the 24-hour notice in an undisturbed history: it wakes on time. */
+const NOTICE_SLACK_MS = 3_600_000;
+
+/**
+ * Whether a rotation owes its 24-hour notice: its grace period was longer than a day, the notice was
+ * queued (it must then go out), or the grace period was still running when the notice was due. An
+ * operator's expire-now or cancel that came after that moment but before the notice was queued (a
+ * timer late by a fault's retries, or waiting for the sweep's repair) rightly ends the rotation
+ * without it: a late "expires in 24 hours" would tell the admins something that no longer happens.
+ * So an operator's ending excuses the notice when the history was disturbed, or within the hour.
+ */
+function reachedNotice(rotation: RotationRecord, now: number, disturbed: boolean): boolean {
   if (rotation.mode !== 'expire-later' || rotation.graceSeconds <= 86_400 || !rotation.expiresAt)
     return false;
+  if (rotation.noticedAt) return true;
+  const noticeAt = Date.parse(rotation.expiresAt) - DAY_MS;
   const endedAt = rotation.finishedAt ? Date.parse(rotation.finishedAt) : now;
-  return endedAt >= Date.parse(rotation.expiresAt) - DAY_MS;
+  if (endedAt < noticeAt) return false;
+  const endedByOperator = rotation.status === 'cancelled' || expiredByOperator(rotation);
+  return !endedByOperator || (!disturbed && endedAt >= noticeAt + NOTICE_SLACK_MS);
 }
 
 /** Was the grace period ended by an operator's "expire now" (an IAM ARN), rather than by its end? */
@@ -211,7 +237,7 @@ function expiredByOperator(rotation: RotationRecord): boolean {
 }
 
 /** The events each admin must have been emailed about a rotation, from how it ended (DESIGN §2). */
-export function expectedEvents(rotation: RotationRecord, now: number): string[] {
+export function expectedEvents(rotation: RotationRecord, now: number, disturbed = false): string[] {
   const events: string[] = [];
   // A failed rotation owes only its failure notice, even if its new token was current for a moment.
   const graceBegan =
@@ -219,7 +245,7 @@ export function expectedEvents(rotation: RotationRecord, now: number): string[] 
     rotation.expiresAt !== undefined &&
     ['grace', 'completed', 'cancelled'].includes(rotation.status);
   if (graceBegan) events.push('ROTATION_INITIATED');
-  if (graceBegan && reachedNotice(rotation, now)) events.push('TOKEN_EXPIRES_IN_24H');
+  if (graceBegan && reachedNotice(rotation, now, disturbed)) events.push('TOKEN_EXPIRES_IN_24H');
   switch (rotation.status) {
     case 'completed':
       if (rotation.mode === 'expire-now' || expiredByOperator(rotation)) events.push('TOKEN_INVALIDATED');
@@ -255,7 +281,7 @@ export function checkSettled(snapshot: Snapshot, memory: Memory): Violation[] {
     const mails = snapshot.mails.filter((mail) => mail.appId === app.appId);
     for (const rotation of app.rotations) {
       const about = mails.filter((mail) => mail.rotationId === rotation.rotationId);
-      for (const event of expectedEvents(rotation, snapshot.now)) {
+      for (const event of expectedEvents(rotation, snapshot.now, memory.disturbed)) {
         for (const admin of app.admins) {
           if (!about.some((mail) => mail.event === event && mail.to === admin)) {
             problems.push({
@@ -299,6 +325,13 @@ function stuck(app: AppView, now: number): Violation[] {
   }
   if (app.state === 'GRACE' && rotation && !app.runningRotationIds.includes(rotation.rotationId)) {
     problems.push(`is in GRACE but no workflow waits for rotation ${rotation.rotationId}`);
+  }
+  for (const rotationId of app.runningRotationIds) {
+    if (rotationId !== rotation?.rotationId)
+      problems.push(`runs the workflow of ended rotation ${rotationId}`);
+  }
+  for (const rotationId of app.pendingStops) {
+    problems.push(`still records the workflow of rotation ${rotationId} as left to stop`);
   }
   for (const record of app.rotations) {
     const open = record.status === 'rotating' || record.status === 'grace';

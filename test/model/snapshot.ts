@@ -99,6 +99,7 @@ async function appView(
     runningRotationIds: running
       .filter((execution) => execution.appId === appId)
       .map((execution) => execution.rotationId),
+    pendingStops: Object.keys(app.pendingStops ?? {}),
     ...(app.lastReminderAt ? { lastReminderAt: app.lastReminderAt } : {}),
   };
 }

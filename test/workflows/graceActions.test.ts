@@ -1,7 +1,10 @@
 import { SESClient } from '@aws-sdk/client-ses';
+import { type SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RotationConflictError } from '../../lambda/contract/errors.ts';
 import { cancelRotation, expireNow, type OperatorDependencies } from '../../lambda/domain/operatorActions.ts';
+import { sweepApp } from '../../lambda/domain/sweep.ts';
+import { stopExecution } from '../../lambda/integrations/workflows.ts';
 import { deliverOutbox } from '../../lambda/notifications/outbox.ts';
 import type { AppRecord } from '../../lambda/store/model.ts';
 import {
@@ -116,6 +119,51 @@ describe('Operator actions during the grace period', () => {
       currentVersionId: app.currentVersionId,
       tokenIssuedAt: app.tokenIssuedAt,
     });
+  });
+
+  it('a cancel that cannot stop the waiting execution records it, and the sweep stops it', async () => {
+    // Prepare: Step Functions refuses the stop (the SDK's retries exhausted on a 5xx)
+    const app = await enroll(system);
+    const { executionArn, rotationId } = await rotationInGrace(app);
+    const failingStop = {
+      send: (command: unknown) =>
+        command instanceof StopExecutionCommand
+          ? Promise.reject(Object.assign(new Error('service unavailable'), { name: 'ServiceUnavailable' }))
+          : system.sfn.send(command as never),
+    } as unknown as SFNClient;
+
+    // Act
+    const cancelled = await cancelRotation({ ...operator, sfn: failingStop }, app.appId, ALICE);
+
+    // Assess: the cancel is done and says what is left; the execution is recorded as left to stop
+    expect(cancelled.warnings).toEqual([
+      'the waiting workflow could not be stopped yet (ServiceUnavailable); the next sweep stops it',
+    ]);
+    const ended = await system.registry.apps.getApp(app.appId);
+    expect(ended).toMatchObject({ state: 'ACTIVE', pendingStops: { [rotationId]: { executionArn } } });
+    expect(system.stepFunctions.executions().find((e) => e.executionArn === executionArn)?.status).toBe(
+      'RUNNING',
+    );
+
+    // Act: the sweep comes by once the stop is a quarter of an hour old
+    const later = new Date(Date.now() + 16 * 60_000);
+    const { appIds: due } = await system.registry.apps.findDueApps(later.toISOString(), 1000);
+    expect(due).toContain(app.appId);
+    const swept = await sweepApp(
+      {
+        registry: system.registry,
+        secretsManager: system.secretsManager,
+        clock: () => later,
+        startWorkflow: () => Promise.reject(new Error('the sweep must not start a rotation here')),
+        stopWorkflow: (arn, cause) => stopExecution(system.sfn, arn, cause),
+      },
+      ended,
+    );
+
+    // Assess
+    expect(swept.action).toBe('workflow-stopped');
+    expect((await system.stepFunctions.whenStopped(executionArn)).status).toBe('ABORTED');
+    expect((await system.registry.apps.getApp(app.appId)).pendingStops).toEqual({});
   });
 
   it('refuses a second rotation while one is running, naming it, and leaves the first alone', async () => {
