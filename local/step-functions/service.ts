@@ -211,8 +211,8 @@ export interface RunningLocalStepFunctions {
   whenStopped(executionArn: string): Promise<ExecutionDescription>;
   /** With a data file: goes on with the executions an earlier run left running (once their functions can run). */
   resumeRestored(): void;
-  /** Every execution so far, oldest first. */
-  executions(): ExecutionDescription[];
+  /** Every execution so far, oldest first; with `status`, only those (the model test looks often at the running ones). */
+  executions(status?: ExecutionStatus): ExecutionDescription[];
   /**
    * Waits for SendTaskSuccess / SendTaskFailure with this token, for a local function that emulates a
    * callback task. Register the token before handing it out.
@@ -1460,9 +1460,13 @@ export class StepFunctionsService {
     return describe(execution);
   }
 
-  /** Every execution so far, oldest first. */
-  public executions(): ExecutionDescription[] {
-    return [...this.executionsByArn.values()].map(describe);
+  /** Every execution so far (or those with `status`), oldest first. */
+  public executions(status?: ExecutionStatus): ExecutionDescription[] {
+    const described: ExecutionDescription[] = [];
+    for (const execution of this.executionsByArn.values()) {
+      if (status === undefined || execution.status === status) described.push(describe(execution));
+    }
+    return described;
   }
 
   /** Aborts the running executions and rejects the awaited task tokens; resolves when all have stopped. */
@@ -2026,7 +2030,7 @@ export async function startLocalStepFunctions(
     },
     whenStopped: (executionArn) => service.whenStopped(executionArn),
     resumeRestored: () => service.resumeRestored(),
-    executions: () => service.executions(),
+    executions: (status) => service.executions(status),
     awaitTaskToken: (token) => service.awaitTaskToken(token),
   };
 }

@@ -109,8 +109,8 @@ export async function takeSnapshot(world: World, appIds: readonly string[]): Pro
   const now = new Date();
   const rotationArn = world.system.rotationStateMachineArn;
   const running = world.system.stepFunctions
-    .executions()
-    .filter((execution) => execution.status === 'RUNNING' && execution.stateMachineArn === rotationArn)
+    .executions('RUNNING')
+    .filter((execution) => execution.stateMachineArn === rotationArn)
     .map((execution): RunningRotation => {
       const input = JSON.parse(execution.input) as { appId?: string; rotationId?: string };
       return { appId: String(input.appId), rotationId: String(input.rotationId ?? execution.name) };

@@ -5,11 +5,13 @@
  * --json, else readable text). The first failing history is shrunk (for at most T seconds) to a short
  * command list. `--path P --replay-path R` (as a counterexample prints them) replays one history.
  * `--workers W` runs the histories in W processes, each with its own local Rotor and seed S + i (the
- * report lists them as `seeds`; a counterexample names the seed that replays it): the soak is CPU-bound,
- * so W = the machine's cores shortens it that much.
+ * report lists them as `seeds`; a counterexample names the seed that replays it). One process keeps
+ * about half a core busy (the rest of its time it waits on the system's timers and retries), so W
+ * defaults to twice the machine's cores, up to 8.
  * Exits 0 only when no history broke an invariant; 2 on bad usage.
  */
 import { execFile } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import fc from 'fast-check';
 import { InvariantViolation } from './commands.ts';
@@ -80,7 +82,7 @@ function parse() {
       iam: values.iam ?? false,
       maxCommands: wholeNumber('max-commands', values['max-commands'], 8),
       shrinkSeconds: wholeNumber('shrink-seconds', values['shrink-seconds'], 300),
-      workers: wholeNumber('workers', values.workers, 1, 1),
+      workers: wholeNumber('workers', values.workers, Math.min(8, 2 * availableParallelism()), 1),
       ...(values.path === undefined ? {} : { path: runPath(values.path) }),
       ...(values['replay-path'] === undefined ? {} : { replayPath: values['replay-path'] }),
     };

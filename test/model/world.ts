@@ -130,8 +130,7 @@ export async function startWorld(options: { iam?: boolean } = {}): Promise<World
   const secretsManager = new SecretsManagerClient(endpoint(system.endpoints.secretsManager));
   const sfn = new SFNClient(endpoint(system.endpoints.stepFunctions));
   const api = await startLocalApi({ credentials: [ALICE], handler: operatorApiOf(system) });
-  const running = () =>
-    system.stepFunctions.executions().filter((execution) => execution.status === 'RUNNING');
+  const running = () => system.stepFunctions.executions('RUNNING');
   let sweeps = 0;
 
   const idle = async () => {
