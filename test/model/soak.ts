@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import fc from 'fast-check';
 import { InvariantViolation } from './commands.ts';
 import { historyArbitrary, replayPathOf, runHistory } from './history.ts';
+import { workerArguments } from './soakWorkers.ts';
 import { startWorld } from './world.ts';
 
 interface Failure {
@@ -257,19 +258,8 @@ async function soakInWorkers(): Promise<never> {
             '--import',
             'tsx',
             new URL(import.meta.url).pathname,
-            '--runs',
-            String(runs),
-            '--seed',
-            String(options.seed + i),
-            '--json',
+            ...workerArguments(options, i, runs),
           ];
-          args.push(
-            '--max-commands',
-            String(options.maxCommands),
-            '--shrink-seconds',
-            String(options.shrinkSeconds),
-          );
-          if (options.iam) args.push('--iam');
           const child = execFile(process.execPath, args, { maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => {
             try {
               resolve(JSON.parse(stdout) as WorkerReport);
