@@ -15,7 +15,8 @@ const ENDING_WORDS = { expire: 'expiry', cancel: 'cancel', rollback: 'rollback' 
 /**
  * What an app is stuck on, if anything (for `rotor apps show`): an ending claimed and not finished, a
  * rotation committed to its new token and not promoted, a rotation that never made its new token
- * current, emails still owed. Each names what will finish it: nothing is left to block for good.
+ * current, emails still owed, the execution of an ended rotation still to stop. Each names what will
+ * finish it: nothing is left to block for good.
  */
 export function stuckWorkOf(app: AppRecord, now: Date): StuckWork[] {
   const stuck: StuckWork[] = [];
@@ -47,6 +48,13 @@ export function stuckWorkOf(app: AppRecord, now: Date): StuckWork[] {
     stuck.push({
       problem: `${owed.length === 1 ? 'an email is' : `${owed.length} emails are`} still owed (${[...new Set(owed.map((notice) => notice.event))].join(', ')})`,
       next: 'the next sweep sends them; an email SES refuses for good is listed under "undelivered"',
+    });
+  }
+  for (const [rotationId, left] of Object.entries(app.pendingStops ?? {})) {
+    if (!older(left.at, OUTBOX_SWEEP_AFTER_MS)) continue;
+    stuck.push({
+      problem: `the workflow of rotation ${rotationId}, which ended at ${left.at}, could not be stopped (${left.executionArn})`,
+      next: 'the next sweep stops it; if it wakes first, it finds its rotation over and ends without acting',
     });
   }
   return stuck;

@@ -1,11 +1,13 @@
 import { SESClient } from '@aws-sdk/client-ses';
 import { type SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeApp } from '../../cli/commands/apps.ts';
 import { RotationConflictError } from '../../lambda/contract/errors.ts';
 import { cancelRotation, expireNow, type OperatorDependencies } from '../../lambda/domain/operatorActions.ts';
 import { sweepApp } from '../../lambda/domain/sweep.ts';
 import { stopExecution } from '../../lambda/integrations/workflows.ts';
 import { deliverOutbox } from '../../lambda/notifications/outbox.ts';
+import { appView } from '../../lambda/operator-api/views.ts';
 import type { AppRecord } from '../../lambda/store/model.ts';
 import {
   accepts,
@@ -145,8 +147,13 @@ describe('Operator actions during the grace period', () => {
       'RUNNING',
     );
 
-    // Act: the sweep comes by once the stop is a quarter of an hour old
+    // rotor apps show, a quarter of an hour on, names the leftover and what will stop it
     const later = new Date(Date.now() + 16 * 60_000);
+    expect(describeApp(appView(ended, later), later, (_colour, text) => text)).toContain(
+      `the workflow of rotation ${rotationId}, which ended at`,
+    );
+
+    // Act: the sweep comes by
     const { appIds: due } = await system.registry.apps.findDueApps(later.toISOString(), 1000);
     expect(due).toContain(app.appId);
     const swept = await sweepApp(
@@ -163,7 +170,9 @@ describe('Operator actions during the grace period', () => {
     // Assess
     expect(swept.action).toBe('workflow-stopped');
     expect((await system.stepFunctions.whenStopped(executionArn)).status).toBe('ABORTED');
-    expect((await system.registry.apps.getApp(app.appId)).pendingStops).toEqual({});
+    const after = await system.registry.apps.getApp(app.appId);
+    expect(after.pendingStops).toEqual({});
+    expect(describeApp(appView(after, later), later, (_colour, text) => text)).not.toContain('stuck');
   });
 
   it('refuses a second rotation while one is running, naming it, and leaves the first alone', async () => {
