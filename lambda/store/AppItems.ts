@@ -141,6 +141,12 @@ export class AppItems {
     const notice: PendingNotice = { event: 'TOKEN_EXPIRES_IN_24H', rotationId, at };
     const app = await this.getApp(appId);
     const queue = this.queueNotice(app, notice);
+    // Due as the item will be: the grace period (every sweep looks), the notice, anything else it owes.
+    const next: AppRecord = {
+      ...app,
+      ...(app.activeRotation ? { activeRotation: { ...app.activeRotation, noticedAt: at } } : {}),
+      outbox: { ...app.outbox, [noticeId(notice)]: notice },
+    };
     try {
       await this.client.send(
         new UpdateCommand({
@@ -155,7 +161,7 @@ export class AppItems {
             ':grace': 'GRACE',
             ':rotation': rotationId,
             ':at': at,
-            ':due': app.activeRotation?.expiresAt ?? at,
+            ':due': dueAtOf(next),
             ...queue.values,
           },
         }),

@@ -175,6 +175,37 @@ describe('Operator actions during the grace period', () => {
     expect(describeApp(appView(after, later), later, (_colour, text) => text)).not.toContain('stuck');
   });
 
+  it("the 24-hour notice leaves the app due for the sweep: its grace period, and an earlier rotation's execution left to stop", async () => {
+    // Prepare: a cancel that could not stop its execution, then the next rotation in its grace period
+    const app = await enroll(system);
+    const first = await rotationInGrace(app);
+    const failingStop = {
+      send: (command: unknown) =>
+        command instanceof StopExecutionCommand
+          ? Promise.reject(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }))
+          : system.sfn.send(command as never),
+    } as unknown as SFNClient;
+    await cancelRotation({ ...operator, sfn: failingStop }, app.appId, ALICE);
+    const next = await rotate(system, app, 'expire-later', { graceSeconds: 3 * 86_400 });
+    await eventually(async () => (await system.registry.apps.getApp(app.appId)).state === 'GRACE');
+
+    // Act: the notice is queued (the workflow does so 24 hours before the expiry)
+    const queued = await system.registry.apps.queueExpiryNotice(
+      app.appId,
+      next.rotationId,
+      new Date().toISOString(),
+    );
+
+    // Assess: the next sweep still visits the app, so the leftover is stopped within the day, not in three
+    expect(queued).toBe(true);
+    const later = new Date(Date.now() + 16 * 60_000);
+    const { appIds: due } = await system.registry.apps.findDueApps(later.toISOString(), 1000);
+    expect(due).toContain(app.appId);
+    expect(Object.keys((await system.registry.apps.getApp(app.appId)).pendingStops ?? {})).toEqual([
+      first.rotationId,
+    ]);
+  });
+
   it('refuses a second rotation while one is running, naming it, and leaves the first alone', async () => {
     // Prepare
     const app = await enroll(system);
