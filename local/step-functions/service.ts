@@ -213,6 +213,8 @@ export interface RunningLocalStepFunctions {
   resumeRestored(): void;
   /** Every execution so far, oldest first; with `status`, only those (the model test looks often at the running ones). */
   executions(status?: ExecutionStatus): ExecutionDescription[];
+  /** Forgets the executions that have stopped (see StepFunctionsService.forgetStopped); returns how many. */
+  forgetStopped(): number;
   /**
    * Waits for SendTaskSuccess / SendTaskFailure with this token, for a local function that emulates a
    * callback task. Register the token before handing it out.
@@ -1469,6 +1471,22 @@ export class StepFunctionsService {
     return described;
   }
 
+  /**
+   * Forgets every execution that has stopped (its history and its name), as if 90 days had passed:
+   * a harness that runs thousands of histories on one service keeps its memory flat with it.
+   */
+  public forgetStopped(): number {
+    let forgotten = 0;
+    for (const [arn, execution] of this.executionsByArn) {
+      if (execution.status === 'RUNNING') continue;
+      this.executionsByArn.delete(arn);
+      forgotten += 1;
+    }
+    this.closedTokens.clear();
+    this.changed();
+    return forgotten;
+  }
+
   /** Aborts the running executions and rejects the awaited task tokens; resolves when all have stopped. */
   public async close(): Promise<void> {
     // With a data file, the running executions are kept as running: the next start goes on with them.
@@ -2031,6 +2049,7 @@ export async function startLocalStepFunctions(
     whenStopped: (executionArn) => service.whenStopped(executionArn),
     resumeRestored: () => service.resumeRestored(),
     executions: (status) => service.executions(status),
+    forgetStopped: () => service.forgetStopped(),
     awaitTaskToken: (token) => service.awaitTaskToken(token),
   };
 }

@@ -587,6 +587,28 @@ describe('Local Step Functions: starting, stopping and listing executions', () =
     );
   });
 
+  it('forgetStopped drops the stopped executions (a long harness keeps its memory flat) and keeps the running ones', async () => {
+    // Prepare
+    const stoppedArn = await start(LONG_WAIT, {});
+    await client.send(new StopExecutionCommand({ executionArn: stoppedArn }));
+    await sfn.whenStopped(stoppedArn);
+    const runningArn = await start(LONG_WAIT, {});
+
+    // Act
+    const forgotten = sfn.forgetStopped();
+
+    // Assess
+    expect(forgotten).toBeGreaterThanOrEqual(1);
+    const left = sfn.executions();
+    expect(left.map((execution) => execution.executionArn)).toContain(runningArn);
+    expect(left.every((execution) => execution.status === 'RUNNING')).toBe(true);
+    await failure(
+      client.send(new DescribeExecutionCommand({ executionArn: stoppedArn })),
+      ExecutionDoesNotExist,
+    );
+    await client.send(new StopExecutionCommand({ executionArn: runningArn }));
+  });
+
   it('stops an execution in an hour-long Wait at once: ABORTED, with the error and cause given', async () => {
     // Prepare
     const executionArn = await start(LONG_WAIT, {});

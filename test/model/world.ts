@@ -196,6 +196,8 @@ export async function startWorld(options: { iam?: boolean } = {}): Promise<World
         await system.stepFunctions.whenStopped(execution.executionArn);
       }
       await idle();
+      // Ended executions of earlier histories only cost memory (and the collector's time) from here on.
+      system.stepFunctions.forgetStopped();
       let startKey: Record<string, unknown> | undefined;
       do {
         const page = await documentClient.send(
