@@ -84,7 +84,7 @@ async function afterEnding(
   try {
     const stop = (executionArn: string, why: string) => stopExecution(deps.sfn, executionArn, why);
     const app = await deps.registry.apps.getApp(appId);
-    const [failed] = await stopLeftExecutions(deps.registry, stop, app, cause);
+    const [failed] = (await stopLeftExecutions(deps.registry, stop, app, cause)).failed;
     if (failed) throw failed;
   } catch (error) {
     warnings.push(

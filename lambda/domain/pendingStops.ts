@@ -6,23 +6,26 @@ export type StopExecution = (executionArn: string, cause: string) => Promise<voi
 
 /**
  * Stops the executions an app's endings left waiting ({@link AppRecord.pendingStops}) and forgets each
- * one that stopped: stop first, then forget, so a crash in between only stops it once more. Returns the
- * errors of the stops that failed (they stay recorded, and the app stays due for the sweep).
+ * one that stopped: stop first, then forget, so a crash in between only stops it once more. Returns how
+ * many stopped, and the errors of those that did not (they stay recorded, and the app stays due for the
+ * sweep).
  */
 export async function stopLeftExecutions(
   registry: Registry,
   stop: StopExecution,
   app: Pick<AppRecord, 'appId' | 'pendingStops'>,
   cause: string,
-): Promise<Error[]> {
+): Promise<{ stopped: number; failed: Error[] }> {
   const failed: Error[] = [];
+  let stopped = 0;
   for (const [rotationId, left] of Object.entries(app.pendingStops ?? {})) {
     try {
       await stop(left.executionArn, cause);
       await registry.apps.clearPendingStop(app.appId, rotationId);
+      stopped += 1;
     } catch (error) {
       failed.push(error as Error);
     }
   }
-  return failed;
+  return { stopped, failed };
 }

@@ -127,15 +127,14 @@ export async function sweepApp(deps: SweepDependencies, due: AppRecord): Promise
     }
   }
   let after = await deps.registry.apps.getApp(app.appId);
-  if (deps.stopWorkflow && Object.keys(after.pendingStops ?? {}).length > 0) {
-    const left = Object.keys(after.pendingStops ?? {}).length;
-    const failed = await stopLeftExecutions(
+  if (deps.stopWorkflow && after.pendingStops && Object.keys(after.pendingStops).length > 0) {
+    const { stopped } = await stopLeftExecutions(
       deps.registry,
       deps.stopWorkflow,
       after,
       'its rotation has ended',
     );
-    if (failed.length < left && action === 'nothing') action = 'workflow-stopped';
+    if (stopped > 0 && action === 'nothing') action = 'workflow-stopped';
     after = await deps.registry.apps.getApp(app.appId);
   }
   const deliver = Object.keys(after.outbox ?? {}).length > 0;

@@ -207,32 +207,25 @@ export class AppItems {
   }
 
   /** Takes a delivered notice out of the app's outbox (nothing happens if it is gone already). */
-  public async ackNotice(appId: string, id: string): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.app(appId),
-          UpdateExpression: 'REMOVE outbox.#notice',
-          ConditionExpression: 'attribute_exists(outbox.#notice)',
-          ExpressionAttributeNames: { '#notice': id },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+  public ackNotice(appId: string, id: string): Promise<void> {
+    return this.removeEntry(appId, 'outbox', id);
   }
 
   /** Forgets an execution that was stopped (nothing happens if it is gone already). */
-  public async clearPendingStop(appId: string, rotationId: string): Promise<void> {
+  public clearPendingStop(appId: string, rotationId: string): Promise<void> {
+    return this.removeEntry(appId, 'pendingStops', rotationId);
+  }
+
+  /** Removes one entry of one of the app's maps, if it is still there. */
+  private async removeEntry(appId: string, map: 'outbox' | 'pendingStops', key: string): Promise<void> {
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.app(appId),
-          UpdateExpression: 'REMOVE pendingStops.#rotation',
-          ConditionExpression: 'attribute_exists(pendingStops.#rotation)',
-          ExpressionAttributeNames: { '#rotation': rotationId },
+          UpdateExpression: `REMOVE ${map}.#key`,
+          ConditionExpression: `attribute_exists(${map}.#key)`,
+          ExpressionAttributeNames: { '#key': key },
         }),
       );
     } catch (error) {
