@@ -179,7 +179,14 @@ export class AppItems {
    */
   public async queueReminder(app: AppRecord, at: string, notBefore: string): Promise<boolean> {
     const notice: PendingNotice = { event: 'ROTATION_REMINDER', occasion: `reminder-${at.slice(0, 10)}`, at };
-    const next: AppRecord = { ...app, lastReminderAt: at, updatedAt: at };
+    // Due as the item will be: the reminder waiting in its outbox too, or a sweep that died before
+    // sending it would leave it there until the next reminder period.
+    const next: AppRecord = {
+      ...app,
+      lastReminderAt: at,
+      updatedAt: at,
+      outbox: { ...app.outbox, [noticeId(notice)]: notice },
+    };
     const queue = this.queueNotice(app, notice);
     try {
       await this.client.send(

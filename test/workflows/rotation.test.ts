@@ -8,6 +8,7 @@ import { lockRotation } from '../../lambda/domain/lifecycle.ts';
 import { executionArnFor } from '../../lambda/integrations/workflows.ts';
 import { dueAtOf } from '../../lambda/store/dueAt.ts';
 import type { AppRecord } from '../../lambda/store/model.ts';
+import { localFaults } from '../../local/faults.ts';
 import { LambdaServiceError } from '../../local/step-functions/service.ts';
 import {
   accepts,
@@ -543,6 +544,24 @@ describe('Workflow: SES down past every retry', () => {
     // Assess
     expect(mailedMeanwhile).toEqual([]);
     expect(await mailLog(remind)).toEqual(['ROTATION_REMINDER → de-admin', 'ROTATION_REMINDER → en-admin']);
+  });
+
+  it('a reminder queued by a sweep that died before sending it leaves the app due within the quarter hour, not a reminder period later', async () => {
+    // Prepare: the sweep's task dies right after it queued the reminder (found by the 10,000-history soak)
+    const remind = await enroll(system, { policy: 'remind' });
+    await ageToken(remind, 200);
+    localFaults.crashNext('sweep-app', 2);
+    await sweepNow(remind);
+    const left = await system.registry.apps.getApp(remind.appId);
+
+    // Act: what the next sweeps will find
+    const inAQuarterHour = new Date(Date.now() + 16 * 60_000).toISOString();
+    const { appIds: due } = await system.registry.apps.findDueApps(inAQuarterHour, 1000);
+
+    // Assess: the reminder waits in the outbox, unsent, and the app is due for the sweep that sends it
+    expect(Object.values(left.outbox ?? {}).map((notice) => notice.event)).toEqual(['ROTATION_REMINDER']);
+    expect(await mailLog(remind)).toEqual([]);
+    expect(due).toContain(remind.appId);
   });
 });
 
