@@ -180,13 +180,26 @@ async function finishCancel(deps: LifecycleDependencies, claimed: AppRecord): Pr
   });
 }
 
-/** A cancel that came too late for the old token: the rotation completes with the new token instead. */
+/**
+ * A cancel that came too late for the old token: the rotation completes with the new token instead, as
+ * the expiry it was: the grace period ended it, at its end (not the operator at the claim), so the
+ * history, the revocation time and the email (ROTATION_COMPLETED) all say what the old token did.
+ */
 async function finishExpiryOfCancel(deps: LifecycleDependencies, claimed: AppRecord): Promise<boolean> {
   const rotation = claimed.activeRotation;
   if (!rotation) return false;
+  const endedAt =
+    rotation.expiresAt && rotation.endingAt && rotation.expiresAt > rotation.endingAt
+      ? rotation.expiresAt
+      : rotation.endingAt;
   const asExpiry: AppRecord = {
     ...claimed,
-    activeRotation: { ...rotation, endingEvent: 'ROTATION_COMPLETED' },
+    activeRotation: {
+      ...rotation,
+      endingEvent: 'ROTATION_COMPLETED',
+      endedBy: 'rotor-workflow',
+      ...(endedAt ? { endingAt: endedAt } : {}),
+    },
   };
   return finishExpiry(deps, asExpiry);
 }

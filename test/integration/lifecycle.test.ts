@@ -239,6 +239,32 @@ describe('Lifecycle: interrupted operator actions', () => {
     );
   });
 
+  it('a cancel claimed in time but finished after the grace period ran out completes as the expiry it was: at the expiry, by the grace period, ROTATION_COMPLETED', async () => {
+    // Prepare: a cancel an hour before the expiry whose caller died right after its claim (found by the soak)
+    const { app, oldToken, newToken } = await appInGrace();
+    const rotation = (await registry.apps.getApp(app.appId)).activeRotation;
+    const expiresAt = rotation?.expiresAt as string;
+    const claimedAt = new Date(Date.parse(expiresAt) - 3_600_000).toISOString();
+    await registry.apps.claimEnding(app.appId, rotation?.rotationId as string, 'GRACE', 'cancel', {
+      by: ALICE,
+      at: claimedAt,
+      event: 'ROTATION_CANCELLED',
+    });
+    const afterGrace = new Date(Date.parse(expiresAt) + 3_600_000);
+
+    // Act: the next sweep finishes it, a day later
+    await sweepApp({ ...sweepDeps, clock: () => afterGrace }, await registry.apps.getApp(app.appId));
+
+    // Assess: the history says the grace period ended it when it did; the email is the expiry's, not an invalidation's
+    const after = await registry.apps.getApp(app.appId);
+    const [record] = await registry.rotations.listRotations(app.appId, 1);
+    expect(after.lastRotation).toMatchObject({ outcome: 'completed', at: expiresAt });
+    expect(record).toMatchObject({ status: 'completed', finishedAt: expiresAt, endedBy: 'rotor-workflow' });
+    expect(Object.values(after.outbox ?? {}).map((notice) => notice.event)).toContain('ROTATION_COMPLETED');
+    expect((await verify(newToken, afterGrace)).valid).toBe(true);
+    expect((await verify(oldToken, afterGrace)).valid).toBe(false);
+  });
+
   it('a cancel that fails right after moving AWSCURRENT back never leaves a current token that dies with the grace period', async () => {
     // Prepare
     const { app, oldToken } = await appInGrace();
