@@ -33,8 +33,13 @@ async function restartWorkflow(deps: SweepDependencies, appId: string, rotation:
     adopt: true,
     executionName,
   });
-  if (typeof executionArn === 'string')
-    await deps.registry.apps.attachExecution(appId, rotation.rotationId, executionArn);
+  if (typeof executionArn !== 'string') return;
+  // An operator's ending may have stopped the first execution and ended the rotation since the sweep
+  // read the app: the successor would then wait out a grace period that is over, so it is stopped.
+  const attached = await deps.registry.apps.attachExecution(appId, rotation.rotationId, executionArn);
+  if (!attached && deps.stopWorkflow) {
+    await deps.stopWorkflow(executionArn, 'its rotation ended before this execution could take it over');
+  }
 }
 
 /** The id of the rotation the sweep starts for an app on a given day: a re-run that day never starts two. */

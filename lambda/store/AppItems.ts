@@ -260,8 +260,11 @@ export class AppItems {
     }
   }
 
-  /** Records the execution that now runs a rotation (a new one, started because the first was gone). */
-  public async attachExecution(appId: string, rotationId: string, executionArn: string): Promise<void> {
+  /**
+   * Records the execution that now runs a rotation (a new one, started because the first was gone).
+   * Returns false, changing nothing, when the rotation is no longer the app's (it ended meanwhile).
+   */
+  public async attachExecution(appId: string, rotationId: string, executionArn: string): Promise<boolean> {
     try {
       await this.client.send(
         new UpdateCommand({
@@ -272,8 +275,10 @@ export class AppItems {
           ExpressionAttributeValues: { ':arn': executionArn, ':rotation': rotationId },
         }),
       );
+      return true;
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
+      return false;
     }
   }
 

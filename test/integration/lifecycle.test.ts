@@ -265,6 +265,36 @@ describe('Lifecycle: interrupted operator actions', () => {
     expect((await verify(oldToken, afterGrace)).valid).toBe(false);
   });
 
+  it('a sweep that finds the grace timer gone while a cancel ends the rotation leaves no successor waiting', async () => {
+    // Prepare: the cancel stops the execution and ends the rotation between the sweep's read and its look
+    const { app } = await appInGrace();
+    const started: string[] = [];
+    const stopped: string[] = [];
+    const racing = {
+      ...sweepDeps,
+      workflowOf: async () => {
+        await cancelRotation(operatorDeps().deps, app.appId, ALICE);
+        return 'ended' as const;
+      },
+      startWorkflow: async (input: { executionName?: string }) => {
+        const arn = `arn:aws:states:eu-central-1:123456789012:execution:Rotation:${input.executionName}`;
+        started.push(arn);
+        return arn;
+      },
+      stopWorkflow: async (executionArn: string) => {
+        stopped.push(executionArn);
+      },
+    };
+
+    // Act
+    await sweepApp(racing, await registry.apps.getApp(app.appId));
+
+    // Assess: the rotation is cancelled, and the execution the sweep started for it is stopped again
+    expect((await registry.apps.getApp(app.appId)).lastRotation?.outcome).toBe('cancelled');
+    expect(started).toHaveLength(1);
+    expect(stopped).toEqual(started);
+  });
+
   it('a cancel that fails right after moving AWSCURRENT back never leaves a current token that dies with the grace period', async () => {
     // Prepare
     const { app, oldToken } = await appInGrace();
