@@ -145,7 +145,7 @@ export class AppItems {
     const next: AppRecord = {
       ...app,
       ...(app.activeRotation ? { activeRotation: { ...app.activeRotation, noticedAt: at } } : {}),
-      outbox: { ...app.outbox, [noticeId(notice)]: notice },
+      outbox: queue.outbox,
     };
     try {
       await this.client.send(
@@ -179,15 +179,10 @@ export class AppItems {
    */
   public async queueReminder(app: AppRecord, at: string, notBefore: string): Promise<boolean> {
     const notice: PendingNotice = { event: 'ROTATION_REMINDER', occasion: `reminder-${at.slice(0, 10)}`, at };
-    // Due as the item will be: the reminder waiting in its outbox too, or a sweep that died before
-    // sending it would leave it there until the next reminder period.
-    const next: AppRecord = {
-      ...app,
-      lastReminderAt: at,
-      updatedAt: at,
-      outbox: { ...app.outbox, [noticeId(notice)]: notice },
-    };
     const queue = this.queueNotice(app, notice);
+    // Due as the item will be, the reminder in its outbox too: a sweep that died before sending it
+    // would otherwise leave it there until the next reminder period.
+    const next: AppRecord = { ...app, lastReminderAt: at, updatedAt: at, outbox: queue.outbox };
     try {
       await this.client.send(
         new UpdateCommand({
@@ -309,19 +304,27 @@ export class AppItems {
    * The part of an UpdateExpression that queues `notice` in the app's outbox (`, outbox.#notice = :notice`),
    * or creates the outbox of an app item written before outboxes existed.
    */
+  /**
+   * The update clause that queues `notice` in the app's outbox, and the outbox as it will be (a write
+   * that also sets `dueAt` computes it from that, so the queued email keeps the app due).
+   */
   protected queueNotice(
     app: Pick<AppRecord, 'outbox'>,
     notice: PendingNotice | undefined,
-  ): { set: string; names: Record<string, string>; values: Record<string, unknown> } {
-    if (!app.outbox) {
-      const outbox = notice ? { [noticeId(notice)]: notice } : {};
-      return { set: ', outbox = :outbox', names: {}, values: { ':outbox': outbox } };
-    }
-    if (!notice) return { set: '', names: {}, values: {} };
+  ): {
+    set: string;
+    names: Record<string, string>;
+    values: Record<string, unknown>;
+    outbox: NonNullable<AppRecord['outbox']>;
+  } {
+    const outbox = notice ? { ...app.outbox, [noticeId(notice)]: notice } : (app.outbox ?? {});
+    if (!app.outbox) return { set: ', outbox = :outbox', names: {}, values: { ':outbox': outbox }, outbox };
+    if (!notice) return { set: '', names: {}, values: {}, outbox };
     return {
       set: ', outbox.#notice = :notice',
       names: { '#notice': noticeId(notice) },
       values: { ':notice': notice },
+      outbox,
     };
   }
 

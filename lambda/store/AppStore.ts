@@ -60,9 +60,14 @@ export class AppStore extends AppItems {
     notice?: PendingNotice,
   ): Promise<AppRecord> {
     const app = await this.getApp(appId);
-    const outbox = notice ? { ...app.outbox, [noticeId(notice)]: notice } : (app.outbox ?? {});
-    const next: AppRecord = { ...app, state: 'ROTATING', activeRotation: rotation, outbox, updatedAt: now };
     const queue = this.queueNotice(app, notice);
+    const next: AppRecord = {
+      ...app,
+      state: 'ROTATING',
+      activeRotation: rotation,
+      outbox: queue.outbox,
+      updatedAt: now,
+    };
     try {
       await this.client.send(
         new UpdateCommand({
