@@ -41,6 +41,8 @@ export interface PromotionOutput {
   readonly expiresAt?: string;
   /** When to send the 24-hour notice (only when the grace period is longer than 24 hours). */
   readonly noticeAt?: string;
+  /** The grace period is already over (cancelled, expired or expired early): nothing is left to wait for. */
+  readonly ended?: true;
 }
 
 /** CheckGrace: whether the rotation still waits in its grace period. */

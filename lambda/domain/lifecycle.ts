@@ -190,6 +190,11 @@ export async function checkPromotion(
       `rotation ${rotationId} ended without promotion`,
     );
   }
+  // An execution that joins a rotation someone ended meanwhile (a sweep's successor that lost its
+  // race with a cancel) has no grace period to wait out.
+  if (record.status === 'cancelled' || (record.status === 'completed' && record.mode === 'expire-later')) {
+    return { mode: record.mode, ended: true };
+  }
   return promotionOf(record);
 }
 

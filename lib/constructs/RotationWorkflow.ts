@@ -234,6 +234,13 @@ export class RotationWorkflow extends Construct {
     checkPromotion.next(
       new Choice(this, 'Mode?')
         .when(
+          Condition.and(
+            Condition.isPresent(rotationPath('promotion', 'ended')),
+            Condition.booleanEquals(rotationPath('promotion', 'ended'), true),
+          ),
+          deliver('NotifyAlreadyEnded', endedElsewhere),
+        )
+        .when(
           Condition.stringEquals(rotationPath('promotion', 'mode'), 'expire-now'),
           deliver('NotifyInvalidated', done),
         )

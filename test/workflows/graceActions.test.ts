@@ -5,7 +5,7 @@ import { describeApp } from '../../cli/commands/apps.ts';
 import { RotationConflictError } from '../../lambda/contract/errors.ts';
 import { cancelRotation, expireNow, type OperatorDependencies } from '../../lambda/domain/operatorActions.ts';
 import { sweepApp } from '../../lambda/domain/sweep.ts';
-import { stopExecution } from '../../lambda/integrations/workflows.ts';
+import { startRotationWorkflow, stopExecution } from '../../lambda/integrations/workflows.ts';
 import { deliverOutbox } from '../../lambda/notifications/outbox.ts';
 import { appView } from '../../lambda/operator-api/views.ts';
 import type { AppRecord } from '../../lambda/store/model.ts';
@@ -121,6 +121,37 @@ describe('Operator actions during the grace period', () => {
       currentVersionId: app.currentVersionId,
       tokenIssuedAt: app.tokenIssuedAt,
     });
+  });
+
+  it('a successor execution started for a rotation already cancelled ends at once instead of waiting out the grace period', async () => {
+    // Prepare: the cancel ends the rotation; a sweep that had read the app before it started a successor
+    // and died before it could stop it again.
+    const app = await enroll(system);
+    const { rotationId } = await rotationInGrace(app);
+    await cancelRotation(operator, app.appId, ALICE);
+
+    // Act
+    const successor = await startRotationWorkflow(system.sfn, system.rotationStateMachineArn, {
+      appId: app.appId,
+      rotationId,
+      adopt: true,
+      executionName: `${rotationId}-resumed-20261202130000`,
+    });
+
+    // Assess: it ends within seconds, not in an hour, and changes nothing: no email, the old token stays
+    const status = () =>
+      system.stepFunctions.executions().find((e) => e.executionArn === successor)?.status ?? 'RUNNING';
+    await eventually(async () => status() !== 'RUNNING');
+    expect(status()).toBe('SUCCEEDED');
+    expect(await historyText(system, successor)).toContain('EndedElsewhere');
+    expect((await emailsAbout(system, app.appId)).map((mail) => mail.event)).toEqual([
+      'ROTATION_INITIATED',
+      'ROTATION_INITIATED',
+      'ROTATION_CANCELLED',
+      'ROTATION_CANCELLED',
+    ]);
+    expect(await accepts(system, await tokenOf(system, app.secretArn, app.currentVersionId))).toBe(true);
+    expect(await system.registry.apps.getApp(app.appId)).toMatchObject({ state: 'ACTIVE' });
   });
 
   it('a cancel that cannot stop the waiting execution records it, and the sweep stops it', async () => {
