@@ -6,6 +6,7 @@ import { HUBSPOT_GRACE_SECONDS } from '../lambda/contract/hubspotApi.ts';
 import { DURATION_LIMITS } from '../lambda/contract/requestRules.ts';
 import { STACK_OUTPUTS } from '../lambda/contract/routes.ts';
 import type { RotorConfig } from './config.ts';
+import { ConsoleApi } from './constructs/ConsoleApi.ts';
 import { OperatorApi } from './constructs/OperatorApi.ts';
 import { RegistryTable } from './constructs/RegistryTable.ts';
 import { RotationHook } from './constructs/RotationHook.ts';
@@ -32,6 +33,8 @@ export class RotorStack extends Stack {
   public readonly rotationWorkflow: RotationWorkflow;
   public readonly sweepWorkflow: SweepWorkflow;
   public readonly operatorApi: OperatorApi;
+  /** The Rotor Console, where app admins sign in by emailed link and act. */
+  public readonly console: ConsoleApi;
   /** Fires when SES refuses an email for good (from the Notify task or the operator API). */
   public readonly undeliverableEmails: UndeliverableEmailsAlarm;
 
@@ -205,6 +208,14 @@ export class RotorStack extends Stack {
       timeZone: config.timeZone,
     });
 
+    const appDefaults = {
+      admins: config.defaultAdmins,
+      locale: config.locale,
+      timeZone: config.timeZone,
+      intervalSeconds: config.intervalSeconds,
+      graceSeconds: config.graceSeconds,
+      reminderRepeatSeconds: config.reminderRepeatSeconds,
+    };
     this.operatorApi = new OperatorApi(this, 'OperatorApi', {
       table,
       tokenPrefix: config.tokenPrefix,
@@ -213,17 +224,24 @@ export class RotorStack extends Stack {
       rotationHook: this.rotationHook,
       senderAddress: config.senderAddress,
       hubspotApiUrl: config.hubspotApiUrl,
-      appDefaults: {
-        admins: config.defaultAdmins,
-        locale: config.locale,
-        timeZone: config.timeZone,
-        intervalSeconds: config.intervalSeconds,
-        graceSeconds: config.graceSeconds,
-        reminderRepeatSeconds: config.reminderRepeatSeconds,
-      },
+      appDefaults,
     });
     // Requests with an Idempotency-Key keep their first answer in the registry for a day.
     this.registry.grantIdempotencyRecords(this.operatorApi.handler.role);
+
+    this.console = new ConsoleApi(this, 'Console', {
+      registry: this.registry,
+      tokenPrefix: config.tokenPrefix,
+      secretNamePrefix: config.secretNamePrefix,
+      rotationWorkflow: this.rotationWorkflow,
+      rotationHook: this.rotationHook,
+      senderAddress: config.senderAddress,
+      hubspotApiUrl: config.hubspotApiUrl,
+      appDefaults,
+    });
+    // Whoever sends the emails puts the console's buttons in them.
+    notify.function.addEnvironment('CONSOLE_URL', this.console.url);
+    this.operatorApi.handler.function.addEnvironment('CONSOLE_URL', this.console.url);
 
     new CfnOutput(this, STACK_OUTPUTS.apiUrl, {
       value: this.operatorApi.api.url,
@@ -236,6 +254,10 @@ export class RotorStack extends Stack {
     new CfnOutput(this, STACK_OUTPUTS.readOnlyPolicy, {
       value: this.operatorApi.readOnlyPolicy.managedPolicyArn,
       description: 'Attach to whoever may only look: apps, history and audit',
+    });
+    new CfnOutput(this, STACK_OUTPUTS.consoleUrl, {
+      value: `${this.console.url}/`,
+      description: 'The Rotor Console: app admins sign in here by emailed link',
     });
     new CfnOutput(this, 'RegistryTableName', {
       value: table.tableName,

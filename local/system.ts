@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { VirtualClock } from './clock.ts';
+import { type LocalConsole, startLocalConsole } from './console/server.ts';
 import { createRegistryTable, startLocalDynamoDb } from './dynamodb.ts';
 import { type FakeHubSpot, startFakeHubSpot } from './hubspot/fake.ts';
 import { secretsManagerAccess, sesAccess, stepFunctionsAccess } from './iam/access.ts';
@@ -37,7 +38,7 @@ export interface LocalSystemOptions {
   readonly settings?: Record<string, unknown>;
   /** Fixed ports; 0 picks free ones. @default the first system's of this process, else free ones */
   readonly ports?: Partial<
-    Record<'dynamodb' | 'secretsManager' | 'ses' | 'stepFunctions' | 'hubspot', number>
+    Record<'dynamodb' | 'secretsManager' | 'ses' | 'stepFunctions' | 'hubspot' | 'console', number>
   >;
   /**
    * Start the fake HubSpot and make it the HubSpot API of new hubspot apps (HUBSPOT_API_URL). Local mode
@@ -95,8 +96,10 @@ export interface LocalSystem {
   readonly stepFunctions: Awaited<ReturnType<typeof startLocalStepFunctions>>;
   /** The fake HubSpot (unless `hubspot: false`). */
   readonly hubspot?: FakeHubSpot;
+  /** The Rotor Console, as API Gateway serves it (its URL is the functions' CONSOLE_URL). */
+  readonly console: LocalConsole;
   /** The ports in use, to start a fresh system on the same ones (handlers keep their clients). */
-  readonly ports: Record<'dynamodb' | 'secretsManager' | 'ses' | 'stepFunctions', number> & {
+  readonly ports: Record<'dynamodb' | 'secretsManager' | 'ses' | 'stepFunctions' | 'console', number> & {
     hubspot?: number;
   };
   close(): Promise<void>;
@@ -334,6 +337,15 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     env.HUBSPOT_API_URL = hubspot.url;
     overrides.HUBSPOT_API_URL = hubspot.url;
   }
+  const consoleFn = functions.find((fn) => fn.handler === 'console');
+  if (!consoleFn) throw new Error('the synthesized stack has no console function');
+  const consoleServer = await startLocalConsole({
+    port: ports.console ?? 0,
+    handler: (event) => invoke(consoleFn.arn, event),
+  });
+  // The emails' buttons and the sign-in links point at the local console.
+  env.CONSOLE_URL = consoleServer.url;
+  overrides.CONSOLE_URL = consoleServer.url;
   Object.assign(runtimeEnv, {
     AWS_REGION: region,
     AWS_DEFAULT_REGION: region,
@@ -357,6 +369,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     secretsManager: portOf(secretsManager.url),
     ses: portOf(sesUrl),
     stepFunctions: portOf(stepFunctions.url),
+    console: consoleServer.port,
   };
   firstSystem ??= { tableName, ports: used };
   return {
@@ -381,10 +394,12 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     },
     stepFunctions,
     ...(hubspot ? { hubspot } : {}),
+    console: consoleServer,
     ports: used,
     ...(scheduler ? { scheduler } : {}),
     close: async () => {
       scheduler?.close();
+      await consoleServer.close();
       await stepFunctions.close();
       await secretsManager.close();
       await ses.close();

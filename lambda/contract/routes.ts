@@ -59,6 +59,7 @@ export const STACK_OUTPUTS = {
   apiUrl: 'OperatorApiUrl',
   operatorPolicy: 'OperatorPolicyArn',
   readOnlyPolicy: 'ReadOnlyPolicyArn',
+  consoleUrl: 'ConsoleUrl',
 } as const;
 
 export interface RouteMatch {

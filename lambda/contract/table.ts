@@ -12,6 +12,9 @@
  * | token use in one hour | `TOKEN#<sha256>` | `USE#<yyyy-mm-ddThh>` |
  * | audit event | `AUDIT#<yyyy-mm-dd>` | `<iso time>#<eventId>` |
  * | idempotency record (Powertools) | `IDEMPOTENCY` | `operator-api#<sha256 of caller and key>` |
+ * | console: an admin's app | `ADMIN#<address>` | `APP#<appId>` |
+ * | console: sign-in link, session, email button | `SIGNIN#<sha256>`, `SESSION#<sha256>`, `LINK#<sha256>` | the kind |
+ * | console: sign-in requests in a quarter hour | `LIMIT#<address or ip>#<sha256>` | `<window start>` |
  *
  * App items also carry `dueShard`/`dueAt`, the sparse `due` index that the daily sweep queries.
  */
@@ -39,6 +42,13 @@ export const keys = {
   tokenUsePrefix: 'USE#',
   notification: (appId: string, key: string) => ({ pk: `APP#${appId}`, sk: `NOTIFY#${key}` }),
   auditDay: (at: string) => `AUDIT#${at.slice(0, 10)}`,
+  adminApp: (email: string, appId: string) => ({ pk: `ADMIN#${email.toLowerCase()}`, sk: `APP#${appId}` }),
+  adminApps: (email: string) => `ADMIN#${email.toLowerCase()}`,
+  consoleSecret: (kind: 'SIGNIN' | 'SESSION' | 'LINK', hash: string) => ({ pk: `${kind}#${hash}`, sk: kind }),
+  signInLimit: (kind: 'address' | 'ip', hash: string, windowStart: string) => ({
+    pk: `LIMIT#${kind}#${hash}`,
+    sk: windowStart,
+  }),
 } as const;
 
 /**

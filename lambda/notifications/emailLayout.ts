@@ -9,6 +9,14 @@ export interface Action {
   readonly command: string;
 }
 
+/** A button of the email: a link into the Rotor Console (its confirm page, or the app's page). */
+export interface Button {
+  readonly label: string;
+  readonly url: string;
+  /** The action the email asks for, drawn filled; "Open in Rotor" is drawn as an outline. */
+  readonly primary: boolean;
+}
+
 export interface Content {
   readonly lang: Locale;
   readonly tone: string;
@@ -18,6 +26,7 @@ export interface Content {
   readonly nextHeading: string;
   readonly next: readonly Block[];
   readonly actions: readonly Action[];
+  readonly buttons: readonly Button[];
   readonly detailsHeading: string;
   readonly facts: readonly (readonly [string, string])[];
   readonly importantLabel: string;
@@ -42,6 +51,9 @@ export function renderText(content: Content): string {
     ...content.summary.map((block) => textBlock(block, content.importantLabel)),
     underline(content.nextHeading, '-'),
     ...content.next.map((block) => textBlock(block, content.importantLabel)),
+    ...(content.buttons.length > 0
+      ? [content.buttons.map((button) => `${button.label}:\n    ${button.url}`).join('\n')]
+      : []),
     ...content.actions.map((action) => `${action.why}\n    ${action.command}`),
     underline(content.detailsHeading, '-'),
     content.facts.map(([label, value]) => `  ${`${label}:`.padEnd(width + 1)} ${value}`).join('\n'),
@@ -80,6 +92,11 @@ const STYLE = {
   table: 'border-collapse:collapse;width:100%;font-size:14px;margin:0 0 12px',
   th: 'text-align:left;vertical-align:top;padding:4px 16px 4px 0;color:#52606d;font-weight:normal;white-space:nowrap',
   td: 'vertical-align:top;padding:4px 0;word-break:break-word',
+  buttons: 'margin:4px 0 16px',
+  button:
+    'display:inline-block;margin:0 8px 8px 0;padding:10px 16px;border-radius:6px;font-weight:600;text-decoration:none;background:#1d4ed8;color:#ffffff;border:1px solid #1d4ed8',
+  outline:
+    'display:inline-block;margin:0 8px 8px 0;padding:10px 16px;border-radius:6px;font-weight:600;text-decoration:none;background:#ffffff;color:#1d4ed8;border:1px solid #1d4ed8',
   footer: 'padding:12px 24px;border-top:1px solid #e4e7eb;font-size:12px;color:#7b8794',
 } as const;
 
@@ -94,6 +111,10 @@ export function renderHtml(content: Content): string {
     (action) =>
       `<p style="${STYLE.why}">${escapeHtml(action.why)}</p>\n` +
       `<pre style="${STYLE.pre}"><code style="${STYLE.code}">${escapeHtml(action.command)}</code></pre>`,
+  );
+  const buttons = content.buttons.map(
+    (button) =>
+      `<a href="${escapeHtml(button.url)}" style="${button.primary ? STYLE.button : STYLE.outline}">${escapeHtml(button.label)}</a>`,
   );
   const facts = content.facts.map(
     ([label, value]) =>
@@ -115,6 +136,7 @@ export function renderHtml(content: Content): string {
     ...blocks(content.summary),
     `<h2 style="${STYLE.h2}">${escapeHtml(content.nextHeading)}</h2>`,
     ...blocks(content.next),
+    ...(buttons.length > 0 ? [`<div style="${STYLE.buttons}">`, ...buttons, '</div>'] : []),
     ...actions,
     `<h2 style="${STYLE.h2}">${escapeHtml(content.detailsHeading)}</h2>`,
     `<table role="presentation" style="${STYLE.table}">`,

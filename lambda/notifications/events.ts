@@ -1,6 +1,27 @@
 import type { Issuer, Locale, RotationMode } from '../contract/appSettings.ts';
+import type { LinkAction } from '../contract/console.ts';
 import type { NotificationEvent } from '../contract/notificationEvents.ts';
 import type { HubSpotCheck, RotationTrigger } from '../store/model.ts';
+
+/** The buttons an admin's email carries for its next step, each a single-use link to a confirm page. */
+export const BUTTON_ACTIONS: Readonly<Record<NotificationEvent, readonly LinkAction[]>> = {
+  ROTATION_INITIATED: ['expire-now', 'cancel'],
+  TOKEN_EXPIRES_IN_24H: ['expire-now', 'cancel'],
+  HANDOFF_REQUESTED: ['submit'],
+  HANDOFF_REMINDER: ['submit'],
+  ROTATION_REMINDER: ['rotate'],
+  ROTATION_CANCELLED: [],
+  TOKEN_INVALIDATED: [],
+  ROTATION_COMPLETED: [],
+  ROTATION_FAILED: [],
+  HUBSPOT_TOKEN_STILL_VALID: [],
+};
+
+/** A button of an email: what it opens and the console URL that opens it. */
+export interface EmailButton {
+  readonly action: LinkAction | 'open';
+  readonly url: string;
+}
 
 /** Customer contacts are told only of these. */
 export const CUSTOMER_EVENTS: readonly NotificationEvent[] = [
@@ -68,4 +89,6 @@ export interface NotificationContext {
   readonly hubspotCheck?: HubSpotCheck;
   /** EXPIRES_IN_24H: use of the old token in the last 24 hours, when known. */
   readonly oldTokenUsage?: OldTokenUsage;
+  /** The console's buttons (admins only): the email's actions first, then "Open in Rotor". */
+  readonly buttons?: readonly EmailButton[];
 }

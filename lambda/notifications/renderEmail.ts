@@ -179,6 +179,13 @@ function contentOf(context: NotificationContext): Content {
           command: COMMANDS[id](context.appId),
         }))
       : [],
+    buttons: admin
+      ? (context.buttons ?? []).map((button) => ({
+          label: copy.buttons[button.action],
+          url: button.url,
+          primary: button.action !== 'open',
+        }))
+      : [],
     detailsHeading: labels.details,
     facts: facts.filter((fact): fact is [string, string] => Boolean(fact[1])),
     importantLabel: labels.important,

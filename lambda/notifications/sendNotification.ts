@@ -1,11 +1,18 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { type SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import type { Locale } from '../contract/appSettings.ts';
+import { ACTION_LINK_MAX_SECONDS, actionLinkUrl, appPageUrl } from '../contract/console.ts';
 import type { NotificationEvent } from '../contract/notificationEvents.ts';
 import type { Admin, AppRecord, RotationRecord } from '../store/model.ts';
 import type { Registry } from '../store/Registry.ts';
 import { countUndeliverable } from './countUndeliverable.ts';
-import { CUSTOMER_EVENTS, type NotificationContext, type OldTokenUsage } from './events.ts';
+import {
+  BUTTON_ACTIONS,
+  CUSTOMER_EVENTS,
+  type EmailButton,
+  type NotificationContext,
+  type OldTokenUsage,
+} from './events.ts';
 import { renderEmail } from './renderEmail.ts';
 
 /** SES answered that it is throttling or unavailable; the workflow retries the task (its Retry matches this name). */
@@ -24,6 +31,8 @@ export interface NotifyDependencies {
   readonly clock: () => Date;
   /** Where an email SES refused for good is counted. @default the `Rotor/UndeliverableEmails` metric */
   readonly metrics?: Metrics;
+  /** The Rotor Console's URL (`CONSOLE_URL`): admins' emails carry buttons into it. Without it, none. */
+  readonly consoleUrl?: string;
 }
 
 export interface NotificationRequest {
@@ -168,7 +177,44 @@ interface Delivery {
   readonly recipient: Recipient;
   readonly key: string;
   readonly now: string;
-  readonly render: () => ReturnType<typeof renderEmail>;
+  readonly rotation: RotationRecord | undefined;
+  readonly render: (buttons: readonly EmailButton[]) => ReturnType<typeof renderEmail>;
+}
+
+/**
+ * The console's buttons of one admin's email: for each next action a single-use link bound to this
+ * admin, the app, the rotation and the action, stored as its hash only, valid until the step it belongs
+ * to ends (the old token's expiry, the handoff's deadline) and never longer than 72 hours; then "Open
+ * in Rotor". A repeated attempt mints new links; the ones of an email that never went out expire unused.
+ */
+async function buttonsFor(deps: NotifyDependencies, delivery: Delivery): Promise<EmailButton[]> {
+  const { app, request, recipient, now, rotation } = delivery;
+  if (!deps.consoleUrl || recipient.audience !== 'admin') return [];
+  const latest = Date.parse(now) + ACTION_LINK_MAX_SECONDS * 1000;
+  const stepEnd =
+    request.event === 'HANDOFF_REQUESTED' || request.event === 'HANDOFF_REMINDER'
+      ? rotation && app.hubspot
+        ? Date.parse(rotation.startedAt) + app.hubspot.handoffTimeoutSeconds * 1000
+        : undefined
+      : rotation?.expiresAt
+        ? Date.parse(rotation.expiresAt)
+        : undefined;
+  const expiresAt = new Date(Math.min(latest, stepEnd ?? latest)).toISOString();
+  const buttons: EmailButton[] = [];
+  for (const action of BUTTON_ACTIONS[request.event]) {
+    if (action !== 'rotate' && !request.rotationId) continue;
+    const secret = await deps.registry.console.createActionLink({
+      email: recipient.email,
+      appId: app.appId,
+      ...(action !== 'rotate' && request.rotationId ? { rotationId: request.rotationId } : {}),
+      action,
+      createdAt: now,
+      expiresAt,
+    });
+    buttons.push({ action, url: actionLinkUrl(deps.consoleUrl, secret) });
+  }
+  buttons.push({ action: 'open', url: appPageUrl(deps.consoleUrl, app.appId) });
+  return buttons;
 }
 
 /** What became of one recipient's email in this attempt. */
@@ -188,7 +234,7 @@ async function deliver(deps: NotifyDependencies, delivery: Delivery): Promise<De
     now,
   );
   if (!claim.claimed) return claim.status === 'sending' ? 'skipped-in-flight' : 'skipped-settled';
-  const email = delivery.render();
+  const email = delivery.render(await buttonsFor(deps, delivery));
   try {
     await deps.ses.send(
       new SendEmailCommand({
@@ -280,10 +326,12 @@ export async function sendNotification(
       recipient,
       key: `${occasion}#${request.event}#${recipient.email}`,
       now,
-      render: () =>
+      rotation,
+      render: (buttons) =>
         renderEmail({
           ...contextFor(app, rotation, request, recipient, now),
           ...(oldTokenUsage ? { oldTokenUsage } : {}),
+          ...(buttons.length > 0 ? { buttons } : {}),
         }),
     });
     if (result === 'sent' || result === 'failed') outcome[result].push(recipient.email);

@@ -6,6 +6,7 @@ import { parseTaskInput } from '../integrations/taskInput.ts';
 import { deliverOutbox } from '../notifications/outbox.ts';
 
 const senderAddress = requiredSetting('SENDER_ADDRESS');
+const consoleUrl = requiredSetting('CONSOLE_URL');
 
 /**
  * Workflow task: sends the emails the app's outbox holds (each queued by the change of state that caused
@@ -13,5 +14,8 @@ const senderAddress = requiredSetting('SENDER_ADDRESS');
  */
 export const handler = async (event: unknown) => {
   const { appId } = parseTaskInput('Notify', appRef, event);
-  return deliverOutbox({ registry, ses: sesClient, senderAddress, clock: () => new Date() }, appId);
+  return deliverOutbox(
+    { registry, ses: sesClient, senderAddress, consoleUrl, clock: () => new Date() },
+    appId,
+  );
 };

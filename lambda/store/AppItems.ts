@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { AppNotFoundError, RotationConflictError, RotorError } from '../contract/errors.ts';
 import { DUE_INDEX, DUE_SHARD, keys } from '../contract/table.ts';
+import { ConsoleStore } from './ConsoleStore.ts';
 import { conflictError } from './conflictError.ts';
 import { dueAtOf } from './dueAt.ts';
 import { isConditionFailure, stripKeys, type TableOptions } from './items.ts';
@@ -21,14 +22,24 @@ import { type AppRecord, noticeId, type PendingNotice } from './model.ts';
 export class AppItems {
   protected readonly client: DynamoDBDocumentClient;
   protected readonly tableName: string;
+  /** Which apps each admin address administers, for the console's sign-in and app list. */
+  readonly #admins: ConsoleStore;
 
   public constructor(table: TableOptions) {
     this.client = table.documentClient;
     this.tableName = table.tableName;
+    this.#admins = new ConsoleStore(table);
   }
 
-  /** Registers a new app; refuses an app id that is taken. */
+  /**
+   * Registers a new app; refuses an app id that is taken. Its admins' addresses are recorded for the
+   * console first: a crash in between leaves an entry for no app, which the console ignores.
+   */
   public async createApp(app: AppRecord): Promise<void> {
+    await this.#admins.addAdmins(
+      app.appId,
+      app.admins.map((admin) => admin.email),
+    );
     try {
       await this.client.send(
         new PutCommand({
@@ -130,6 +141,10 @@ export class AppItems {
       if (!isConditionFailure(error)) throw error;
       throw conflictError(await this.getApp(appId), error);
     }
+    await this.#admins.removeAdmins(
+      appId,
+      app.admins.map((admin) => admin.email),
+    );
     return app;
   }
 

@@ -1,5 +1,6 @@
 import { AppStore } from './AppStore.ts';
 import { AuditStore } from './AuditStore.ts';
+import { ConsoleStore } from './ConsoleStore.ts';
 import type { TableOptions } from './items.ts';
 import { type NotificationLedger, notificationLedger } from './notificationLedger.ts';
 import { RotationStore } from './RotationStore.ts';
@@ -24,6 +25,8 @@ export class Registry {
   public readonly audit: AuditStore;
   /** The ledger of emails on the same table (see notificationLedger.ts). */
   public readonly notifications: NotificationLedger;
+  /** The console's admin lists, sign-in links, sessions and email buttons. */
+  public readonly console: ConsoleStore;
 
   public constructor(options: RegistryOptions) {
     this.rotations = new RotationStore(options);
@@ -31,5 +34,6 @@ export class Registry {
     this.tokens = new TokenStore(options);
     this.audit = new AuditStore(options);
     this.notifications = notificationLedger(options);
+    this.console = new ConsoleStore(options);
   }
 }

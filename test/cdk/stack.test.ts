@@ -204,19 +204,20 @@ describe('Stack: Rotor', () => {
     });
   });
 
-  it('lets only the notify function and the operator API send email, and only from the configured sender', () => {
+  it('lets only the notify function, the operator API and the console send email, and only from the configured sender', () => {
     const policies = template.findResources('AWS::IAM::Policy');
     const senders = Object.entries(policies)
       .filter(([, policy]) => JSON.stringify(policy.Properties.PolicyDocument).includes('ses:'))
       .map(([logicalId]) => logicalId);
     expect(senders.sort()).toEqual([
+      expect.stringMatching(/^ConsoleHandlerRole/),
       expect.stringMatching(/^NotifyRole/),
       expect.stringMatching(/^OperatorApiHandlerRole/),
     ]);
     const sesStatements = statementsOf(template).filter((statement) =>
       ([] as string[]).concat(statement.Action).some((action) => action.startsWith('ses:')),
     );
-    expect(sesStatements).toHaveLength(2);
+    expect(sesStatements).toHaveLength(3);
     for (const statement of sesStatements as (Statement & { Condition?: unknown })[]) {
       expect(statement.Action).toBe('ses:SendEmail');
       // The account's identities (SES's sandbox judges each recipient's identity too), but only ever
@@ -227,7 +228,9 @@ describe('Stack: Rotor', () => {
   });
 
   it('puts IAM authorization on every method of the operator API, one per route', () => {
-    const methods = Object.values(template.findResources('AWS::ApiGateway::Method'));
+    const methods = Object.entries(template.findResources('AWS::ApiGateway::Method'))
+      .filter(([logicalId]) => logicalId.startsWith('OperatorApi'))
+      .map(([, method]) => method);
     expect(methods.map((method) => method.Properties.HttpMethod).sort()).toEqual(
       ROUTES.map((route) => route.method).sort(),
     );
@@ -235,7 +238,9 @@ describe('Stack: Rotor', () => {
   });
 
   it('logs every API call with its caller to a retained log group', () => {
-    const stages = Object.values(template.findResources('AWS::ApiGateway::Stage'));
+    const stages = Object.entries(template.findResources('AWS::ApiGateway::Stage'))
+      .filter(([logicalId]) => logicalId.startsWith('OperatorApi'))
+      .map(([, stage]) => stage);
     expect(stages).toHaveLength(1);
     const access = stages[0]?.Properties.AccessLogSetting;
     expect(access?.DestinationArn).toEqual({
@@ -289,12 +294,15 @@ describe('Stack: Rotor', () => {
     expect(JSON.stringify(statements)).not.toContain('secretsmanager:DeleteSecret');
   });
 
-  it("lets only the operator API keep idempotency records, on the registry table's IDEMPOTENCY partition", () => {
+  it("lets only the operator API and the console keep idempotency records, on the registry table's IDEMPOTENCY partition", () => {
     const policies = Object.entries(template.findResources('AWS::IAM::Policy'));
     const keeping = policies.filter(([, policy]) =>
       JSON.stringify(policy.Properties.PolicyDocument).includes('LeadingKeys'),
     );
-    expect(keeping.map(([id]) => id)).toEqual([expect.stringMatching(/^OperatorApiHandlerRole/)]);
+    expect(keeping.map(([id]) => id).sort()).toEqual([
+      expect.stringMatching(/^ConsoleHandlerRole/),
+      expect.stringMatching(/^OperatorApiHandlerRole/),
+    ]);
     const statement = (
       (keeping[0]?.[1].Properties.PolicyDocument.Statement ?? []) as (Statement & { Condition?: unknown })[]
     ).find((candidate) => JSON.stringify(candidate.Condition ?? {}).includes('LeadingKeys'));
@@ -304,6 +312,62 @@ describe('Stack: Rotor', () => {
       Resource: { 'Fn::GetAtt': [expect.stringMatching(/^RegistryTable/), 'Arn'] },
       Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['IDEMPOTENCY'] } },
     });
+  });
+
+  it('serves the console without IAM, throttled at its stage, its URL an output the emails link to', () => {
+    const methods = Object.entries(template.findResources('AWS::ApiGateway::Method')).filter(([logicalId]) =>
+      logicalId.startsWith('Console'),
+    );
+    expect(methods.map(([, method]) => method.Properties.HttpMethod)).toEqual(['ANY', 'ANY']);
+    for (const [, method] of methods) expect(method.Properties.AuthorizationType).toBe('NONE');
+    const stage = Object.entries(template.findResources('AWS::ApiGateway::Stage')).find(([logicalId]) =>
+      logicalId.startsWith('Console'),
+    )?.[1];
+    expect(stage?.Properties.StageName).toBe('console');
+    expect(stage?.Properties.MethodSettings).toEqual([
+      expect.objectContaining({
+        HttpMethod: '*',
+        ResourcePath: '/*',
+        ThrottlingRateLimit: 20,
+        ThrottlingBurstLimit: 40,
+      }),
+    ]);
+    // The access log names no path: an email button's URL carries its secret.
+    expect(stage?.Properties.AccessLogSetting.Format).not.toContain('$context.path');
+    const outputs = template.findOutputs('*');
+    expect(JSON.stringify(outputs[STACK_OUTPUTS.consoleUrl]?.Value)).toContain('.execute-api.');
+    const consoleUrls = Object.entries(template.findResources('AWS::Lambda::Function'))
+      .filter(([, fn]) => fn.Properties.Environment?.Variables?.CONSOLE_URL)
+      .map(([logicalId]) => logicalId.replace(/Function[0-9A-F]{8}$/, ''));
+    expect(consoleUrls.sort()).toEqual(['ConsoleHandler', 'Notify', 'OperatorApiHandler']);
+  });
+
+  it("gives the console's role the grace-period actions on Rotor's secrets and executions, and nothing that adds or removes an app", () => {
+    const policy = Object.entries(template.findResources('AWS::IAM::Policy')).find(([id]) =>
+      id.startsWith('ConsoleHandlerRole'),
+    )?.[1];
+    const statements = policy?.Properties.PolicyDocument.Statement as Statement[];
+    const actions = statements.flatMap((statement) => ([] as string[]).concat(statement.Action));
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'secretsmanager:UpdateSecretVersionStage',
+        'secretsmanager:PutSecretValue',
+        'states:StartExecution',
+        'states:StopExecution',
+      ]),
+    );
+    for (const forbidden of [
+      'secretsmanager:CreateSecret',
+      'secretsmanager:DeleteSecret',
+      'secretsmanager:RotateSecret',
+      'secretsmanager:CancelRotateSecret',
+      'secretsmanager:TagResource',
+      'lambda:InvokeFunction',
+    ]) {
+      expect(actions).not.toContain(forbidden);
+    }
+    const secrets = statements.find((statement) => statement.Action.includes('secretsmanager:PutSecretValue'));
+    expect(JSON.stringify(secrets?.Resource)).toContain(':secret:rotor/*');
   });
 
   it('passes cdk-nag AwsSolutions, acknowledging only the findings it names', () => {

@@ -63,6 +63,13 @@ export const GERMAN: LocaleCopy = {
   noUsage: 'keine',
   contactAdmins: (app) => `Fragen? Wenden Sie sich an die Administratoren von ${app}.`,
   footer: (app) => `Gesendet von Rotor für ${app}. Rotor schickt nie Token-Werte per E-Mail.`,
+  buttons: {
+    'expire-now': 'Altes Token jetzt ablaufen lassen',
+    cancel: 'Rotation abbrechen',
+    submit: 'Neues Token übergeben',
+    rotate: 'Jetzt rotieren',
+    open: 'In Rotor öffnen',
+  },
   events: {
     ROTATION_INITIATED: {
       subject: () => 'Eine Token-Rotation wurde initiiert',

@@ -63,6 +63,13 @@ export const ENGLISH: LocaleCopy = {
   noUsage: 'none',
   contactAdmins: (app) => `Questions? Contact the admins of ${app}.`,
   footer: (app) => `Sent by Rotor for ${app}. Rotor never puts token values in emails.`,
+  buttons: {
+    'expire-now': 'Expire old token now',
+    cancel: 'Cancel rotation',
+    submit: 'Hand over the new token',
+    rotate: 'Rotate now',
+    open: 'Open in Rotor',
+  },
   events: {
     ROTATION_INITIATED: {
       subject: () => 'A token rotation was initiated',

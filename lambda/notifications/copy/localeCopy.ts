@@ -1,4 +1,5 @@
 import type { RotationMode } from '../../contract/appSettings.ts';
+import type { LinkAction } from '../../contract/console.ts';
 import type { NotificationEvent } from '../../contract/notificationEvents.ts';
 import type { RotationTrigger } from '../../store/model.ts';
 import type { NotificationContext } from '../events.ts';
@@ -92,6 +93,8 @@ export interface LocaleCopy {
   readonly noUsage: string;
   readonly contactAdmins: (app: string) => string;
   readonly footer: (app: string) => string;
+  /** The labels of the emails' buttons, which open the Rotor Console. */
+  readonly buttons: Readonly<Record<LinkAction | 'open', string>>;
   readonly events: Readonly<Record<NotificationEvent, EventCopy>>;
 }
 
