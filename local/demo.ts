@@ -1,6 +1,7 @@
 import type { ApiClient } from '../cli/io.ts';
 import type { AppRecord } from '../lambda/store/model.ts';
 import type { VirtualClock } from './clock.ts';
+import { ConsoleClient, linksInLastEmail } from './console/client.ts';
 import { emailsAboutApp, isAccepted, type SeenEmail, tokenOfVersion } from './observe.ts';
 import { clientsFor, DEMO_ADMINS, formatDuration, until } from './scenarios/scenarios.ts';
 import type { LocalSystem } from './system.ts';
@@ -77,7 +78,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
 
     print('');
     print(
-      `${stamp()} 2. rotor rotate ${DEMO_APP} --expire later, then rotor cancel ${DEMO_APP} a day into the grace period`,
+      `${stamp()} 2. rotor rotate ${DEMO_APP} --expire later; a day into the grace period an admin cancels it in the Rotor Console`,
     );
     const second = await rotate(options, 'to be cancelled (demo)');
     const initiatedBefore = await countEmails(options, 'ROTATION_INITIATED');
@@ -89,8 +90,13 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     });
     await watcher.settle();
     clock.advanceTo(clock.now() + DAY_MS);
-    print(`${stamp()}    rotor cancel ${DEMO_APP}`);
-    await options.api.request('POST', `/apps/${DEMO_APP}/cancel`);
+    // The admin takes a moment in the browser: no virtual day passes meanwhile.
+    const release = clock.hold();
+    try {
+      await cancelInConsole(options, CONSOLE_ADMIN);
+    } finally {
+      release();
+    }
     await system.stepFunctions.whenStopped(second.executionArn);
     await watcher.settle();
     print(
@@ -108,6 +114,54 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   print(`${emails.length} emails about ${DEMO_APP} are in the mail viewer: ${options.mailViewer}`);
   print(
     `Who did what, from another terminal: npx rotor --local history ${DEMO_APP}   and   npx rotor --local audit`,
+  );
+}
+
+/** The demo's console user: an admin with no AWS credentials, who reads Rotor's emails. */
+const CONSOLE_ADMIN = 'ben@demo.example';
+
+/** The text of a console page's first message box. */
+function messageOf(html: string): string {
+  const box = /<div class="(?:ok|error|warn)">([\s\S]*?)<\/div>/.exec(html)?.[1] ?? '';
+  return box
+    .replace(/<[^>]+>/g, '')
+    .replaceAll('&quot;', '"')
+    .replaceAll('&#39;', "'")
+    .replaceAll('&amp;', '&');
+}
+
+/**
+ * As the admin would in a browser: asks the Rotor Console for a sign-in link, signs in with the one
+ * emailed, then presses "Cancel rotation" in the ROTATION_INITIATED email and confirms.
+ */
+async function cancelInConsole(options: DemoOptions, email: string): Promise<void> {
+  const { system, print } = options;
+  const browser = new ConsoleClient(system.console.url);
+  print(
+    `${stamp()}    console ${system.console.url}/ : ${email} asks for a sign-in link (no AWS credentials)`,
+  );
+  await browser.get('/sign-in');
+  await browser.post('/sign-in', { email });
+  const signIn = (await linksInLastEmail(system.endpoints.ses, email, /sign-in link|Anmeldelink/)).links[0];
+  if (!signIn) throw new Error(`the console sent ${email} no sign-in link`);
+  await browser.get(signIn);
+  const home = await browser.post(signIn);
+  print(
+    `${stamp()}    ✉ sign-in link → ${email}; signed in: ${home.status === 200 ? 'the app list shows billing-sync' : home.status}`,
+  );
+  const initiated = await linksInLastEmail(
+    system.endpoints.ses,
+    email,
+    new RegExp(`${DEMO_APP}: A token rotation`),
+  );
+  // Its buttons in order: "Expire old token now", "Cancel rotation", "Open in Rotor".
+  const cancel = initiated.links[1];
+  if (!cancel?.includes('/link/'))
+    throw new Error('the ROTATION_INITIATED email has no "Cancel rotation" button');
+  await browser.get(cancel);
+  const done = await browser.post(cancel);
+  print(
+    `${stamp()}    console: "Cancel rotation" button of the ROTATION_INITIATED email, confirmed → ${messageOf(done.html)}`,
   );
 }
 

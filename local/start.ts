@@ -109,6 +109,7 @@ async function main(): Promise<void> {
   const lines = [
     'Rotor local mode: everything on 127.0.0.1, no AWS account.',
     `  mail viewer        ${mailViewer}`,
+    `  console            ${system.console.url}/   (app admins: sign in by emailed link)`,
     `  operator API       ${api.url}`,
     `  DynamoDB           ${system.endpoints.dynamodb}`,
     `  Secrets Manager    ${system.endpoints.secretsManager}`,
@@ -125,7 +126,7 @@ async function main(): Promise<void> {
     '  npx rotor --local apps list',
     `  (it reads ${LOCAL_STATE_FILE}; or set ROTOR_API_URL=${api.url})`,
     '',
-    `ready: mail viewer at ${mailViewer} (started in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
+    `ready: mail viewer at ${mailViewer}, console at ${system.console.url}/ (started in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 

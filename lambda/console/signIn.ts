@@ -152,7 +152,10 @@ export async function signInConfirmPage(
   request: ConsoleRequest,
   secret: string,
 ): Promise<APIGatewayProxyResult> {
-  const locale = await localeOf(request, undefined);
+  const link = /^[A-Za-z0-9_-]{43}$/.test(secret)
+    ? await request.deps.registry.console.findSignInLink(secret)
+    : undefined;
+  const locale = await localeOf(request, link?.email);
   const copy = CONSOLE_COPY[locale].signIn;
   return respond(request, {
     status: 200,

@@ -100,6 +100,13 @@ export class ConsoleStore {
     return secret;
   }
 
+  /** A sign-in link as stored, used or not (its confirm page speaks its address's language). */
+  public async findSignInLink(
+    secret: string,
+  ): Promise<{ email: string; expiresAt: string; usedAt?: string } | undefined> {
+    return this.#get('SIGNIN', secret);
+  }
+
   /** Uses a sign-in link once: the first caller within its time gets its address. */
   public async useSignInLink(secret: string, now: string): Promise<Taken<{ email: string }>> {
     return this.#use<{ email: string }>('SIGNIN', secret, now);

@@ -17,7 +17,11 @@ export class ConsoleClient {
   readonly #cookies = new Map<string, string>();
   #lastPage: ConsolePage | undefined;
 
-  public constructor(private readonly consoleUrl: string) {}
+  /** `acceptLanguage` is sent as a browser sends it (the language of pages before sign-in). */
+  public constructor(
+    private readonly consoleUrl: string,
+    private readonly options: { readonly acceptLanguage?: string } = {},
+  ) {}
 
   /** The absolute URL of a console path (`/apps/x`) or an absolute link from an email. */
   public urlOf(pathOrUrl: string): string {
@@ -68,6 +72,7 @@ export class ConsoleClient {
       headers: {
         ...(init.headers as Record<string, string>),
         connection: 'close',
+        ...(this.options.acceptLanguage ? { 'accept-language': this.options.acceptLanguage } : {}),
         ...(cookie ? { cookie } : {}),
       },
     });

@@ -366,7 +366,9 @@ describe('Stack: Rotor', () => {
     ]) {
       expect(actions).not.toContain(forbidden);
     }
-    const secrets = statements.find((statement) => statement.Action.includes('secretsmanager:PutSecretValue'));
+    const secrets = statements.find((statement) =>
+      statement.Action.includes('secretsmanager:PutSecretValue'),
+    );
     expect(JSON.stringify(secrets?.Resource)).toContain(':secret:rotor/*');
   });
 

@@ -92,7 +92,9 @@ describe('npm start', () => {
       await rotor.printed('Rotor keeps running');
       const output = rotor.output();
       const viewer = /ready: mail viewer at (http:\/\/127\.0\.0\.1:\d+)\//.exec(output)?.[1];
-      const stored = await allEmails(String(viewer));
+      const consoleUrl = /, console at (http:\/\/127\.0\.0\.1:\d+\/console)\//.exec(output)?.[1];
+      const all = await allEmails(String(viewer));
+      const stored = all.filter((mail) => mail.subject.includes('billing-sync:'));
       // The virtual clock is 8 days ahead now; the CLI signs with the real time and is still let in.
       const shown = await exec(
         'node',
@@ -123,6 +125,17 @@ describe('npm start', () => {
       expect(output).toMatch(/rotation 1 done: old token \(\w+\) refused, new token \(\w+\) accepted/);
       expect(output).toMatch(/rotation 2 cancelled: old token \(\w+\) accepted, new token \(\w+\) refused/);
       expect(output).toContain('Demo finished in');
+      // An admin without AWS credentials signed in by the emailed link and cancelled from the email's button.
+      expect(output).toContain(`  console            ${consoleUrl}/`);
+      expect(output).toContain(
+        '✉ sign-in link → ben@demo.example; signed in: the app list shows billing-sync',
+      );
+      expect(output).toMatch(
+        /console: "Cancel rotation" button of the ROTATION_INITIATED email, confirmed → Cancelled rotation \S+ of app "billing-sync"/,
+      );
+      expect(
+        all.filter((mail) => mail.subject === '[Rotor] Your sign-in link').map((mail) => mail.to),
+      ).toEqual(['ben@demo.example']);
       expect(JSON.parse(shown.stdout)).toMatchObject({ app: { appId: 'billing-sync', state: 'ACTIVE' } });
     },
     TIMEOUT_MS,
