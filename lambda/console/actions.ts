@@ -209,10 +209,14 @@ export async function linkAction(request: ConsoleRequest, secret: string): Promi
       status: why === 'unknown' ? 404 : why === 'not-admin' ? 403 : 410,
       locale,
       title: copy.refused,
-      body: messageBody(copy.refused, copy.linkProblems[why], 'warn', {
-        href: `${request.base}/apps/${link?.appId ?? ''}`,
-        label: copy.openApp,
-      }),
+      body: messageBody(
+        copy.refused,
+        copy.linkProblems[why],
+        'warn',
+        link
+          ? { href: `${request.base}/apps/${link.appId}`, label: copy.openApp }
+          : { href: `${request.base}/`, label: copy.app.back },
+      ),
     });
   }
   if (request.method !== 'POST') {

@@ -159,8 +159,8 @@ describe('npm start', () => {
 
       // Assess
       expect(JSON.parse(cli.stdout)).toEqual({ apps: [] });
-      // DynamoDB, Secrets Manager, Step Functions, SES with its mail viewer, the fake HubSpot, the API.
-      expect(ports).toHaveLength(6);
+      // DynamoDB, Secrets Manager, Step Functions, SES with its mail viewer, the fake HubSpot, the API, the console.
+      expect(ports).toHaveLength(7);
       expect(code).toBe(0);
       expect(rotor.output()).toContain('stopped; every port is free.');
       expect(existsSync(stateFile)).toBe(false);
