@@ -300,6 +300,42 @@ describe('Console: sign-in and what an admin sees', () => {
     expect(await accepts(system, theirOldToken)).toBe(true);
   });
 
+  it('expires the old token from the app page: confirm, POST, the old token refused, TOKEN_INVALIDATED', async () => {
+    // Prepare
+    const { app, oldToken, executionArn } = await appInGrace();
+    const client = await signedIn(adminOf(app));
+    const page = await client.get(`/apps/${app.appId}`);
+    expect(page.html).toContain(`href="/console/apps/${app.appId}/expire-now"`);
+
+    // Act
+    const confirm = await client.get(`/apps/${app.appId}/expire-now`);
+    const done = await client.post(`/apps/${app.appId}/expire-now`);
+    // The same form sent again (a double click, a reload that resends it): the same fields.
+    const fields = Object.fromEntries(
+      [...confirm.html.matchAll(/<input type="hidden" name="(csrf|request)" value="([^"]+)">/g)].map((m) => [
+        m[1],
+        m[2],
+      ]),
+    );
+    const twice = await client.post(`/apps/${app.appId}/expire-now`, fields);
+
+    // Assess: done once; the form sent again answers as the first did (its request key)
+    expect(confirm.html).toContain('The old token stops working at once.');
+    expect(done.status).toBe(200);
+    expect(done.html).toContain(`Expired the old token of app &quot;${app.appId}&quot; now`);
+    expect(twice.status).toBe(200);
+    expect(twice.html).toBe(done.html);
+    expect((await system.stepFunctions.whenStopped(executionArn)).status).toBe('ABORTED');
+    expect(await accepts(system, oldToken)).toBe(false);
+    await eventually(async () =>
+      (await emailsAbout(system, app.appId)).some((mail) => mail.event === 'TOKEN_INVALIDATED'),
+    );
+    const { audit } = await stateOf(app);
+    expect(
+      audit.filter((event) => event.action === 'rotation.expire-now').map((event) => event.actor),
+    ).toEqual([`${adminOf(app)} (console)`]);
+  });
+
   it('signs out: the session cookie no longer opens the apps', async () => {
     // Prepare
     const app = await enroll(system);
