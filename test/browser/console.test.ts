@@ -20,6 +20,7 @@ const SCREENSHOTS = {
   list: path.resolve('test-output', 'console-app-list.png'),
   confirm: path.resolve('test-output', 'console-confirm-cancel.png'),
   result: path.resolve('test-output', 'console-cancel-done.png'),
+  phone: path.resolve('test-output', 'console-app-list-phone.png'),
 };
 
 let system: TestSystem;
@@ -65,6 +66,11 @@ describe('Rotor Console in a browser', () => {
       await expect.poll(() => countdown.textContent(), { timeout: 10_000 }).toMatch(/^\d+ min \d+ s$/);
       await page.screenshot({ path: SCREENSHOTS.list, fullPage: true });
       const listText = await page.locator('main').textContent();
+      // On a phone: one column, nothing wider than the screen.
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.screenshot({ path: SCREENSHOTS.phone, fullPage: true });
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      await page.setViewportSize({ width: 1100, height: 900 });
 
       // Act: the "Cancel rotation" button of the ROTATION_INITIATED email, its confirm page, its POST
       const mail = await linksInLastEmail(system.endpoints.ses, email, /initiated/);
@@ -80,6 +86,7 @@ describe('Rotor Console in a browser', () => {
       await page.close();
 
       // Assess: the list showed the app in its grace period; the old token is current again
+      expect(overflow).toBeLessThanOrEqual(0);
       expect(listText).toContain(app.appId);
       expect(listText).toContain('Grace period');
       expect(listText).toContain('old token expires in');
