@@ -69,7 +69,10 @@ describe('Rotor Console in a browser', () => {
       // On a phone: one column, nothing wider than the screen.
       await page.setViewportSize({ width: 390, height: 844 });
       await page.screenshot({ path: SCREENSHOTS.phone, fullPage: true });
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      // Evaluated in the page (the tests' TypeScript has no DOM types).
+      const overflow = await page.evaluate<number>(
+        'document.documentElement.scrollWidth - window.innerWidth',
+      );
       await page.setViewportSize({ width: 1100, height: 900 });
 
       // Act: the "Cancel rotation" button of the ROTATION_INITIATED email, its confirm page, its POST
