@@ -1,5 +1,6 @@
 import { ArnFormat, CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { HUBSPOT_GRACE_SECONDS } from '../lambda/contract/hubspotApi.ts';
@@ -239,9 +240,13 @@ export class RotorStack extends Stack {
       hubspotApiUrl: config.hubspotApiUrl,
       appDefaults,
     });
-    // Whoever sends the emails puts the console's buttons in them.
-    notify.function.addEnvironment('CONSOLE_URL', this.console.url);
-    this.operatorApi.handler.function.addEnvironment('CONSOLE_URL', this.console.url);
+    // Whoever sends the emails puts the console's buttons in them, and each email's event on the bus.
+    const bus = EventBus.fromEventBusName(this, 'EventBus', config.eventBusName);
+    for (const sender of [notify, this.operatorApi.handler, this.console.handler]) {
+      sender.function.addEnvironment('CONSOLE_URL', this.console.url);
+      sender.function.addEnvironment('EVENT_BUS_NAME', config.eventBusName);
+      bus.grantPutEventsTo(sender.role);
+    }
 
     new CfnOutput(this, STACK_OUTPUTS.apiUrl, {
       value: this.operatorApi.api.url,

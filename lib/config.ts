@@ -4,6 +4,7 @@ import { DAY_SECONDS, HOUR_SECONDS, parseDuration } from '../lambda/contract/dur
 import { emailAddressProblem, emailAddressRefusal } from '../lambda/contract/emailAddress.ts';
 import { ConfigurationError } from '../lambda/contract/errors.ts';
 import { DEFAULT_HUBSPOT_API_URL, isAllowedHubSpotApiUrl } from '../lambda/contract/hubspotApi.ts';
+import { DEFAULT_EVENT_BUS } from '../lambda/contract/rotorEvents.ts';
 import { TOKEN_PREFIX_PATTERN } from '../lambda/contract/tokenFormat.ts';
 
 /** The settings of one Rotor deployment, checked; durations in seconds. */
@@ -25,6 +26,8 @@ export interface RotorConfig {
   readonly secretNamePrefix: string;
   /** HubSpot's API for apps with issuer hubspot that name none of their own. */
   readonly hubspotApiUrl: string;
+  /** The event bus Rotor puts its events on: the account's default bus, or one the deployer made. */
+  readonly eventBusName: string;
 }
 
 function duration(min: number, max: number, allowed: string) {
@@ -101,6 +104,10 @@ const configSchema = z.object({
     .string()
     .refine(isAllowedHubSpotApiUrl, 'must be an https:// URL such as "https://api.hubapi.com"')
     .default(DEFAULT_HUBSPOT_API_URL),
+  eventBusName: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,256}$/, 'must be the name of an event bus in the account, such as "default"')
+    .default(DEFAULT_EVENT_BUS),
 });
 
 const KEYS = Object.keys(configSchema.shape);

@@ -4,8 +4,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { VirtualClock } from './clock.ts';
 import { type LocalConsole, startLocalConsole } from './console/server.ts';
 import { createRegistryTable, startLocalDynamoDb } from './dynamodb.ts';
+import { type LocalEventBridge, startLocalEventBridge } from './eventbridge/server.ts';
 import { type FakeHubSpot, startFakeHubSpot } from './hubspot/fake.ts';
-import { secretsManagerAccess, sesAccess, stepFunctionsAccess } from './iam/access.ts';
+import { eventBridgeAccess, secretsManagerAccess, sesAccess, stepFunctionsAccess } from './iam/access.ts';
 import { IamAuthority } from './iam/authority.ts';
 import { startDynamoDbGate } from './iam/dynamoDbGate.ts';
 import { invokeLocalFunction } from './lambda/runtime.ts';
@@ -38,7 +39,10 @@ export interface LocalSystemOptions {
   readonly settings?: Record<string, unknown>;
   /** Fixed ports; 0 picks free ones. @default the first system's of this process, else free ones */
   readonly ports?: Partial<
-    Record<'dynamodb' | 'secretsManager' | 'ses' | 'stepFunctions' | 'hubspot' | 'console', number>
+    Record<
+      'dynamodb' | 'secretsManager' | 'ses' | 'stepFunctions' | 'hubspot' | 'console' | 'eventBridge',
+      number
+    >
   >;
   /**
    * Start the fake HubSpot and make it the HubSpot API of new hubspot apps (HUBSPOT_API_URL). Local mode
@@ -98,8 +102,13 @@ export interface LocalSystem {
   readonly hubspot?: FakeHubSpot;
   /** The Rotor Console, as API Gateway serves it (its URL is the functions' CONSOLE_URL). */
   readonly console: LocalConsole;
+  /** EventBridge's PutEvents, with every event the buses received. */
+  readonly eventBridge: LocalEventBridge;
   /** The ports in use, to start a fresh system on the same ones (handlers keep their clients). */
-  readonly ports: Record<'dynamodb' | 'secretsManager' | 'ses' | 'stepFunctions' | 'console', number> & {
+  readonly ports: Record<
+    'dynamodb' | 'secretsManager' | 'ses' | 'stepFunctions' | 'console' | 'eventBridge',
+    number
+  > & {
     hubspot?: number;
   };
   close(): Promise<void>;
@@ -271,6 +280,15 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       : { rotationRetryDelayMs: options.secretsManagerRetryDelayMs }),
     ...(enforce ? { authorize: secretsManagerAccess(iam, names) } : {}),
   });
+  const eventBridge = await startLocalEventBridge({
+    region,
+    accountId,
+    port: ports.eventBridge ?? 0,
+    buses: Object.values(template.Resources)
+      .filter((resource) => resource.Type === 'AWS::Events::EventBus')
+      .map((resource) => String((resource.Properties as { Name?: string } | undefined)?.Name ?? '')),
+    ...(enforce ? { authorize: eventBridgeAccess(iam) } : {}),
+  });
   const rotationMachine = findMachine('RotationWorkflow');
   const sweepMachine = findMachine('SweepWorkflow');
   /** A task as Step Functions invokes it: as the state machine's role, which must allow lambda:InvokeFunction. */
@@ -325,6 +343,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.url,
     AWS_ENDPOINT_URL_SES: sesUrl,
     AWS_ENDPOINT_URL_SFN: stepFunctions.url,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.url,
     // Local mode runs on this machine's Node.js; the Lambda runtime is Node.js 24.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
@@ -355,6 +374,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.url,
     AWS_ENDPOINT_URL_SES: sesUrl,
     AWS_ENDPOINT_URL_SFN: stepFunctions.url,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.url,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     ...inherited(['POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_DEV', 'TZ']),
   });
@@ -370,6 +390,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     ses: portOf(sesUrl),
     stepFunctions: portOf(stepFunctions.url),
     console: consoleServer.port,
+    eventBridge: eventBridge.port,
   };
   firstSystem ??= { tableName, ports: used };
   return {
@@ -395,11 +416,13 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     stepFunctions,
     ...(hubspot ? { hubspot } : {}),
     console: consoleServer,
+    eventBridge,
     ports: used,
     ...(scheduler ? { scheduler } : {}),
     close: async () => {
       scheduler?.close();
       await consoleServer.close();
+      await eventBridge.close();
       await stepFunctions.close();
       await secretsManager.close();
       await ses.close();

@@ -13,6 +13,7 @@ import {
   type NotificationContext,
   type OldTokenUsage,
 } from './events.ts';
+import { type EventPublishing, publishEvent } from './publishEvent.ts';
 import { renderEmail } from './renderEmail.ts';
 
 /** SES answered that it is throttling or unavailable; the workflow retries the task (its Retry matches this name). */
@@ -33,6 +34,8 @@ export interface NotifyDependencies {
   readonly metrics?: Metrics;
   /** The Rotor Console's URL (`CONSOLE_URL`): admins' emails carry buttons into it. Without it, none. */
   readonly consoleUrl?: string;
+  /** The event bus each notification is also put on as a Rotor event (`EVENT_BUS_NAME`). Without it, none. */
+  readonly events?: EventPublishing;
 }
 
 export interface NotificationRequest {
@@ -337,6 +340,21 @@ export async function sendNotification(
     if (result === 'sent' || result === 'failed') outcome[result].push(recipient.email);
     else outcome.skipped.push(recipient.email);
     if (result === 'skipped-in-flight') outcome.settled = false;
+  }
+  if (deps.events) {
+    // After the emails: an EventBridge outage never holds up the admins' emails.
+    const published = await publishEvent(
+      { registry: deps.registry, events: deps.events },
+      `${occasion}#${request.event}#eventbridge:${deps.events.busName}`,
+      {
+        app,
+        rotation,
+        event: request.event,
+        occurredAt: now,
+        ...(oldTokenUsage ? { oldTokenUses: oldTokenUsage.count } : {}),
+      },
+    );
+    if (published === 'in-flight') outcome.settled = false;
   }
   return outcome;
 }

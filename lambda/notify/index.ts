@@ -1,4 +1,5 @@
 import { appRef } from '../contract/ids.ts';
+import { eventPublishingFromEnv } from '../integrations/aws/eventBridge.ts';
 import { sesClient } from '../integrations/aws/ses.ts';
 import { registry } from '../integrations/registryFromEnv.ts';
 import { requiredSetting } from '../integrations/settings.ts';
@@ -7,15 +8,23 @@ import { deliverOutbox } from '../notifications/outbox.ts';
 
 const senderAddress = requiredSetting('SENDER_ADDRESS');
 const consoleUrl = requiredSetting('CONSOLE_URL');
+const events = eventPublishingFromEnv();
 
 /**
  * Workflow task: sends the emails the app's outbox holds (each queued by the change of state that caused
- * it) to the app's admins, and customers where it concerns them.
+ * it) to the app's admins, and customers where it concerns them, and puts each on the event bus.
  */
 export const handler = async (event: unknown) => {
   const { appId } = parseTaskInput('Notify', appRef, event);
   return deliverOutbox(
-    { registry, ses: sesClient, senderAddress, consoleUrl, clock: () => new Date() },
+    {
+      registry,
+      ses: sesClient,
+      senderAddress,
+      consoleUrl,
+      clock: () => new Date(),
+      ...(events ? { events } : {}),
+    },
     appId,
   );
 };

@@ -3,6 +3,7 @@ import { type AppDefaults, LOCALES } from '../contract/appSettings.ts';
 import { ConfigurationError } from '../contract/errors.ts';
 import { DEFAULT_HUBSPOT_API_URL } from '../contract/hubspotApi.ts';
 import { dynamoDbClient } from '../integrations/aws/dynamodb.ts';
+import { eventPublishingFromEnv } from '../integrations/aws/eventBridge.ts';
 import { secretsManagerClient } from '../integrations/aws/secretsManager.ts';
 import { sesClient } from '../integrations/aws/ses.ts';
 import { sfnClient } from '../integrations/aws/sfn.ts';
@@ -40,6 +41,7 @@ export function operatorApiDependencies(logger: RequestLogger): OperatorApiDepen
   const senderAddress = requiredSetting('SENDER_ADDRESS');
   const consoleUrl = requiredSetting('CONSOLE_URL');
   const clock = () => new Date();
+  const events = eventPublishingFromEnv();
   return {
     registry,
     secretsManager: secretsManagerClient,
@@ -50,7 +52,11 @@ export function operatorApiDependencies(logger: RequestLogger): OperatorApiDepen
     secretNamePrefix: requiredSetting('SECRET_NAME_PREFIX'),
     tokenPrefix: settings.tokenPrefix,
     appDefaults: readAppDefaults(),
-    deliver: (appId) => deliverOutbox({ registry, ses: sesClient, senderAddress, consoleUrl, clock }, appId),
+    deliver: (appId) =>
+      deliverOutbox(
+        { registry, ses: sesClient, senderAddress, consoleUrl, clock, ...(events ? { events } : {}) },
+        appId,
+      ),
     logger,
     hubspotApiUrl: process.env.HUBSPOT_API_URL || DEFAULT_HUBSPOT_API_URL,
     idempotency: idempotencyStore({ tableName: settings.tableName, client: dynamoDbClient }),

@@ -45,6 +45,15 @@ export function secretsManagerAccess(iam: IamAuthority, names: { region: string;
   };
 }
 
+/** EventBridge: `events:PutEvents` on the bus of each entry. */
+export function eventBridgeAccess(iam: IamAuthority) {
+  return async (call: AwsJsonCall & { readonly busArns: readonly string[] }) => {
+    for (const resource of call.busArns) {
+      await iam.authorize({ accessKeyId: call.accessKeyId, action: `events:${call.operation}`, resource });
+    }
+  };
+}
+
 /** Step Functions: `states:<Operation>` on the state machine or execution the call names. */
 export function stepFunctionsAccess(iam: IamAuthority) {
   return (call: AwsJsonCall) =>

@@ -21,6 +21,10 @@ function table(reports: readonly ScenarioReport[], wallMs: number): string {
     lines.push(`      ${report.summary}`);
     const emails = report.emails.map((mail) => `${mail.event} → ${mail.to} (${mail.locale})`);
     lines.push(`      emails: ${emails.length === 0 ? 'none' : emails.join(', ')}`);
+    const events = report.events.map(
+      (event) => `${event.detailType}${event.schemaProblems.length > 0 ? ' (does not fit its schema)' : ''}`,
+    );
+    lines.push(`      events: ${events.length === 0 ? 'none' : events.join(', ')}`);
     const verdict = (value: boolean | null) => (value === null ? 'none' : value ? 'accepted' : 'refused');
     lines.push(`      old token ${verdict(report.verifies.old)}, new token ${verdict(report.verifies.new)}`);
     for (const problem of report.problems) lines.push(`      ✗ ${problem}`);

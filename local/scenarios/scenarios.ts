@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import {
   CreateSecretCommand,
   RotateSecretCommand,
@@ -8,6 +9,8 @@ import { SESClient } from '@aws-sdk/client-ses';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RotationMode } from '../../lambda/contract/appSettings.ts';
+import type { NotificationEvent } from '../../lambda/contract/notificationEvents.ts';
+import { DEFAULT_EVENT_BUS, DETAIL_TYPES } from '../../lambda/contract/rotorEvents.ts';
 import { enrollHubSpotApp, enrollManagedApp } from '../../lambda/domain/enrollApp.ts';
 import { submitHubSpotToken } from '../../lambda/domain/hubspotRotation.ts';
 import { cancelRotation, expireNow, type OperatorDependencies } from '../../lambda/domain/operatorActions.ts';
@@ -18,6 +21,7 @@ import type { AppRecord } from '../../lambda/store/model.ts';
 import { Registry } from '../../lambda/store/Registry.ts';
 import { VirtualClock } from '../clock.ts';
 import { APP_DEFAULTS, DEMO_ADMINS } from '../demoApp.ts';
+import { eventProblems } from '../eventCheck.ts';
 import {
   emailsAboutApp,
   isAccepted,
@@ -38,6 +42,17 @@ export interface ScenarioReport {
   /** Why it did not pass: each expectation that failed, in a sentence. */
   readonly problems: readonly string[];
   readonly emails: readonly { event: string; to: string; locale: string; subject: string }[];
+  /**
+   * The app's EventBridge events, in order: detail-type, the email event, the rotation, and what is
+   * wrong with its detail by the committed JSON Schema (nothing: it is valid).
+   */
+  readonly events: readonly {
+    detailType: string;
+    event: string;
+    rotationId?: string;
+    time: string;
+    schemaProblems: readonly string[];
+  }[];
   /** Each version of the app's secret that still has labels, with them. */
   readonly labels: Record<string, string[]>;
   readonly versions: { readonly old: string; readonly new: string | null };
@@ -501,12 +516,28 @@ export function formatDuration(ms: number): string {
 /** Compares what happened with what the scenario expects; each mismatch is one sentence. */
 function problemsOf(
   expectation: Expectation,
-  seen: Pick<ScenarioReport, 'emails' | 'labels' | 'versions' | 'verifies' | 'virtualElapsedMs'>,
+  seen: Pick<ScenarioReport, 'emails' | 'events' | 'labels' | 'versions' | 'verifies' | 'virtualElapsedMs'>,
 ): string[] {
   const problems: string[] = [];
   const emails = seen.emails.map((mail) => `${mail.event} ${mail.locale}`);
   if (JSON.stringify(emails) !== JSON.stringify(expectation.emails)) {
     problems.push(`emails were [${emails.join(', ')}], expected [${expectation.emails.join(', ')}]`);
+  }
+  // One event per step the admins were emailed about, in the same order, each valid by its schema.
+  const steps = expectation.emails
+    .map((line) => line.split(' ')[0] as NotificationEvent)
+    .filter((event, i, all) => all.indexOf(event) === i);
+  const expectedEvents = steps.map((event) => DETAIL_TYPES[event]);
+  const detailTypes = seen.events.map((event) => event.detailType);
+  if (JSON.stringify(detailTypes) !== JSON.stringify(expectedEvents)) {
+    problems.push(`events were [${detailTypes.join(', ')}], expected [${expectedEvents.join(', ')}]`);
+  }
+  for (const event of seen.events) {
+    if (event.schemaProblems.length > 0) {
+      problems.push(
+        `the ${event.detailType} event does not fit its schema: ${event.schemaProblems.join('; ')}`,
+      );
+    }
   }
   const currentId = expectation.current === 'old' ? seen.versions.old : seen.versions.new;
   const expectedLabels = currentId ? { [currentId]: ['AWSCURRENT'] } : {};
@@ -550,13 +581,23 @@ export function clientsFor(system: LocalSystem) {
   const clock = () => new Date();
   const ses = new SESClient({});
   const senderAddress = system.env.SENDER_ADDRESS ?? 'rotor@example.com';
+  // The operator's emails carry the console's buttons and go on the bus, as the operator API's do.
+  const events = {
+    client: new EventBridgeClient({}),
+    busName: system.env.EVENT_BUS_NAME ?? DEFAULT_EVENT_BUS,
+  };
+  const consoleUrl = system.env.CONSOLE_URL;
   const operator: OperatorDependencies = {
     registry,
     secretsManager,
     sfn,
     rotationStateMachineArn: system.rotationStateMachineArn,
     clock,
-    deliver: (appId) => deliverOutbox({ registry, ses, senderAddress, clock }, appId),
+    deliver: (appId) =>
+      deliverOutbox(
+        { registry, ses, senderAddress, clock, events, ...(consoleUrl ? { consoleUrl } : {}) },
+        appId,
+      ),
   };
   return { registry, secretsManager, sfn, operator };
 }
@@ -618,8 +659,19 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       new: await verifyVersion(newVersionId),
     };
     const emails = (await emailsAboutApp(system.endpoints.ses, app.appId)).map(summaryOf);
+    const events = system.eventBridge
+      .events()
+      .filter((event) => event.detail.appId === app.appId)
+      .map((event) => ({
+        detailType: event.detailType,
+        event: String(event.detail.event),
+        ...(typeof event.detail.rotationId === 'string' ? { rotationId: event.detail.rotationId } : {}),
+        time: event.time,
+        schemaProblems: eventProblems(event),
+      }));
     const seen = {
       emails,
+      events,
       labels,
       versions: { old: enrolled.currentVersionId, new: verifies.new === null ? null : newVersionId },
       verifies,
@@ -642,6 +694,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       passed: false,
       problems: [(error as Error).message],
       emails: [],
+      events: [],
       labels: {},
       versions: { old: '', new: null },
       verifies: { old: false, new: null },

@@ -372,6 +372,27 @@ describe('Stack: Rotor', () => {
     expect(JSON.stringify(secrets?.Resource)).toContain(':secret:rotor/*');
   });
 
+  it('lets the functions that send emails put events on the configured bus only, and tells them which', () => {
+    const putters = Object.entries(template.findResources('AWS::IAM::Policy'))
+      .filter(([, policy]) => JSON.stringify(policy.Properties.PolicyDocument).includes('events:PutEvents'))
+      .map(([logicalId, policy]) => {
+        const statement = (policy.Properties.PolicyDocument.Statement as Statement[]).find(
+          (candidate) => candidate.Action === 'events:PutEvents',
+        );
+        const resource = statement?.Resource as { 'Fn::Join': [string, unknown[]] };
+        return [
+          logicalId.replace(/Role.*$/, ''),
+          resource['Fn::Join'][1].filter((part) => typeof part === 'string').join(''),
+        ];
+      });
+    expect(putters.map(([id]) => id).sort()).toEqual(['ConsoleHandler', 'Notify', 'OperatorApiHandler']);
+    for (const [, resource] of putters) expect(resource).toMatch(/^arn:.*:events:.*:event-bus\/default$/);
+    const buses = Object.entries(template.findResources('AWS::Lambda::Function'))
+      .filter(([, fn]) => fn.Properties.Environment?.Variables?.EVENT_BUS_NAME === 'default')
+      .map(([logicalId]) => logicalId.replace(/Function[0-9A-F]{8}$/, ''));
+    expect(buses.sort()).toEqual(['ConsoleHandler', 'Notify', 'OperatorApiHandler']);
+  });
+
   it('passes cdk-nag AwsSolutions, acknowledging only the findings it names', () => {
     // A finding left unacknowledged makes synth throw; the stack above synthesized. A wildcard
     // beyond the acknowledged secret prefix, even on the hook's own role, is still a finding.

@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SESClient } from '@aws-sdk/client-ses';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -17,6 +18,7 @@ import {
 } from '../../lambda/store/notificationLedger.ts';
 import type { Registry } from '../../lambda/store/Registry.ts';
 import { APP_DEFAULTS } from '../../local/demoApp.ts';
+import { startLocalEventBridge } from '../../local/eventbridge/server.ts';
 import { allEmails } from '../../local/observe.ts';
 import type { StrictSes, StrictSesOptions } from '../../local/ses/strictSes.ts';
 import { documentClient, registry as dynamoRegistry, enrollTestApp } from '../support/aws.ts';
@@ -383,5 +385,88 @@ describe('Function: isRetryableSesError', () => {
     expect(isRetryableSesError(unanswered('Error', 'ENOTFOUND'))).toBe(true);
     expect(isRetryableSesError(answered('MessageRejected', 400))).toBe(false);
     expect(isRetryableSesError(answered('MailFromDomainNotVerifiedException', 400))).toBe(false);
+  });
+});
+
+describe('Function: sendNotification puts each email event on the event bus', () => {
+  it('after the emails, once: a throttled PutEvents is retried without sending the emails again', async () => {
+    // Prepare: the local EventBridge, reached by a client that is throttled at its first call
+    const { client } = await start({});
+    const bus = await startLocalEventBridge({ region: 'eu-central-1', accountId: '123456789012' });
+    try {
+      const { registry, claims } = memoryRegistry();
+      const real = new EventBridgeClient({ endpoint: bus.url, region: 'eu-central-1' });
+      let calls = 0;
+      const flaky = {
+        send: async (command: unknown) => {
+          calls += 1;
+          if (calls === 1) throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+          return real.send(command as never);
+        },
+      } as unknown as EventBridgeClient;
+      const deps = {
+        registry,
+        ses: client,
+        senderAddress: SENDER,
+        clock,
+        events: { client: flaky, busName: 'default' },
+      };
+
+      // Act
+      const first = await sendNotification(deps, request).catch((error: unknown) => error);
+      const retried = await sendNotification(deps, request);
+      const third = await sendNotification(deps, request);
+
+      // Assess
+      expect((first as Error).name).toBe('NotificationThrottledError');
+      expect(retried.skipped).toEqual(['first@verified.example', 'second@elsewhere.example']);
+      expect(third.sent).toEqual([]);
+      expect(bus.events().map((event) => `${event.source} ${event.detailType} ${event.bus}`)).toEqual([
+        'rotor Rotor Rotation Reminder default',
+      ]);
+      expect(bus.events()[0]?.detail).toMatchObject({
+        event: 'ROTATION_REMINDER',
+        appId: app.appId,
+        version: '1',
+      });
+      expect([...claims.values()]).toEqual(['sent', 'sent', 'sent']);
+    } finally {
+      await bus.close();
+    }
+  });
+
+  it('a bus that does not exist is recorded as failed and audited, and the emails still go out', async () => {
+    // Prepare
+    const { url, client } = await start({});
+    const bus = await startLocalEventBridge({ region: 'eu-central-1', accountId: '123456789012' });
+    try {
+      const { registry, audit } = memoryRegistry();
+      const events = {
+        client: new EventBridgeClient({ endpoint: bus.url, region: 'eu-central-1' }),
+        busName: 'missing',
+      };
+
+      // Act
+      const outcome = await sendNotification(
+        { registry, ses: client, senderAddress: SENDER, clock, events },
+        request,
+      );
+
+      // Assess
+      expect(outcome.sent).toHaveLength(2);
+      expect(outcome.settled).toBe(true);
+      expect((await allEmails(url)).length).toBe(2);
+      expect(bus.events()).toEqual([]);
+      expect(audit).toEqual([
+        expect.objectContaining({
+          action: 'event.publish',
+          outcome: 'failed',
+          detail:
+            'Rotor Rotation Reminder to event bus missing refused (ResourceNotFoundException: Event bus missing does not exist.)',
+        }),
+      ]);
+    } finally {
+      await bus.close();
+    }
   });
 });

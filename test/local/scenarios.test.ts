@@ -8,6 +8,7 @@ interface Report {
     passed: boolean;
     problems: string[];
     emails: { event: string; to: string; locale: string; subject: string }[];
+    events: { detailType: string; event: string; rotationId?: string; schemaProblems: string[] }[];
     verifies: { old: boolean; new: boolean | null };
     labels: Record<string, string[]>;
     versions: { old: string; new: string | null };
@@ -63,6 +64,24 @@ describe('npm run scenarios', () => {
         'HUBSPOT_TOKEN_STILL_VALID',
       );
       expect(byName['hubspot-old-token-still-valid']?.verifies).toEqual({ old: true, new: true });
+      // EventBridge: one event per step, in order, each fitting its committed JSON Schema.
+      const eventsOf = (name: string) =>
+        byName[name]?.events.map((event) => `${event.detailType}${event.schemaProblems.length ? ' ✗' : ''}`);
+      expect(eventsOf('expire-later')).toEqual([
+        'Rotor Rotation Initiated',
+        'Rotor Token Expires Soon',
+        'Rotor Rotation Completed',
+      ]);
+      expect(eventsOf('cancel-during-grace')).toEqual([
+        'Rotor Rotation Initiated',
+        'Rotor Rotation Cancelled',
+      ]);
+      expect(eventsOf('failure-in-test-step')).toEqual(['Rotor Rotation Failed']);
+      expect(eventsOf('hubspot-old-token-still-valid')?.at(-1)).toBe('Rotor HubSpot Token Still Valid');
+      // All three are about the one rotation.
+      const rotationIds = [...new Set(expireLater?.events.map((event) => event.rotationId))];
+      expect(rotationIds).toHaveLength(1);
+      expect(rotationIds[0]).toMatch(/^r-/);
     },
     CHILD_PROCESS_TIMEOUT_MS,
   );

@@ -1,0 +1,97 @@
+/**
+ * Rotor's EventBridge events: one per lifecycle step the admins are emailed about, `source: "rotor"`,
+ * a detail-type per step, and a detail of ids, modes, times and actors (never a token value). The
+ * schemas here are the contract; `schemas/events/*.json` are their JSON Schema form, for receivers.
+ */
+import {
+  type infer as Infer,
+  iso as isoFormats,
+  literal,
+  number,
+  optional,
+  strictObject,
+  string,
+  type ZodMiniObject,
+  enum as zEnum,
+} from 'zod/mini';
+import { NOTIFICATION_EVENTS, type NotificationEvent } from './notificationEvents.ts';
+
+/** The `source` of every Rotor event; an EventBridge rule matches on it. */
+export const EVENT_SOURCE = 'rotor';
+
+/** The default event bus of the account, unless the deployment names another (`eventBusName`). */
+export const DEFAULT_EVENT_BUS = 'default';
+
+/** The `detail-type` of each event, as a rule matches on it. */
+export const DETAIL_TYPES: Readonly<Record<NotificationEvent, string>> = {
+  ROTATION_INITIATED: 'Rotor Rotation Initiated',
+  ROTATION_CANCELLED: 'Rotor Rotation Cancelled',
+  TOKEN_INVALIDATED: 'Rotor Token Invalidated',
+  TOKEN_EXPIRES_IN_24H: 'Rotor Token Expires Soon',
+  ROTATION_COMPLETED: 'Rotor Rotation Completed',
+  ROTATION_REMINDER: 'Rotor Rotation Reminder',
+  ROTATION_FAILED: 'Rotor Rotation Failed',
+  HANDOFF_REQUESTED: 'Rotor Handoff Requested',
+  HANDOFF_REMINDER: 'Rotor Handoff Reminder',
+  HUBSPOT_TOKEN_STILL_VALID: 'Rotor HubSpot Token Still Valid',
+};
+
+/** An ISO-8601 time in UTC, as Rotor writes every time. */
+const iso = () => isoFormats.datetime();
+
+/** What every event's detail has. */
+const common = {
+  version: literal('1'),
+  appId: string(),
+  issuer: zEnum(['managed', 'hubspot']),
+  /** When the step happened (when Rotor sent its emails). */
+  occurredAt: iso(),
+};
+
+/** What an event about a rotation adds. */
+const rotation = {
+  rotationId: string(),
+  mode: zEnum(['expire-now', 'expire-later']),
+  trigger: zEnum(['operator', 'schedule', 'secrets-manager']),
+  /** Who started the rotation: an IAM ARN, `<address> (console)`, or `rotor-schedule`. */
+  startedBy: string(),
+  startedAt: iso(),
+  graceSeconds: number(),
+};
+
+const eventDetail = <Shape extends Record<string, unknown>>(event: NotificationEvent, shape: Shape) =>
+  strictObject({ ...common, event: literal(event), ...shape });
+
+/** The detail schema of each event. */
+export const DETAIL_SCHEMAS = {
+  ROTATION_INITIATED: eventDetail('ROTATION_INITIATED', { ...rotation, expiresAt: optional(iso()) }),
+  ROTATION_CANCELLED: eventDetail('ROTATION_CANCELLED', { ...rotation, endedBy: optional(string()) }),
+  TOKEN_INVALIDATED: eventDetail('TOKEN_INVALIDATED', { ...rotation, endedBy: optional(string()) }),
+  TOKEN_EXPIRES_IN_24H: eventDetail('TOKEN_EXPIRES_IN_24H', {
+    ...rotation,
+    expiresAt: iso(),
+    /** How often the verifier accepted the old token in the 24 hours before. */
+    oldTokenUsesLast24h: number(),
+  }),
+  ROTATION_COMPLETED: eventDetail('ROTATION_COMPLETED', { ...rotation, expiresAt: optional(iso()) }),
+  ROTATION_REMINDER: eventDetail('ROTATION_REMINDER', { tokenIssuedAt: iso(), intervalSeconds: number() }),
+  ROTATION_FAILED: eventDetail('ROTATION_FAILED', { ...rotation, failedStep: string() }),
+  HANDOFF_REQUESTED: eventDetail('HANDOFF_REQUESTED', {
+    ...rotation,
+    hubId: number(),
+    handoffDeadline: iso(),
+  }),
+  HANDOFF_REMINDER: eventDetail('HANDOFF_REMINDER', { ...rotation, hubId: number(), handoffDeadline: iso() }),
+  HUBSPOT_TOKEN_STILL_VALID: eventDetail('HUBSPOT_TOKEN_STILL_VALID', { ...rotation, hubId: number() }),
+} as const satisfies Record<NotificationEvent, ZodMiniObject>;
+
+export type RotorEventDetail = {
+  [E in NotificationEvent]: Infer<(typeof DETAIL_SCHEMAS)[E]>;
+}[NotificationEvent];
+
+/** The file name of an event's JSON Schema under `schemas/events/`. */
+export function schemaFileOf(event: NotificationEvent): string {
+  return `${DETAIL_TYPES[event].toLowerCase().replaceAll(' ', '-')}.json`;
+}
+
+export { NOTIFICATION_EVENTS };

@@ -1,0 +1,64 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DETAIL_TYPES } from '../../lambda/contract/rotorEvents.ts';
+import { detailOf } from '../../lambda/notifications/publishEvent.ts';
+import type { AppRecord, RotationRecord } from '../../lambda/store/model.ts';
+import { eventProblems } from '../../local/eventCheck.ts';
+import { eventSchemaFiles, SCHEMA_DIR } from '../../local/eventSchemas.ts';
+
+const app = {
+  appId: 'billing-sync',
+  issuer: 'managed',
+  tokenIssuedAt: '2026-06-01T06:00:00.000Z',
+  intervalSeconds: 180 * 86_400,
+} as unknown as AppRecord;
+const rotation = {
+  appId: 'billing-sync',
+  rotationId: 'r-20261202T060000Z-abc123',
+  mode: 'expire-later',
+  trigger: 'schedule',
+  startedBy: 'rotor-schedule',
+  startedAt: '2026-12-02T06:00:00.000Z',
+  graceSeconds: 7 * 86_400,
+  expiresAt: '2026-12-09T06:00:00.000Z',
+  oldVersionId: 'v-old',
+  status: 'grace',
+} as unknown as RotationRecord;
+const occurredAt = '2026-12-08T06:00:00.000Z';
+
+describe('Contract: EventBridge event schemas', () => {
+  it('keeps schemas/events/ equal to the contract (npm run schemas writes it)', () => {
+    const files = eventSchemaFiles();
+    expect(readdirSync(SCHEMA_DIR).sort()).toEqual(Object.keys(files).sort());
+    for (const [name, text] of Object.entries(files)) {
+      expect(
+        readFileSync(path.join(SCHEMA_DIR, name), 'utf8'),
+        `schemas/events/${name} is stale: npm run schemas`,
+      ).toBe(text);
+    }
+  });
+
+  it('accepts the detail Rotor makes for each event, and refuses one with a field it does not know', () => {
+    for (const event of Object.keys(DETAIL_TYPES) as (keyof typeof DETAIL_TYPES)[]) {
+      const detail = detailOf({ app, rotation, event, occurredAt, oldTokenUses: 3 });
+      expect(eventProblems({ source: 'rotor', detailType: DETAIL_TYPES[event], detail }), event).toEqual([]);
+    }
+    const detail = detailOf({ app, rotation, event: 'ROTATION_INITIATED', occurredAt });
+    // A token pasted into an event would be an unknown field: the schema refuses it.
+    expect(
+      eventProblems({
+        source: 'rotor',
+        detailType: 'Rotor Rotation Initiated',
+        detail: { ...detail, token: 'rtr_x' },
+      }),
+    ).toEqual(['/ must NOT have additional properties']);
+    expect(
+      eventProblems({
+        source: 'rotor',
+        detailType: 'Rotor Token Expires Soon',
+        detail: { ...detail, event: 'TOKEN_EXPIRES_IN_24H' },
+      }),
+    ).toContain("/ must have required property 'oldTokenUsesLast24h'");
+  });
+});
