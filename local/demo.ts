@@ -209,6 +209,7 @@ async function tokensLine(
 function watch(options: DemoOptions, { registry }: DemoClients, app: AppRecord) {
   const { system, print } = options;
   let seenEmails = 0;
+  let seenEvents = 0;
   let lastState = app.state;
   let running = true;
 
@@ -226,6 +227,10 @@ function watch(options: DemoOptions, { registry }: DemoClients, app: AppRecord) 
     for (const email of emails.slice(seenEmails))
       print(`${stamp(new Date(email.at))}    ${describeEmail(email)}`);
     seenEmails = emails.length;
+    const events = system.eventBridge.events().filter((event) => event.detail.appId === app.appId);
+    for (const event of events.slice(seenEvents))
+      print(`${stamp(new Date(event.time))}    ⇢ event "${event.detailType}" on bus ${event.bus}`);
+    seenEvents = events.length;
   };
 
   let chain = Promise.resolve();

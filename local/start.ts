@@ -115,6 +115,7 @@ async function main(): Promise<void> {
     `  Secrets Manager    ${system.endpoints.secretsManager}`,
     `  Step Functions     ${system.endpoints.stepFunctions}`,
     `  SES                ${system.endpoints.ses}`,
+    `  EventBridge        ${system.eventBridge.url}   (Rotor's events, source "rotor")`,
     ...(system.hubspot ? [`  HubSpot (fake)     ${system.hubspot.url}`] : []),
     `  virtual clock      ${describeSpeed(settings.speed)}; now ${new Date().toISOString()}`,
     ...[...(system.scheduler?.next ?? new Map<string, number>())].map(

@@ -125,6 +125,14 @@ describe('npm start', () => {
       expect(output).toMatch(/rotation 1 done: old token \(\w+\) refused, new token \(\w+\) accepted/);
       expect(output).toMatch(/rotation 2 cancelled: old token \(\w+\) accepted, new token \(\w+\) refused/);
       expect(output).toContain('Demo finished in');
+      // Each step is an EventBridge event too, printed as it arrives on the local bus.
+      expect([...output.matchAll(/⇢ event "([^"]+)" on bus default/g)].map((m) => m[1])).toEqual([
+        'Rotor Rotation Initiated',
+        'Rotor Token Expires Soon',
+        'Rotor Rotation Completed',
+        'Rotor Rotation Initiated',
+        'Rotor Rotation Cancelled',
+      ]);
       // An admin without AWS credentials signed in by the emailed link and cancelled from the email's button.
       expect(output).toContain(`  console            ${consoleUrl}/`);
       expect(output).toContain(
@@ -159,8 +167,9 @@ describe('npm start', () => {
 
       // Assess
       expect(JSON.parse(cli.stdout)).toEqual({ apps: [] });
-      // DynamoDB, Secrets Manager, Step Functions, SES with its mail viewer, the fake HubSpot, the API, the console.
-      expect(ports).toHaveLength(7);
+      // DynamoDB, Secrets Manager, Step Functions, SES with its mail viewer, the fake HubSpot, the API,
+      // the console, EventBridge.
+      expect(ports).toHaveLength(8);
       expect(code).toBe(0);
       expect(rotor.output()).toContain('stopped; every port is free.');
       expect(existsSync(stateFile)).toBe(false);
