@@ -53,7 +53,9 @@ function undeliveredLines(app: AppView, paint: (colour: Colour, text: string) =>
   ]);
   lines.push([
     '',
-    'SES refused these for good and they are not retried: check the address, the SES sandbox and the sender identity',
+    emails.some((email) => email.recipient.startsWith('eventbridge:'))
+      ? 'SES or EventBridge refused these for good and they are not retried: check the address, the SES sandbox, the sender identity and the event bus'
+      : 'SES refused these for good and they are not retried: check the address, the SES sandbox and the sender identity',
   ]);
   return lines;
 }
