@@ -20,6 +20,7 @@ describe('Function: parseRotorConfig', () => {
       tokenPrefix: 'rtr_',
       secretNamePrefix: 'rotor/',
       hubspotApiUrl: 'https://api.hubapi.com',
+      eventBusName: 'default',
     });
   });
 
@@ -33,6 +34,10 @@ describe('Function: parseRotorConfig', () => {
     [
       { reminderRepeat: '0d' },
       'Rotor setting "reminderRepeat" must be a duration from 1d to 365d, such as "30d" (got "0d")',
+    ],
+    [
+      { eventBusName: 'my bus' },
+      'Rotor setting "eventBusName" must be the name of an event bus in the account, such as "default" (got "my bus")',
     ],
     [
       { timeZone: 'Mars/Olympus' },
