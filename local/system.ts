@@ -40,7 +40,14 @@ export interface LocalSystemOptions {
   /** Fixed ports; 0 picks free ones. @default the first system's of this process, else free ones */
   readonly ports?: Partial<
     Record<
-      'dynamodb' | 'secretsManager' | 'ses' | 'stepFunctions' | 'hubspot' | 'console' | 'eventBridge',
+      | 'dynamodb'
+      | 'dynamodbTable'
+      | 'secretsManager'
+      | 'ses'
+      | 'stepFunctions'
+      | 'hubspot'
+      | 'console'
+      | 'eventBridge',
       number
     >
   >;
@@ -110,6 +117,8 @@ export interface LocalSystem {
     number
   > & {
     hubspot?: number;
+    /** The table behind the IAM gate. */
+    dynamodbTable?: number;
   };
   close(): Promise<void>;
 }
@@ -193,8 +202,10 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
     },
   ]);
+  // Behind the IAM gate the table gets its own port, kept for the process's later systems too: a free
+  // port picked afresh could be one a later stand-in of this system must listen on again.
   const table = await startLocalDynamoDb({
-    port: enforce ? 0 : (ports.dynamodb ?? 0),
+    port: enforce ? (ports.dynamodbTable ?? 0) : (ports.dynamodb ?? 0),
     ...(options.dataDir ? { path: path.join(options.dataDir, 'dynamodb') } : {}),
   });
   // DynamoDB as the handlers reach it: IAM first, then the table.
@@ -386,6 +397,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   const used = {
     ...(hubspot ? { hubspot: hubspot.port } : {}),
     dynamodb: dynamo.port,
+    ...(gate ? { dynamodbTable: table.port } : {}),
     secretsManager: portOf(secretsManager.url),
     ses: portOf(sesUrl),
     stepFunctions: portOf(stepFunctions.url),
