@@ -1,7 +1,6 @@
-import { ArnFormat, CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { HUBSPOT_GRACE_SECONDS } from '../lambda/contract/hubspotApi.ts';
 import { DURATION_LIMITS } from '../lambda/contract/requestRules.ts';
@@ -15,7 +14,6 @@ import { RotationWorkflow } from './constructs/RotationWorkflow.ts';
 import { SweepWorkflow } from './constructs/SweepWorkflow.ts';
 import {
   acknowledgeSendAsSender,
-  nagArn,
   sendAsSenderStatement,
   type TableAccess,
   TaskFunction,
@@ -44,12 +42,6 @@ export class RotorStack extends Stack {
     const { config } = props;
     this.registry = new RegistryTable(this, 'Registry');
     const table = this.registry.table;
-    const secrets = this.formatArn({
-      service: 'secretsmanager',
-      resource: 'secret',
-      resourceName: `${config.secretNamePrefix}*`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
     const task = (
       id: string,
       handler: string,
@@ -64,16 +56,7 @@ export class RotorStack extends Stack {
         tableAccess,
         tokenPrefix: config.tokenPrefix,
       });
-      if (secretActions.length > 0) {
-        fn.addToRolePolicy(
-          new PolicyStatement({ sid: 'RotorSecrets', actions: secretActions, resources: [secrets] }),
-        );
-        Validations.of(fn.role).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::${nagArn(this, 'secretsmanager', `secret:${config.secretNamePrefix}*`)}]`,
-          reason:
-            'Secret ARNs end in a random six-character suffix, so the grant names the Rotor secret prefix.',
-        });
-      }
+      if (secretActions.length > 0) fn.grantRotorSecrets(config.secretNamePrefix, secretActions);
       return fn;
     };
     const read: TableAccess[] = ['dynamodb:GetItem'];

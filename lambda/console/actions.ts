@@ -4,7 +4,7 @@ import type { Locale } from '../contract/appSettings.ts';
 import { LINK_ACTIONS, type LinkAction } from '../contract/console.ts';
 import { IDEMPOTENCY_KEY_PATTERN } from '../contract/routes.ts';
 import type { AppView, AuditEventView, RotationView } from '../contract/views.ts';
-import type { ActionLinkRecord } from '../store/ConsoleStore.ts';
+import { type ActionLinkRecord, isConsoleSecret } from '../store/ConsoleStore.ts';
 import type { AppRecord } from '../store/model.ts';
 import { CONSOLE_COPY, type LinkProblem } from './copy.ts';
 import { appsOf, callOperator, isAdminOf, ownApp } from './operator.ts';
@@ -16,7 +16,8 @@ export function isLinkAction(value: string | undefined): value is LinkAction {
   return (LINK_ACTIONS as readonly string[]).includes(value ?? '');
 }
 
-async function notFound(request: ConsoleRequest): Promise<APIGatewayProxyResult> {
+/** The one answer for a page that does not exist and for one that is not the admin's (no hint which). */
+export async function notFound(request: ConsoleRequest): Promise<APIGatewayProxyResult> {
   const locale = await localeOf(request);
   const copy = CONSOLE_COPY[locale];
   return respond(request, {
@@ -196,9 +197,7 @@ async function linkProblem(
  */
 export async function linkAction(request: ConsoleRequest, secret: string): Promise<APIGatewayProxyResult> {
   const { deps } = request;
-  const link = /^[A-Za-z0-9_-]{43}$/.test(secret)
-    ? await deps.registry.console.findActionLink(secret)
-    : undefined;
+  const link = isConsoleSecret(secret) ? await deps.registry.console.findActionLink(secret) : undefined;
   const app = link ? await deps.registry.apps.findApp(link.appId) : undefined;
   const locale = await localeOf(request, link?.email);
   const copy = CONSOLE_COPY[locale];

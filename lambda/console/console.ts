@@ -1,16 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { appList, appPage, isLinkAction, linkAction, sessionAction } from './actions.ts';
-import { CONSOLE_COPY } from './copy.ts';
+import { appList, appPage, isLinkAction, linkAction, notFound, sessionAction } from './actions.ts';
 import { CONSOLE_CSS, CONSOLE_JS, escapeHtml } from './html.ts';
-import { messageBody } from './pages.ts';
-import {
-  type ConsoleDependencies,
-  type ConsoleRequest,
-  localeOf,
-  parseRequest,
-  respond,
-  SECURITY_HEADERS,
-} from './request.ts';
+import { type ConsoleDependencies, type ConsoleRequest, parseRequest, SECURITY_HEADERS } from './request.ts';
 import { completeSignIn, requestSignIn, signInConfirmPage, signInPage, signOut } from './signIn.ts';
 
 export type { ConsoleDependencies } from './request.ts';
@@ -46,20 +37,6 @@ async function route(request: ConsoleRequest): Promise<APIGatewayProxyResult> {
     if (isLinkAction(third)) return sessionAction(request, second, third);
   }
   return notFound(request);
-}
-
-async function notFound(request: ConsoleRequest): Promise<APIGatewayProxyResult> {
-  const locale = await localeOf(request);
-  const copy = CONSOLE_COPY[locale];
-  return respond(request, {
-    status: 404,
-    locale,
-    title: copy.refused,
-    body: messageBody(copy.refused, copy.notFound, 'error', {
-      href: `${request.base}/`,
-      label: copy.app.back,
-    }),
-  });
 }
 
 async function methodNotAllowed(request: ConsoleRequest): Promise<APIGatewayProxyResult> {

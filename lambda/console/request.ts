@@ -4,7 +4,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { Locale } from '../contract/appSettings.ts';
 import { CSRF_COOKIE, SESSION_COOKIE, SESSION_SECONDS } from '../contract/console.ts';
 import type { RequestLogger } from '../operator-api/requestContext.ts';
-import { newConsoleSecret, type SessionRecord } from '../store/ConsoleStore.ts';
+import { isConsoleSecret, newConsoleSecret, type SessionRecord } from '../store/ConsoleStore.ts';
 import type { Registry } from '../store/Registry.ts';
 import { CONSOLE_COPY, type ConsoleCopy, localeFromHeader } from './copy.ts';
 import { CONTENT_SECURITY_POLICY, type Html, page } from './html.ts';
@@ -89,11 +89,11 @@ export async function parseRequest(
     requestId: event.requestContext?.requestId ?? `local-${Date.now()}`,
     now: deps.clock(),
     acceptLanguage: header(event, 'accept-language'),
-    anonymousCsrf: anonymous && /^[A-Za-z0-9_-]{43}$/.test(anonymous) ? anonymous : newConsoleSecret(),
-    newAnonymousCsrf: !(anonymous && /^[A-Za-z0-9_-]{43}$/.test(anonymous)),
+    anonymousCsrf: isConsoleSecret(anonymous) ? anonymous : newConsoleSecret(),
+    newAnonymousCsrf: !isConsoleSecret(anonymous),
   };
   const secret = cookies[SESSION_COOKIE];
-  if (secret && /^[A-Za-z0-9_-]{43}$/.test(secret)) {
+  if (isConsoleSecret(secret)) {
     const session = await deps.registry.console.findSession(secret, request.now.toISOString());
     if (session) {
       request.session = session;

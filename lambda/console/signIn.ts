@@ -2,6 +2,7 @@ import { SendEmailCommand } from '@aws-sdk/client-ses';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { SESSION_SECONDS, SIGN_IN_LIMITS, SIGN_IN_LINK_SECONDS } from '../contract/console.ts';
 import { emailAddressProblem, emailAddressRefusal } from '../contract/emailAddress.ts';
+import { isConsoleSecret } from '../store/ConsoleStore.ts';
 import { CONSOLE_COPY } from './copy.ts';
 import { html } from './html.ts';
 import { appsOf } from './operator.ts';
@@ -152,7 +153,7 @@ export async function signInConfirmPage(
   request: ConsoleRequest,
   secret: string,
 ): Promise<APIGatewayProxyResult> {
-  const link = /^[A-Za-z0-9_-]{43}$/.test(secret)
+  const link = isConsoleSecret(secret)
     ? await request.deps.registry.console.findSignInLink(secret)
     : undefined;
   const locale = await localeOf(request, link?.email);
@@ -174,7 +175,7 @@ export async function completeSignIn(
   const locale = await localeOf(request, undefined);
   const copy = CONSOLE_COPY[locale].signIn;
   if (!csrfHolds(request, request.anonymousCsrf) || request.newAnonymousCsrf) return forbidden(request);
-  const used = /^[A-Za-z0-9_-]{43}$/.test(secret)
+  const used = isConsoleSecret(secret)
     ? await request.deps.registry.console.useSignInLink(secret, request.now.toISOString())
     : { taken: false as const, why: 'unknown' as const };
   if (!used.taken || (await appsOf(request, used.record.email)).length === 0) {

@@ -2,6 +2,7 @@ import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventb
 import { DETAIL_TYPES, EVENT_SOURCE, type RotorEventDetail } from '../contract/rotorEvents.ts';
 import type { AppRecord, RotationRecord } from '../store/model.ts';
 import type { Registry } from '../store/Registry.ts';
+import { isRetryableAwsError, RETRYABLE_ERROR_NAMES } from './retryable.ts';
 
 /** Where the events go: the EventBridge client and the bus (`EVENT_BUS_NAME`). */
 export interface EventPublishing {
@@ -75,15 +76,6 @@ export function detailOf(request: EventRequest): RotorEventDetail {
   }
 }
 
-const RETRYABLE_ENTRY_ERRORS = new Set(['ThrottlingException', 'InternalFailure', 'InternalException']);
-
-function isRetryable(error: unknown): boolean {
-  const { name, $metadata } = (error ?? {}) as { name?: string; $metadata?: { httpStatusCode?: number } };
-  if (name === 'ThrottlingException' || name === 'InternalException') return true;
-  const status = $metadata?.httpStatusCode;
-  return status === undefined || status === 429 || status >= 500;
-}
-
 /**
  * Puts one Rotor event on the bus, at most once per occasion (rotation or reminder day), event and bus:
  * the email ledger keeps a claim for the bus as it does for each recipient (`eventbridge:<bus>`). A
@@ -127,7 +119,7 @@ export async function publishEvent(
     );
     const entry = answer.Entries?.[0];
     if ((answer.FailedEntryCount ?? 0) > 0 && entry?.ErrorCode) {
-      if (RETRYABLE_ENTRY_ERRORS.has(entry.ErrorCode)) {
+      if (RETRYABLE_ERROR_NAMES.has(entry.ErrorCode)) {
         throw Object.assign(new Error(`${entry.ErrorCode}: ${entry.ErrorMessage ?? ''}`), {
           name: entry.ErrorCode,
         });
@@ -135,7 +127,7 @@ export async function publishEvent(
       failure = `${entry.ErrorCode}: ${entry.ErrorMessage ?? ''}`;
     }
   } catch (error) {
-    if (isRetryable(error) || RETRYABLE_ENTRY_ERRORS.has((error as Error).name)) {
+    if (isRetryableAwsError(error)) {
       await registry.notifications.release(app.appId, ledgerKey, occurredAt);
       throw new EventNotPublishedError(
         `EventBridge did not take ${DETAIL_TYPES[event]} for app "${app.appId}": ${(error as Error).message}`,

@@ -15,6 +15,7 @@ import {
 } from './events.ts';
 import { type EventPublishing, publishEvent } from './publishEvent.ts';
 import { renderEmail } from './renderEmail.ts';
+import { isRetryableAwsError } from './retryable.ts';
 
 /** SES answered that it is throttling or unavailable; the workflow retries the task (its Retry matches this name). */
 export class NotificationThrottledError extends Error {
@@ -68,26 +69,8 @@ interface Recipient {
   readonly audience: 'admin' | 'customer';
 }
 
-const RETRYABLE = new Set([
-  'Throttling',
-  'ThrottlingException',
-  'TooManyRequestsException',
-  'ServiceUnavailable',
-]);
-
-/**
- * Whether an SES failure is worth retrying: throttling, a 5xx, or no answer at all (connection
- * refused or reset, a socket timeout, DNS: the SDK's networking errors carry no HTTP status, and
- * SES may simply not have been reached). Only an answer with a 4xx status that is not throttling
- * (MessageRejected, MailFromDomainNotVerified, an unverified recipient in the sandbox) refuses the
- * email for good.
- */
-export function isRetryableSesError(error: unknown): boolean {
-  const { name, $metadata } = (error ?? {}) as { name?: string; $metadata?: { httpStatusCode?: number } };
-  if (RETRYABLE.has(name ?? '')) return true;
-  const status = $metadata?.httpStatusCode;
-  return status === undefined || status === 429 || status >= 500;
-}
+/** Whether an SES failure is worth retrying (see {@link isRetryableAwsError}). */
+export const isRetryableSesError = isRetryableAwsError;
 
 function recipientsOf(app: AppRecord, event: NotificationEvent): Recipient[] {
   const admins = app.admins.map((admin: Admin) => ({

@@ -9,6 +9,11 @@ export function newConsoleSecret(): string {
   return randomBytes(32).toString('base64url');
 }
 
+/** Whether a value from a cookie or a URL has the form of {@link newConsoleSecret}'s (no lookup for anything else). */
+export function isConsoleSecret(value: string | undefined): value is string {
+  return value !== undefined && /^[A-Za-z0-9_-]{43}$/.test(value);
+}
+
 function hashOf(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }

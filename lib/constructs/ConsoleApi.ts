@@ -1,4 +1,4 @@
-import { ArnFormat, Aws, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   AuthorizationType,
@@ -8,7 +8,6 @@ import {
   MethodLoggingLevel,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { AppDefaults } from '../../lambda/contract/appSettings.ts';
@@ -17,7 +16,7 @@ import { DEFAULT_HUBSPOT_API_URL } from '../../lambda/contract/hubspotApi.ts';
 import type { RegistryTable } from './RegistryTable.ts';
 import type { RotationHook } from './RotationHook.ts';
 import type { RotationWorkflow } from './RotationWorkflow.ts';
-import { acknowledgeSendAsSender, nagArn, sendAsSenderStatement, TaskFunction } from './TaskFunction.ts';
+import { acknowledgeSendAsSender, sendAsSenderStatement, TaskFunction } from './TaskFunction.ts';
 
 export interface ConsoleApiProps {
   readonly registry: RegistryTable;
@@ -119,47 +118,18 @@ export class ConsoleApi extends Construct {
       },
     });
     const role = this.handler.role;
-    const secretPrefix = `${props.secretNamePrefix}*`;
-    role.addToPrincipalPolicy(
-      new PolicyStatement({
-        sid: 'RotorSecrets',
-        actions: [
-          'secretsmanager:DescribeSecret',
-          // Expire now and cancel show a HubSpot app's token to HubSpot to learn what it accepts.
-          'secretsmanager:GetSecretValue',
-          'secretsmanager:UpdateSecretVersionStage',
-          // "Hand over the new token" puts the HubSpot token as AWSPENDING.
-          'secretsmanager:PutSecretValue',
-        ],
-        resources: [
-          stack.formatArn({
-            service: 'secretsmanager',
-            resource: 'secret',
-            resourceName: secretPrefix,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        ],
-      }),
-    );
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${nagArn(stack, 'secretsmanager', `secret:${secretPrefix}`)}]`,
-      reason: 'Secret ARNs end in a random six-character suffix, so the grant names the Rotor secret prefix.',
-    });
+    this.handler.grantRotorSecrets(props.secretNamePrefix, [
+      'secretsmanager:DescribeSecret',
+      // Expire now and cancel show a HubSpot app's token to HubSpot to learn what it accepts.
+      'secretsmanager:GetSecretValue',
+      'secretsmanager:UpdateSecretVersionStage',
+      // "Hand over the new token" puts the HubSpot token as AWSPENDING.
+      'secretsmanager:PutSecretValue',
+    ]);
     props.rotationWorkflow.stateMachine.grantStartExecution(role);
     props.rotationWorkflow.grantStop(role);
-    // The handover wakes the waiting rotation; the task-response actions have no resource type.
-    role.addToPrincipalPolicy(
-      new PolicyStatement({
-        sid: 'AnswerWaitingTasks',
-        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
-        resources: ['*'],
-      }),
-    );
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'X-Ray and the Step Functions task-response actions (SendTaskSuccess/Failure/Heartbeat) support no resource-level permissions.',
-    });
+    // The handover wakes the rotation that waits for the HubSpot token.
+    this.handler.grantTaskResponses();
     role.addToPrincipalPolicy(sendAsSenderStatement(stack, props.senderAddress));
     acknowledgeSendAsSender(stack, role);
     // An email button's POST, repeated after a failure, answers as the first did.

@@ -1,4 +1,4 @@
-import { ArnFormat, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   AuthorizationType,
@@ -90,55 +90,23 @@ export class OperatorApi extends Construct {
       reason: '"apps list" queries the registry table\'s "due" index, which holds one key item per app.',
     });
 
-    const secretPrefix = `${props.secretNamePrefix}*`;
-    role.addToPrincipalPolicy(
-      new PolicyStatement({
-        sid: 'RotorSecrets',
-        actions: [
-          'secretsmanager:DescribeSecret',
-          // "apps add" adopts an existing secret's current token (it keeps only its hash).
-          'secretsmanager:GetSecretValue',
-          'secretsmanager:CreateSecret',
-          'secretsmanager:TagResource',
-          'secretsmanager:UntagResource',
-          'secretsmanager:RotateSecret',
-          'secretsmanager:CancelRotateSecret',
-          'secretsmanager:UpdateSecretVersionStage',
-          // "submit" puts a handed-over HubSpot token as AWSPENDING.
-          'secretsmanager:PutSecretValue',
-        ],
-        resources: [
-          stack.formatArn({
-            service: 'secretsmanager',
-            resource: 'secret',
-            resourceName: secretPrefix,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        ],
-      }),
-    );
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${nagArn(stack, 'secretsmanager', `secret:${secretPrefix}`)}]`,
-      reason: 'Secret ARNs end in a random six-character suffix, so the grant names the Rotor secret prefix.',
-    });
+    this.handler.grantRotorSecrets(props.secretNamePrefix, [
+      'secretsmanager:DescribeSecret',
+      // "apps add" adopts an existing secret's current token (it keeps only its hash).
+      'secretsmanager:GetSecretValue',
+      'secretsmanager:CreateSecret',
+      'secretsmanager:TagResource',
+      'secretsmanager:UntagResource',
+      'secretsmanager:RotateSecret',
+      'secretsmanager:CancelRotateSecret',
+      'secretsmanager:UpdateSecretVersionStage',
+      // "submit" puts a handed-over HubSpot token as AWSPENDING.
+      'secretsmanager:PutSecretValue',
+    ]);
     props.rotationHook.grantRotateWith(role);
     props.rotationWorkflow.stateMachine.grantStartExecution(role);
     // "submit" wakes the rotation that waits for a HubSpot token (SendTaskSuccess with its version id).
-    // AWS's service authorization reference lists no resource type for the task-response actions, so
-    // IAM judges them on "*": a grant scoped to the state machine (what grantTaskResponse writes) is
-    // refused on AWS. The task token itself is what limits the call to one waiting task.
-    role.addToPrincipalPolicy(
-      new PolicyStatement({
-        sid: 'AnswerWaitingTasks',
-        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
-        resources: ['*'],
-      }),
-    );
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'X-Ray and the Step Functions task-response actions (SendTaskSuccess/Failure/Heartbeat) support no resource-level permissions.',
-    });
+    this.handler.grantTaskResponses();
     // Expire-now and cancel stop the execution that waits through the grace period.
     props.rotationWorkflow.grantStop(role);
     role.addToPrincipalPolicy(sendAsSenderStatement(stack, props.senderAddress));

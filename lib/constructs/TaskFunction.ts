@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, Stack, Tags, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Tags, Token, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, type CfnFunction, type IFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -135,6 +135,54 @@ export class TaskFunction extends Construct {
   /** Grants the function's role one more statement. */
   public addToRolePolicy(statement: PolicyStatement): void {
     this.role.addToPrincipalPolicy(statement);
+  }
+
+  /**
+   * Lets the function call `actions` on Rotor's secrets: those whose names start with `secretNamePrefix`
+   * (statement `RotorSecrets`), with cdk-nag told why the resource ends in a wildcard.
+   */
+  public grantRotorSecrets(secretNamePrefix: string, actions: readonly string[]): void {
+    const stack = Stack.of(this);
+    const secretPrefix = `${secretNamePrefix}*`;
+    this.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'RotorSecrets',
+        actions: [...actions],
+        resources: [
+          stack.formatArn({
+            service: 'secretsmanager',
+            resource: 'secret',
+            resourceName: secretPrefix,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagArn(stack, 'secretsmanager', `secret:${secretPrefix}`)}]`,
+      reason: 'Secret ARNs end in a random six-character suffix, so the grant names the Rotor secret prefix.',
+    });
+  }
+
+  /**
+   * Lets the function answer a waiting workflow task (SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat).
+   * AWS's service authorization reference lists no resource type for the task-response actions, so IAM
+   * judges them on "*": a grant scoped to the state machine (what grantTaskResponse writes) is refused on
+   * AWS. The task token itself is what limits the call to one waiting task.
+   */
+  public grantTaskResponses(): void {
+    this.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'AnswerWaitingTasks',
+        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+        resources: ['*'],
+      }),
+    );
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray and the Step Functions task-response actions (SendTaskSuccess/Failure/Heartbeat) support no resource-level permissions.',
+    });
   }
 }
 

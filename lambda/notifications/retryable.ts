@@ -1,0 +1,22 @@
+/** The error names (and EventBridge entry codes) of an AWS service that throttles or fails inside. */
+export const RETRYABLE_ERROR_NAMES: ReadonlySet<string> = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'ServiceUnavailable',
+  'InternalException',
+  'InternalFailure',
+]);
+
+/**
+ * Whether an AWS failure is worth retrying: throttling, a 5xx, or no answer at all (connection refused
+ * or reset, a socket timeout, DNS: the SDK's networking errors carry no HTTP status, and the service may
+ * simply not have been reached). Only an answer with a 4xx status that is not throttling refuses for good
+ * (SES: MessageRejected, an unverified sender, or in the sandbox an unverified recipient).
+ */
+export function isRetryableAwsError(error: unknown): boolean {
+  const { name, $metadata } = (error ?? {}) as { name?: string; $metadata?: { httpStatusCode?: number } };
+  if (RETRYABLE_ERROR_NAMES.has(name ?? '')) return true;
+  const status = $metadata?.httpStatusCode;
+  return status === undefined || status === 429 || status >= 500;
+}
