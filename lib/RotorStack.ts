@@ -19,6 +19,7 @@ import {
   TaskFunction,
 } from './constructs/TaskFunction.ts';
 import { UndeliverableEmailsAlarm } from './constructs/UndeliverableEmailsAlarm.ts';
+import { WebhookDelivery } from './constructs/WebhookDelivery.ts';
 
 export interface RotorStackProps extends StackProps {
   /** The checked deployment settings. */
@@ -36,6 +37,7 @@ export class RotorStack extends Stack {
   public readonly console: ConsoleApi;
   /** Fires when SES refuses an email for good (from the Notify task or the operator API). */
   public readonly undeliverableEmails: UndeliverableEmailsAlarm;
+  public readonly webhooks: WebhookDelivery;
 
   public constructor(scope: Construct, id: string, props: RotorStackProps) {
     super(scope, id, props);
@@ -225,11 +227,22 @@ export class RotorStack extends Stack {
     });
     // Whoever sends the emails puts the console's buttons in them, and each email's event on the bus.
     const bus = EventBus.fromEventBusName(this, 'EventBus', config.eventBusName);
+    this.webhooks = new WebhookDelivery(this, 'Webhooks', {
+      table,
+      tokenPrefix: config.tokenPrefix,
+      secretNamePrefix: config.secretNamePrefix,
+    });
     for (const sender of [notify, this.operatorApi.handler, this.console.handler]) {
       sender.function.addEnvironment('CONSOLE_URL', this.console.url);
       sender.function.addEnvironment('EVENT_BUS_NAME', config.eventBusName);
       bus.grantPutEventsTo(sender.role);
+      // ...and starts the deliveries of the event to the app's webhooks.
+      this.webhooks.grantStartDeliveries(sender);
     }
+    // Chat messages link to the app's page in the console.
+    this.webhooks.task.function.addEnvironment('CONSOLE_URL', this.console.url);
+    // "rotor apps add|update --webhook" keeps the URL and signing secret in a secret of their own.
+    this.webhooks.grantManageWebhookSecrets(this.operatorApi.handler);
 
     new CfnOutput(this, STACK_OUTPUTS.apiUrl, {
       value: this.operatorApi.api.url,
@@ -262,6 +275,10 @@ export class RotorStack extends Stack {
     new CfnOutput(this, 'SweepStateMachineArn', {
       value: this.sweepWorkflow.stateMachine.stateMachineArn,
       description: 'The daily sweep workflow',
+    });
+    new CfnOutput(this, 'WebhookStateMachineArn', {
+      value: this.webhooks.stateMachine.stateMachineArn,
+      description: 'The workflow that delivers each event to each webhook, one execution per delivery',
     });
   }
 }

@@ -15,6 +15,10 @@ export const ALLOWED = {
   appId: 'an app id: 3-48 lowercase letters, digits and "-", starting with a letter or digit',
   rotationId: 'a rotation id: 1-80 letters, digits, "-" or "_"',
   secret: 'a secret name such as "rotor/billing-api" or a Secrets Manager secret ARN',
+  webhookUrl:
+    'an https:// URL of at most 2000 characters without a user name or password (http:// only to 127.0.0.1 or localhost)',
+  webhookKind: 'one of json, slack, teams',
+  webhookId: 'a webhook id such as "wh-0a1b2c3d4e", as "rotor apps show" lists it',
   issuer: `one of ${ISSUERS.join(', ')}`,
   admins: 'a list of 1 to 20 admins, each {"email": "...", "locale": "de" or "en"}',
   email: EMAIL_ADDRESS_RULE,

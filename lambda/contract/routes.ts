@@ -26,6 +26,8 @@ export type RouteName =
   | 'expireNow'
   | 'cancelRotation'
   | 'submitToken'
+  | 'addWebhook'
+  | 'removeWebhook'
   | 'listAudit';
 
 export interface Route {
@@ -48,6 +50,13 @@ export const ROUTES: readonly Route[] = [
   { name: 'expireNow', method: 'POST', resource: '/apps/{appId}/expire-now', changes: true },
   { name: 'cancelRotation', method: 'POST', resource: '/apps/{appId}/cancel', changes: true },
   { name: 'submitToken', method: 'POST', resource: '/apps/{appId}/submit', changes: true },
+  { name: 'addWebhook', method: 'POST', resource: '/apps/{appId}/webhooks', changes: true },
+  {
+    name: 'removeWebhook',
+    method: 'DELETE',
+    resource: '/apps/{appId}/webhooks/{webhookId}',
+    changes: true,
+  },
   { name: 'listAudit', method: 'GET', resource: '/audit', changes: false },
 ];
 

@@ -70,6 +70,16 @@ export interface AppSummaryView {
   readonly lastRotation?: LastRotationView;
 }
 
+/** One webhook of an app, as the API shows it. */
+export interface WebhookView {
+  readonly webhookId: string;
+  readonly kind: string;
+  readonly host: string;
+  readonly secretArn: string;
+  readonly addedAt: string;
+  readonly addedBy: string;
+}
+
 export interface AppView extends AppSummaryView {
   readonly secretArn: string;
   /** Issuer hubspot: the portal, the current token's scopes, the required ones, the handoff timeout. */
@@ -109,6 +119,8 @@ export interface AppView extends AppSummaryView {
   };
   /** What an interrupted action left unfinished on the app, and what will finish it (none: nothing is stuck). */
   readonly stuck?: readonly { readonly problem: string; readonly next: string }[];
+  /** The app's webhooks: kind, host and the secret that holds URL and signing secret (never the URL). */
+  readonly webhooks?: readonly WebhookView[];
   /** `rotor apps show`: the app's emails SES refused for good, newest first (no one else is told). */
   readonly undeliveredEmails?: readonly UndeliveredEmailView[];
 }

@@ -13,6 +13,7 @@ import { checkEmailAddress } from '../contract/emailAddress.ts';
 import { RotationConflictError, ValidationError } from '../contract/errors.ts';
 import { HUBSPOT_GRACE_SECONDS, isAllowedHubSpotApiUrl } from '../contract/hubspotApi.ts';
 import { APP_ID_PATTERN } from '../contract/ids.ts';
+import { webhookSecretPrefix } from '../contract/webhooks.ts';
 import { type HubSpotClientOptions, lookUpHubSpotToken } from '../integrations/hubspot.ts';
 import type { Admin, AppRecord, HubSpotSettings } from '../store/model.ts';
 import type { Registry } from '../store/Registry.ts';
@@ -259,6 +260,11 @@ async function checkNewApp(
   if (!secretNameOf(input.secret).startsWith(deps.secretNamePrefix)) {
     throw new ValidationError(
       `secret "${input.secret}" is outside this deployment's secret name prefix "${deps.secretNamePrefix}"; Rotor may only manage secrets under it`,
+    );
+  }
+  if (secretNameOf(input.secret).startsWith(webhookSecretPrefix(deps.secretNamePrefix))) {
+    throw new ValidationError(
+      `secret "${input.secret}" is in "${webhookSecretPrefix(deps.secretNamePrefix)}", where Rotor keeps webhook URLs; put the token's secret elsewhere under "${deps.secretNamePrefix}"`,
     );
   }
   if (input.admins.length === 0) throw new ValidationError('an app needs at least one admin email');

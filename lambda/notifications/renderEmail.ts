@@ -134,7 +134,8 @@ function eventFact(
   }
 }
 
-function contentOf(context: NotificationContext): Content {
+/** What one notification says, in the reader's language: the words both emails and chat messages are made of. */
+export function notificationContent(context: NotificationContext): Content {
   const copy = COPY[context.locale] ?? GERMAN;
   const event = copy.events[context.event];
   const words = wordsFor(context, copy);
@@ -224,6 +225,6 @@ export function nextActions(context: NotificationContext): string[] {
  * email.subject; // '[Rotor] billing-sync: Eine Token-Rotation wurde initiiert'
  */
 export function renderEmail(context: NotificationContext): RenderedEmail {
-  const content = contentOf(context);
+  const content = notificationContent(context);
   return { subject: content.subject, text: renderText(content), html: renderHtml(content) };
 }

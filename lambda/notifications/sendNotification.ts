@@ -13,9 +13,10 @@ import {
   type NotificationContext,
   type OldTokenUsage,
 } from './events.ts';
-import { type EventPublishing, publishEvent } from './publishEvent.ts';
+import { detailOf, type EventPublishing, publishEvent } from './publishEvent.ts';
 import { renderEmail } from './renderEmail.ts';
 import { isRetryableAwsError } from './retryable.ts';
+import { startWebhookDeliveries, type WebhookStarting } from './webhookDeliveries.ts';
 
 /** SES answered that it is throttling or unavailable; the workflow retries the task (its Retry matches this name). */
 export class NotificationThrottledError extends Error {
@@ -37,6 +38,8 @@ export interface NotifyDependencies {
   readonly consoleUrl?: string;
   /** The event bus each notification is also put on as a Rotor event (`EVENT_BUS_NAME`). Without it, none. */
   readonly events?: EventPublishing;
+  /** The workflow that delivers to the app's webhooks (`WEBHOOK_STATE_MACHINE_ARN`). Without it, none. */
+  readonly webhooks?: WebhookStarting;
 }
 
 export interface NotificationRequest {
@@ -338,6 +341,27 @@ export async function sendNotification(
       },
     );
     if (published === 'in-flight') outcome.settled = false;
+  }
+  if (deps.webhooks && app.webhooks && Object.keys(app.webhooks).length > 0) {
+    // Last, and only started here: each delivery retries in its own execution, so a webhook that is
+    // down never delays the emails, the event, or the rotation's workflow.
+    await startWebhookDeliveries(
+      { registry: deps.registry, webhooks: deps.webhooks },
+      {
+        app,
+        event: request.event,
+        occasion,
+        ...(request.rotationId ? { rotationId: request.rotationId } : {}),
+        occurredAt: now,
+        detail: detailOf({
+          app,
+          rotation,
+          event: request.event,
+          occurredAt: now,
+          ...(oldTokenUsage ? { oldTokenUses: oldTokenUsage.count } : {}),
+        }),
+      },
+    );
   }
   return outcome;
 }

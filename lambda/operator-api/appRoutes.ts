@@ -8,6 +8,7 @@ import { submitHubSpotToken } from '../domain/hubspotRotation.ts';
 import { type Answer, appIdOf, audit, type RequestContext, sentence } from './requestContext.ts';
 import { addAppBody, parseRequestPart, submitTokenBody } from './requests.ts';
 import { appView } from './views.ts';
+import { deleteWebhookSecretsOf, WEBHOOK_SECRET_RECOVERY_DAYS } from './webhookRoutes.ts';
 
 /** `rotor apps add`: registers a managed app (its secret made or adopted) or a HubSpot app (its token checked with HubSpot). */
 export async function addApp(context: RequestContext, raw: unknown): Promise<Answer> {
@@ -129,8 +130,16 @@ export async function removeApp(context: RequestContext): Promise<Answer> {
   } catch (error) {
     secretNote = `turning off its rotation failed (${(error as Error).name}), so turn it off in Secrets Manager`;
   }
+  const webhooks = Object.values(app.webhooks ?? {});
+  const left = await deleteWebhookSecretsOf(context, webhooks);
+  const webhookNote =
+    webhooks.length === 0
+      ? ''
+      : left.length === 0
+        ? `; the secrets of its ${webhooks.length} webhook(s) are deleted after ${WEBHOOK_SECRET_RECOVERY_DAYS} days`
+        : `; delete the secrets of its webhooks ${left.map((webhook) => webhook.secretArn).join(', ')} in Secrets Manager, which refused`;
   const message = sentence(
-    `Removed app "${appId}" from Rotor; its secret ${app.secretArn} was not deleted and its current token stays valid, ${secretNote}`,
+    `Removed app "${appId}" from Rotor; its secret ${app.secretArn} was not deleted and its current token stays valid, ${secretNote}${webhookNote}`,
   );
   await audit(context, 'succeeded', message);
   return {

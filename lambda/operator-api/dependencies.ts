@@ -7,6 +7,7 @@ import { eventPublishingFromEnv } from '../integrations/aws/eventBridge.ts';
 import { secretsManagerClient } from '../integrations/aws/secretsManager.ts';
 import { sesClient } from '../integrations/aws/ses.ts';
 import { sfnClient } from '../integrations/aws/sfn.ts';
+import { webhookStartingFromEnv } from '../integrations/aws/webhookStarting.ts';
 import { registry, settings } from '../integrations/registryFromEnv.ts';
 import { requiredSetting } from '../integrations/settings.ts';
 import { deliverOutbox } from '../notifications/outbox.ts';
@@ -42,6 +43,7 @@ export function operatorApiDependencies(logger: RequestLogger): OperatorApiDepen
   const consoleUrl = requiredSetting('CONSOLE_URL');
   const clock = () => new Date();
   const events = eventPublishingFromEnv();
+  const webhooks = webhookStartingFromEnv();
   return {
     registry,
     secretsManager: secretsManagerClient,
@@ -54,7 +56,15 @@ export function operatorApiDependencies(logger: RequestLogger): OperatorApiDepen
     appDefaults: readAppDefaults(),
     deliver: (appId) =>
       deliverOutbox(
-        { registry, ses: sesClient, senderAddress, consoleUrl, clock, ...(events ? { events } : {}) },
+        {
+          registry,
+          ses: sesClient,
+          senderAddress,
+          consoleUrl,
+          clock,
+          ...(events ? { events } : {}),
+          ...(webhooks ? { webhooks } : {}),
+        },
         appId,
       ),
     logger,

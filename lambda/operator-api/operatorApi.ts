@@ -17,6 +17,7 @@ import {
 import { auditQuery, noQuery, parseJsonBody, parseRequestPart, pathSchemas } from './requests.ts';
 import { endGracePeriod, startRotation } from './rotationRoutes.ts';
 import { appSummaryView, appView, auditView, rotationView, tokenVersionView } from './views.ts';
+import { addWebhook, removeWebhook } from './webhookRoutes.ts';
 
 export {
   HUBSPOT_CHECK_BUDGET_MS,
@@ -293,6 +294,10 @@ async function dispatch(context: RequestContext, event: APIGatewayProxyEvent): P
       return endGracePeriod(context, body);
     case 'submitToken':
       return submitToken(context, body);
+    case 'addWebhook':
+      return addWebhook(context, body);
+    case 'removeWebhook':
+      return removeWebhook(context);
     case 'listAudit': {
       const { since, app } = query as { since?: string; app?: string };
       const sinceSeconds = parseDuration(since ?? '7d') ?? DURATION_LIMITS.since.max;

@@ -69,6 +69,8 @@ export const ACTIONS: Partial<Record<RouteName, string>> = {
   expireNow: 'rotation.expire-now',
   cancelRotation: 'rotation.cancel',
   submitToken: 'rotation.submit',
+  addWebhook: 'webhook.add',
+  removeWebhook: 'webhook.remove',
 };
 
 export async function audit(

@@ -19,6 +19,7 @@ import { isAllowedHubSpotApiUrl } from '../contract/hubspotApi.ts';
 import { APP_ID_PATTERN, ROTATION_ID_PATTERN } from '../contract/ids.ts';
 import { ALLOWED, DURATION_LIMITS, SECRET_ARN, SECRET_NAME } from '../contract/requestRules.ts';
 import { containsTokenLikeText } from '../contract/tokenFormat.ts';
+import { WEBHOOK_KINDS, webhookUrlProblem } from '../contract/webhooks.ts';
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
 const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
@@ -50,7 +51,19 @@ const appId = text(ALLOWED.appId).check(regex(APP_ID_PATTERN, `must be ${ALLOWED
 export const pathSchemas = {
   appId,
   rotationId: text(ALLOWED.rotationId).check(regex(ROTATION_ID_PATTERN, `must be ${ALLOWED.rotationId}`)),
+  webhookId: text(ALLOWED.webhookId).check(regex(/^wh-[0-9a-f]{10}$/, `must be ${ALLOWED.webhookId}`)),
 };
+
+/** A webhook to add: its URL (checked by {@link webhookUrlProblem}, never echoed) and its kind. */
+export const addWebhookBody = strictObject(
+  {
+    url: text(ALLOWED.webhookUrl).check(
+      refine((value) => webhookUrlProblem(value) === undefined, `must be ${ALLOWED.webhookUrl}`),
+    ),
+    kind: optional(zEnum(WEBHOOK_KINDS, { error: `must be ${ALLOWED.webhookKind}` })),
+  },
+  { error: 'must be a JSON object' },
+);
 
 export const addAppBody = strictObject(
   {

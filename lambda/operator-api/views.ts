@@ -5,9 +5,16 @@ import type {
   RotationView,
   TokenVersionView,
   UndeliveredEmailView,
+  WebhookView,
 } from '../contract/views.ts';
 import { stuckWorkOf } from '../domain/stuck.ts';
-import type { AppRecord, AuditEvent, RotationRecord, TokenVersionRecord } from '../store/model.ts';
+import type {
+  AppRecord,
+  AuditEvent,
+  RotationRecord,
+  TokenVersionRecord,
+  WebhookRef,
+} from '../store/model.ts';
 import type { UndeliveredNotification } from '../store/notificationLedger.ts';
 
 /** The operator API's answers (`lambda/contract/views.ts`), made from the registry's records. */
@@ -108,7 +115,25 @@ export function appView(
         }
       : {}),
     ...stuckView(app, now),
+    ...(app.webhooks && Object.keys(app.webhooks).length > 0
+      ? {
+          webhooks: Object.values(app.webhooks)
+            .map(webhookView)
+            .sort((a, b) => a.addedAt.localeCompare(b.addedAt)),
+        }
+      : {}),
     ...(undelivered ? { undeliveredEmails: undelivered.map(undeliveredEmailView) } : {}),
+  };
+}
+
+export function webhookView(webhook: WebhookRef): WebhookView {
+  return {
+    webhookId: webhook.webhookId,
+    kind: webhook.kind,
+    host: webhook.host,
+    secretArn: webhook.secretArn,
+    addedAt: webhook.addedAt,
+    addedBy: webhook.addedBy,
   };
 }
 

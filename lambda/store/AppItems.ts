@@ -9,11 +9,12 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { AppNotFoundError, RotationConflictError, RotorError } from '../contract/errors.ts';
 import { DUE_INDEX, DUE_SHARD, keys } from '../contract/table.ts';
+import { MAX_WEBHOOKS_PER_APP } from '../contract/webhooks.ts';
 import { ConsoleStore } from './ConsoleStore.ts';
 import { conflictError } from './conflictError.ts';
 import { dueAtOf } from './dueAt.ts';
 import { isConditionFailure, stripKeys, type TableOptions } from './items.ts';
-import { type AppRecord, noticeId, type PendingNotice } from './model.ts';
+import { type AppRecord, noticeId, type PendingNotice, type WebhookRef } from './model.ts';
 
 /**
  * An app's own item: registering, reading, listing and removing it, its place in the `due` index, and
@@ -146,6 +147,58 @@ export class AppItems {
       app.admins.map((admin) => admin.email),
     );
     return app;
+  }
+
+  /**
+   * Adds a webhook to a registered app, with one conditional write: the app must exist and have fewer
+   * than {@link MAX_WEBHOOKS_PER_APP} webhooks. Returns false when it has that many already.
+   */
+  public async addWebhook(appId: string, webhook: WebhookRef): Promise<boolean> {
+    const app = await this.getApp(appId);
+    const first = !app.webhooks;
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.app(appId),
+          UpdateExpression: first ? 'SET webhooks = :webhooks' : 'SET webhooks.#id = :webhook',
+          ConditionExpression: first
+            ? 'attribute_exists(pk) AND attribute_not_exists(webhooks)'
+            : 'attribute_exists(pk) AND size(webhooks) < :max',
+          ...(first ? {} : { ExpressionAttributeNames: { '#id': webhook.webhookId } }),
+          ExpressionAttributeValues: first
+            ? { ':webhooks': { [webhook.webhookId]: webhook } }
+            : { ':webhook': webhook, ':max': MAX_WEBHOOKS_PER_APP },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      // The app went away, or another write made the map first or filled it: judge again from the item.
+      const now = await this.getApp(appId);
+      if (now.webhooks && Object.keys(now.webhooks).length >= MAX_WEBHOOKS_PER_APP) return false;
+      return this.addWebhook(appId, webhook);
+    }
+  }
+
+  /** Removes one webhook of an app; returns it, or `undefined` when the app has no such webhook. */
+  public async removeWebhook(appId: string, webhookId: string): Promise<WebhookRef | undefined> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.app(appId),
+          UpdateExpression: 'REMOVE webhooks.#id',
+          ConditionExpression: 'attribute_exists(webhooks.#id)',
+          ExpressionAttributeNames: { '#id': webhookId },
+          ReturnValues: 'UPDATED_OLD',
+        }),
+      );
+      return (Attributes?.webhooks as Record<string, WebhookRef> | undefined)?.[webhookId];
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return undefined;
+    }
   }
 
   /**

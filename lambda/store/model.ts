@@ -1,4 +1,5 @@
 import type { NotificationEvent } from '../contract/notificationEvents.ts';
+import type { WebhookKind } from '../contract/webhooks.ts';
 
 /** The shapes Rotor keeps in DynamoDB and passes between tasks. Ids only, never token values. */
 
@@ -138,6 +139,8 @@ export interface AppRecord {
   readonly hubspot?: HubSpotSettings;
   /** When the last ROTATION_REMINDER went out (policy remind). */
   readonly lastReminderAt?: string;
+  /** The app's webhooks by id: their kind and secret, never their URL (that is in the secret). */
+  readonly webhooks?: Readonly<Record<string, WebhookRef>>;
   /**
    * The emails this app still owes, keyed by {@link noticeId}. Each is queued by the same conditional
    * write as the change of state that causes it, and leaves only once every recipient is settled, so
@@ -153,6 +156,20 @@ export interface AppRecord {
   readonly pendingStops?: Readonly<Record<string, PendingStop>>;
   readonly createdAt: string;
   readonly updatedAt: string;
+}
+
+/**
+ * One webhook of an app, as the registry knows it: the URL and the signing secret are in the Secrets
+ * Manager secret `secretArn` only, since a Slack or Teams URL is itself the credential to post.
+ */
+export interface WebhookRef {
+  readonly webhookId: string;
+  readonly kind: WebhookKind;
+  /** The URL's host, to tell webhooks apart in `rotor apps show` without showing the URL. */
+  readonly host: string;
+  readonly secretArn: string;
+  readonly addedAt: string;
+  readonly addedBy: string;
 }
 
 /** An email the app owes: which event, for which rotation (a reminder has none), queued when. */

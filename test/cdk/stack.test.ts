@@ -113,15 +113,21 @@ describe('Stack: Rotor', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
   });
 
-  it('has the rotation and sweep workflows, each Standard, logged in full and traced, with a failure alarm', () => {
+  it('has the rotation, sweep and webhook workflows, each Standard, logged in full and traced, the first two with a failure alarm', () => {
     const machines = template.findResources('AWS::StepFunctions::StateMachine');
-    expect(Object.keys(machines)).toHaveLength(2);
+    expect(
+      Object.keys(machines)
+        .map((id) => id.replace(/StateMachine[0-9A-F]{8}$/, ''))
+        .sort(),
+    ).toEqual(['RotationWorkflow', 'SweepWorkflow', 'Webhooks']);
     for (const [logicalId, machine] of Object.entries(machines)) {
       expect(machine.Properties).toMatchObject({
         StateMachineType: 'STANDARD',
         TracingConfiguration: { Enabled: true },
         LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true },
       });
+      // A delivery that failed for good is recorded and audited (rotor apps show), not an alarm of its own.
+      if (logicalId.startsWith('Webhooks')) continue;
       // Failed and timed-out executions alarm for both; a stopped sweep too (Rotor stops no sweep,
       // while expire-now and cancel stop a rotation on purpose).
       const expected = logicalId.startsWith('Sweep')
@@ -283,7 +289,7 @@ describe('Stack: Rotor', () => {
     expect(JSON.stringify(outputs[STACK_OUTPUTS.apiUrl]?.Value)).toContain('.execute-api.');
   });
 
-  it('lets the operator API stop only executions of the rotation workflow, and delete no secret', () => {
+  it('lets the operator API stop only executions of the rotation workflow, and delete only webhook secrets', () => {
     const role = Object.entries(template.findResources('AWS::IAM::Policy')).find(([id]) =>
       id.startsWith('OperatorApiHandlerRole'),
     )?.[1];
@@ -291,7 +297,11 @@ describe('Stack: Rotor', () => {
     const stop = statements.find((statement) => statement.Action === 'states:StopExecution');
     expect(JSON.stringify(stop?.Resource)).toContain(':execution:');
     expect(JSON.stringify(stop?.Resource)).toContain('RotationWorkflowStateMachine');
-    expect(JSON.stringify(statements)).not.toContain('secretsmanager:DeleteSecret');
+    const deleting = statements.filter((statement) =>
+      JSON.stringify(statement.Action).includes('DeleteSecret'),
+    );
+    expect(deleting).toHaveLength(1);
+    expect(JSON.stringify(deleting[0]?.Resource)).toContain(':secret:rotor/webhooks/*');
   });
 
   it("lets only the operator API and the console keep idempotency records, on the registry table's IDEMPOTENCY partition", () => {
@@ -339,7 +349,7 @@ describe('Stack: Rotor', () => {
     const consoleUrls = Object.entries(template.findResources('AWS::Lambda::Function'))
       .filter(([, fn]) => fn.Properties.Environment?.Variables?.CONSOLE_URL)
       .map(([logicalId]) => logicalId.replace(/Function[0-9A-F]{8}$/, ''));
-    expect(consoleUrls.sort()).toEqual(['ConsoleHandler', 'Notify', 'OperatorApiHandler']);
+    expect(consoleUrls.sort()).toEqual(['ConsoleHandler', 'Notify', 'OperatorApiHandler', 'WebhooksDeliver']);
   });
 
   it("gives the console's role the grace-period actions on Rotor's secrets and executions, and nothing that adds or removes an app", () => {
@@ -391,6 +401,48 @@ describe('Stack: Rotor', () => {
       .filter(([, fn]) => fn.Properties.Environment?.Variables?.EVENT_BUS_NAME === 'default')
       .map(([logicalId]) => logicalId.replace(/Function[0-9A-F]{8}$/, ''));
     expect(buses.sort()).toEqual(['ConsoleHandler', 'Notify', 'OperatorApiHandler']);
+  });
+
+  it('lets only the webhook deliverer read webhook secrets, and it no token secret; the senders start its deliveries', () => {
+    const policies = Object.entries(template.findResources('AWS::IAM::Policy')).map(
+      ([logicalId, policy]) =>
+        [
+          logicalId.replace(/Role.*$/, ''),
+          policy.Properties.PolicyDocument.Statement as Statement[],
+        ] as const,
+    );
+    const secretsOf = (statements: readonly Statement[], action: string) =>
+      statements
+        .filter((statement) => [statement.Action].flat().includes(action))
+        .map((statement) => JSON.stringify(statement.Resource));
+    const readers = policies.filter(([, statements]) =>
+      secretsOf(statements, 'secretsmanager:GetSecretValue').some((resource) =>
+        resource.includes('webhooks/'),
+      ),
+    );
+    expect(readers.map(([id]) => id)).toEqual(['WebhooksDeliver']);
+    const [, deliverer] = readers[0] as (typeof readers)[number];
+    expect(secretsOf(deliverer, 'secretsmanager:GetSecretValue')).toEqual([
+      expect.stringContaining(':secret:rotor/webhooks/*'),
+    ]);
+    expect(JSON.stringify(deliverer)).not.toMatch(/secret:rotor\/\*/);
+    expect(JSON.stringify(deliverer)).not.toContain('ses:SendEmail');
+    const starters = policies
+      .filter(([, statements]) =>
+        statements.some(
+          (statement) =>
+            [statement.Action].flat().includes('states:StartExecution') &&
+            JSON.stringify(statement.Resource).includes('WebhooksStateMachine'),
+        ),
+      )
+      .map(([id]) => id);
+    expect(starters.sort()).toEqual(['ConsoleHandler', 'Notify', 'OperatorApiHandler']);
+    const machine = Object.entries(template.findResources('AWS::StepFunctions::StateMachine')).find(([id]) =>
+      id.startsWith('Webhooks'),
+    )?.[1];
+    const definition = JSON.stringify(machine?.Properties.DefinitionString);
+    expect(definition).toContain('WebhookNotDelivered');
+    expect(definition).toContain('\\"BackoffRate\\":2');
   });
 
   it('passes cdk-nag AwsSolutions, acknowledging only the findings it names', () => {
