@@ -6,6 +6,7 @@ import { isAllowedHubSpotApiUrl } from '../lambda/contract/hubspotApi.ts';
 import { APP_ID_PATTERN } from '../lambda/contract/ids.ts';
 import { ALLOWED, DURATION_LIMITS, SECRET_ARN, SECRET_NAME } from '../lambda/contract/requestRules.ts';
 import { containsTokenLikeText } from '../lambda/contract/tokenFormat.ts';
+import { MAX_WEBHOOKS_PER_APP, webhookUrlProblem } from '../lambda/contract/webhooks.ts';
 
 /**
  * Checks of command-line values, before any request: a bad one is bad usage (exit 2) with a message
@@ -92,4 +93,20 @@ export function scopeArgument(value: string, previous: string[] = []): string[] 
 export function hubspotApiUrlArgument(value: string): string {
   if (!isAllowedHubSpotApiUrl(value)) throw new InvalidArgumentError(`It must be ${ALLOWED.hubspotApiUrl}.`);
   return value;
+}
+
+/** `--webhook <url>`, repeatable: refused with what is wrong with it, never echoed (a webhook URL is a credential). */
+export function webhookArgument(value: string, previous: string[] = []): string[] {
+  const problem = webhookUrlProblem(value);
+  if (problem) throw new InvalidArgumentError(`The URL ${problem}.`);
+  if (previous.length >= MAX_WEBHOOKS_PER_APP) {
+    throw new InvalidArgumentError(`An app may have at most ${MAX_WEBHOOKS_PER_APP} webhooks.`);
+  }
+  return [...previous, value];
+}
+
+/** `--remove-webhook <id>`, repeatable. */
+export function webhookIdArgument(value: string, previous: string[] = []): string[] {
+  if (!/^wh-[0-9a-f]{10}$/.test(value)) throw new InvalidArgumentError(`It must be ${ALLOWED.webhookId}.`);
+  return [...previous, value];
 }

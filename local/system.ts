@@ -24,6 +24,7 @@ import {
   synthesizeTemplate,
   type Template,
 } from './template.ts';
+import { startWebhookReceiver, type WebhookReceiver } from './webhooks/receiver.ts';
 
 /** A Lambda handler as local mode runs it: JSON in, JSON out. */
 export type LocalHandler = (event: unknown) => Promise<unknown>;
@@ -47,7 +48,8 @@ export interface LocalSystemOptions {
       | 'stepFunctions'
       | 'hubspot'
       | 'console'
-      | 'eventBridge',
+      | 'eventBridge'
+      | 'webhooks',
       number
     >
   >;
@@ -91,6 +93,8 @@ export interface LocalSystem {
   readonly functions: readonly LocalFunction[];
   readonly rotationStateMachineArn: string;
   readonly sweepStateMachineArn: string;
+  /** The workflow that delivers each event to each webhook. */
+  readonly webhookStateMachineArn: string;
   readonly rotationHookArn: string;
   /** The schedules' runner (with `schedules: true`): when each fires next. */
   readonly scheduler?: LocalScheduler;
@@ -111,9 +115,11 @@ export interface LocalSystem {
   readonly console: LocalConsole;
   /** EventBridge's PutEvents, with every event the buses received. */
   readonly eventBridge: LocalEventBridge;
+  /** A webhook receiver on 127.0.0.1 (`hookUrl(name)`), with every delivery it took. */
+  readonly webhooks: WebhookReceiver;
   /** The ports in use, to start a fresh system on the same ones (handlers keep their clients). */
   readonly ports: Record<
-    'dynamodb' | 'secretsManager' | 'ses' | 'stepFunctions' | 'console' | 'eventBridge',
+    'dynamodb' | 'secretsManager' | 'ses' | 'stepFunctions' | 'console' | 'eventBridge' | 'webhooks',
     number
   > & {
     hubspot?: number;
@@ -300,8 +306,10 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       .map((resource) => String((resource.Properties as { Name?: string } | undefined)?.Name ?? '')),
     ...(enforce ? { authorize: eventBridgeAccess(iam) } : {}),
   });
+  const webhooks = await startWebhookReceiver({ port: ports.webhooks ?? 0 });
   const rotationMachine = findMachine('RotationWorkflow');
   const sweepMachine = findMachine('SweepWorkflow');
+  const webhookMachine = findMachine('Webhooks');
   /** A task as Step Functions invokes it: as the state machine's role, which must allow lambda:InvokeFunction. */
   const invokeAsStateMachine = async (
     functionArn: string,
@@ -403,6 +411,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     stepFunctions: portOf(stepFunctions.url),
     console: consoleServer.port,
     eventBridge: eventBridge.port,
+    webhooks: webhooks.port,
   };
   firstSystem ??= { tableName, ports: used };
   return {
@@ -418,6 +427,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     functions,
     rotationStateMachineArn: rotationMachine.arn,
     sweepStateMachineArn: sweepMachine.arn,
+    webhookStateMachineArn: webhookMachine.arn,
     rotationHookArn: hook.arn,
     invoke,
     secretsManagerRotations: {
@@ -429,12 +439,14 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     ...(hubspot ? { hubspot } : {}),
     console: consoleServer,
     eventBridge,
+    webhooks,
     ports: used,
     ...(scheduler ? { scheduler } : {}),
     close: async () => {
       scheduler?.close();
       await consoleServer.close();
       await eventBridge.close();
+      await webhooks.close();
       await stepFunctions.close();
       await secretsManager.close();
       await ses.close();

@@ -1,6 +1,7 @@
 import { Argument, type Command, Option } from 'commander';
 import { ISSUERS, LOCALES, MODES, POLICIES } from '../../lambda/contract/appSettings.ts';
-import type { AppSummaryView, AppView } from '../../lambda/contract/views.ts';
+import type { AppSummaryView, AppView, WebhookView } from '../../lambda/contract/views.ts';
+import { WEBHOOK_KINDS } from '../../lambda/contract/webhooks.ts';
 import {
   adminArgument,
   appIdArgument,
@@ -11,9 +12,12 @@ import {
   scopeArgument,
   secretArgument,
   timeZoneArgument,
+  webhookArgument,
+  webhookIdArgument,
 } from '../arguments.ts';
 import { type CommandContext, withExample } from '../commandContext.ts';
 import { type Colour, formatDuration, localTime, printJson, relative, span, table } from '../format.ts';
+import type { ApiClient } from '../io.ts';
 import { UsageError } from '../io.ts';
 
 const STATE_COLOURS: Record<string, Colour> = { ACTIVE: 'green', GRACE: 'yellow', ROTATING: 'blue' };
@@ -53,8 +57,8 @@ function undeliveredLines(app: AppView, paint: (colour: Colour, text: string) =>
   ]);
   lines.push([
     '',
-    emails.some((email) => email.recipient.startsWith('eventbridge:'))
-      ? 'SES or EventBridge refused these for good and they are not retried: check the address, the SES sandbox, the sender identity and the event bus'
+    emails.some((email) => !email.recipient.includes('@'))
+      ? 'SES, EventBridge or a webhook refused these for good and they are not retried: check the address, the SES sandbox, the sender identity, the event bus and the webhook'
       : 'SES refused these for good and they are not retried: check the address, the SES sandbox and the sender identity',
   ]);
   return lines;
@@ -125,6 +129,12 @@ export function describeApp(
       lines.push(['next', `rotor expire-now ${app.appId}   or   rotor cancel ${app.appId}`]);
     }
   }
+  for (const [index, webhook] of (app.webhooks ?? []).entries()) {
+    lines.push([
+      index === 0 ? 'webhooks' : '',
+      `${webhook.webhookId} ${webhook.kind} to ${webhook.host} (URL in secret ${webhook.secretArn})`,
+    ]);
+  }
   lines.push(['last rotation', lastRotationText(app.lastRotation, tz)]);
   for (const [index, work] of (app.stuck ?? []).entries()) {
     lines.push([index === 0 ? 'stuck' : '', `${paint('red', work.problem)}; ${work.next}`]);
@@ -134,10 +144,39 @@ export function describeApp(
   return `${paint('bold', app.appId)}  (times in ${tz})\n${lines.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`).join('\n')}\n`;
 }
 
+const webhookOption = () =>
+  new Option(
+    '--webhook <url>',
+    'a webhook to send every event of the app to (repeat for more); its URL is kept in Secrets Manager',
+  ).argParser(webhookArgument);
+const webhookKindOption = () =>
+  new Option(
+    '--webhook-kind <kind>',
+    'what the --webhook URLs get: a signed JSON event, or a Slack or Teams message (default: from the host)',
+  ).choices(WEBHOOK_KINDS);
+
+/** Adds each `--webhook` to an app, one request each; returns the API's sentences. */
+async function addWebhooks(
+  api: ApiClient,
+  appId: string,
+  urls: readonly string[],
+  kind: string | undefined,
+): Promise<{ webhook: WebhookView; message: string }[]> {
+  const added: { webhook: WebhookView; message: string }[] = [];
+  for (const url of urls) {
+    added.push(
+      await api.request<{ webhook: WebhookView; message: string }>('POST', `/apps/${appId}/webhooks`, {
+        body: { url, ...(kind ? { kind } : {}) },
+      }),
+    );
+  }
+  return added;
+}
+
 export function registerApps(program: Command, context: CommandContext): void {
   const { io } = context;
   const apps = withExample(
-    program.command('apps').description('register, list, show and remove apps'),
+    program.command('apps').description('register, update, list, show and remove apps'),
     'rotor apps list',
   );
 
@@ -212,8 +251,12 @@ export function registerApps(program: Command, context: CommandContext): void {
           'hubspot: how long a rotation waits for the new token, e.g. 7d',
         ).argParser(durationArgument('handoffTimeout')),
       )
+      .addOption(webhookOption())
+      .addOption(webhookKindOption())
       .addOption(jsonOption())
       .action(async (appId: string, options, command: Command) => {
+        if (options.webhookKind && !options.webhook)
+          throw new UsageError('--webhook-kind goes with --webhook <url>');
         const hubspotOnly = ['hubId', 'scope', 'hubspotApiUrl', 'handoffTimeout'].find(
           (key) => options[key] !== undefined,
         );
@@ -250,10 +293,54 @@ export function registerApps(program: Command, context: CommandContext): void {
               : {}),
           },
         });
-        if (options.json) return printJson(io, answer);
-        io.stdout(`${answer.message}\n\n${describeApp(answer.app, io.now(), context.paint(command))}`);
+        const added = await addWebhooks(api, appId, options.webhook ?? [], options.webhookKind);
+        const app =
+          added.length > 0 ? (await api.request<{ app: AppView }>('GET', `/apps/${appId}`)).app : answer.app;
+        if (options.json) return printJson(io, { ...answer, app, webhooks: added });
+        const messages = [answer.message, ...added.map((webhook) => webhook.message)].join('\n');
+        io.stdout(`${messages}\n\n${describeApp(app, io.now(), context.paint(command))}`);
       }),
     'rotor apps add billing-api --secret rotor/billing-api --admin ops@example.com --admin dev@example.com:en --grace 7d',
+  );
+
+  withExample(
+    apps
+      .command('update')
+      .description('change a registered app: add or remove its webhooks')
+      .addArgument(appArgument())
+      .addOption(webhookOption())
+      .addOption(webhookKindOption())
+      .addOption(
+        new Option(
+          '--remove-webhook <id>',
+          'a webhook to remove, as "rotor apps show" lists it (repeat for more)',
+        ).argParser(webhookIdArgument),
+      )
+      .addOption(jsonOption())
+      .action(async (appId: string, options, command: Command) => {
+        if (!options.webhook && !options.removeWebhook) {
+          throw new UsageError(
+            'Say what to change: --webhook <url> [--webhook-kind <kind>] or --remove-webhook <id>',
+          );
+        }
+        if (options.webhookKind && !options.webhook)
+          throw new UsageError('--webhook-kind goes with --webhook <url>');
+        const api = await context.api(command);
+        const messages: string[] = [];
+        for (const webhookId of options.removeWebhook ?? []) {
+          const removed = await api.request<{ message: string }>(
+            'DELETE',
+            `/apps/${appId}/webhooks/${webhookId}`,
+          );
+          messages.push(removed.message);
+        }
+        const added = await addWebhooks(api, appId, options.webhook ?? [], options.webhookKind);
+        messages.push(...added.map((webhook) => webhook.message));
+        const { app } = await api.request<{ app: AppView }>('GET', `/apps/${appId}`);
+        if (options.json) return printJson(io, { app, messages, webhooks: added });
+        io.stdout(`${messages.join('\n')}\n\n${describeApp(app, io.now(), context.paint(command))}`);
+      }),
+    'rotor apps update billing-api --webhook https://hooks.slack.com/services/T000/B000/XXXX',
   );
 
   withExample(

@@ -2,12 +2,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import {
   CreateSecretCommand,
+  GetSecretValueCommand,
   RotateSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { signRequest } from '../../cli/sign.ts';
 import type { RotationMode } from '../../lambda/contract/appSettings.ts';
 import type { NotificationEvent } from '../../lambda/contract/notificationEvents.ts';
 import { DEFAULT_EVENT_BUS, DETAIL_TYPES } from '../../lambda/contract/rotorEvents.ts';
@@ -19,8 +21,10 @@ import { executionArnFor, startRotationWorkflow } from '../../lambda/integration
 import { deliverOutbox } from '../../lambda/notifications/outbox.ts';
 import type { AppRecord } from '../../lambda/store/model.ts';
 import { Registry } from '../../lambda/store/Registry.ts';
+import { type LocalApi, type LocalApiUser, startLocalApi } from '../api/server.ts';
 import { VirtualClock } from '../clock.ts';
 import { APP_DEFAULTS, DEMO_ADMINS } from '../demoApp.ts';
+import type { ReceivedEvent } from '../eventbridge/server.ts';
 import { eventProblems } from '../eventCheck.ts';
 import {
   emailsAboutApp,
@@ -30,7 +34,8 @@ import {
   until,
   versionLabels,
 } from '../observe.ts';
-import { type LocalSystem, startLocalSystem } from '../system.ts';
+import { type LocalSystem, operatorApiOf, startLocalSystem } from '../system.ts';
+import { verifyDeliveries } from '../webhooks/receiver.ts';
 
 const DAY_MS = 86_400_000;
 const OPERATOR = 'arn:aws:iam::123456789012:user/local-admin';
@@ -53,6 +58,19 @@ export interface ScenarioReport {
     time: string;
     schemaProblems: readonly string[];
   }[];
+  /**
+   * What the app's `json` webhook received, in order: the event's detail-type, the delivery id, what the
+   * receiver answered, its verdict on the signature (as the README's receiver checks it: `accepted`, or
+   * `stale`, `mismatch`, `malformed`, `replayed`), and whether the detail is the EventBridge event's.
+   */
+  readonly webhookDeliveries: readonly {
+    detailType: string;
+    deliveryId: string;
+    receivedAt: string;
+    status: number;
+    verdict: string;
+    sameAsEvent: boolean;
+  }[];
   /** Each version of the app's secret that still has labels, with them. */
   readonly labels: Record<string, string[]>;
   readonly versions: { readonly old: string; readonly new: string | null };
@@ -73,6 +91,11 @@ export interface ScenarioContext {
   readonly operator: OperatorDependencies;
   /** Apps whose rotation hook finds its pending token unregistered in testSecret (a real fault). */
   readonly failTestSecret: Set<string>;
+  /**
+   * Gives an app a `json` webhook to the local receiver (`/hooks/<app>`), through the operator API as
+   * `rotor apps update --webhook` does, so the scenario reports each event's delivery.
+   */
+  readonly addWebhook?: (appId: string) => Promise<void>;
 }
 
 /** What a scenario expects at its end (DESIGN §2). */
@@ -106,11 +129,11 @@ const EXPIRE_LATER_EMAILS = [
 
 /** Registers the demo app: a managed token, two admins, German by default, 7-day grace. */
 export async function enrollDemoApp(
-  context: Pick<ScenarioContext, 'system' | 'registry' | 'secretsManager'>,
+  context: Pick<ScenarioContext, 'system' | 'registry' | 'secretsManager' | 'addWebhook'>,
   appId: string,
   overrides: { policy?: 'auto' | 'remind' } = {},
 ): Promise<AppRecord> {
-  return enrollManagedApp(
+  const app = await enrollManagedApp(
     {
       appId,
       secret: `rotor/${appId}`,
@@ -127,6 +150,8 @@ export async function enrollDemoApp(
       clock: () => new Date(),
     },
   );
+  await context.addWebhook?.(appId);
+  return app;
 }
 
 /** Starts a rotation as the operator API does, and returns its execution's ARN. */
@@ -228,6 +253,7 @@ async function enrollHubSpotDemoApp(context: ScenarioContext, appId: string) {
       clock: () => new Date(),
     },
   );
+  await context.addWebhook?.(appId);
   return { app, oldToken };
 }
 
@@ -516,9 +542,25 @@ export function formatDuration(ms: number): string {
 /** Compares what happened with what the scenario expects; each mismatch is one sentence. */
 function problemsOf(
   expectation: Expectation,
-  seen: Pick<ScenarioReport, 'emails' | 'events' | 'labels' | 'versions' | 'verifies' | 'virtualElapsedMs'>,
+  seen: Pick<
+    ScenarioReport,
+    'emails' | 'events' | 'webhookDeliveries' | 'labels' | 'versions' | 'verifies' | 'virtualElapsedMs'
+  >,
 ): string[] {
   const problems: string[] = [];
+  // Each event also reached the app's webhook, signed, once, with the event's own detail.
+  const delivered = seen.webhookDeliveries.map((delivery) => delivery.detailType);
+  const published = seen.events.map((event) => event.detailType);
+  if (JSON.stringify(delivered) !== JSON.stringify(published)) {
+    problems.push(`webhook deliveries were [${delivered.join(', ')}], expected [${published.join(', ')}]`);
+  }
+  for (const delivery of seen.webhookDeliveries) {
+    if (delivery.verdict !== 'accepted' || !delivery.sameAsEvent) {
+      problems.push(
+        `the webhook delivery of ${delivery.detailType} was ${delivery.verdict}${delivery.sameAsEvent ? '' : ", with a detail other than the event's"}`,
+      );
+    }
+  }
   const emails = seen.emails.map((mail) => `${mail.event} ${mail.locale}`);
   if (JSON.stringify(emails) !== JSON.stringify(expectation.emails)) {
     problems.push(`emails were [${emails.join(', ')}], expected [${expectation.emails.join(', ')}]`);
@@ -602,11 +644,64 @@ export function clientsFor(system: LocalSystem) {
     clock,
     deliver: (appId) =>
       deliverOutbox(
-        { registry, ses, senderAddress, clock, events, ...(consoleUrl ? { consoleUrl } : {}) },
+        {
+          registry,
+          ses,
+          senderAddress,
+          clock,
+          events,
+          webhooks: { client: sfn, stateMachineArn: system.webhookStateMachineArn },
+          ...(consoleUrl ? { consoleUrl } : {}),
+        },
         appId,
       ),
   };
   return { registry, secretsManager, sfn, operator };
+}
+
+/** The operator who adds the scenarios' webhooks, through the local operator API. */
+const SCENARIO_OPERATOR: LocalApiUser = {
+  accessKeyId: 'AKIALOCALSCENARIOS01',
+  secretAccessKey: 'scenarios-local-secret',
+  userName: 'local-admin',
+};
+
+/**
+ * The deliveries the app's webhook received, once every delivery execution has ended, each checked as
+ * a receiver checks it: with the signing secret from the webhook's secret, at the time it arrived.
+ */
+async function webhookDeliveriesOf(
+  context: ScenarioContext,
+  app: AppRecord,
+  events: readonly ReceivedEvent[],
+): Promise<ScenarioReport['webhookDeliveries']> {
+  const { system } = context;
+  for (const execution of system.stepFunctions.executions('RUNNING')) {
+    if (execution.stateMachineArn === system.webhookStateMachineArn) {
+      await system.stepFunctions.whenStopped(execution.executionArn);
+    }
+  }
+  const webhook = Object.values(app.webhooks ?? {})[0];
+  if (!webhook) return [];
+  const secret = await context.secretsManager.send(
+    new GetSecretValueCommand({ SecretId: webhook.secretArn }),
+  );
+  const { signingSecret } = JSON.parse(secret.SecretString ?? '{}') as { signingSecret?: string };
+  const deliveries = system.webhooks.deliveries(app.appId);
+  const verdicts = verifyDeliveries(deliveries, signingSecret ?? '');
+  const details = events.filter((event) => event.detail.appId === app.appId).map((event) => event.detail);
+  return deliveries.map((delivery, index) => {
+    const verdict = verdicts[index];
+    const detail = (JSON.parse(delivery.body) as { detail?: unknown }).detail;
+    return {
+      detailType: delivery.detailType ?? '',
+      deliveryId: delivery.deliveryId ?? '',
+      receivedAt: delivery.receivedAt,
+      status: delivery.status,
+      verdict: verdict?.accepted ? 'accepted' : (verdict?.reason ?? 'unchecked'),
+      sameAsEvent: details.some((candidate) => JSON.stringify(candidate) === JSON.stringify(detail)),
+    };
+  });
 }
 
 /** Runs one scenario on fresh stand-ins and a fresh virtual clock, and reports what happened. */
@@ -615,6 +710,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const clock = VirtualClock.install({ speed: options.speed ?? 2_000_000 });
   const failTestSecret = new Set<string>();
   let system: LocalSystem | undefined;
+  let api: LocalApi | undefined;
   try {
     system = await startLocalSystem({
       clock,
@@ -637,6 +733,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       },
     });
     const { registry, secretsManager, sfn, operator } = clientsFor(system);
+    api = await startLocalApi({ credentials: [SCENARIO_OPERATOR], handler: operatorApiOf(system) });
+    const operatorApi = api;
     const context: ScenarioContext = {
       system,
       clock,
@@ -645,6 +743,18 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       sfn,
       operator,
       failTestSecret,
+      addWebhook: async (appId) => {
+        const url = new URL(`${operatorApi.url}/apps/${appId}/webhooks`);
+        const body = JSON.stringify({ url: system?.webhooks.hookUrl(appId), kind: 'json' });
+        const headers = await signRequest(
+          { method: 'POST', url, headers: { 'content-type': 'application/json' }, body },
+          SCENARIO_OPERATOR,
+          system?.region ?? 'eu-central-1',
+        );
+        const answer = await fetch(url, { method: 'POST', headers, body });
+        if (answer.status !== 201)
+          throw new Error(`adding the webhook answered ${answer.status}: ${await answer.text()}`);
+      },
     };
 
     const enrolled = await scenario.run(context);
@@ -676,9 +786,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         time: event.time,
         schemaProblems: eventProblems(event),
       }));
+    const webhookDeliveries = await webhookDeliveriesOf(context, app, system.eventBridge.events());
     const seen = {
       emails,
       events,
+      webhookDeliveries,
       labels,
       versions: { old: enrolled.currentVersionId, new: verifies.new === null ? null : newVersionId },
       verifies,
@@ -702,6 +814,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       problems: [(error as Error).message],
       emails: [],
       events: [],
+      webhookDeliveries: [],
       labels: {},
       versions: { old: '', new: null },
       verifies: { old: false, new: null },
@@ -710,6 +823,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       wallMs: Math.round(performance.now() - started),
     };
   } finally {
+    await api?.close();
     await system?.close();
     clock.uninstall();
   }
