@@ -7,6 +7,7 @@ import { APP_ID_PATTERN } from '../lambda/contract/ids.ts';
 import { ALLOWED, DURATION_LIMITS, SECRET_ARN, SECRET_NAME } from '../lambda/contract/requestRules.ts';
 import { containsTokenLikeText } from '../lambda/contract/tokenFormat.ts';
 import { MAX_WEBHOOKS_PER_APP, webhookUrlProblem } from '../lambda/contract/webhooks.ts';
+import { UsageError } from './io.ts';
 
 /**
  * Checks of command-line values, before any request: a bad one is bad usage (exit 2) with a message
@@ -98,7 +99,8 @@ export function hubspotApiUrlArgument(value: string): string {
 /** `--webhook <url>`, repeatable: refused with what is wrong with it, never echoed (a webhook URL is a credential). */
 export function webhookArgument(value: string, previous: string[] = []): string[] {
   const problem = webhookUrlProblem(value);
-  if (problem) throw new InvalidArgumentError(`The URL ${problem}.`);
+  // Not commander's InvalidArgumentError, whose message quotes the argument: the URL is a credential.
+  if (problem) throw new UsageError(`--webhook: the URL ${problem}`);
   if (previous.length >= MAX_WEBHOOKS_PER_APP) {
     throw new InvalidArgumentError(`An app may have at most ${MAX_WEBHOOKS_PER_APP} webhooks.`);
   }

@@ -318,13 +318,14 @@ export function registerApps(program: Command, context: CommandContext): void {
       )
       .addOption(jsonOption())
       .action(async (appId: string, options, command: Command) => {
+        if (options.webhookKind && !options.webhook) {
+          throw new UsageError('--webhook-kind goes with --webhook <url>');
+        }
         if (!options.webhook && !options.removeWebhook) {
           throw new UsageError(
             'Say what to change: --webhook <url> [--webhook-kind <kind>] or --remove-webhook <id>',
           );
         }
-        if (options.webhookKind && !options.webhook)
-          throw new UsageError('--webhook-kind goes with --webhook <url>');
         const api = await context.api(command);
         const messages: string[] = [];
         for (const webhookId of options.removeWebhook ?? []) {

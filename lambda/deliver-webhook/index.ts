@@ -10,13 +10,18 @@ const input = extend(webhookDeliveryInput, {
   giveUp: optional(object({ Error: optional(string()), Cause: optional(string()) })),
 });
 
-/** The last error as one short line: its name and Lambda's errorMessage, never a stack. */
+/**
+ * The last error as one short line: its name and message, never a stack. AWS puts Lambda's JSON
+ * `{errorType, errorMessage, trace}` into the Cause; a Cause that is not that JSON is taken as the message.
+ */
 function lastErrorOf(failure: { Error?: string | undefined; Cause?: string | undefined }): string {
-  let message = '';
+  const cause = failure.Cause ?? '';
+  let message = cause;
   try {
-    message = String((JSON.parse(failure.Cause ?? '{}') as { errorMessage?: unknown }).errorMessage ?? '');
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (parsed && typeof parsed === 'object') message = String(parsed.errorMessage ?? '');
   } catch {
-    message = '';
+    // Not JSON: the message as it is.
   }
   return `${failure.Error ?? 'Error'}${message ? `: ${message}` : ''}`.slice(0, 300);
 }

@@ -27,7 +27,7 @@ export interface WebhookDelivery {
   readonly signature?: string;
   readonly contentType?: string;
   readonly body: string;
-  /** What the receiver answered. */
+  /** What the receiver answered (0 while it holds the request). */
   readonly status: number;
 }
 
@@ -43,7 +43,10 @@ export interface WebhookReceiver {
   hookUrl(name: string): string;
   /** Every delivery, oldest first (of one hook, with `hook`). */
   deliveries(hook?: string): readonly WebhookDelivery[];
-  /** Answer this status (or never, with 'hang') to every delivery to `hook` from now on; undefined: 200 again. */
+  /**
+   * Answer this status to every delivery to `hook` from now on (undefined: 200 again), or hold each
+   * unanswered with 'hang'; a status given later answers the held ones with it.
+   */
   answer(hook: string, status: number | 'hang' | undefined): void;
   /** Forgets the deliveries and the set answers. */
   clear(): void;
@@ -68,6 +71,7 @@ export async function startWebhookReceiver(
   const received: WebhookDelivery[] = [];
   const answers = new Map<string, number | 'hang'>();
   const hanging = new Set<() => void>();
+  const held = new Map<string, { index: number; respond: (status: number) => void }[]>();
   const server = createServer((request, response) => {
     void (async () => {
       const body = await bodyOf(request);
@@ -95,11 +99,20 @@ export async function startWebhookReceiver(
         };
       };
       if (answer === 'hang') {
-        received.push(delivery(0));
-        // Held until the caller gives up or the receiver closes.
+        const index = received.push(delivery(0)) - 1;
+        // Held until a status is set for the hook, the caller gives up, or the receiver closes.
         const end = () => response.destroy();
         hanging.add(end);
         response.on('close', () => hanging.delete(end));
+        const waiting = held.get(hook) ?? [];
+        waiting.push({
+          index,
+          respond: (status) => {
+            received[index] = { ...(received[index] as WebhookDelivery), status };
+            response.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'no');
+          },
+        });
+        held.set(hook, waiting);
         return;
       }
       received.push(delivery(answer));
@@ -116,6 +129,9 @@ export async function startWebhookReceiver(
     answer: (hook, status) => {
       if (status === undefined) answers.delete(hook);
       else answers.set(hook, status);
+      if (status === 'hang') return;
+      for (const request of held.get(hook) ?? []) request.respond(status ?? 200);
+      held.delete(hook);
     },
     clear: () => {
       received.length = 0;

@@ -173,7 +173,10 @@ describe('Command: rotor (argument lists)', () => {
         ['rotate', 'billing-api', '--expire', 'later', '--grace', '40d'],
         `rotor: option '--grace <duration>' argument '40d' is invalid. It must be a duration from 1h to 30d, such as "7d".\n`,
       ],
-      [['apps'], 'rotor: "rotor apps" needs a command: add, list, show, remove (see "rotor apps --help")\n'],
+      [
+        ['apps'],
+        'rotor: "rotor apps" needs a command: add, update, list, show, remove (see "rotor apps --help")\n',
+      ],
     ];
     for (const [argv, message] of cases) {
       const { io, err } = recordingIo();
@@ -207,6 +210,63 @@ describe('Command: rotor (argument lists)', () => {
       expect(requests).toEqual([]);
       expect(err.join('')).toBe(message);
     }
+  });
+
+  it('refuses a webhook that cannot work with exit 2, one line that does not echo its URL, and no request', async () => {
+    const url = 'http://hooks.example.com/services/T000/B000/secretpart';
+    const cases: [string[], RegExp][] = [
+      [
+        ['apps', 'update', 'billing-api', '--webhook', url],
+        /^rotor: .*--webhook.*uses http; it must be an https:\/\//,
+      ],
+      [
+        ['apps', 'add', 'billing-api', '--secret', 'rotor/b', '--webhook', url],
+        /uses http; it must be an https:/,
+      ],
+      [['apps', 'update', 'billing-api'], /^rotor: Say what to change: --webhook <url>/],
+      [
+        ['apps', 'update', 'billing-api', '--webhook-kind', 'slack'],
+        /--webhook-kind goes with --webhook <url>/,
+      ],
+      [
+        ['apps', 'update', 'billing-api', '--remove-webhook', 'hook-1'],
+        /--remove-webhook.*must be a webhook id/,
+      ],
+      [
+        ['apps', 'update', 'billing-api', '--webhook', 'https://ops.example.com/x', '--webhook-kind', 'xml'],
+        /--webhook-kind.*json, slack, teams/,
+      ],
+    ];
+    for (const [argv, message] of cases) {
+      const { io, err, requests } = recordingIo();
+      expect(await main(argv, io), argv.join(' ')).toBe(2);
+      expect(requests).toEqual([]);
+      expect(err.join('').trimEnd().split('\n')).toHaveLength(1);
+      expect(err.join('')).toMatch(message);
+      expect(err.join('')).not.toContain('secretpart');
+    }
+  });
+
+  it('adds and removes webhooks with apps update, one request each, then shows the app', async () => {
+    const { io, requests } = recordingIo({ app: undefined, message: 'Done.' });
+    await main(
+      [
+        'apps',
+        'update',
+        'billing-api',
+        '--remove-webhook',
+        'wh-0123456789',
+        '--webhook',
+        'https://ops.example.com/a',
+        '--json',
+      ],
+      io,
+    );
+    expect(requests).toEqual([
+      'DELETE /apps/billing-api/webhooks/wh-0123456789',
+      'POST /apps/billing-api/webhooks',
+      'GET /apps/billing-api',
+    ]);
   });
 
   it('refuses what is well formed but not possible with exit 1 and no request: --grace with now', async () => {

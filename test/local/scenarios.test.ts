@@ -9,6 +9,13 @@ interface Report {
     problems: string[];
     emails: { event: string; to: string; locale: string; subject: string }[];
     events: { detailType: string; event: string; rotationId?: string; schemaProblems: string[] }[];
+    webhookDeliveries: {
+      detailType: string;
+      deliveryId: string;
+      status: number;
+      verdict: string;
+      sameAsEvent: boolean;
+    }[];
     verifies: { old: boolean; new: boolean | null };
     labels: Record<string, string[]>;
     versions: { old: string; new: string | null };
@@ -78,6 +85,24 @@ describe('npm run scenarios', () => {
       ]);
       expect(eventsOf('failure-in-test-step')).toEqual(['Rotor Rotation Failed']);
       expect(eventsOf('hubspot-old-token-still-valid')?.at(-1)).toBe('Rotor HubSpot Token Still Valid');
+      // And each event reached the app's json webhook once, signed so that the receiver accepts it.
+      const deliveriesOf = (name: string) =>
+        byName[name]?.webhookDeliveries.map(
+          (delivery) =>
+            `${delivery.detailType} ${delivery.status} ${delivery.verdict} ${delivery.sameAsEvent}`,
+        );
+      expect(deliveriesOf('expire-later')).toEqual([
+        'Rotor Rotation Initiated 200 accepted true',
+        'Rotor Token Expires Soon 200 accepted true',
+        'Rotor Rotation Completed 200 accepted true',
+      ]);
+      expect(deliveriesOf('cancel-during-grace')).toEqual([
+        'Rotor Rotation Initiated 200 accepted true',
+        'Rotor Rotation Cancelled 200 accepted true',
+      ]);
+      expect(deliveriesOf('failure-in-test-step')).toEqual(['Rotor Rotation Failed 200 accepted true']);
+      const ids = expireLater?.webhookDeliveries.map((delivery) => delivery.deliveryId) ?? [];
+      expect(new Set(ids).size).toBe(3);
       // All three are about the one rotation.
       const rotationIds = [...new Set(expireLater?.events.map((event) => event.rotationId))];
       expect(rotationIds).toHaveLength(1);
