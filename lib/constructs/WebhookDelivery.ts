@@ -21,7 +21,7 @@ export interface WebhookDeliveryProps {
   readonly tokenPrefix: string;
   /** The deployment's secret prefix; webhook secrets live under `<prefix>webhooks/`. */
   readonly secretNamePrefix: string;
-  /** Attempts per delivery, the first included. @default 8 (about 2 hours with the backoff) */
+  /** Attempts per delivery, the first included. @default 8 (at most about an hour of waits) */
   readonly maxAttempts?: number;
   /** @default RetentionDays.THREE_MONTHS */
   readonly logRetention?: RetentionDays;
@@ -31,7 +31,8 @@ export interface WebhookDeliveryProps {
  * The delivery of Rotor's events to the apps' webhooks: one Standard execution per event and webhook,
  * started by whoever sends the event's emails, so a receiver that is down never holds up the emails or
  * the rotation. Its task retries a delivery the receiver did not take (no answer, 408, 425, 429, 5xx)
- * with exponential backoff and jitter, from 30 s up to about 2 hours in all; then it records the
+ * with exponential backoff and full jitter (waits drawn up to 30 s, doubling, capped at 30 minutes: at
+ * most about an hour in all); then it records the
  * delivery as failed (ledger, audit log, `rotor apps show`) and the execution fails. The task reads
  * webhook secrets and nothing else in Secrets Manager: not one token.
  */

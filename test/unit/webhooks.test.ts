@@ -1,3 +1,7 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   inferWebhookKind,
@@ -53,6 +57,33 @@ describe('Webhook signatures (Rotor-Signature: t=...,v1=...)', () => {
     // Re-signing needs the secret: a replayer who moves the timestamp breaks the signature.
     const moved = delivery({ signature: original.signature?.replace(`t=${AT}`, `t=${AT + 301}`) });
     expect(verifyDeliveries([moved], SECRET, AT + 301)).toEqual([{ accepted: false, reason: 'mismatch' }]);
+  });
+});
+
+describe("The README's receiver check", () => {
+  it('accepts a delivery of Rotor, refuses a changed body, another secret, a repeat and an old one', async () => {
+    // Prepare: the code block under <!-- receiver-check --> in the README, as a module.
+    const readme = readFileSync(path.join(import.meta.dirname, '../../README.md'), 'utf8');
+    const block = /<!-- receiver-check -->\n```js\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+    expect(block.trim().split('\n').length).toBeLessThanOrEqual(10);
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'rotor-receiver-')), 'check.mjs');
+    writeFileSync(file, block);
+    const { isFromRotor } = (await import(pathToFileURL(file).href)) as {
+      isFromRotor: (headers: Record<string, string>, body: string, secret: string, now?: number) => boolean;
+    };
+    const headers = (signature: string, id = 'delivery-1') => ({
+      'rotor-signature': signature,
+      'rotor-delivery': id,
+    });
+    const signature = signWebhook(SECRET, AT, BODY);
+
+    // Act and assess
+    expect(isFromRotor(headers(signature), BODY.replace('Initiated', 'Cancelled'), SECRET, AT)).toBe(false);
+    expect(isFromRotor(headers(signature), BODY, `${SECRET}x`, AT)).toBe(false);
+    expect(isFromRotor(headers(signature), BODY, SECRET, AT + 301)).toBe(false);
+    expect(isFromRotor({}, BODY, SECRET, AT)).toBe(false);
+    expect(isFromRotor(headers(signature), BODY, SECRET, AT + 10)).toBe(true);
+    expect(isFromRotor(headers(signature), BODY, SECRET, AT + 20)).toBe(false);
   });
 });
 
