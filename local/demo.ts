@@ -1,3 +1,4 @@
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { ApiClient } from '../cli/io.ts';
 import type { AppRecord } from '../lambda/store/model.ts';
 import type { VirtualClock } from './clock.ts';
@@ -5,6 +6,7 @@ import { ConsoleClient, linksInLastEmail } from './console/client.ts';
 import { emailsAboutApp, isAccepted, type SeenEmail, tokenOfVersion } from './observe.ts';
 import { clientsFor, DEMO_ADMINS, formatDuration, until } from './scenarios/scenarios.ts';
 import type { LocalSystem } from './system.ts';
+import { verifyDeliveries } from './webhooks/receiver.ts';
 
 const DEMO_APP = 'billing-sync';
 const DAY_MS = 86_400_000;
@@ -36,8 +38,8 @@ function stamp(at: Date = new Date()): string {
 /**
  * The guided demo of `npm start`: registers the app billing-sync, rotates its token with "expire
  * later" through the 24-hour notice to the expiry, then starts another rotation and cancels it during
- * its grace period. Prints each step as it happens: the app's state, every email and who got it, and
- * which token the verifier accepts.
+ * its grace period. Prints each step as it happens: the app's state, every email and who got it, each
+ * event on the bus and its signed delivery to the app's webhook, and which token the verifier accepts.
  */
 export async function runDemo(options: DemoOptions): Promise<void> {
   const { system, clock, print } = options;
@@ -57,10 +59,19 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       body: { appId: DEMO_APP, secret: `rotor/${DEMO_APP}`, admins: DEMO_ADMINS, locale: 'de' },
     });
   }
-  const app = await registry.apps.getApp(DEMO_APP);
+  let app = await registry.apps.getApp(DEMO_APP);
+  if (Object.keys(app.webhooks ?? {}).length === 0) {
+    // rotor apps update billing-sync --webhook <the local receiver> --webhook-kind json
+    await options.api.request('POST', `/apps/${DEMO_APP}/webhooks`, {
+      body: { url: system.webhooks.hookUrl(DEMO_APP), kind: 'json' },
+    });
+    app = await registry.apps.getApp(DEMO_APP);
+  }
+  const webhook = Object.values(app.webhooks ?? {})[0];
   print('');
   print(`Demo: the app ${DEMO_APP}, a token Rotor issues (secret rotor/${DEMO_APP}).`);
   print(`  admins: ${DEMO_ADMINS.map((admin) => `${admin.email} (${admin.locale})`).join(', ')}`);
+  print(`  webhook: ${webhook?.webhookId} (json, signed) to ${system.webhooks.hookUrl(DEMO_APP)}`);
   print(`  current token: version ${short(app.currentVersionId)}`);
 
   // Everything that happens is printed by a watcher, in the order it happens.
@@ -206,10 +217,13 @@ async function tokensLine(
 }
 
 /** Polls the registry and the SES stand-in, and prints each change of state and each new email. */
-function watch(options: DemoOptions, { registry }: DemoClients, app: AppRecord) {
+function watch(options: DemoOptions, clients: DemoClients, app: AppRecord) {
+  const { registry } = clients;
   const { system, print } = options;
   let seenEmails = 0;
   let seenEvents = 0;
+  let seenDeliveries = 0;
+  let signingSecret: string | undefined;
   let lastState = app.state;
   let running = true;
 
@@ -231,6 +245,21 @@ function watch(options: DemoOptions, { registry }: DemoClients, app: AppRecord) 
     for (const event of events.slice(seenEvents))
       print(`${stamp(new Date(event.time))}    ⇢ event "${event.detailType}" on bus ${event.bus}`);
     seenEvents = events.length;
+    const deliveries = system.webhooks.deliveries(app.appId);
+    if (deliveries.length > seenDeliveries) {
+      signingSecret ??= await webhookSigningSecret(clients, app.appId);
+      const verdicts = verifyDeliveries(deliveries, signingSecret ?? '');
+      for (const [index, delivery] of deliveries.entries()) {
+        if (index < seenDeliveries) continue;
+        const verdict = verdicts[index];
+        print(
+          `${stamp(new Date(delivery.receivedAt))}    ⇢ webhook "${delivery.detailType}" → /hooks/${delivery.hook}: ${delivery.status}, ${
+            verdict?.accepted ? 'signature verified' : `refused (${verdict?.reason})`
+          }`,
+        );
+      }
+      seenDeliveries = deliveries.length;
+    }
   };
 
   let chain = Promise.resolve();
@@ -255,6 +284,14 @@ function watch(options: DemoOptions, { registry }: DemoClients, app: AppRecord) 
       await chain;
     },
   };
+}
+
+/** The signing secret of the app's webhook, read from its secret as the receiver's owner reads it. */
+async function webhookSigningSecret({ registry, secretsManager }: DemoClients, appId: string) {
+  const webhook = Object.values((await registry.apps.getApp(appId)).webhooks ?? {})[0];
+  if (!webhook) return undefined;
+  const secret = await secretsManager.send(new GetSecretValueCommand({ SecretId: webhook.secretArn }));
+  return (JSON.parse(secret.SecretString ?? '{}') as { signingSecret?: string }).signingSecret;
 }
 
 function describeEmail(email: SeenEmail): string {

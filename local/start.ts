@@ -116,6 +116,7 @@ async function main(): Promise<void> {
     `  Step Functions     ${system.endpoints.stepFunctions}`,
     `  SES                ${system.endpoints.ses}`,
     `  EventBridge        ${system.eventBridge.url}   (Rotor's events, source "rotor")`,
+    `  webhook receiver   ${system.webhooks.url}/hooks/<name>   (apps update --webhook ${system.webhooks.hookUrl('<name>')})`,
     ...(system.hubspot ? [`  HubSpot (fake)     ${system.hubspot.url}`] : []),
     `  virtual clock      ${describeSpeed(settings.speed)}; now ${new Date().toISOString()}`,
     ...[...(system.scheduler?.next ?? new Map<string, number>())].map(

@@ -133,6 +133,21 @@ describe('npm start', () => {
         'Rotor Rotation Initiated',
         'Rotor Rotation Cancelled',
       ]);
+      // And to the demo app's json webhook, each delivery's signature checked as a receiver checks it.
+      expect(
+        [...output.matchAll(/⇢ webhook "([^"]+)" → \/hooks\/billing-sync: (\d+), (.+)$/gm)].map(
+          (m) => `${m[1]} ${m[2]} ${m[3]}`,
+        ),
+      ).toEqual(
+        [
+          'Rotor Rotation Initiated',
+          'Rotor Token Expires Soon',
+          'Rotor Rotation Completed',
+          'Rotor Rotation Initiated',
+          'Rotor Rotation Cancelled',
+        ].map((detailType) => `${detailType} 200 signature verified`),
+      );
+      expect(output).toContain('webhook receiver   http://127.0.0.1:');
       // An admin without AWS credentials signed in by the emailed link and cancelled from the email's button.
       expect(output).toContain(`  console            ${consoleUrl}/`);
       expect(output).toContain(
