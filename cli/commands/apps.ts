@@ -58,7 +58,7 @@ function undeliveredLines(app: AppView, paint: (colour: Colour, text: string) =>
   lines.push([
     '',
     emails.some((email) => !email.recipient.includes('@'))
-      ? 'SES, EventBridge or a webhook refused these for good and they are not retried: check the address, the SES sandbox, the sender identity, the event bus and the webhook'
+      ? "These were refused for good (a webhook: after its retries) and are not tried again: check the address, the SES sandbox, the sender identity, the event bus or the webhook's receiver"
       : 'SES refused these for good and they are not retried: check the address, the SES sandbox and the sender identity',
   ]);
   return lines;

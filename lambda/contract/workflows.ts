@@ -3,7 +3,7 @@ import type { Issuer, RotationMode } from './appSettings.ts';
 /**
  * The contract between the workflows' definitions (lib/constructs) and their Lambda tasks: what each task
  * gets, what it answers, and where in the execution's state its answer lands. The definitions name state
- * paths only through {@link rotationPath} and {@link sweepPath}, which take the task answers' own field
+ * paths only through {@link rotationPath}, {@link sweepPath} and {@link webhookPath}, which take the task answers' own field
  * names, so renaming a field here breaks the build of both sides instead of a rotation at run time.
  * Ids only: no token value ever travels through a workflow.
  */
@@ -142,4 +142,22 @@ export function sweepPath<Key extends keyof SweepState & string>(
   field?: SweepState[Key] extends object ? keyof SweepState[Key] & string : never,
 ): Path<SweepState> {
   return pathOf(key, field) as Path<SweepState>;
+}
+
+/**
+ * The webhook workflow's state: the delivery's input (ids, times, the event's detail), then the task's
+ * answer, or the last error once the retries are spent and the answer of the task that records it.
+ */
+export interface WebhookState {
+  readonly delivered: { readonly status: string; readonly httpStatus?: number };
+  readonly giveUp: { readonly Error?: string; readonly Cause?: string };
+  readonly recorded: { readonly recorded: boolean };
+}
+
+/** {@link rotationPath} for the webhook workflow's state. */
+export function webhookPath<Key extends keyof WebhookState & string>(
+  key: Key,
+  field?: WebhookState[Key] extends object ? keyof WebhookState[Key] & string : never,
+): Path<WebhookState> {
+  return pathOf(key, field) as Path<WebhookState>;
 }

@@ -14,6 +14,7 @@ import {
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { webhookSecretPrefix } from '../../lambda/contract/webhooks.ts';
+import { webhookPath } from '../../lambda/contract/workflows.ts';
 import { acknowledgeWorkflowGrants, nagArn, retryTransientErrors, TaskFunction } from './TaskFunction.ts';
 
 export interface WebhookDeliveryProps {
@@ -70,7 +71,7 @@ export class WebhookDelivery extends Construct {
       new LambdaInvoke(this, 'DeliverWebhook', {
         lambdaFunction: this.task.function,
         payloadResponseOnly: true,
-        resultPath: '$.delivered',
+        resultPath: webhookPath('delivered'),
         retryOnServiceExceptions: false,
       }),
     );
@@ -86,7 +87,7 @@ export class WebhookDelivery extends Construct {
       new LambdaInvoke(this, 'GiveUp', {
         lambdaFunction: this.task.function,
         payloadResponseOnly: true,
-        resultPath: '$.recorded',
+        resultPath: webhookPath('recorded'),
         retryOnServiceExceptions: false,
       }),
     );
@@ -97,7 +98,7 @@ export class WebhookDelivery extends Construct {
           cause: 'The receiver did not take the delivery; it is recorded as failed and audited.',
         }),
       ),
-      { errors: ['States.ALL'], resultPath: '$.giveUp' },
+      { errors: ['States.ALL'], resultPath: webhookPath('giveUp') },
     );
 
     const logGroup = new LogGroup(this, 'Logs', {

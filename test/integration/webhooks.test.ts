@@ -1,5 +1,6 @@
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeApp } from '../../cli/commands/apps.ts';
 import type { AppView } from '../../lambda/contract/views.ts';
 import { verifyDeliveries } from '../../local/webhooks/receiver.ts';
 import {
@@ -134,6 +135,14 @@ describe('Webhooks', () => {
         (event) => `${event} webhook:${webhook.webhookId}`,
       ),
     );
+    const printed = describeApp(shown.app, new Date(), (_colour, text) => text);
+    expect(printed).toMatch(
+      new RegExp(`webhooks +${webhook.webhookId} json to 127\\.0\\.0\\.1:\\d+ \\(URL in secret arn:`),
+    );
+    expect(printed).toMatch(
+      /TOKEN_EXPIRES_IN_24H to webhook:wh-\w+, .*: gave up after the workflow's retries/,
+    );
+    expect(printed).toContain('These were refused for good (a webhook: after its retries)');
     const audit = (await env.call('GET', '/audit', { query: { app: app.appId } })).body as {
       events: { action: string; outcome: string; detail: string }[];
     };

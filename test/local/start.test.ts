@@ -183,8 +183,8 @@ describe('npm start', () => {
       // Assess
       expect(JSON.parse(cli.stdout)).toEqual({ apps: [] });
       // DynamoDB, Secrets Manager, Step Functions, SES with its mail viewer, the fake HubSpot, the API,
-      // the console, EventBridge.
-      expect(ports).toHaveLength(8);
+      // the console, EventBridge, the webhook receiver.
+      expect(ports).toHaveLength(9);
       expect(code).toBe(0);
       expect(rotor.output()).toContain('stopped; every port is free.');
       expect(existsSync(stateFile)).toBe(false);
