@@ -239,6 +239,10 @@ export class RotorStack extends Stack {
       // ...and starts the deliveries of the event to the app's webhooks.
       this.webhooks.grantStartDeliveries(sender);
     }
+    // The sweep tells other systems of an app it found stuck and what it repaired (no one is emailed).
+    sweepApp.function.addEnvironment('EVENT_BUS_NAME', config.eventBusName);
+    bus.grantPutEventsTo(sweepApp.role);
+    this.webhooks.grantStartDeliveries(sweepApp);
     // Chat messages link to the app's page in the console.
     this.webhooks.task.function.addEnvironment('CONSOLE_URL', this.console.url);
     // "rotor apps add|update --webhook" keeps the URL and signing secret in a secret of their own.

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { NOTIFICATION_EVENTS } from '../lambda/contract/notificationEvents.ts';
+import { ROTOR_EVENTS } from '../lambda/contract/notificationEvents.ts';
 import { DETAIL_TYPES, EVENT_SOURCE, schemaFileOf } from '../lambda/contract/rotorEvents.ts';
 import type { ReceivedEvent } from './eventbridge/server.ts';
 import { SCHEMA_DIR } from './eventSchemas.ts';
@@ -11,7 +11,7 @@ const validators = (() => {
   // strict: false lets `format: date-time` pass as an annotation; its `pattern` checks the time.
   const ajv = new Ajv2020({ strict: false, allErrors: true, formats: { 'date-time': true } });
   return new Map(
-    NOTIFICATION_EVENTS.map((event) => [
+    ROTOR_EVENTS.map((event) => [
       DETAIL_TYPES[event],
       ajv.compile(JSON.parse(readFileSync(path.join(SCHEMA_DIR, schemaFileOf(event)), 'utf8'))),
     ]),

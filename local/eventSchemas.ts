@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toJSONSchema } from 'zod/mini';
-import { NOTIFICATION_EVENTS } from '../lambda/contract/notificationEvents.ts';
+import { ROTOR_EVENTS } from '../lambda/contract/notificationEvents.ts';
 import { DETAIL_SCHEMAS, DETAIL_TYPES, EVENT_SOURCE, schemaFileOf } from '../lambda/contract/rotorEvents.ts';
 
 export const SCHEMA_DIR = path.resolve(
@@ -19,7 +19,7 @@ export const SCHEMA_DIR = path.resolve(
 /** Each event's schema file: its name and its text. */
 export function eventSchemaFiles(): Record<string, string> {
   return Object.fromEntries(
-    NOTIFICATION_EVENTS.map((event) => {
+    ROTOR_EVENTS.map((event) => {
       const schema = {
         ...toJSONSchema(DETAIL_SCHEMAS[event]),
         $id: `urn:rotor:events:${schemaFileOf(event).replace(/\.json$/, '')}`,

@@ -1,9 +1,11 @@
 /**
- * Rotor's EventBridge events: one per lifecycle step the admins are emailed about, `source: "rotor"`,
+ * Rotor's EventBridge events: one per lifecycle step the admins are emailed about, and one for each step
+ * other systems hear of alone (a rotation started, an app registered, removed, stuck, repaired), `source: "rotor"`,
  * a detail-type per step, and a detail of ids, modes, times and actors (never a token value). The
  * schemas here are the contract; `schemas/events/*.json` are their JSON Schema form, for receivers.
  */
 import {
+  array,
   type infer as Infer,
   iso as isoFormats,
   literal,
@@ -14,7 +16,7 @@ import {
   type ZodMiniObject,
   enum as zEnum,
 } from 'zod/mini';
-import { NOTIFICATION_EVENTS, type NotificationEvent } from './notificationEvents.ts';
+import { NOTIFICATION_EVENTS, ROTOR_EVENTS, type RotorEvent } from './notificationEvents.ts';
 
 /** The `source` of every Rotor event; an EventBridge rule matches on it. */
 export const EVENT_SOURCE = 'rotor';
@@ -23,7 +25,12 @@ export const EVENT_SOURCE = 'rotor';
 export const DEFAULT_EVENT_BUS = 'default';
 
 /** The `detail-type` of each event, as a rule matches on it. */
-export const DETAIL_TYPES: Readonly<Record<NotificationEvent, string>> = {
+export const DETAIL_TYPES: Readonly<Record<RotorEvent, string>> = {
+  ROTATION_STARTED: 'Rotor Rotation Started',
+  APP_REGISTERED: 'Rotor App Registered',
+  APP_REMOVED: 'Rotor App Removed',
+  APP_STUCK: 'Rotor App Stuck',
+  APP_REPAIRED: 'Rotor App Repaired',
   ROTATION_INITIATED: 'Rotor Rotation Initiated',
   ROTATION_CANCELLED: 'Rotor Rotation Cancelled',
   TOKEN_INVALIDATED: 'Rotor Token Invalidated',
@@ -59,11 +66,41 @@ const rotation = {
   graceSeconds: number(),
 };
 
-const eventDetail = <Shape extends Record<string, unknown>>(event: NotificationEvent, shape: Shape) =>
+const eventDetail = <E extends RotorEvent, Shape extends Record<string, unknown>>(event: E, shape: Shape) =>
   strictObject({ ...common, event: literal(event), ...shape });
+
+/** What the sweep did to an app it found stuck. */
+export const REPAIRS = [
+  'finished',
+  'expired',
+  'rolled-back',
+  'workflow-started',
+  'workflow-stopped',
+  'delivered',
+] as const;
 
 /** The detail schema of each event. */
 export const DETAIL_SCHEMAS = {
+  ROTATION_STARTED: eventDetail('ROTATION_STARTED', { ...rotation, reason: optional(string()) }),
+  APP_REGISTERED: eventDetail('APP_REGISTERED', {
+    /** Who registered it: an IAM ARN. */
+    registeredBy: string(),
+    secretArn: string(),
+    policy: zEnum(['auto', 'remind']),
+    intervalSeconds: number(),
+    graceSeconds: number(),
+  }),
+  APP_REMOVED: eventDetail('APP_REMOVED', { removedBy: string(), secretArn: string() }),
+  APP_STUCK: eventDetail('APP_STUCK', {
+    /** What an interrupted action left unfinished, one sentence each, as `rotor apps show` lists it. */
+    problems: array(string()),
+    rotationId: optional(string()),
+  }),
+  APP_REPAIRED: eventDetail('APP_REPAIRED', {
+    /** What the sweep did: finished an interrupted ending, expired, rolled back, restarted or stopped a workflow, sent what was owed. */
+    repair: zEnum(REPAIRS),
+    rotationId: optional(string()),
+  }),
   ROTATION_INITIATED: eventDetail('ROTATION_INITIATED', { ...rotation, expiresAt: optional(iso()) }),
   ROTATION_CANCELLED: eventDetail('ROTATION_CANCELLED', { ...rotation, endedBy: optional(string()) }),
   TOKEN_INVALIDATED: eventDetail('TOKEN_INVALIDATED', { ...rotation, endedBy: optional(string()) }),
@@ -83,15 +120,15 @@ export const DETAIL_SCHEMAS = {
   }),
   HANDOFF_REMINDER: eventDetail('HANDOFF_REMINDER', { ...rotation, hubId: number(), handoffDeadline: iso() }),
   HUBSPOT_TOKEN_STILL_VALID: eventDetail('HUBSPOT_TOKEN_STILL_VALID', { ...rotation, hubId: number() }),
-} as const satisfies Record<NotificationEvent, ZodMiniObject>;
+} as const satisfies Record<RotorEvent, ZodMiniObject>;
 
 export type RotorEventDetail = {
-  [E in NotificationEvent]: Infer<(typeof DETAIL_SCHEMAS)[E]>;
-}[NotificationEvent];
+  [E in RotorEvent]: Infer<(typeof DETAIL_SCHEMAS)[E]>;
+}[RotorEvent];
 
 /** The file name of an event's JSON Schema under `schemas/events/`. */
-export function schemaFileOf(event: NotificationEvent): string {
+export function schemaFileOf(event: RotorEvent): string {
   return `${DETAIL_TYPES[event].toLowerCase().replaceAll(' ', '-')}.json`;
 }
 
-export { NOTIFICATION_EVENTS };
+export { NOTIFICATION_EVENTS, ROTOR_EVENTS };

@@ -19,7 +19,7 @@ import {
   enum as zEnum,
 } from 'zod/mini';
 import { APP_ID_PATTERN, ROTATION_ID_PATTERN } from './ids.ts';
-import { NOTIFICATION_EVENTS } from './notificationEvents.ts';
+import { ROTOR_EVENTS } from './notificationEvents.ts';
 import type { RotorEventDetail } from './rotorEvents.ts';
 
 /** How a webhook wants its message: Slack's incoming webhook, a Teams workflow, or the signed event. */
@@ -149,7 +149,7 @@ export const webhookDeliveryInput = object({
   webhookId: string().check(regex(/^wh-[0-9a-f]{10}$/)),
   deliveryId: string().check(regex(/^[0-9a-f]{32}$/)),
   ledgerKey: string().check(maxLength(400)),
-  event: zEnum(NOTIFICATION_EVENTS),
+  event: zEnum(ROTOR_EVENTS),
   rotationId: optional(string().check(regex(ROTATION_ID_PATTERN))),
   occurredAt: iso.datetime(),
   detailType: string().check(maxLength(100)),

@@ -6,7 +6,13 @@ import { RotationFailedError, RotationPendingError, ValidationError } from '../c
 import type { PromotionOutput, RollbackOutput } from '../contract/workflows.ts';
 import { clearStalePending, stagesOf } from '../integrations/secretLabels.ts';
 import { noticeAtOf } from '../store/dueAt.ts';
-import type { ActiveRotation, AppRecord, RotationRecord, RotationTrigger } from '../store/model.ts';
+import type {
+  ActiveRotation,
+  AppRecord,
+  PendingNotice,
+  RotationRecord,
+  RotationTrigger,
+} from '../store/model.ts';
 import {
   type EndingRequest,
   endRotation,
@@ -82,12 +88,13 @@ export async function lockRotation(
     oldTokenIssuedAt: app.tokenIssuedAt,
     ...(request.executionArn ? { executionArn: request.executionArn } : {}),
   };
-  // A HubSpot rotation begins by asking the admins for the new token: that email is queued with the lock.
-  const notice =
-    app.issuer === 'hubspot'
-      ? { event: 'HANDOFF_REQUESTED' as const, rotationId: rotation.rotationId, at: now }
-      : undefined;
-  const locked = await deps.registry.apps.lockForRotation(app.appId, rotation, now, notice);
+  // Other systems hear that the rotation started (EventBridge, webhooks: no email), and a HubSpot rotation
+  // begins by asking the admins for the new token: both are queued with the lock, so neither is lost.
+  const notices: PendingNotice[] = [{ event: 'ROTATION_STARTED', rotationId: rotation.rotationId, at: now }];
+  if (app.issuer === 'hubspot') {
+    notices.push({ event: 'HANDOFF_REQUESTED', rotationId: rotation.rotationId, at: now });
+  }
+  const locked = await deps.registry.apps.lockForRotation(app.appId, rotation, now, notices);
   const active = locked.activeRotation ?? rotation;
   await deps.registry.audit.appendAudit({
     at: active.startedAt,

@@ -1,5 +1,6 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { appPageUrl } from '../contract/console.ts';
+import { isNotificationEvent, type NotificationEvent } from '../contract/notificationEvents.ts';
 import { EVENT_SOURCE } from '../contract/rotorEvents.ts';
 import {
   DELIVERY_HEADER,
@@ -14,6 +15,7 @@ import type { Registry } from '../store/Registry.ts';
 import { GERMAN } from './copy/de.ts';
 import { ENGLISH } from './copy/en.ts';
 import type { NotificationContext } from './events.ts';
+import { lifecycleContent } from './lifecycleContent.ts';
 import { slackMessage, teamsMessage } from './renderChat.ts';
 import { notificationContent } from './renderEmail.ts';
 import { recordWebhookFailure } from './webhookDeliveries.ts';
@@ -54,7 +56,11 @@ export function jsonDeliveryBody(input: WebhookDeliveryInput): string {
   });
 }
 
-function chatContext(app: AppRecord, rotation: RotationRecord | undefined, input: WebhookDeliveryInput) {
+function chatContext(
+  app: AppRecord,
+  rotation: RotationRecord | undefined,
+  input: WebhookDeliveryInput & { readonly event: NotificationEvent },
+) {
   const context: NotificationContext = {
     event: input.event,
     locale: app.locale,
@@ -113,7 +119,9 @@ function requestFor(
     };
   }
   const message = {
-    content: notificationContent(chatContext(app, rotation, input)),
+    content: isNotificationEvent(input.event)
+      ? notificationContent(chatContext(app, rotation, { ...input, event: input.event }))
+      : lifecycleContent(input.event, input.detail, app),
     openLabel: (app.locale === 'en' ? ENGLISH : GERMAN).buttons.open,
     ...(deps.consoleUrl ? { openUrl: appPageUrl(deps.consoleUrl, app.appId) } : {}),
   };

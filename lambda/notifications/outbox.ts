@@ -20,7 +20,11 @@ export interface OutboxDelivery {
  */
 export async function deliverOutbox(deps: NotifyDependencies, appId: string): Promise<OutboxDelivery> {
   const app = await deps.registry.apps.findApp(appId);
-  const notices = Object.entries(app?.outbox ?? {}).sort(([, a], [, b]) => a.at.localeCompare(b.at));
+  // Oldest first; of notices queued together, the rotation's start goes before what it asks for.
+  const rank = (notice: PendingNotice) => (notice.event === 'ROTATION_STARTED' ? 0 : 1);
+  const notices = Object.entries(app?.outbox ?? {}).sort(
+    ([, a], [, b]) => a.at.localeCompare(b.at) || rank(a) - rank(b),
+  );
   let delivered = 0;
   let left = 0;
   let sent = 0;

@@ -19,13 +19,15 @@ export class EventNotPublishedError extends Error {
   }
 }
 
-/** What one event is about: the request of the email it goes with. */
+/** What one event is about: the request of the email it goes with, or (an event no one is emailed about) its detail. */
 export interface EventRequest {
   readonly app: AppRecord;
   readonly rotation: RotationRecord | undefined;
   readonly event: RotorEventDetail['event'];
   readonly occurredAt: string;
   readonly oldTokenUses?: number;
+  /** The detail as it is; else it is made from the records ({@link detailOf}). */
+  readonly detail?: RotorEventDetail;
 }
 
 /** The event's detail: ids, modes, times and actors from the records, never a token value or hash. */
@@ -73,6 +75,11 @@ export function detailOf(request: EventRequest): RotorEventDetail {
       return { ...base, event, hubId: app.hubspot?.hubId ?? 0, handoffDeadline: deadline ?? occurredAt };
     case 'HUBSPOT_TOKEN_STILL_VALID':
       return { ...base, event, hubId: app.hubspot?.hubId ?? 0 };
+    case 'ROTATION_STARTED':
+      return { ...base, event, ...(rotation.reason ? { reason: rotation.reason } : {}) };
+    default:
+      // The app's own events (registered, removed, stuck, repaired) say what no record holds.
+      throw new Error(`the detail of ${event} is made where it happens, not from the records`);
   }
 }
 
@@ -90,7 +97,7 @@ export async function publishEvent(
 ): Promise<'published' | 'settled-before' | 'in-flight' | 'failed'> {
   const { registry, events } = deps;
   const { app, event, occurredAt } = request;
-  const detail = detailOf(request);
+  const detail = request.detail ?? detailOf(request);
   const claim = await registry.notifications.claim(
     app.appId,
     ledgerKey,

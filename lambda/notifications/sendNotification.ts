@@ -2,7 +2,11 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { type SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import type { Locale } from '../contract/appSettings.ts';
 import { ACTION_LINK_MAX_SECONDS, actionLinkUrl, appPageUrl } from '../contract/console.ts';
-import type { NotificationEvent } from '../contract/notificationEvents.ts';
+import {
+  isNotificationEvent,
+  type NotificationEvent,
+  type RotorEvent,
+} from '../contract/notificationEvents.ts';
 import type { Admin, AppRecord, RotationRecord } from '../store/model.ts';
 import type { Registry } from '../store/Registry.ts';
 import { countUndeliverable } from './countUndeliverable.ts';
@@ -44,7 +48,8 @@ export interface NotifyDependencies {
 
 export interface NotificationRequest {
   readonly appId: string;
-  readonly event: NotificationEvent;
+  /** An email's step, or a step no one is emailed about (ROTATION_STARTED): that one only goes to other systems. */
+  readonly event: RotorEvent;
   /** The rotation the email is about; a reminder has none. */
   readonly rotationId?: string;
   /** Sets one sending apart from the others of its rotation and event (the daily handoff reminders). */
@@ -106,7 +111,7 @@ async function oldTokenUsageFor(
 function contextFor(
   app: AppRecord,
   rotation: RotationRecord | undefined,
-  request: NotificationRequest,
+  request: EmailRequest,
   recipient: Recipient,
   now: string,
 ): NotificationContext {
@@ -159,10 +164,13 @@ function hubspotContextOf(
   };
 }
 
+/** A request whose step emails the admins. */
+type EmailRequest = NotificationRequest & { readonly event: NotificationEvent };
+
 /** One recipient's email, once the occasion and the rendering context are known. */
 interface Delivery {
   readonly app: AppRecord;
-  readonly request: NotificationRequest;
+  readonly request: EmailRequest;
   readonly recipient: Recipient;
   readonly key: string;
   readonly now: string;
@@ -308,17 +316,18 @@ export async function sendNotification(
   const outcome = { sent: [] as string[], skipped: [] as string[], failed: [] as string[], settled: true };
   const oldTokenUsage = await oldTokenUsageFor(deps, request, rotation, now);
 
-  for (const recipient of recipientsOf(app, request.event)) {
+  const emailRequest = isNotificationEvent(request.event) ? { ...request, event: request.event } : undefined;
+  for (const recipient of emailRequest ? recipientsOf(app, emailRequest.event) : []) {
     const result = await deliver(deps, {
       app,
-      request,
+      request: emailRequest as EmailRequest,
       recipient,
       key: `${occasion}#${request.event}#${recipient.email}`,
       now,
       rotation,
       render: (buttons) =>
         renderEmail({
-          ...contextFor(app, rotation, request, recipient, now),
+          ...contextFor(app, rotation, emailRequest as EmailRequest, recipient, now),
           ...(oldTokenUsage ? { oldTokenUsage } : {}),
           ...(buttons.length > 0 ? { buttons } : {}),
         }),

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import type { NotificationEvent } from '../contract/notificationEvents.ts';
+import type { RotorEvent } from '../contract/notificationEvents.ts';
 import { DETAIL_TYPES, type RotorEventDetail } from '../contract/rotorEvents.ts';
 import type { WebhookDeliveryInput } from '../contract/webhooks.ts';
 import type { AppRecord, WebhookRef } from '../store/model.ts';
@@ -22,7 +22,7 @@ export class WebhookNotStartedError extends Error {
 }
 
 /** The ledger key of one webhook's delivery of one occasion's event. */
-export function webhookLedgerKey(occasion: string, event: NotificationEvent, webhookId: string): string {
+export function webhookLedgerKey(occasion: string, event: RotorEvent, webhookId: string): string {
   return `${occasion}#${event}#webhook:${webhookId}`;
 }
 
@@ -36,7 +36,7 @@ export function deliveryIdOf(appId: string, ledgerKey: string): string {
 
 export interface WebhookOccasion {
   readonly app: AppRecord;
-  readonly event: NotificationEvent;
+  readonly event: RotorEvent;
   readonly occasion: string;
   readonly rotationId?: string;
   readonly occurredAt: string;

@@ -5,6 +5,7 @@ import { ValidationError } from '../contract/errors.ts';
 import { HUBSPOT_GRACE_SECONDS } from '../contract/hubspotApi.ts';
 import { enrollHubSpotApp, enrollManagedApp } from '../domain/enrollApp.ts';
 import { submitHubSpotToken } from '../domain/hubspotRotation.ts';
+import { type Announcement, registeredDetail, removedDetail } from '../notifications/announce.ts';
 import { type Answer, appIdOf, audit, type RequestContext, sentence } from './requestContext.ts';
 import { addAppBody, parseRequestPart, submitTokenBody } from './requests.ts';
 import { appView } from './views.ts';
@@ -71,6 +72,12 @@ export async function addApp(context: RequestContext, raw: unknown): Promise<Ans
     : await enrollManagedApp(settings, deps);
   const adopted = Date.parse(app.tokenIssuedAt) < Date.parse(app.createdAt);
   await audit(context, 'succeeded', `registered with secret ${app.secretArn}`);
+  await tellOthers(context, {
+    app,
+    event: 'APP_REGISTERED',
+    occasion: `registered-${app.createdAt}`,
+    detail: registeredDetail(app, context.caller),
+  });
   return {
     status: 201,
     body: {
@@ -142,8 +149,32 @@ export async function removeApp(context: RequestContext): Promise<Answer> {
     `Removed app "${appId}" from Rotor; its secret ${app.secretArn} was not deleted and its current token stays valid, ${secretNote}${webhookNote}`,
   );
   await audit(context, 'succeeded', message);
+  await tellOthers(context, {
+    app,
+    event: 'APP_REMOVED',
+    occasion: `removed-${app.createdAt}`,
+    detail: removedDetail(app, context.caller, deps.clock().toISOString()),
+    // Its webhooks' secrets go with it.
+    toWebhooks: false,
+  });
   return {
     status: 200,
     body: { appId, removed: true, secretArn: app.secretArn, secretDeleted: false, message },
   };
+}
+
+/**
+ * Tells other systems of the change, after it is done and audited: an event bus or webhook that fails
+ * never undoes or fails the change (it is logged; the audit log has the change either way).
+ */
+async function tellOthers(context: RequestContext, announcement: Announcement): Promise<void> {
+  try {
+    await context.deps.announce?.(announcement);
+  } catch (error) {
+    context.deps.logger.error('could not tell other systems of the change', {
+      appId: announcement.app.appId,
+      event: announcement.event,
+      errorName: (error as Error).name,
+    });
+  }
 }

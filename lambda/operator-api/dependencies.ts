@@ -10,6 +10,7 @@ import { sfnClient } from '../integrations/aws/sfn.ts';
 import { webhookStartingFromEnv } from '../integrations/aws/webhookStarting.ts';
 import { registry, settings } from '../integrations/registryFromEnv.ts';
 import { requiredSetting } from '../integrations/settings.ts';
+import { announce } from '../notifications/announce.ts';
 import { deliverOutbox } from '../notifications/outbox.ts';
 import { idempotencyStore } from './idempotency.ts';
 import type { OperatorApiDependencies, RequestLogger } from './requestContext.ts';
@@ -68,6 +69,8 @@ export function operatorApiDependencies(logger: RequestLogger): OperatorApiDepen
         appId,
       ),
     logger,
+    announce: (announcement) =>
+      announce({ registry, ...(events ? { events } : {}), ...(webhooks ? { webhooks } : {}) }, announcement),
     hubspotApiUrl: process.env.HUBSPOT_API_URL || DEFAULT_HUBSPOT_API_URL,
     idempotency: idempotencyStore({ tableName: settings.tableName, client: dynamoDbClient }),
   };

@@ -3,6 +3,7 @@ import type { AppDefaults } from '../contract/appSettings.ts';
 import type { Route, RouteName } from '../contract/routes.ts';
 import type { EnrollDependencies } from '../domain/enrollApp.ts';
 import type { OperatorDependencies } from '../domain/operatorActions.ts';
+import type { Announcement } from '../notifications/announce.ts';
 import type { AuditEvent } from '../store/model.ts';
 import type { IdempotencyStore } from './idempotency.ts';
 import { parseRequestPart, pathSchemas } from './requests.ts';
@@ -22,6 +23,8 @@ export interface OperatorApiDependencies
   readonly hubspotApiUrl: string;
   /** Where the first answers of requests with an `Idempotency-Key` are kept for their replays. */
   readonly idempotency: IdempotencyStore;
+  /** Tells other systems of a step no one is emailed about (an app registered or removed). Without it, no one. */
+  readonly announce?: (announcement: Announcement) => Promise<void>;
   /**
    * How long expire-now and cancel may ask HubSpot about a token, all attempts together, before they go
    * on with verdict `unknown`: well under API Gateway's 29 s. @default 10_000

@@ -177,7 +177,12 @@ async function joinOrStartRotation(context: StepContext, currentVersionId: strin
     newVersionId: versionId,
     oldTokenIssuedAt: app.tokenIssuedAt,
   };
-  await deps.registry.apps.lockForRotation(app.appId, rotation, now.toISOString());
+  // Other systems hear that the rotation started, with the rotation's first notification.
+  await deps.registry.apps.lockForRotation(app.appId, rotation, now.toISOString(), {
+    event: 'ROTATION_STARTED',
+    rotationId: rotation.rotationId,
+    at: now.toISOString(),
+  });
   await deps.registry.audit.appendAudit({
     at: now.toISOString(),
     eventId: `${rotation.rotationId}:started`,

@@ -378,20 +378,24 @@ export class AppItems {
    */
   protected queueNotice(
     app: Pick<AppRecord, 'outbox'>,
-    notice: PendingNotice | undefined,
+    notice: PendingNotice | readonly PendingNotice[] | undefined,
   ): {
     set: string;
     names: Record<string, string>;
     values: Record<string, unknown>;
     outbox: NonNullable<AppRecord['outbox']>;
   } {
-    const outbox = notice ? { ...app.outbox, [noticeId(notice)]: notice } : (app.outbox ?? {});
+    const notices: readonly PendingNotice[] =
+      notice === undefined ? [] : Array.isArray(notice) ? notice : [notice as PendingNotice];
+    const outbox = {
+      ...app.outbox,
+      ...Object.fromEntries(notices.map((queued) => [noticeId(queued), queued])),
+    };
     if (!app.outbox) return { set: ', outbox = :outbox', names: {}, values: { ':outbox': outbox }, outbox };
-    if (!notice) return { set: '', names: {}, values: {}, outbox };
     return {
-      set: ', outbox.#notice = :notice',
-      names: { '#notice': noticeId(notice) },
-      values: { ':notice': notice },
+      set: notices.map((_, index) => `, outbox.#notice${index} = :notice${index}`).join(''),
+      names: Object.fromEntries(notices.map((queued, index) => [`#notice${index}`, noticeId(queued)])),
+      values: Object.fromEntries(notices.map((queued, index) => [`:notice${index}`, queued])),
       outbox,
     };
   }

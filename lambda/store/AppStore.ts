@@ -57,7 +57,7 @@ export class AppStore extends AppItems {
     appId: string,
     rotation: ActiveRotation,
     now: string,
-    notice?: PendingNotice,
+    notice?: PendingNotice | readonly PendingNotice[],
   ): Promise<AppRecord> {
     const app = await this.getApp(appId);
     const queue = this.queueNotice(app, notice);

@@ -1,4 +1,4 @@
-import type { NotificationEvent } from '../contract/notificationEvents.ts';
+import type { NotificationEvent, RotorEvent } from '../contract/notificationEvents.ts';
 import type { WebhookKind } from '../contract/webhooks.ts';
 
 /** The shapes Rotor keeps in DynamoDB and passes between tasks. Ids only, never token values. */
@@ -174,7 +174,8 @@ export interface WebhookRef {
 
 /** An email the app owes: which event, for which rotation (a reminder has none), queued when. */
 export interface PendingNotice {
-  readonly event: NotificationEvent;
+  /** An email's step, or a step that only goes to other systems (ROTATION_STARTED). */
+  readonly event: RotorEvent;
   readonly rotationId?: string;
   /** Sets one sending apart from the others of its rotation and event (the daily handoff reminders). */
   readonly occasion?: string;

@@ -11,7 +11,11 @@ import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { signRequest } from '../../cli/sign.ts';
 import type { RotationMode } from '../../lambda/contract/appSettings.ts';
-import type { NotificationEvent } from '../../lambda/contract/notificationEvents.ts';
+import {
+  isNotificationEvent,
+  type NotificationEvent,
+  type RotorEvent,
+} from '../../lambda/contract/notificationEvents.ts';
 import { DEFAULT_EVENT_BUS, DETAIL_TYPES } from '../../lambda/contract/rotorEvents.ts';
 import { enrollHubSpotApp, enrollManagedApp } from '../../lambda/domain/enrollApp.ts';
 import { submitHubSpotToken } from '../../lambda/domain/hubspotRotation.ts';
@@ -59,7 +63,8 @@ export interface ScenarioReport {
     schemaProblems: readonly string[];
   }[];
   /**
-   * What the app's `json` webhook received, in order: the event's detail-type, the delivery id, what the
+   * What the app's `json` webhook received, in the order of the events (deliveries run in parallel, so
+   * two of one moment may arrive either way round): the event's detail-type, the delivery id, what the
    * receiver answered, its verdict on the signature (as the README's receiver checks it: `accepted`, or
    * `stale`, `mismatch`, `malformed`, `replayed`), and whether the detail is the EventBridge event's.
    */
@@ -577,9 +582,21 @@ function problemsOf(
     for (let k = 0; k < occasions; k += 1) expectedEvents.push(DETAIL_TYPES[event]);
     i = end;
   }
-  const detailTypes = seen.events.map((event) => event.detailType);
+  const emailed = seen.events.filter((event) => isNotificationEvent(event.event as RotorEvent));
+  const detailTypes = emailed.map((event) => event.detailType);
   if (JSON.stringify(detailTypes) !== JSON.stringify(expectedEvents)) {
     problems.push(`events were [${detailTypes.join(', ')}], expected [${expectedEvents.join(', ')}]`);
+  }
+  // And each rotation's first event says that it started, once.
+  const rotations = [...new Set(emailed.flatMap((event) => event.rotationId ?? []))];
+  for (const rotationId of rotations) {
+    const ofRotation = seen.events.filter((event) => event.rotationId === rotationId);
+    const started = ofRotation.filter((event) => event.event === 'ROTATION_STARTED');
+    if (started.length !== 1 || ofRotation[0]?.event !== 'ROTATION_STARTED') {
+      problems.push(
+        `rotation ${rotationId} had ${started.length} "Rotor Rotation Started" events, expected one, first`,
+      );
+    }
   }
   for (const event of seen.events) {
     if (event.schemaProblems.length > 0) {
@@ -689,19 +706,25 @@ async function webhookDeliveriesOf(
   const { signingSecret } = JSON.parse(secret.SecretString ?? '{}') as { signingSecret?: string };
   const deliveries = system.webhooks.deliveries(app.appId);
   const verdicts = verifyDeliveries(deliveries, signingSecret ?? '');
-  const details = events.filter((event) => event.detail.appId === app.appId).map((event) => event.detail);
-  return deliveries.map((delivery, index) => {
+  const details = events
+    .filter((event) => event.detail.appId === app.appId)
+    .map((event) => JSON.stringify(event.detail));
+  const reported = deliveries.map((delivery, index) => {
     const verdict = verdicts[index];
-    const detail = (JSON.parse(delivery.body) as { detail?: unknown }).detail;
+    const detail = JSON.stringify((JSON.parse(delivery.body) as { detail?: unknown }).detail);
     return {
       detailType: delivery.detailType ?? '',
       deliveryId: delivery.deliveryId ?? '',
       receivedAt: delivery.receivedAt,
       status: delivery.status,
       verdict: verdict?.accepted ? 'accepted' : (verdict?.reason ?? 'unchecked'),
-      sameAsEvent: details.some((candidate) => JSON.stringify(candidate) === JSON.stringify(detail)),
+      sameAsEvent: details.includes(detail),
+      order: details.includes(detail) ? details.indexOf(detail) : details.length + index,
     };
   });
+  // Each delivery is an execution of its own, so two of the same moment (a rotation's start and its
+  // first step) may arrive in either order: they are reported in the order of their events.
+  return reported.sort((a, b) => a.order - b.order).map(({ order: _order, ...delivery }) => delivery);
 }
 
 /** Runs one scenario on fresh stand-ins and a fresh virtual clock, and reports what happened. */

@@ -382,7 +382,7 @@ describe('Stack: Rotor', () => {
     expect(JSON.stringify(secrets?.Resource)).toContain(':secret:rotor/*');
   });
 
-  it('lets the functions that send emails put events on the configured bus only, and tells them which', () => {
+  it('lets the functions that send emails, and the sweep, put events on the configured bus only, and tells them which', () => {
     const putters = Object.entries(template.findResources('AWS::IAM::Policy'))
       .filter(([, policy]) => JSON.stringify(policy.Properties.PolicyDocument).includes('events:PutEvents'))
       .map(([logicalId, policy]) => {
@@ -395,15 +395,20 @@ describe('Stack: Rotor', () => {
           resource['Fn::Join'][1].filter((part) => typeof part === 'string').join(''),
         ];
       });
-    expect(putters.map(([id]) => id).sort()).toEqual(['ConsoleHandler', 'Notify', 'OperatorApiHandler']);
+    expect(putters.map(([id]) => id).sort()).toEqual([
+      'ConsoleHandler',
+      'Notify',
+      'OperatorApiHandler',
+      'SweepApp',
+    ]);
     for (const [, resource] of putters) expect(resource).toMatch(/^arn:.*:events:.*:event-bus\/default$/);
     const buses = Object.entries(template.findResources('AWS::Lambda::Function'))
       .filter(([, fn]) => fn.Properties.Environment?.Variables?.EVENT_BUS_NAME === 'default')
       .map(([logicalId]) => logicalId.replace(/Function[0-9A-F]{8}$/, ''));
-    expect(buses.sort()).toEqual(['ConsoleHandler', 'Notify', 'OperatorApiHandler']);
+    expect(buses.sort()).toEqual(['ConsoleHandler', 'Notify', 'OperatorApiHandler', 'SweepApp']);
   });
 
-  it('lets only the webhook deliverer read webhook secrets, and it no token secret; the senders start its deliveries', () => {
+  it('lets only the webhook deliverer read webhook secrets, and it no token secret; the senders and the sweep start its deliveries', () => {
     const policies = Object.entries(template.findResources('AWS::IAM::Policy')).map(
       ([logicalId, policy]) =>
         [
@@ -436,7 +441,7 @@ describe('Stack: Rotor', () => {
         ),
       )
       .map(([id]) => id);
-    expect(starters.sort()).toEqual(['ConsoleHandler', 'Notify', 'OperatorApiHandler']);
+    expect(starters.sort()).toEqual(['ConsoleHandler', 'Notify', 'OperatorApiHandler', 'SweepApp']);
     const machine = Object.entries(template.findResources('AWS::StepFunctions::StateMachine')).find(([id]) =>
       id.startsWith('Webhooks'),
     )?.[1];

@@ -2,6 +2,7 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeApp } from '../../cli/commands/apps.ts';
 import type { AppView } from '../../lambda/contract/views.ts';
+import { eventProblems } from '../../local/eventCheck.ts';
 import { verifyDeliveries } from '../../local/webhooks/receiver.ts';
 import {
   emailsAbout,
@@ -11,6 +12,7 @@ import {
   registryText,
   rotate,
   tokenOf,
+  uniqueAppId,
 } from '../support/localSystem.ts';
 import { type ApiTestSystem, isOneSentence, startApiTestSystem } from '../support/operatorApi.ts';
 
@@ -54,7 +56,7 @@ describe('Webhooks', () => {
     // Act
     const added = await addWebhook(app.appId, hook);
     const { executionArn } = await rotate(env.system, app, 'expire-now');
-    await eventually(async () => env.system.webhooks.deliveries(hook).length === 1);
+    await eventually(async () => env.system.webhooks.deliveries(hook).length === 2);
 
     // Assess
     expect(isOneSentence(added.message)).toBe(true);
@@ -87,8 +89,11 @@ describe('Webhooks', () => {
       expect(text).not.toContain(signingSecret);
       expect(text).not.toContain(token);
     }
-    const [verdict] = verifyDeliveries(env.system.webhooks.deliveries(hook), signingSecret as string);
-    expect(verdict).toEqual({ accepted: true });
+    // The rotation's start and its TOKEN_INVALIDATED.
+    expect(verifyDeliveries(env.system.webhooks.deliveries(hook), signingSecret as string)).toEqual([
+      { accepted: true },
+      { accepted: true },
+    ]);
   });
 
   it('a webhook that answers 500 forever does not delay the emails or the state; each delivery gives up, recorded and audited', async () => {
@@ -111,7 +116,7 @@ describe('Webhooks', () => {
 
     // Assess: the rotation ran to its end while the delivery of each of its events was still waiting.
     expect(rotation.status).toBe('SUCCEEDED');
-    expect(whileHeld).toEqual(['RUNNING', 'RUNNING', 'RUNNING']);
+    expect(whileHeld).toEqual(['RUNNING', 'RUNNING', 'RUNNING', 'RUNNING']);
     expect((await env.system.registry.apps.getApp(app.appId)).state).toBe('ACTIVE');
     expect((await emailsAbout(env.system, app.appId)).map((mail) => mail.event)).toEqual([
       'ROTATION_INITIATED',
@@ -121,17 +126,18 @@ describe('Webhooks', () => {
       'ROTATION_COMPLETED',
       'ROTATION_COMPLETED',
     ]);
-    // Then each delivery answered 500 on its first attempt and its seven retries, and gave up.
+    // Then each delivery (the start, and the three steps) answered 500 on its first attempt and its
+    // seven retries, and gave up.
     for (const delivery of stopped) {
       expect(delivery.status).toBe('FAILED');
       expect(delivery.error).toBe('WebhookUndelivered');
     }
     expect(env.system.webhooks.deliveries(hook).map((delivery) => delivery.status)).toEqual(
-      Array(3 * 8).fill(500),
+      Array(4 * 8).fill(500),
     );
     const shown = (await env.call('GET', `/apps/${app.appId}`)).body as { app: AppView };
     expect(shown.app.undeliveredEmails?.map((entry) => `${entry.event} ${entry.recipient}`).sort()).toEqual(
-      ['ROTATION_COMPLETED', 'ROTATION_INITIATED', 'TOKEN_EXPIRES_IN_24H'].map(
+      ['ROTATION_COMPLETED', 'ROTATION_INITIATED', 'ROTATION_STARTED', 'TOKEN_EXPIRES_IN_24H'].map(
         (event) => `${event} webhook:${webhook.webhookId}`,
       ),
     );
@@ -147,10 +153,83 @@ describe('Webhooks', () => {
       events: { action: string; outcome: string; detail: string }[];
     };
     const failures = audit.events.filter((event) => event.action === 'webhook.deliver');
-    expect(failures).toHaveLength(3);
+    expect(failures).toHaveLength(4);
     expect(
       failures.every((event) => event.outcome === 'failed' && event.detail.includes('answered 500')),
     ).toBe(true);
+  });
+
+  it('tells other systems when an app is registered, found stuck and repaired by the sweep, and removed', async () => {
+    // Prepare: an app registered through the API, with a webhook, whose rotation took its lock two hours
+    // ago and never got its workflow (the API died in between).
+    const appId = uniqueAppId('told');
+    const added = await env.call('POST', '/apps', {
+      body: { appId, secret: `rotor/${appId}`, admins: [{ email: `admin@${appId}.example` }] },
+    });
+    expect(added.status, added.text).toBe(201);
+    const hook = `${appId}-hook`;
+    await addWebhook(appId, hook);
+    const app = await env.system.registry.apps.getApp(appId);
+    const startedAt = new Date(Date.now() - 2 * 3_600_000).toISOString();
+    await env.system.registry.apps.lockForRotation(
+      appId,
+      {
+        rotationId: 'r-hung',
+        mode: 'expire-later',
+        graceSeconds: app.graceSeconds,
+        trigger: 'operator',
+        startedBy: 'arn:aws:iam::123456789012:user/alice',
+        startedAt,
+        oldVersionId: app.currentVersionId,
+        newVersionId: 'b7f1c2de-0000-4000-8000-000000000001',
+        oldTokenIssuedAt: app.tokenIssuedAt,
+      },
+      startedAt,
+    );
+    const sweepApp = env.system.functions.find((fn) => fn.handler === 'sweep-app');
+
+    // Act
+    const swept = (await env.system.invoke(sweepApp?.arn as string, { appId })) as { action: string };
+    const execution = env.system.stepFunctions
+      .executions()
+      .find(
+        (candidate) => candidate.input.includes('"rotationId":"r-hung"') && candidate.input.includes(appId),
+      );
+    expect((await env.system.stepFunctions.whenStopped(execution?.executionArn as string)).status).toBe(
+      'SUCCEEDED',
+    );
+    const removed = await env.call('DELETE', `/apps/${appId}`);
+
+    // Assess: the sweep started the missing workflow, which ran the rotation to its end.
+    expect(swept.action).toBe('workflow-started');
+    expect(removed.status, removed.text).toBe(200);
+    const all = env.system.eventBridge.events().filter((event) => event.detail.appId === appId);
+    const events = all.filter((event) => event.detailType.startsWith('Rotor App '));
+    expect(events.map((event) => event.detailType)).toEqual([
+      'Rotor App Registered',
+      'Rotor App Stuck',
+      'Rotor App Repaired',
+      'Rotor App Removed',
+    ]);
+    expect(all.at(-1)?.detailType).toBe('Rotor App Removed');
+    for (const event of all) expect(eventProblems(event), event.detailType).toEqual([]);
+    expect(events[0]?.detail).toMatchObject({ registeredBy: 'arn:aws:iam::123456789012:user/alice' });
+    expect(events[1]?.detail).toMatchObject({
+      rotationId: 'r-hung',
+      problems: [expect.stringContaining('has not made its new token current')],
+    });
+    expect(events[2]?.detail).toMatchObject({ repair: 'workflow-started', rotationId: 'r-hung' });
+    // The webhook heard of everything after it was added but the removal: its secret went with the app.
+    await eventually(async () =>
+      env.system.webhooks
+        .deliveries(hook)
+        .some((delivery) => delivery.detailType === 'Rotor Rotation Completed'),
+    );
+    const heard = env.system.webhooks.deliveries(hook).map((delivery) => delivery.detailType);
+    expect(heard).toEqual(
+      expect.arrayContaining(['Rotor App Stuck', 'Rotor App Repaired', 'Rotor Rotation Completed']),
+    );
+    expect(heard).not.toContain('Rotor App Removed');
   });
 
   it('refuses a bad webhook URL with one line that does not echo it, and changes nothing', async () => {

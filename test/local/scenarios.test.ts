@@ -75,15 +75,17 @@ describe('npm run scenarios', () => {
       const eventsOf = (name: string) =>
         byName[name]?.events.map((event) => `${event.detailType}${event.schemaProblems.length ? ' ✗' : ''}`);
       expect(eventsOf('expire-later')).toEqual([
+        'Rotor Rotation Started',
         'Rotor Rotation Initiated',
         'Rotor Token Expires Soon',
         'Rotor Rotation Completed',
       ]);
       expect(eventsOf('cancel-during-grace')).toEqual([
+        'Rotor Rotation Started',
         'Rotor Rotation Initiated',
         'Rotor Rotation Cancelled',
       ]);
-      expect(eventsOf('failure-in-test-step')).toEqual(['Rotor Rotation Failed']);
+      expect(eventsOf('failure-in-test-step')).toEqual(['Rotor Rotation Started', 'Rotor Rotation Failed']);
       expect(eventsOf('hubspot-old-token-still-valid')?.at(-1)).toBe('Rotor HubSpot Token Still Valid');
       // And each event reached the app's json webhook once, signed so that the receiver accepts it.
       const deliveriesOf = (name: string) =>
@@ -92,18 +94,23 @@ describe('npm run scenarios', () => {
             `${delivery.detailType} ${delivery.status} ${delivery.verdict} ${delivery.sameAsEvent}`,
         );
       expect(deliveriesOf('expire-later')).toEqual([
+        'Rotor Rotation Started 200 accepted true',
         'Rotor Rotation Initiated 200 accepted true',
         'Rotor Token Expires Soon 200 accepted true',
         'Rotor Rotation Completed 200 accepted true',
       ]);
       expect(deliveriesOf('cancel-during-grace')).toEqual([
+        'Rotor Rotation Started 200 accepted true',
         'Rotor Rotation Initiated 200 accepted true',
         'Rotor Rotation Cancelled 200 accepted true',
       ]);
-      expect(deliveriesOf('failure-in-test-step')).toEqual(['Rotor Rotation Failed 200 accepted true']);
+      expect(deliveriesOf('failure-in-test-step')).toEqual([
+        'Rotor Rotation Started 200 accepted true',
+        'Rotor Rotation Failed 200 accepted true',
+      ]);
       const ids = expireLater?.webhookDeliveries.map((delivery) => delivery.deliveryId) ?? [];
-      expect(new Set(ids).size).toBe(3);
-      // All three are about the one rotation.
+      expect(new Set(ids).size).toBe(4);
+      // All four are about the one rotation.
       const rotationIds = [...new Set(expireLater?.events.map((event) => event.rotationId))];
       expect(rotationIds).toHaveLength(1);
       expect(rotationIds[0]).toEqual(expect.any(String));

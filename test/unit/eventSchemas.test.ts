@@ -1,7 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DETAIL_TYPES } from '../../lambda/contract/rotorEvents.ts';
+import { DETAIL_TYPES, type RotorEventDetail } from '../../lambda/contract/rotorEvents.ts';
+import {
+  registeredDetail,
+  removedDetail,
+  repairedDetail,
+  stuckDetail,
+} from '../../lambda/notifications/announce.ts';
 import { detailOf } from '../../lambda/notifications/publishEvent.ts';
 import type { AppRecord, RotationRecord } from '../../lambda/store/model.ts';
 import { eventProblems } from '../../local/eventCheck.ts';
@@ -12,6 +18,10 @@ const app = {
   issuer: 'managed',
   tokenIssuedAt: '2026-06-01T06:00:00.000Z',
   intervalSeconds: 180 * 86_400,
+  graceSeconds: 7 * 86_400,
+  policy: 'auto',
+  secretArn: 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:rotor/billing-sync-AbCdEf',
+  createdAt: '2026-06-01T06:00:00.000Z',
 } as unknown as AppRecord;
 const rotation = {
   appId: 'billing-sync',
@@ -40,8 +50,19 @@ describe('Contract: EventBridge event schemas', () => {
   });
 
   it('accepts the detail Rotor makes for each event, and refuses one with a field it does not know', () => {
+    const made: Partial<Record<keyof typeof DETAIL_TYPES, RotorEventDetail>> = {
+      APP_REGISTERED: registeredDetail(app, 'arn:aws:iam::123456789012:user/alice'),
+      APP_REMOVED: removedDetail(app, 'arn:aws:iam::123456789012:user/alice', occurredAt),
+      APP_STUCK: stuckDetail(
+        app,
+        [{ problem: 'rotation r-1, started then, has not made its new token current' }],
+        occurredAt,
+      ),
+      APP_REPAIRED: repairedDetail(app, 'rolled-back', 'r-1', occurredAt),
+    };
     for (const event of Object.keys(DETAIL_TYPES) as (keyof typeof DETAIL_TYPES)[]) {
-      const detail = detailOf({ app, rotation, event, occurredAt, oldTokenUses: 3 });
+      const detail = made[event] ?? detailOf({ app, rotation, event, occurredAt, oldTokenUses: 3 });
+      expect(detail.event, event).toBe(event);
       expect(eventProblems({ source: 'rotor', detailType: DETAIL_TYPES[event], detail }), event).toEqual([]);
     }
     const detail = detailOf({ app, rotation, event: 'ROTATION_INITIATED', occurredAt });
