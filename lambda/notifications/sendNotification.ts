@@ -3,7 +3,8 @@ import { type SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import type { Locale } from '../contract/appSettings.ts';
 import { ACTION_LINK_MAX_SECONDS, actionLinkUrl, appPageUrl } from '../contract/console.ts';
 import type { NotificationEvent } from '../contract/notificationEvents.ts';
-import type { Admin, AppRecord, RotationRecord } from '../store/model.ts';
+import { noticeSecondsOf, tokenDueAtOf } from '../store/dueAt.ts';
+import type { Admin, AppRecord, DueSoonReminder, RotationRecord } from '../store/model.ts';
 import type { Registry } from '../store/Registry.ts';
 import { countUndeliverable } from './countUndeliverable.ts';
 import {
@@ -46,6 +47,8 @@ export interface NotificationRequest {
   readonly rotationId?: string;
   /** Sets one sending apart from the others of its rotation and event (the daily handoff reminders). */
   readonly occasion?: string;
+  /** ROTATION_DUE_SOON: the due date and which of its reminders (else the current token's due date). */
+  readonly dueSoon?: DueSoonReminder;
 }
 
 export interface NotificationOutcome {
@@ -123,12 +126,20 @@ function contextFor(
           ...(rotation.reason ? { reason: rotation.reason } : {}),
           ...(rotation.expiresAt ? { expiresAt: rotation.expiresAt } : {}),
           graceSeconds: rotation.graceSeconds,
+          noticeSeconds: noticeSecondsOf(rotation),
           ...(rotation.failedStep ? { failedStep: rotation.failedStep } : {}),
           ...(rotation.failure ? { failure: rotation.failure.message } : {}),
         }
       : {}),
     tokenIssuedAt: app.tokenIssuedAt,
     intervalSeconds: app.intervalSeconds,
+    ...(request.event === 'ROTATION_DUE_SOON'
+      ? {
+          dueAt: request.dueSoon?.dueAt ?? tokenDueAtOf(app),
+          policy: app.policy,
+          graceSeconds: app.graceSeconds,
+        }
+      : {}),
     ...hubspotContextOf(app, rotation),
   };
 }
@@ -335,6 +346,7 @@ export async function sendNotification(
         event: request.event,
         occurredAt: now,
         ...(oldTokenUsage ? { oldTokenUses: oldTokenUsage.count } : {}),
+        ...(request.dueSoon ? { dueSoon: request.dueSoon } : {}),
       },
     );
     if (published === 'in-flight') outcome.settled = false;

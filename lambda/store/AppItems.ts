@@ -13,7 +13,7 @@ import { ConsoleStore } from './ConsoleStore.ts';
 import { conflictError } from './conflictError.ts';
 import { dueAtOf } from './dueAt.ts';
 import { isConditionFailure, stripKeys, type TableOptions } from './items.ts';
-import { type AppRecord, noticeId, type PendingNotice } from './model.ts';
+import { type AppRecord, type DueSoonReminder, noticeId, type PendingNotice } from './model.ts';
 
 /**
  * An app's own item: registering, reading, listing and removing it, its place in the `due` index, and
@@ -211,6 +211,52 @@ export class AppItems {
             ':active': 'ACTIVE',
             ':at': at,
             ':notBefore': notBefore,
+            ':due': dueAtOf(next),
+            ...queue.values,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return false;
+    }
+  }
+
+  /**
+   * Queues a before-due reminder (ROTATION_DUE_SOON) and notes it on the app, in one write: only while the
+   * app is ACTIVE with the token the reminder is about, and only if this due date has had no reminder
+   * this short or shorter. So each reminder goes out once per due date, a re-run of the sweep queues
+   * nothing, and a new token (a new due date) gets fresh ones. Returns whether this call queued it.
+   */
+  public async queueDueSoonReminder(app: AppRecord, reminder: DueSoonReminder, at: string): Promise<boolean> {
+    const notice: PendingNotice = {
+      event: 'ROTATION_DUE_SOON',
+      // The due date and the reminder's days: the ledger key of each email, once per due date and recipient.
+      occasion: `due-${reminder.dueAt}-${Math.round(reminder.beforeSeconds / 86_400)}d`,
+      dueSoon: reminder,
+      at,
+    };
+    const queue = this.queueNotice(app, notice);
+    const next: AppRecord = { ...app, dueSoonReminder: reminder, outbox: queue.outbox };
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.app(app.appId),
+          UpdateExpression: `SET dueSoonReminder = :reminder, dueAt = :due${queue.set}`,
+          ConditionExpression:
+            '#state = :active AND tokenIssuedAt = :issued AND intervalSeconds = :interval AND ' +
+            '(attribute_not_exists(dueSoonReminder) OR dueSoonReminder.dueAt <> :dueAt OR ' +
+            'dueSoonReminder.beforeSeconds > :before)',
+          ExpressionAttributeNames: { '#state': 'state', ...queue.names },
+          ExpressionAttributeValues: {
+            ':active': 'ACTIVE',
+            ':issued': app.tokenIssuedAt,
+            ':interval': app.intervalSeconds,
+            ':reminder': reminder,
+            ':dueAt': reminder.dueAt,
+            ':before': reminder.beforeSeconds,
             ':due': dueAtOf(next),
             ...queue.values,
           },

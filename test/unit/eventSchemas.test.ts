@@ -12,6 +12,7 @@ const app = {
   issuer: 'managed',
   tokenIssuedAt: '2026-06-01T06:00:00.000Z',
   intervalSeconds: 180 * 86_400,
+  policy: 'remind',
 } as unknown as AppRecord;
 const rotation = {
   appId: 'billing-sync',
