@@ -1,5 +1,6 @@
 import { Argument, type Command, Option } from 'commander';
 import { ISSUERS, LOCALES, MODES, POLICIES } from '../../lambda/contract/appSettings.ts';
+import { formatTimeBefore } from '../../lambda/contract/duration.ts';
 import type { AppSummaryView, AppView } from '../../lambda/contract/views.ts';
 import {
   adminArgument,
@@ -8,6 +9,7 @@ import {
   durationArgument,
   hubIdArgument,
   hubspotApiUrlArgument,
+  remindBeforeArgument,
   scopeArgument,
   secretArgument,
   timeZoneArgument,
@@ -27,6 +29,26 @@ const OUTCOME_COLOURS: Record<string, Colour> = {
 };
 
 export const appArgument = () => new Argument('<app>', 'the app id').argParser(appIdArgument);
+
+/** `--remind-before` and `--notice-before`, which `apps add` and `apps update` share. */
+const remindBeforeOption = () =>
+  new Option(
+    '--remind-before <days|none>',
+    'remind the admins so long before the token is due, e.g. 30d,7d (the default), or none',
+  ).argParser(remindBeforeArgument);
+const noticeBeforeOption = () =>
+  new Option(
+    '--notice-before <duration>',
+    'announce the end of a grace period so long before, e.g. 24h (the default)',
+  ).argParser(durationArgument('noticeBefore'));
+
+/** The API's fields for the reminder options given. */
+function reminderFields(options: { remindBefore?: string[]; noticeBefore?: string }) {
+  return {
+    ...(options.remindBefore ? { remindBefore: options.remindBefore } : {}),
+    ...(options.noticeBefore ? { noticeBefore: options.noticeBefore } : {}),
+  };
+}
 export const jsonOption = () => new Option('--json', 'print JSON for scripts');
 
 /** For a HubSpot app: its portal and the scopes of its token. */
@@ -58,6 +80,18 @@ function undeliveredLines(app: AppView, paint: (colour: Colour, text: string) =>
       : 'SES refused these for good and they are not retried: check the address, the SES sandbox and the sender identity',
   ]);
   return lines;
+}
+
+/** When the admins hear before a due date and before a grace period ends (`rotor apps update` changes both). */
+function noticesText(app: AppView): string {
+  // An API from before these settings answers without them: its defaults.
+  const before = app.remindBeforeSeconds ?? [30 * 86_400, 7 * 86_400];
+  const notice = formatTimeBefore(app.noticeBeforeSeconds ?? 86_400);
+  return `${
+    before.length === 0
+      ? 'no reminders before the due date'
+      : `reminded ${before.map(formatDuration).join(' and ')} before the due date`
+  }; the old token's expiry announced ${notice} before`;
 }
 
 function lastRotationText(last: AppSummaryView['lastRotation'], timeZone: string): string {
@@ -95,6 +129,7 @@ export function describeApp(
       'settings',
       `interval ${formatDuration(app.intervalSeconds)}, grace ${formatDuration(app.graceSeconds)}, locale ${app.locale}, ${tz}`,
     ],
+    ['notices', noticesText(app)],
   ];
   const rotation = app.rotation;
   if (rotation) {
@@ -137,7 +172,7 @@ export function describeApp(
 export function registerApps(program: Command, context: CommandContext): void {
   const { io } = context;
   const apps = withExample(
-    program.command('apps').description('register, list, show and remove apps'),
+    program.command('apps').description('register, list, show, update and remove apps'),
     'rotor apps list',
   );
 
@@ -183,6 +218,8 @@ export function registerApps(program: Command, context: CommandContext): void {
         new Option('--policy <policy>', 'what the daily sweep does with a due token').choices(POLICIES),
       )
       .addOption(new Option('--default-mode <mode>', 'the mode of scheduled rotations').choices(MODES))
+      .addOption(remindBeforeOption())
+      .addOption(noticeBeforeOption())
       .addOption(
         new Option(
           '--customer <email>',
@@ -239,6 +276,7 @@ export function registerApps(program: Command, context: CommandContext): void {
             ...(options.reminderRepeat ? { reminderRepeat: options.reminderRepeat } : {}),
             ...(options.policy ? { policy: options.policy } : {}),
             ...(options.defaultMode ? { defaultMode: options.defaultMode } : {}),
+            ...reminderFields(options),
             ...(options.issuer === 'hubspot'
               ? {
                   issuer: 'hubspot',
@@ -302,6 +340,31 @@ export function registerApps(program: Command, context: CommandContext): void {
         io.stdout(describeApp(answer.app, io.now(), context.paint(command)));
       }),
     'rotor apps show billing-api',
+  );
+
+  withExample(
+    apps
+      .command('update')
+      .description(
+        "change an app's settings: the reminders before its token is due and the notice before a grace period ends",
+      )
+      .addArgument(appArgument())
+      .addOption(remindBeforeOption())
+      .addOption(noticeBeforeOption())
+      .addOption(jsonOption())
+      .action(async (appId: string, options, command: Command) => {
+        const body = reminderFields(options);
+        if (Object.keys(body).length === 0) {
+          throw new UsageError('apps update needs a setting to change: --remind-before or --notice-before');
+        }
+        const api = await context.api(command);
+        const answer = await api.request<{ app: AppView; message: string }>('PATCH', `/apps/${appId}`, {
+          body,
+        });
+        if (options.json) return printJson(io, answer);
+        io.stdout(`${answer.message}\n\n${describeApp(answer.app, io.now(), context.paint(command))}`);
+      }),
+    'rotor apps update billing-api --remind-before 30d,7d,1d --notice-before 48h',
   );
 
   withExample(

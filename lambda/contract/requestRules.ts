@@ -5,7 +5,7 @@
  */
 
 import { ISSUERS, LOCALES, MAX_REMIND_BEFORE, MODES, POLICIES } from './appSettings.ts';
-import { formatDuration, parseDuration } from './duration.ts';
+import { formatDuration, formatTimeBefore, parseDuration } from './duration.ts';
 import { EMAIL_ADDRESS_RULE } from './emailAddress.ts';
 
 /**
@@ -75,7 +75,7 @@ export function remindBeforeProblem(seconds: readonly number[], intervalSeconds:
 export function noticeBeforeProblem(seconds: number, graceSeconds: number): string | undefined {
   return seconds < graceSeconds
     ? undefined
-    : `${formatDuration(seconds)} is not shorter than the grace period ${formatDuration(graceSeconds)}`;
+    : `${formatTimeBefore(seconds)} is not shorter than the grace period ${formatTimeBefore(graceSeconds)}`;
 }
 
 /** A secret's name or ARN, as Secrets Manager allows them (the CLI checks the same). */

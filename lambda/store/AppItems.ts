@@ -15,6 +15,9 @@ import { dueAtOf } from './dueAt.ts';
 import { isConditionFailure, stripKeys, type TableOptions } from './items.ts';
 import { type AppRecord, type DueSoonReminder, noticeId, type PendingNotice } from './model.ts';
 
+/** The settings of an app that `rotor apps update` changes; each one left out stays as it is. */
+export type AppSettingsChange = Partial<Pick<AppRecord, 'remindBeforeSeconds' | 'noticeBeforeSeconds'>>;
+
 /**
  * An app's own item: registering, reading, listing and removing it, its place in the `due` index, and
  * the emails queued in its outbox. {@link AppStore} adds the rotation's transitions on the same item.
@@ -146,6 +149,47 @@ export class AppItems {
       app.admins.map((admin) => admin.email),
     );
     return app;
+  }
+
+  /**
+   * Changes an app's own settings (the before-due reminders, the pre-expiry notice time) and moves its place
+   * in the `due` index with them, in one conditional write on the item as it was read: if any other write
+   * came in between (a new state, an email queued), it reads and tries again, so the due date it writes is
+   * never computed from a stale item. A rotation already running keeps the notice time it started with.
+   * Returns the app as it now is.
+   */
+  public async updateSettings(appId: string, change: AppSettingsChange, now: string): Promise<AppRecord> {
+    const names = Object.keys(change) as (keyof AppSettingsChange)[];
+    if (names.length === 0) throw new RotorError(`no setting of app "${appId}" to change`);
+    for (let attempt = 0; ; attempt += 1) {
+      const { Item } = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: keys.app(appId), ConsistentRead: true }),
+      );
+      const app = stripKeys<AppRecord>(Item);
+      if (!app) throw new AppNotFoundError(`no app "${appId}" is registered with Rotor`);
+      const next: AppRecord = { ...app, ...change, updatedAt: now };
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.app(appId),
+            UpdateExpression: `SET ${names.map((name) => `#${name} = :${name}`).join(', ')}, updatedAt = :now, dueAt = :due`,
+            ConditionExpression: 'updatedAt = :was AND dueAt = :wasDue',
+            ExpressionAttributeNames: Object.fromEntries(names.map((name) => [`#${name}`, name])),
+            ExpressionAttributeValues: {
+              ...Object.fromEntries(names.map((name) => [`:${name}`, change[name]])),
+              ':now': now,
+              ':due': dueAtOf(next),
+              ':was': app.updatedAt,
+              ':wasDue': Item?.dueAt,
+            },
+          }),
+        );
+        return next;
+      } catch (error) {
+        if (!isConditionFailure(error) || attempt >= 4) throw error;
+      }
+    }
   }
 
   /**
