@@ -19,8 +19,9 @@ export function benchAppRecords(count: number, dueEvery: number, now: Date): App
   const apps: AppRecord[] = [];
   for (let index = 0; index < count; index++) {
     const due = index % dueEvery === 0;
-    // Due: issued 181-209 days ago. Not due: issued 1-179 days ago, spread so the index has many keys.
-    const ageDays = due ? 181 + (index % 29) : 1 + (index % 179);
+    // Due: issued 181-209 days ago. Not due: issued 1-149 days ago, before the first of its reminders
+    // (30 days before the due date), spread so the index has many keys.
+    const ageDays = due ? 181 + (index % 29) : 1 + (index % 149);
     const issuedAt = new Date(now.getTime() - ageDays * DAY_MS - (index % 3600) * 1000).toISOString();
     const appId = benchAppId(index);
     apps.push({

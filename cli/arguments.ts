@@ -1,10 +1,16 @@
 import { InvalidArgumentError } from 'commander';
-import { isTimeZone, LOCALES, type Locale } from '../lambda/contract/appSettings.ts';
+import { isTimeZone, LOCALES, type Locale, MAX_REMIND_BEFORE } from '../lambda/contract/appSettings.ts';
 import { parseDuration } from '../lambda/contract/duration.ts';
 import { emailAddressMessage, emailAddressProblem } from '../lambda/contract/emailAddress.ts';
 import { isAllowedHubSpotApiUrl } from '../lambda/contract/hubspotApi.ts';
 import { APP_ID_PATTERN } from '../lambda/contract/ids.ts';
-import { ALLOWED, DURATION_LIMITS, SECRET_ARN, SECRET_NAME } from '../lambda/contract/requestRules.ts';
+import {
+  ALLOWED,
+  DURATION_LIMITS,
+  parseRemindBefore,
+  SECRET_ARN,
+  SECRET_NAME,
+} from '../lambda/contract/requestRules.ts';
 import { containsTokenLikeText } from '../lambda/contract/tokenFormat.ts';
 import { MAX_WEBHOOKS_PER_APP, webhookUrlProblem } from '../lambda/contract/webhooks.ts';
 import { UsageError } from './io.ts';
@@ -111,4 +117,19 @@ export function webhookArgument(value: string, previous: string[] = []): string[
 export function webhookIdArgument(value: string, previous: string[] = []): string[] {
   if (!/^wh-[0-9a-f]{10}$/.test(value)) throw new InvalidArgumentError(`It must be ${ALLOWED.webhookId}.`);
   return [...previous, value];
+}
+
+/**
+ * `--remind-before 30d,7d` (the API's `["30d", "7d"]`) or `--remind-before none` (`[]`). Whether each is
+ * shorter than the app's interval the API checks, as it knows the interval.
+ */
+export function remindBeforeArgument(value: string): string[] {
+  if (value.trim() === 'none') return [];
+  const values = value.split(',').map((part) => part.trim());
+  if (!parseRemindBefore(values)) {
+    throw new InvalidArgumentError(
+      `It must be at most ${MAX_REMIND_BEFORE} different durations in whole days, comma-separated, each from 1d and shorter than the app's interval, such as 30d,7d, or none.`,
+    );
+  }
+  return values;
 }

@@ -125,7 +125,7 @@ async function defaultCredentials(env: NodeJS.ProcessEnv): Promise<AwsCredential
  * Finds the operator API and returns a client that signs every request with SigV4: the URL from
  * `--api-url`, else `--local` (the local-mode state file, with its credentials), else `ROTOR_API_URL`,
  * else the deployed stack's OperatorApiUrl output (CloudFormation DescribeStacks); credentials from the
- * default AWS chain. Each change request (POST, DELETE) carries a fresh `Idempotency-Key`; a request is
+ * default AWS chain. Each change request (POST, PATCH, DELETE) carries a fresh `Idempotency-Key`; a request is
  * sent again, with the same key, after a network error, a 429 or a 5xx, a few times with a short backoff.
  */
 export async function connect(

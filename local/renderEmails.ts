@@ -65,6 +65,14 @@ const SAMPLES: Readonly<Record<NotificationEvent, Partial<NotificationContext>>>
     tokenIssuedAt: '2026-05-07T08:00:00Z',
     intervalSeconds: 180 * DAY,
   },
+  ROTATION_DUE_SOON: {
+    occurredAt: '2026-12-05T05:00:00Z',
+    tokenIssuedAt: '2026-06-12T08:00:00Z',
+    intervalSeconds: 180 * DAY,
+    dueAt: '2026-12-09T08:00:00Z',
+    policy: 'remind',
+    graceSeconds: 7 * DAY,
+  },
   ROTATION_FAILED: {
     rotationId: 'r-20261205T133000Z-c07d55',
     mode: 'expire-later',

@@ -1,5 +1,6 @@
 import { Argument, type Command, Option } from 'commander';
 import { ISSUERS, LOCALES, MODES, POLICIES } from '../../lambda/contract/appSettings.ts';
+import { formatTimeBefore } from '../../lambda/contract/duration.ts';
 import type { AppSummaryView, AppView, WebhookView } from '../../lambda/contract/views.ts';
 import { WEBHOOK_KINDS } from '../../lambda/contract/webhooks.ts';
 import {
@@ -9,6 +10,7 @@ import {
   durationArgument,
   hubIdArgument,
   hubspotApiUrlArgument,
+  remindBeforeArgument,
   scopeArgument,
   secretArgument,
   timeZoneArgument,
@@ -31,6 +33,26 @@ const OUTCOME_COLOURS: Record<string, Colour> = {
 };
 
 export const appArgument = () => new Argument('<app>', 'the app id').argParser(appIdArgument);
+
+/** `--remind-before` and `--notice-before`, which `apps add` and `apps update` share. */
+const remindBeforeOption = () =>
+  new Option(
+    '--remind-before <days|none>',
+    'remind the admins so long before the token is due, e.g. 30d,7d (the default), or none',
+  ).argParser(remindBeforeArgument);
+const noticeBeforeOption = () =>
+  new Option(
+    '--notice-before <duration>',
+    'announce the end of a grace period so long before, e.g. 24h (the default)',
+  ).argParser(durationArgument('noticeBefore'));
+
+/** The API's fields for the reminder options given. */
+function reminderFields(options: { remindBefore?: string[]; noticeBefore?: string }) {
+  return {
+    ...(options.remindBefore ? { remindBefore: options.remindBefore } : {}),
+    ...(options.noticeBefore ? { noticeBefore: options.noticeBefore } : {}),
+  };
+}
 export const jsonOption = () => new Option('--json', 'print JSON for scripts');
 
 /** For a HubSpot app: its portal and the scopes of its token. */
@@ -62,6 +84,18 @@ function undeliveredLines(app: AppView, paint: (colour: Colour, text: string) =>
       : 'SES refused these for good and they are not retried: check the address, the SES sandbox and the sender identity',
   ]);
   return lines;
+}
+
+/** When the admins hear before a due date and before a grace period ends (`rotor apps update` changes both). */
+function noticesText(app: AppView): string {
+  // An API from before these settings answers without them: its defaults.
+  const before = app.remindBeforeSeconds ?? [30 * 86_400, 7 * 86_400];
+  const notice = formatTimeBefore(app.noticeBeforeSeconds ?? 86_400);
+  return `${
+    before.length === 0
+      ? 'no reminders before the due date'
+      : `reminded ${before.map(formatDuration).join(' and ')} before the due date`
+  }; the old token's expiry announced ${notice} before`;
 }
 
 function lastRotationText(last: AppSummaryView['lastRotation'], timeZone: string): string {
@@ -99,6 +133,7 @@ export function describeApp(
       'settings',
       `interval ${formatDuration(app.intervalSeconds)}, grace ${formatDuration(app.graceSeconds)}, locale ${app.locale}, ${tz}`,
     ],
+    ['notices', noticesText(app)],
   ];
   const rotation = app.rotation;
   if (rotation) {
@@ -222,6 +257,8 @@ export function registerApps(program: Command, context: CommandContext): void {
         new Option('--policy <policy>', 'what the daily sweep does with a due token').choices(POLICIES),
       )
       .addOption(new Option('--default-mode <mode>', 'the mode of scheduled rotations').choices(MODES))
+      .addOption(remindBeforeOption())
+      .addOption(noticeBeforeOption())
       .addOption(
         new Option(
           '--customer <email>',
@@ -282,6 +319,7 @@ export function registerApps(program: Command, context: CommandContext): void {
             ...(options.reminderRepeat ? { reminderRepeat: options.reminderRepeat } : {}),
             ...(options.policy ? { policy: options.policy } : {}),
             ...(options.defaultMode ? { defaultMode: options.defaultMode } : {}),
+            ...reminderFields(options),
             ...(options.issuer === 'hubspot'
               ? {
                   issuer: 'hubspot',
@@ -306,8 +344,12 @@ export function registerApps(program: Command, context: CommandContext): void {
   withExample(
     apps
       .command('update')
-      .description('change a registered app: add or remove its webhooks')
+      .description(
+        'change a registered app: the reminders before its token is due, the notice before a grace period ends, its webhooks',
+      )
       .addArgument(appArgument())
+      .addOption(remindBeforeOption())
+      .addOption(noticeBeforeOption())
       .addOption(webhookOption())
       .addOption(webhookKindOption())
       .addOption(
@@ -321,13 +363,20 @@ export function registerApps(program: Command, context: CommandContext): void {
         if (options.webhookKind && !options.webhook) {
           throw new UsageError('--webhook-kind goes with --webhook <url>');
         }
-        if (!options.webhook && !options.removeWebhook) {
+        const settings = reminderFields(options);
+        if (Object.keys(settings).length === 0 && !options.webhook && !options.removeWebhook) {
           throw new UsageError(
-            'Say what to change: --webhook <url> [--webhook-kind <kind>] or --remove-webhook <id>',
+            'apps update needs something to change: --remind-before, --notice-before, --webhook <url> or --remove-webhook <id>',
           );
         }
         const api = await context.api(command);
         const messages: string[] = [];
+        if (Object.keys(settings).length > 0) {
+          const changed = await api.request<{ message: string }>('PATCH', `/apps/${appId}`, {
+            body: settings,
+          });
+          messages.push(changed.message);
+        }
         for (const webhookId of options.removeWebhook ?? []) {
           const removed = await api.request<{ message: string }>(
             'DELETE',
@@ -341,6 +390,7 @@ export function registerApps(program: Command, context: CommandContext): void {
         if (options.json) return printJson(io, { app, messages, webhooks: added });
         io.stdout(`${messages.join('\n')}\n\n${describeApp(app, io.now(), context.paint(command))}`);
       }),
+    'rotor apps update billing-api --remind-before 30d,7d,1d --notice-before 48h',
     'rotor apps update billing-api --webhook https://hooks.slack.com/services/T000/B000/XXXX',
   );
 

@@ -40,3 +40,18 @@ export interface AppDefaults {
   readonly graceSeconds: number;
   readonly reminderRepeatSeconds: number;
 }
+
+/**
+ * How long before a token becomes due (is as old as the app's interval) the daily sweep reminds the
+ * admins with ROTATION_DUE_SOON, unless the app names other times (`--remind-before`, `none` for none).
+ */
+export const DEFAULT_REMIND_BEFORE_SECONDS: readonly number[] = [30 * 86_400, 7 * 86_400];
+
+/** The most before-due reminders an app may have. */
+export const MAX_REMIND_BEFORE = 5;
+
+/**
+ * How long before a grace period ends the pre-expiry notice (TOKEN_EXPIRES_IN_24H, named after HubSpot's
+ * 24 hours) goes out, unless the app names another time (`--notice-before`).
+ */
+export const DEFAULT_NOTICE_BEFORE_SECONDS = 24 * 3600;

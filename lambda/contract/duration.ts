@@ -34,3 +34,16 @@ export function formatDuration(seconds: number): string {
   }
   return `${seconds}s`;
 }
+
+/**
+ * Writes a time before something as people say it: under two days in hours (`24h`, `36h`), else as
+ * {@link formatDuration} does (`3d`).
+ *
+ * @example
+ * formatTimeBefore(86_400); // '24h'
+ */
+export function formatTimeBefore(seconds: number): string {
+  return seconds < 2 * UNIT_SECONDS.d && seconds % UNIT_SECONDS.h === 0
+    ? `${seconds / UNIT_SECONDS.h}h`
+    : formatDuration(seconds);
+}

@@ -4,7 +4,8 @@
  * schemas that apply them to request bodies are `lambda/operator-api/requests.ts`.
  */
 
-import { ISSUERS, LOCALES, MODES, POLICIES } from './appSettings.ts';
+import { ISSUERS, LOCALES, MAX_REMIND_BEFORE, MODES, POLICIES } from './appSettings.ts';
+import { formatDuration, formatTimeBefore, parseDuration } from './duration.ts';
 import { EMAIL_ADDRESS_RULE } from './emailAddress.ts';
 
 /**
@@ -36,6 +37,8 @@ export const ALLOWED = {
   scopes: 'a list of at most 100 HubSpot scopes such as "crm.objects.contacts.read"',
   hubspotApiUrl: 'an https:// URL such as "https://api.hubapi.com"',
   handoffTimeout: 'a duration from 1d to 30d, such as "7d"',
+  remindBefore: `a list of at most ${MAX_REMIND_BEFORE} different durations in whole days, each from 1d and shorter than the app's interval, such as ["30d", "7d"] ([] for no reminders before the due date)`,
+  noticeBefore: `a duration from 1h, shorter than the app's grace period, such as "24h"`,
   token: 'the new HubSpot token: one line of 10 to 512 printable characters',
 } as const;
 
@@ -47,7 +50,37 @@ export const DURATION_LIMITS = {
   reminderRepeat: { min: DAY, max: 365 * DAY },
   since: { min: 60, max: 90 * DAY },
   handoffTimeout: { min: DAY, max: 30 * DAY },
+  noticeBefore: { min: 3600, max: 30 * DAY },
 } as const;
+
+/**
+ * Parses the before-due reminder times of an app (`["30d", "7d"]`) into seconds, longest first, or
+ * `undefined` when they are not {@link ALLOWED}`.remindBefore` by themselves (the interval is checked by
+ * {@link remindBeforeProblem}, which needs the app).
+ */
+export function parseRemindBefore(values: readonly string[]): number[] | undefined {
+  if (values.length > MAX_REMIND_BEFORE) return undefined;
+  const seconds = values.map((value) => parseDuration(value));
+  if (seconds.some((value) => value === undefined || value < DAY || value % DAY !== 0)) return undefined;
+  const distinct = new Set(seconds as number[]);
+  if (distinct.size !== seconds.length) return undefined;
+  return [...distinct].sort((a, b) => b - a);
+}
+
+/** Why before-due reminders do not fit an app's interval (each must come after the token was issued), or `undefined`. */
+export function remindBeforeProblem(seconds: readonly number[], intervalSeconds: number): string | undefined {
+  const tooLong = seconds.find((value) => value >= intervalSeconds);
+  return tooLong === undefined
+    ? undefined
+    : `${formatDuration(tooLong)} is not shorter than the interval ${formatDuration(intervalSeconds)}`;
+}
+
+/** Why a pre-expiry notice time does not fit an app's grace period, or `undefined`. */
+export function noticeBeforeProblem(seconds: number, graceSeconds: number): string | undefined {
+  return seconds < graceSeconds
+    ? undefined
+    : `${formatTimeBefore(seconds)} is not shorter than the grace period ${formatTimeBefore(graceSeconds)}`;
+}
 
 /** A secret's name or ARN, as Secrets Manager allows them (the CLI checks the same). */
 export const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;

@@ -16,6 +16,7 @@ import {
   type ZodMiniObject,
   enum as zEnum,
 } from 'zod/mini';
+import { POLICIES } from './appSettings.ts';
 import { NOTIFICATION_EVENTS, ROTOR_EVENTS, type RotorEvent } from './notificationEvents.ts';
 
 /** The `source` of every Rotor event; an EventBridge rule matches on it. */
@@ -37,6 +38,7 @@ export const DETAIL_TYPES: Readonly<Record<RotorEvent, string>> = {
   TOKEN_EXPIRES_IN_24H: 'Rotor Token Expires Soon',
   ROTATION_COMPLETED: 'Rotor Rotation Completed',
   ROTATION_REMINDER: 'Rotor Rotation Reminder',
+  ROTATION_DUE_SOON: 'Rotor Rotation Due Soon',
   ROTATION_FAILED: 'Rotor Rotation Failed',
   HANDOFF_REQUESTED: 'Rotor Handoff Requested',
   HANDOFF_REMINDER: 'Rotor Handoff Reminder',
@@ -107,11 +109,23 @@ export const DETAIL_SCHEMAS = {
   TOKEN_EXPIRES_IN_24H: eventDetail('TOKEN_EXPIRES_IN_24H', {
     ...rotation,
     expiresAt: iso(),
+    /** How long before `expiresAt` the notice went out by the rotation's setting (24 hours unless the app names another). */
+    noticeSeconds: number(),
     /** How often the verifier accepted the old token in the 24 hours before. */
     oldTokenUsesLast24h: number(),
   }),
   ROTATION_COMPLETED: eventDetail('ROTATION_COMPLETED', { ...rotation, expiresAt: optional(iso()) }),
   ROTATION_REMINDER: eventDetail('ROTATION_REMINDER', { tokenIssuedAt: iso(), intervalSeconds: number() }),
+  ROTATION_DUE_SOON: eventDetail('ROTATION_DUE_SOON', {
+    /** What the sweep does on the due date: `auto` starts an expire-later rotation, `remind` reminds. */
+    policy: zEnum(POLICIES),
+    tokenIssuedAt: iso(),
+    intervalSeconds: number(),
+    /** When the token becomes due: `tokenIssuedAt` plus the interval. */
+    dueAt: iso(),
+    /** Which of the app's reminders this is: so many days before `dueAt` (30 or 7 by default). */
+    daysBefore: number(),
+  }),
   ROTATION_FAILED: eventDetail('ROTATION_FAILED', { ...rotation, failedStep: string() }),
   HANDOFF_REQUESTED: eventDetail('HANDOFF_REQUESTED', {
     ...rotation,

@@ -4,7 +4,7 @@
  * data, no AWS SDK, so all three can import it.
  */
 
-export type HttpMethod = 'GET' | 'POST' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 /**
  * The request header that makes a change request idempotent: its replays by the same caller get the
@@ -19,6 +19,7 @@ export type RouteName =
   | 'listApps'
   | 'addApp'
   | 'showApp'
+  | 'updateApp'
   | 'removeApp'
   | 'startRotation'
   | 'listRotations'
@@ -43,6 +44,7 @@ export const ROUTES: readonly Route[] = [
   { name: 'listApps', method: 'GET', resource: '/apps', changes: false },
   { name: 'addApp', method: 'POST', resource: '/apps', changes: true },
   { name: 'showApp', method: 'GET', resource: '/apps/{appId}', changes: false },
+  { name: 'updateApp', method: 'PATCH', resource: '/apps/{appId}', changes: true },
   { name: 'removeApp', method: 'DELETE', resource: '/apps/{appId}', changes: true },
   { name: 'listRotations', method: 'GET', resource: '/apps/{appId}/rotations', changes: false },
   { name: 'startRotation', method: 'POST', resource: '/apps/{appId}/rotations', changes: true },

@@ -96,6 +96,10 @@ export interface AppView extends AppSummaryView {
   readonly intervalSeconds: number;
   readonly graceSeconds: number;
   readonly reminderRepeatSeconds: number;
+  /** How long before the due date the admins are reminded (ROTATION_DUE_SOON), longest first; `[]`: never. */
+  readonly remindBeforeSeconds: readonly number[];
+  /** How long before a grace period ends the pre-expiry notice goes out (from the next rotation on). */
+  readonly noticeBeforeSeconds: number;
   readonly defaultMode: RotationMode;
   readonly currentVersionId: string;
   readonly lastReminderAt?: string;

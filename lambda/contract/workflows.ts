@@ -99,6 +99,7 @@ export interface SweepAppOutput {
     | 'finished'
     | 'rotation-started'
     | 'reminder-queued'
+    | 'due-soon-queued'
     | 'notice-queued'
     | 'expired'
     | 'rolled-back'

@@ -8,13 +8,20 @@ import {
   type SecretsManagerClient,
   TagResourceCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { APP_TAG, type Locale, type RotationMode, type RotationPolicy } from '../contract/appSettings.ts';
+import {
+  APP_TAG,
+  DEFAULT_NOTICE_BEFORE_SECONDS,
+  type Locale,
+  type RotationMode,
+  type RotationPolicy,
+} from '../contract/appSettings.ts';
 import { checkEmailAddress } from '../contract/emailAddress.ts';
 import { RotationConflictError, ValidationError } from '../contract/errors.ts';
 import { HUBSPOT_GRACE_SECONDS, isAllowedHubSpotApiUrl } from '../contract/hubspotApi.ts';
 import { APP_ID_PATTERN } from '../contract/ids.ts';
 import { webhookSecretPrefix } from '../contract/webhooks.ts';
 import { type HubSpotClientOptions, lookUpHubSpotToken } from '../integrations/hubspot.ts';
+import { remindBeforeOf } from '../store/dueAt.ts';
 import type { Admin, AppRecord, HubSpotSettings } from '../store/model.ts';
 import type { Registry } from '../store/Registry.ts';
 import { hashToken, isWellFormedToken, mintToken, parseSecret, serializeSecret } from './tokens.ts';
@@ -38,6 +45,10 @@ export interface EnrollManagedAppInput {
   readonly reminderRepeatSeconds: number;
   readonly policy: RotationPolicy;
   readonly defaultMode: RotationMode;
+  /** How long before the token is due the admins are reminded. @default 30 and 7 days, those shorter than the interval */
+  readonly remindBeforeSeconds?: readonly number[];
+  /** How long before a grace period ends the pre-expiry notice goes out. @default 24 hours */
+  readonly noticeBeforeSeconds?: number;
 }
 
 export interface EnrollDependencies {
@@ -136,6 +147,11 @@ function appRecordOf(
     reminderRepeatSeconds: input.reminderRepeatSeconds,
     policy: input.policy,
     defaultMode: input.defaultMode,
+    remindBeforeSeconds: remindBeforeOf({
+      intervalSeconds: input.intervalSeconds,
+      ...(input.remindBeforeSeconds ? { remindBeforeSeconds: input.remindBeforeSeconds } : {}),
+    }),
+    noticeBeforeSeconds: input.noticeBeforeSeconds ?? DEFAULT_NOTICE_BEFORE_SECONDS,
     state: 'ACTIVE',
     currentVersionId: facts.versionId,
     tokenIssuedAt: facts.issuedAt,

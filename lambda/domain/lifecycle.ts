@@ -5,7 +5,7 @@ import { HOUR_SECONDS } from '../contract/duration.ts';
 import { RotationFailedError, RotationPendingError, ValidationError } from '../contract/errors.ts';
 import type { PromotionOutput, RollbackOutput } from '../contract/workflows.ts';
 import { clearStalePending, stagesOf } from '../integrations/secretLabels.ts';
-import { noticeAtOf } from '../store/dueAt.ts';
+import { NOTICE_BEFORE_EXPIRY_SECONDS, noticeAtOf } from '../store/dueAt.ts';
 import type {
   ActiveRotation,
   AppRecord,
@@ -79,6 +79,8 @@ export async function lockRotation(
     rotationId: request.rotationId,
     mode: request.mode,
     graceSeconds,
+    // Captured now, like the grace period: a later change of the app's setting leaves this rotation alone.
+    noticeSeconds: app.noticeBeforeSeconds ?? NOTICE_BEFORE_EXPIRY_SECONDS,
     trigger: request.trigger,
     startedBy: request.startedBy,
     ...(request.reason ? { reason: request.reason } : {}),
@@ -150,7 +152,9 @@ async function requestSecretRotation(deps: LifecycleDependencies, app: AppRecord
 export type Promotion = PromotionOutput;
 
 /** The promotion a rotation's history record describes. */
-function promotionOf(rotation: Pick<RotationRecord, 'mode' | 'expiresAt' | 'graceSeconds'>): Promotion {
+function promotionOf(
+  rotation: Pick<RotationRecord, 'mode' | 'expiresAt' | 'graceSeconds' | 'noticeSeconds'>,
+): Promotion {
   if (rotation.mode === 'expire-now' || !rotation.expiresAt) return { mode: rotation.mode };
   const noticeAt = noticeAtOf(rotation);
   return { mode: rotation.mode, expiresAt: rotation.expiresAt, ...(noticeAt ? { noticeAt } : {}) };

@@ -1,6 +1,6 @@
 import type { RotationWorkflowInput, SweepAppOutput } from '../contract/workflows.ts';
 import type { WorkflowState } from '../integrations/workflows.ts';
-import { noticeAtOf, stuckAfterMs } from '../store/dueAt.ts';
+import { dueSoonReminderAt, noticeAtOf, stuckAfterMs } from '../store/dueAt.ts';
 import type { ActiveRotation, AppRecord } from '../store/model.ts';
 import { type LifecycleDependencies, settleApp } from './endings.ts';
 import { expireOldToken, rollbackRotation } from './lifecycle.ts';
@@ -52,8 +52,9 @@ export function scheduledRotationId(appId: string, now: Date): string {
  * claimed and did not finish is finished; a grace period that ended without expiry (its workflow gone)
  * is expired, and one whose 24-hour notice is due and not sent gets it; a rotation stuck for an hour is
  * rolled back; a token older than the app's interval gets an expire-later rotation (policy auto) or a
- * reminder at most every `reminderRepeat` (policy remind); an execution an operator's ending could not
- * stop is stopped. Any email left in the app's outbox is delivered by the sweep workflow (`deliver`).
+ * reminder at most every `reminderRepeat` (policy remind); a token that becomes due soon gets each of
+ * the app's before-due reminders (ROTATION_DUE_SOON, by default 30 and 7 days before) once per due date;
+ * an execution an operator's ending could not stop is stopped. Any email left in the app's outbox is delivered by the sweep workflow (`deliver`).
  * Running it again changes nothing more.
  */
 export async function sweepApp(deps: SweepDependencies, due: AppRecord): Promise<SweepOutcome> {
@@ -129,6 +130,11 @@ export async function sweepApp(deps: SweepDependencies, due: AppRecord): Promise
       const notBefore = new Date(now.getTime() - app.reminderRepeatSeconds * 1000).toISOString();
       if (await deps.registry.apps.queueReminder(app, now.toISOString(), notBefore))
         action = 'reminder-queued';
+    }
+  } else if (app.state === 'ACTIVE') {
+    const reminder = dueSoonReminderAt(app, now);
+    if (reminder && (await deps.registry.apps.queueDueSoonReminder(app, reminder, now.toISOString()))) {
+      action = 'due-soon-queued';
     }
   }
   let after = await deps.registry.apps.getApp(app.appId);

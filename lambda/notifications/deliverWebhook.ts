@@ -18,6 +18,7 @@ import type { NotificationContext } from './events.ts';
 import { lifecycleContent } from './lifecycleContent.ts';
 import { slackMessage, teamsMessage } from './renderChat.ts';
 import { notificationContent } from './renderEmail.ts';
+import { contextFor } from './sendNotification.ts';
 import { recordWebhookFailure } from './webhookDeliveries.ts';
 
 /** How long one attempt waits for the receiver's answer. */
@@ -56,41 +57,31 @@ export function jsonDeliveryBody(input: WebhookDeliveryInput): string {
   });
 }
 
+/** The words of the admins' email, for the app's channel: in the app's language, as an admin reads them. */
 function chatContext(
   app: AppRecord,
   rotation: RotationRecord | undefined,
   input: WebhookDeliveryInput & { readonly event: NotificationEvent },
-) {
-  const context: NotificationContext = {
-    event: input.event,
-    locale: app.locale,
-    audience: 'admin',
-    appId: app.appId,
-    timeZone: app.timeZone,
-    occurredAt: input.occurredAt,
-    ...(rotation
-      ? {
-          rotationId: rotation.rotationId,
-          mode: rotation.mode,
-          trigger: rotation.trigger,
-          startedBy: rotation.startedBy,
-          ...(rotation.reason ? { reason: rotation.reason } : {}),
-          ...(rotation.expiresAt ? { expiresAt: rotation.expiresAt } : {}),
-          graceSeconds: rotation.graceSeconds,
-          ...(rotation.failedStep ? { failedStep: rotation.failedStep } : {}),
-          ...(rotation.failure ? { failure: rotation.failure.message } : {}),
-        }
-      : {}),
-    tokenIssuedAt: app.tokenIssuedAt,
-    intervalSeconds: app.intervalSeconds,
-    ...(app.issuer === 'hubspot' && app.hubspot
-      ? { issuer: 'hubspot' as const, hubId: app.hubspot.hubId }
-      : {}),
-    ...('oldTokenUsesLast24h' in input.detail
-      ? { oldTokenUsage: { count: input.detail.oldTokenUsesLast24h } }
-      : {}),
-  };
-  return context;
+): NotificationContext {
+  const detail = input.detail as Record<string, unknown>;
+  const dueSoon =
+    typeof detail.dueAt === 'string' && typeof detail.daysBefore === 'number'
+      ? { dueSoon: { dueAt: detail.dueAt, beforeSeconds: detail.daysBefore * 86_400 } }
+      : {};
+  const context = contextFor(
+    app,
+    rotation,
+    {
+      appId: app.appId,
+      event: input.event,
+      ...(input.rotationId ? { rotationId: input.rotationId } : {}),
+      ...dueSoon,
+    },
+    { email: '', locale: app.locale, audience: 'admin' },
+    input.occurredAt,
+  );
+  const uses = detail.oldTokenUsesLast24h;
+  return typeof uses === 'number' ? { ...context, oldTokenUsage: { count: uses } } : context;
 }
 
 /** The request one webhook gets for one event: a chat message for Slack and Teams, the signed event for `json`. */

@@ -20,6 +20,32 @@ export function ageInDays(context: NotificationContext): number {
     : Math.max(0, Math.floor((now - issued) / 1000 / DAY_SECONDS));
 }
 
+/**
+ * DUE_SOON: whole days until the token becomes due, rounded up (the sweep runs within a day after a
+ * reminder's time, so a 30-day reminder says 30 days); at least 1.
+ */
+export function daysUntilDue(context: NotificationContext): number {
+  const due = Date.parse(context.dueAt ?? '');
+  const now = Date.parse(context.occurredAt);
+  return Number.isNaN(due) || Number.isNaN(now)
+    ? 1
+    : Math.max(1, Math.ceil((due - now) / 1000 / DAY_SECONDS));
+}
+
+/** The notice time of a rotation that names none: HubSpot's 24 hours. */
+const DEFAULT_NOTICE_SECONDS = 24 * 3600;
+
+/**
+ * EXPIRES_IN_24H: how long the old token has left, in seconds. The workflow sends the notice at its
+ * time, so that is the rotation's notice time; a notice sent late (by the sweep, after a lost execution)
+ * says the time really left. Never more than the notice time.
+ */
+export function noticeLeftSeconds(context: NotificationContext): number {
+  const notice = context.noticeSeconds ?? DEFAULT_NOTICE_SECONDS;
+  const left = (Date.parse(context.expiresAt ?? '') - Date.parse(context.occurredAt)) / 1000;
+  return Number.isNaN(left) ? notice : Math.max(0, Math.min(notice, left));
+}
+
 /** `2026-12-05 13:30 UTC` */
 function utcTime(date: Date): string {
   return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
@@ -78,6 +104,11 @@ export function wordsFor(context: NotificationContext, copy: LocaleCopy): Words 
     },
     times: (count) => copy.times(count, numbers.format(count)),
     days: (count) => counted(count, 'day'),
+    timeLeft: (seconds, form) => {
+      if (seconds >= 2 * DAY_SECONDS) return counted(Math.round(seconds / DAY_SECONDS), 'day', form);
+      if (seconds >= 3600) return counted(Math.round(seconds / 3600), 'hour', form);
+      return counted(Math.max(1, Math.round(seconds / 60)), 'minute', form);
+    },
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Issuer, Locale, RotationMode } from '../contract/appSettings.ts';
+import type { Issuer, Locale, RotationMode, RotationPolicy } from '../contract/appSettings.ts';
 import type { LinkAction } from '../contract/console.ts';
 import type { NotificationEvent } from '../contract/notificationEvents.ts';
 import type { HubSpotCheck, RotationTrigger } from '../store/model.ts';
@@ -10,6 +10,7 @@ export const BUTTON_ACTIONS: Readonly<Record<NotificationEvent, readonly LinkAct
   HANDOFF_REQUESTED: ['submit'],
   HANDOFF_REMINDER: ['submit'],
   ROTATION_REMINDER: ['rotate'],
+  ROTATION_DUE_SOON: ['rotate'],
   ROTATION_CANCELLED: [],
   TOKEN_INVALIDATED: [],
   ROTATION_COMPLETED: [],
@@ -71,6 +72,12 @@ export interface NotificationContext {
   readonly tokenIssuedAt?: string;
   /** REMINDER: the app's rotation interval. */
   readonly intervalSeconds?: number;
+  /** DUE_SOON: ISO time when the token becomes due (as old as the interval). */
+  readonly dueAt?: string;
+  /** DUE_SOON: what the sweep does on the due date (auto: rotate; remind: remind the admins). */
+  readonly policy?: RotationPolicy;
+  /** EXPIRES_IN_24H: how long before the expiry the rotation's notice is due (its notice time). */
+  readonly noticeSeconds?: number;
   /** FAILED: the step that failed, e.g. `testSecret`. */
   readonly failedStep?: string;
   /** FAILED: the one-line error, free of token values. */

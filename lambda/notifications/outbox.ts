@@ -51,5 +51,6 @@ function requestOf(appId: string, notice: PendingNotice) {
     event: notice.event,
     ...(notice.rotationId ? { rotationId: notice.rotationId } : {}),
     ...(notice.occasion ? { occasion: notice.occasion } : {}),
+    ...(notice.dueSoon ? { dueSoon: notice.dueSoon } : {}),
   };
 }

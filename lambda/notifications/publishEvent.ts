@@ -1,6 +1,7 @@
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DETAIL_TYPES, EVENT_SOURCE, type RotorEventDetail } from '../contract/rotorEvents.ts';
-import type { AppRecord, RotationRecord } from '../store/model.ts';
+import { noticeSecondsOf, tokenDueAtOf } from '../store/dueAt.ts';
+import type { AppRecord, DueSoonReminder, RotationRecord } from '../store/model.ts';
 import type { Registry } from '../store/Registry.ts';
 import { isRetryableAwsError, RETRYABLE_ERROR_NAMES } from './retryable.ts';
 
@@ -28,12 +29,29 @@ export interface EventRequest {
   readonly oldTokenUses?: number;
   /** The detail as it is; else it is made from the records ({@link detailOf}). */
   readonly detail?: RotorEventDetail;
+  /** ROTATION_DUE_SOON: the due date and which of its reminders (else the current token's due date). */
+  readonly dueSoon?: DueSoonReminder;
 }
 
 /** The event's detail: ids, modes, times and actors from the records, never a token value or hash. */
 export function detailOf(request: EventRequest): RotorEventDetail {
   const { app, rotation, event, occurredAt } = request;
   const common = { version: '1' as const, appId: app.appId, issuer: app.issuer, occurredAt };
+  if (event === 'ROTATION_DUE_SOON') {
+    const dueAt = request.dueSoon?.dueAt ?? tokenDueAtOf(app);
+    const daysBefore = request.dueSoon
+      ? Math.round(request.dueSoon.beforeSeconds / 86_400)
+      : Math.max(0, Math.ceil((Date.parse(dueAt) - Date.parse(occurredAt)) / 86_400_000));
+    return {
+      ...common,
+      event,
+      policy: app.policy,
+      tokenIssuedAt: app.tokenIssuedAt,
+      intervalSeconds: app.intervalSeconds,
+      dueAt,
+      daysBefore,
+    };
+  }
   if (event === 'ROTATION_REMINDER' || !rotation) {
     return {
       ...common,
@@ -66,6 +84,7 @@ export function detailOf(request: EventRequest): RotorEventDetail {
         ...base,
         event,
         expiresAt: rotation.expiresAt ?? occurredAt,
+        noticeSeconds: noticeSecondsOf(rotation),
         oldTokenUsesLast24h: request.oldTokenUses ?? 0,
       };
     case 'ROTATION_FAILED':

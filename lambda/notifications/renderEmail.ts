@@ -34,6 +34,7 @@ const NEXT_ACTIONS: Readonly<Record<NotificationEvent, readonly ActionId[]>> = {
   TOKEN_EXPIRES_IN_24H: ['expire-now', 'cancel', 'show'],
   ROTATION_COMPLETED: ['history'],
   ROTATION_REMINDER: ['rotate-later', 'rotate-now'],
+  ROTATION_DUE_SOON: ['rotate-later', 'rotate-now'],
   ROTATION_FAILED: ['history', 'rotate-later'],
   HANDOFF_REQUESTED: ['submit', 'show'],
   HANDOFF_REMINDER: ['submit', 'show'],
@@ -48,6 +49,7 @@ type FactId =
   | 'tokenIssuedAt'
   | 'tokenAge'
   | 'interval'
+  | 'dueAt'
   | 'step'
   | 'failure'
   | 'hubId'
@@ -62,6 +64,7 @@ const EVENT_FACTS: Readonly<Record<NotificationEvent, readonly FactId[]>> = {
   TOKEN_EXPIRES_IN_24H: ['expiresAt', 'usage'],
   ROTATION_COMPLETED: ['expiredAt'],
   ROTATION_REMINDER: ['tokenIssuedAt', 'tokenAge', 'interval'],
+  ROTATION_DUE_SOON: ['dueAt', 'tokenIssuedAt', 'interval'],
   ROTATION_FAILED: ['step', 'failure'],
   HANDOFF_REQUESTED: ['hubId', 'handoffDeadline'],
   HANDOFF_REMINDER: ['hubId', 'handoffDeadline'],
@@ -76,6 +79,7 @@ const EVENT_TONE: Readonly<Record<NotificationEvent, string>> = {
   TOKEN_EXPIRES_IN_24H: '#b45309',
   ROTATION_COMPLETED: '#15803d',
   ROTATION_REMINDER: '#1d4ed8',
+  ROTATION_DUE_SOON: '#1d4ed8',
   ROTATION_FAILED: '#b91c1c',
   HANDOFF_REQUESTED: '#1d4ed8',
   HANDOFF_REMINDER: '#b45309',
@@ -92,7 +96,11 @@ function startedByFact(context: NotificationContext, copy: LocaleCopy): string |
   const trigger = context.trigger && copy.triggers[context.trigger];
   if (trigger && context.startedBy) return `${trigger}: ${context.startedBy}`;
   return (
-    trigger ?? context.startedBy ?? (context.event === 'ROTATION_REMINDER' ? copy.dailyCheck : undefined)
+    trigger ??
+    context.startedBy ??
+    (context.event === 'ROTATION_REMINDER' || context.event === 'ROTATION_DUE_SOON'
+      ? copy.dailyCheck
+      : undefined)
   );
 }
 
@@ -119,6 +127,8 @@ function eventFact(
       return context.tokenIssuedAt && words.days(ageInDays(context));
     case 'interval':
       return context.intervalSeconds ? words.duration(context.intervalSeconds) : undefined;
+    case 'dueAt':
+      return context.dueAt && words.time(context.dueAt);
     case 'step':
       return admin ? context.failedStep : undefined;
     case 'failure':

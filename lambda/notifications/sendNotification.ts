@@ -7,7 +7,8 @@ import {
   type NotificationEvent,
   type RotorEvent,
 } from '../contract/notificationEvents.ts';
-import type { Admin, AppRecord, RotationRecord } from '../store/model.ts';
+import { noticeSecondsOf, tokenDueAtOf } from '../store/dueAt.ts';
+import type { Admin, AppRecord, DueSoonReminder, RotationRecord } from '../store/model.ts';
 import type { Registry } from '../store/Registry.ts';
 import { countUndeliverable } from './countUndeliverable.ts';
 import {
@@ -54,6 +55,8 @@ export interface NotificationRequest {
   readonly rotationId?: string;
   /** Sets one sending apart from the others of its rotation and event (the daily handoff reminders). */
   readonly occasion?: string;
+  /** ROTATION_DUE_SOON: the due date and which of its reminders (else the current token's due date). */
+  readonly dueSoon?: DueSoonReminder;
 }
 
 export interface NotificationOutcome {
@@ -71,7 +74,7 @@ export interface NotificationOutcome {
   readonly settled: boolean;
 }
 
-interface Recipient {
+export interface Recipient {
   readonly email: string;
   readonly locale: Locale;
   readonly audience: 'admin' | 'customer';
@@ -108,7 +111,8 @@ async function oldTokenUsageFor(
   return { count: usage.uses, ...(usage.lastUsedAt ? { lastUsedAt: usage.lastUsedAt } : {}) };
 }
 
-function contextFor(
+/** What an email to one recipient (or a chat message, to the app's admins as a whole) is made from. */
+export function contextFor(
   app: AppRecord,
   rotation: RotationRecord | undefined,
   request: EmailRequest,
@@ -131,12 +135,20 @@ function contextFor(
           ...(rotation.reason ? { reason: rotation.reason } : {}),
           ...(rotation.expiresAt ? { expiresAt: rotation.expiresAt } : {}),
           graceSeconds: rotation.graceSeconds,
+          noticeSeconds: noticeSecondsOf(rotation),
           ...(rotation.failedStep ? { failedStep: rotation.failedStep } : {}),
           ...(rotation.failure ? { failure: rotation.failure.message } : {}),
         }
       : {}),
     tokenIssuedAt: app.tokenIssuedAt,
     intervalSeconds: app.intervalSeconds,
+    ...(request.event === 'ROTATION_DUE_SOON'
+      ? {
+          dueAt: request.dueSoon?.dueAt ?? tokenDueAtOf(app),
+          policy: app.policy,
+          graceSeconds: app.graceSeconds,
+        }
+      : {}),
     ...hubspotContextOf(app, rotation),
   };
 }
@@ -165,7 +177,7 @@ function hubspotContextOf(
 }
 
 /** A request whose step emails the admins. */
-type EmailRequest = NotificationRequest & { readonly event: NotificationEvent };
+export type EmailRequest = NotificationRequest & { readonly event: NotificationEvent };
 
 /** One recipient's email, once the occasion and the rendering context are known. */
 interface Delivery {
@@ -347,6 +359,7 @@ export async function sendNotification(
         event: request.event,
         occurredAt: now,
         ...(oldTokenUsage ? { oldTokenUses: oldTokenUsage.count } : {}),
+        ...(request.dueSoon ? { dueSoon: request.dueSoon } : {}),
       },
     );
     if (published === 'in-flight') outcome.settled = false;

@@ -1,15 +1,66 @@
 import { CancelRotateSecretCommand, UntagResourceCommand } from '@aws-sdk/client-secrets-manager';
 import { APP_TAG, type Locale } from '../contract/appSettings.ts';
-import { parseDuration } from '../contract/duration.ts';
+import { formatDuration, formatTimeBefore, parseDuration } from '../contract/duration.ts';
 import { ValidationError } from '../contract/errors.ts';
 import { HUBSPOT_GRACE_SECONDS } from '../contract/hubspotApi.ts';
+import {
+  ALLOWED,
+  noticeBeforeProblem,
+  parseRemindBefore,
+  remindBeforeProblem,
+} from '../contract/requestRules.ts';
 import { enrollHubSpotApp, enrollManagedApp } from '../domain/enrollApp.ts';
 import { submitHubSpotToken } from '../domain/hubspotRotation.ts';
 import { type Announcement, registeredDetail, removedDetail } from '../notifications/announce.ts';
+import type { AppSettingsChange } from '../store/AppItems.ts';
+import type { AppRecord } from '../store/model.ts';
 import { type Answer, appIdOf, audit, type RequestContext, sentence } from './requestContext.ts';
-import { addAppBody, parseRequestPart, submitTokenBody } from './requests.ts';
+import { addAppBody, parseRequestPart, shapeKeys, submitTokenBody, updateAppBody } from './requests.ts';
 import { appView } from './views.ts';
 import { deleteWebhookSecretsOf, WEBHOOK_SECRET_RECOVERY_DAYS } from './webhookRoutes.ts';
+
+/**
+ * The reminder settings of a request in seconds, each checked against the app it is for: every before-due
+ * reminder shorter than the interval (so it falls after the token was issued), the notice time shorter
+ * than the grace period (a rotation whose own grace period is not longer than it has no notice).
+ */
+function reminderSettings(
+  input: { remindBefore?: readonly string[]; noticeBefore?: string },
+  app: Pick<AppRecord, 'intervalSeconds' | 'graceSeconds'>,
+): AppSettingsChange {
+  let change: AppSettingsChange = {};
+  if (input.remindBefore !== undefined) {
+    const seconds = parseRemindBefore(input.remindBefore) as number[];
+    const problem = remindBeforeProblem(seconds, app.intervalSeconds);
+    if (problem) throw new ValidationError(`Field remindBefore must be ${ALLOWED.remindBefore}: ${problem}`);
+    change = { ...change, remindBeforeSeconds: seconds };
+  }
+  if (input.noticeBefore !== undefined) {
+    const seconds = parseDuration(input.noticeBefore) as number;
+    const problem = noticeBeforeProblem(seconds, app.graceSeconds);
+    if (problem) throw new ValidationError(`Field noticeBefore must be ${ALLOWED.noticeBefore}: ${problem}`);
+    change = { ...change, noticeBeforeSeconds: seconds };
+  }
+  return change;
+}
+
+/** What a settings change says, e.g. `reminders 30d, 7d before the due date`. */
+function describeChange(change: AppSettingsChange): string {
+  const parts: string[] = [];
+  if (change.remindBeforeSeconds) {
+    parts.push(
+      change.remindBeforeSeconds.length === 0
+        ? 'no reminders before the due date'
+        : `reminders ${change.remindBeforeSeconds.map(formatDuration).join(', ')} before the due date`,
+    );
+  }
+  if (change.noticeBeforeSeconds !== undefined) {
+    parts.push(
+      `the pre-expiry notice ${formatTimeBefore(change.noticeBeforeSeconds)} before a grace period ends, from the next rotation on`,
+    );
+  }
+  return parts.join('; ');
+}
 
 /** `rotor apps add`: registers a managed app (its secret made or adopted) or a HubSpot app (its token checked with HubSpot). */
 export async function addApp(context: RequestContext, raw: unknown): Promise<Answer> {
@@ -54,10 +105,15 @@ export async function addApp(context: RequestContext, raw: unknown): Promise<Ans
     policy: input.policy ?? 'remind',
     defaultMode: input.defaultMode ?? 'expire-later',
   };
+  const reminders = reminderSettings(input, {
+    intervalSeconds: settings.intervalSeconds,
+    graceSeconds: hubspot && input.grace === undefined ? HUBSPOT_GRACE_SECONDS : settings.graceSeconds,
+  });
   const app = hubspot
     ? await enrollHubSpotApp(
         {
           ...settings,
+          ...reminders,
           // HubSpot's "Rotate and expire later" keeps the old token 7 days; a hubspot app mirrors it.
           graceSeconds: input.grace === undefined ? HUBSPOT_GRACE_SECONDS : settings.graceSeconds,
           hubId: input.hubId as number,
@@ -69,7 +125,7 @@ export async function addApp(context: RequestContext, raw: unknown): Promise<Ans
         },
         deps,
       )
-    : await enrollManagedApp(settings, deps);
+    : await enrollManagedApp({ ...settings, ...reminders }, deps);
   const adopted = Date.parse(app.tokenIssuedAt) < Date.parse(app.createdAt);
   await audit(context, 'succeeded', `registered with secret ${app.secretArn}`);
   await tellOthers(context, {
@@ -91,6 +147,29 @@ export async function addApp(context: RequestContext, raw: unknown): Promise<Ans
       ),
     },
   };
+}
+
+/**
+ * `rotor apps update`: changes an app's settings (the before-due reminders, the pre-expiry notice time).
+ * At least one field; unknown ones are refused; bad input changes nothing. A running rotation keeps the
+ * notice time it started with.
+ */
+export async function updateApp(context: RequestContext, raw: unknown): Promise<Answer> {
+  const { deps } = context;
+  const appId = appIdOf(context);
+  const input = parseRequestPart('body', updateAppBody, raw);
+  if (Object.keys(input).length === 0) {
+    throw new ValidationError(
+      `The request body must name at least one setting to change: ${shapeKeys(updateAppBody).join(', ')}`,
+    );
+  }
+  const change = reminderSettings(input, await deps.registry.apps.getApp(appId));
+  context.appId = appId;
+  const now = deps.clock();
+  const app = await deps.registry.apps.updateSettings(appId, change, now.toISOString());
+  const message = sentence(`Updated app "${appId}": ${describeChange(change)}`);
+  await audit(context, 'succeeded', message);
+  return { status: 200, body: { app: appView(app, now), message } };
 }
 
 /** `rotor submit`: a HubSpot app's new token, handed over for the rotation that waits for it. */

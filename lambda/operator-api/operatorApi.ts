@@ -3,7 +3,7 @@ import { parseDuration } from '../contract/duration.ts';
 import { AppNotFoundError, ValidationError } from '../contract/errors.ts';
 import { DURATION_LIMITS } from '../contract/requestRules.ts';
 import { matchRoute, ROUTES, type RouteMatch } from '../contract/routes.ts';
-import { addApp, removeApp, submitToken } from './appRoutes.ts';
+import { addApp, removeApp, submitToken, updateApp } from './appRoutes.ts';
 import { type IdempotencyStore, idempotencyKeyOf } from './idempotency.ts';
 import {
   ACTIONS,
@@ -220,8 +220,9 @@ async function dispatch(context: RequestContext, event: APIGatewayProxyEvent): P
     route.name === 'listAudit' ? auditQuery : noQuery,
     context.query,
   );
-  const body = route.method === 'POST' ? parseJsonBody(event.body, event.isBase64Encoded) : undefined;
-  if (route.method !== 'POST' && event.body && event.body.trim() !== '') {
+  const takesBody = route.method === 'POST' || route.method === 'PATCH';
+  const body = takesBody ? parseJsonBody(event.body, event.isBase64Encoded) : undefined;
+  if (!takesBody && event.body && event.body.trim() !== '') {
     throw new ValidationError(`A ${route.method} request takes no body`);
   }
   const { deps } = context;
@@ -250,6 +251,8 @@ async function dispatch(context: RequestContext, event: APIGatewayProxyEvent): P
       const undelivered = await deps.registry.notifications.undelivered(app.appId);
       return { status: 200, body: { app: appView(app, now, oldToken, oldTokenUsage, undelivered) } };
     }
+    case 'updateApp':
+      return updateApp(context, body);
     case 'removeApp':
       return removeApp(context);
     case 'listRotations': {

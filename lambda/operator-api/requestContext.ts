@@ -67,6 +67,7 @@ export function sentence(text: string): string {
 
 export const ACTIONS: Partial<Record<RouteName, string>> = {
   addApp: 'app.add',
+  updateApp: 'app.update',
   removeApp: 'app.remove',
   startRotation: 'rotation.start',
   expireNow: 'rotation.expire-now',

@@ -17,7 +17,13 @@ import { emailAddressProblem, emailAddressRefusal, isValidEmailAddress } from '.
 import { ValidationError } from '../contract/errors.ts';
 import { isAllowedHubSpotApiUrl } from '../contract/hubspotApi.ts';
 import { APP_ID_PATTERN, ROTATION_ID_PATTERN } from '../contract/ids.ts';
-import { ALLOWED, DURATION_LIMITS, SECRET_ARN, SECRET_NAME } from '../contract/requestRules.ts';
+import {
+  ALLOWED,
+  DURATION_LIMITS,
+  parseRemindBefore,
+  SECRET_ARN,
+  SECRET_NAME,
+} from '../contract/requestRules.ts';
 import { containsTokenLikeText } from '../contract/tokenFormat.ts';
 import { WEBHOOK_KINDS, webhookUrlProblem } from '../contract/webhooks.ts';
 
@@ -47,6 +53,13 @@ const email = text(ALLOWED.email).check(
   }),
 );
 const appId = text(ALLOWED.appId).check(regex(APP_ID_PATTERN, `must be ${ALLOWED.appId}`));
+
+/** `["30d", "7d"]`; `[]` for no reminders before the due date. Checked against the interval by the route. */
+const remindBefore = array(text(ALLOWED.remindBefore), { error: `must be ${ALLOWED.remindBefore}` }).check(
+  refine((values) => parseRemindBefore(values) !== undefined, `must be ${ALLOWED.remindBefore}`),
+);
+/** Checked against the grace period by the route. */
+const noticeBefore = duration('noticeBefore');
 
 export const pathSchemas = {
   appId,
@@ -118,6 +131,20 @@ export const addAppBody = strictObject(
       ),
     ),
     handoffTimeout: optional(duration('handoffTimeout')),
+    remindBefore: optional(remindBefore),
+    noticeBefore: optional(noticeBefore),
+  },
+  { error: 'must be a JSON object' },
+);
+
+/**
+ * `rotor apps update`: the settings to change, each optional and at least one of them (the route checks
+ * that, naming these fields); any other field is refused. A new setting is one more optional field here.
+ */
+export const updateAppBody = strictObject(
+  {
+    remindBefore: optional(remindBefore),
+    noticeBefore: optional(noticeBefore),
   },
   { error: 'must be a JSON object' },
 );
@@ -177,7 +204,7 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return value;
 }
 
-function shapeKeys(schema: ZodMiniType): string[] {
+export function shapeKeys(schema: ZodMiniType): string[] {
   const shape = (schema as unknown as { def?: { shape?: Record<string, unknown> } }).def?.shape;
   return shape ? Object.keys(shape) : [];
 }

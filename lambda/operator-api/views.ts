@@ -8,6 +8,7 @@ import type {
   WebhookView,
 } from '../contract/views.ts';
 import { stuckWorkOf } from '../domain/stuck.ts';
+import { NOTICE_BEFORE_EXPIRY_SECONDS, remindBeforeOf } from '../store/dueAt.ts';
 import type {
   AppRecord,
   AuditEvent,
@@ -85,6 +86,8 @@ export function appView(
     intervalSeconds: app.intervalSeconds,
     graceSeconds: app.graceSeconds,
     reminderRepeatSeconds: app.reminderRepeatSeconds,
+    remindBeforeSeconds: remindBeforeOf(app),
+    noticeBeforeSeconds: app.noticeBeforeSeconds ?? NOTICE_BEFORE_EXPIRY_SECONDS,
     defaultMode: app.defaultMode,
     currentVersionId: app.currentVersionId,
     ...(app.lastReminderAt ? { lastReminderAt: app.lastReminderAt } : {}),

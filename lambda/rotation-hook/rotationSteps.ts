@@ -9,6 +9,7 @@ import { finishPromotion } from '../domain/endings.ts';
 import { hashToken, isWellFormedToken, mintToken, serializeSecret } from '../domain/tokens.ts';
 import { removeLabel } from '../integrations/secretLabels.ts';
 import { conflictError } from '../store/conflictError.ts';
+import { NOTICE_BEFORE_EXPIRY_SECONDS } from '../store/dueAt.ts';
 import type { ActiveRotation } from '../store/model.ts';
 import {
   appOf,
@@ -170,6 +171,7 @@ async function joinOrStartRotation(context: StepContext, currentVersionId: strin
     rotationId: newRotationId(now),
     mode: app.defaultMode,
     graceSeconds: app.graceSeconds,
+    noticeSeconds: app.noticeBeforeSeconds ?? NOTICE_BEFORE_EXPIRY_SECONDS,
     trigger: 'secrets-manager',
     startedBy: 'secretsmanager.amazonaws.com',
     startedAt: now.toISOString(),

@@ -14,7 +14,16 @@ import { ConsoleStore } from './ConsoleStore.ts';
 import { conflictError } from './conflictError.ts';
 import { dueAtOf } from './dueAt.ts';
 import { isConditionFailure, stripKeys, type TableOptions } from './items.ts';
-import { type AppRecord, noticeId, type PendingNotice, type WebhookRef } from './model.ts';
+import {
+  type AppRecord,
+  type DueSoonReminder,
+  noticeId,
+  type PendingNotice,
+  type WebhookRef,
+} from './model.ts';
+
+/** The settings of an app that `rotor apps update` changes; each one left out stays as it is. */
+export type AppSettingsChange = Partial<Pick<AppRecord, 'remindBeforeSeconds' | 'noticeBeforeSeconds'>>;
 
 /**
  * An app's own item: registering, reading, listing and removing it, its place in the `due` index, and
@@ -202,6 +211,47 @@ export class AppItems {
   }
 
   /**
+   * Changes an app's own settings (the before-due reminders, the pre-expiry notice time) and moves its place
+   * in the `due` index with them, in one conditional write on the item as it was read: if any other write
+   * came in between (a new state, an email queued), it reads and tries again, so the due date it writes is
+   * never computed from a stale item. A rotation already running keeps the notice time it started with.
+   * Returns the app as it now is.
+   */
+  public async updateSettings(appId: string, change: AppSettingsChange, now: string): Promise<AppRecord> {
+    const names = Object.keys(change) as (keyof AppSettingsChange)[];
+    if (names.length === 0) throw new RotorError(`no setting of app "${appId}" to change`);
+    for (let attempt = 0; ; attempt += 1) {
+      const { Item } = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: keys.app(appId), ConsistentRead: true }),
+      );
+      const app = stripKeys<AppRecord>(Item);
+      if (!app) throw new AppNotFoundError(`no app "${appId}" is registered with Rotor`);
+      const next: AppRecord = { ...app, ...change, updatedAt: now };
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.app(appId),
+            UpdateExpression: `SET ${names.map((name) => `#${name} = :${name}`).join(', ')}, updatedAt = :now, dueAt = :due`,
+            ConditionExpression: 'updatedAt = :was AND dueAt = :wasDue',
+            ExpressionAttributeNames: Object.fromEntries(names.map((name) => [`#${name}`, name])),
+            ExpressionAttributeValues: {
+              ...Object.fromEntries(names.map((name) => [`:${name}`, change[name]])),
+              ':now': now,
+              ':due': dueAtOf(next),
+              ':was': app.updatedAt,
+              ':wasDue': Item?.dueAt,
+            },
+          }),
+        );
+        return next;
+      } catch (error) {
+        if (!isConditionFailure(error) || attempt >= 4) throw error;
+      }
+    }
+  }
+
+  /**
    * Queues the 24-hour notice of a grace period, once: the app must be in GRACE with this rotation, no
    * ending claimed, and the notice not queued before. Returns whether this call queued it.
    */
@@ -264,6 +314,52 @@ export class AppItems {
             ':active': 'ACTIVE',
             ':at': at,
             ':notBefore': notBefore,
+            ':due': dueAtOf(next),
+            ...queue.values,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return false;
+    }
+  }
+
+  /**
+   * Queues a before-due reminder (ROTATION_DUE_SOON) and notes it on the app, in one write: only while the
+   * app is ACTIVE with the token the reminder is about, and only if this due date has had no reminder
+   * this short or shorter. So each reminder goes out once per due date, a re-run of the sweep queues
+   * nothing, and a new token (a new due date) gets fresh ones. Returns whether this call queued it.
+   */
+  public async queueDueSoonReminder(app: AppRecord, reminder: DueSoonReminder, at: string): Promise<boolean> {
+    const notice: PendingNotice = {
+      event: 'ROTATION_DUE_SOON',
+      // The due date and the reminder's days: the ledger key of each email, once per due date and recipient.
+      occasion: `due-${reminder.dueAt}-${Math.round(reminder.beforeSeconds / 86_400)}d`,
+      dueSoon: reminder,
+      at,
+    };
+    const queue = this.queueNotice(app, notice);
+    const next: AppRecord = { ...app, dueSoonReminder: reminder, outbox: queue.outbox };
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.app(app.appId),
+          UpdateExpression: `SET dueSoonReminder = :reminder, dueAt = :due${queue.set}`,
+          ConditionExpression:
+            '#state = :active AND tokenIssuedAt = :issued AND intervalSeconds = :interval AND ' +
+            '(attribute_not_exists(dueSoonReminder) OR dueSoonReminder.dueAt <> :dueAt OR ' +
+            'dueSoonReminder.beforeSeconds > :before)',
+          ExpressionAttributeNames: { '#state': 'state', ...queue.names },
+          ExpressionAttributeValues: {
+            ':active': 'ACTIVE',
+            ':issued': app.tokenIssuedAt,
+            ':interval': app.intervalSeconds,
+            ':reminder': reminder,
+            ':dueAt': reminder.dueAt,
+            ':before': reminder.beforeSeconds,
             ':due': dueAtOf(next),
             ...queue.values,
           },

@@ -1,5 +1,6 @@
+import { DEFAULT_NOTICE_BEFORE_SECONDS, DEFAULT_REMIND_BEFORE_SECONDS } from '../contract/appSettings.ts';
 import { addSeconds } from './items.ts';
-import type { ActiveRotation, AppRecord } from './model.ts';
+import type { ActiveRotation, AppRecord, DueSoonReminder } from './model.ts';
 
 /** A stuck ROTATING app becomes due for repair this long after its rotation started. */
 const ROTATING_REPAIR_AFTER_MS = 60 * 60 * 1000;
@@ -9,19 +10,92 @@ const LOST_LOCK_CHECK_MS = 2 * 60 * 1000;
 /** An email still in the outbox this long after it was queued is the sweep's to deliver. */
 export const OUTBOX_SWEEP_AFTER_MS = 15 * 60 * 1000;
 
-/** The 24-hour notice goes out only when the grace period is longer than this. */
-export const NOTICE_BEFORE_EXPIRY_SECONDS = 24 * 3600;
+/** The pre-expiry notice time of a rotation that did not record one (started before the setting existed). */
+export const NOTICE_BEFORE_EXPIRY_SECONDS = DEFAULT_NOTICE_BEFORE_SECONDS;
 
-/** When a grace period's 24-hour notice is due, if it has one. */
-export function noticeAtOf(rotation: Pick<ActiveRotation, 'expiresAt' | 'graceSeconds'>): string | undefined {
-  if (!rotation.expiresAt || rotation.graceSeconds <= NOTICE_BEFORE_EXPIRY_SECONDS) return undefined;
-  return new Date(Date.parse(rotation.expiresAt) - NOTICE_BEFORE_EXPIRY_SECONDS * 1000).toISOString();
+/** How long before its grace period ends a rotation's pre-expiry notice goes out. */
+export function noticeSecondsOf(rotation: Pick<ActiveRotation, 'noticeSeconds'>): number {
+  return rotation.noticeSeconds ?? NOTICE_BEFORE_EXPIRY_SECONDS;
+}
+
+/**
+ * When a grace period's pre-expiry notice (TOKEN_EXPIRES_IN_24H) is due: `expiresAt` minus the notice
+ * time the rotation captured when it started. None when the grace period is not longer than that time
+ * (a 1-hour grace period has no 24-hour notice).
+ */
+export function noticeAtOf(
+  rotation: Pick<ActiveRotation, 'expiresAt' | 'graceSeconds' | 'noticeSeconds'>,
+): string | undefined {
+  const notice = noticeSecondsOf(rotation);
+  if (!rotation.expiresAt || rotation.graceSeconds <= notice) return undefined;
+  return new Date(Date.parse(rotation.expiresAt) - notice * 1000).toISOString();
+}
+
+/** When the app's current token becomes due: as old as the app's interval. */
+export function tokenDueAtOf(app: Pick<AppRecord, 'tokenIssuedAt' | 'intervalSeconds'>): string {
+  return addSeconds(app.tokenIssuedAt, app.intervalSeconds);
+}
+
+/**
+ * The app's before-due reminder times, longest first: its own, else 30 and 7 days; only those shorter
+ * than the interval, so every reminder falls after the token was issued.
+ */
+export function remindBeforeOf(
+  app: Pick<AppRecord, 'remindBeforeSeconds' | 'intervalSeconds'>,
+): readonly number[] {
+  return [...(app.remindBeforeSeconds ?? DEFAULT_REMIND_BEFORE_SECONDS)]
+    .filter((seconds) => seconds > 0 && seconds < app.intervalSeconds)
+    .sort((a, b) => b - a);
+}
+
+type DueSoonFields = Pick<
+  AppRecord,
+  | 'tokenIssuedAt'
+  | 'intervalSeconds'
+  | 'remindBeforeSeconds'
+  | 'dueSoonReminder'
+  | 'policy'
+  | 'lastReminderAt'
+>;
+
+/** The reminders of the current due date that were not queued yet, longest first. */
+function unsentReminders(app: DueSoonFields, dueMs: number): readonly number[] {
+  const last = app.dueSoonReminder;
+  const sameDue = last !== undefined && Date.parse(last.dueAt) === dueMs;
+  return remindBeforeOf(app).filter((seconds) => !sameDue || seconds < last.beforeSeconds);
+}
+
+/**
+ * The before-due reminder the sweep owes at `now`, if any: of the unsent reminders whose time has come,
+ * the shortest (a sweep that missed the 30-day reminder and finds the 7-day one due sends only that one,
+ * and never two on one day). None once the token is due: the overdue reminder or rotation takes over.
+ */
+export function dueSoonReminderAt(app: DueSoonFields, now: Date): DueSoonReminder | undefined {
+  const dueMs = Date.parse(tokenDueAtOf(app));
+  if (now.getTime() >= dueMs) return undefined;
+  const come = unsentReminders(app, dueMs).filter((seconds) => dueMs - seconds * 1000 <= now.getTime());
+  if (come.length === 0) return undefined;
+  return { dueAt: new Date(dueMs).toISOString(), beforeSeconds: Math.min(...come) };
+}
+
+/**
+ * When the next before-due reminder of an ACTIVE app is due, if one is left. Once the overdue
+ * ROTATION_REMINDER went out (policy remind), the due date's reminders are moot and bring it up no more.
+ */
+function nextReminderAt(app: DueSoonFields): number | undefined {
+  const dueMs = Date.parse(tokenDueAtOf(app));
+  const unsent = unsentReminders(app, dueMs);
+  if (unsent.length === 0) return undefined;
+  if (app.policy === 'remind' && app.lastReminderAt && Date.parse(app.lastReminderAt) >= dueMs)
+    return undefined;
+  return dueMs - Math.max(...unsent) * 1000;
 }
 
 /**
  * When the daily sweep should next look at an app (the `dueAt` of the `due` index): the earliest of a
  * claimed ending to finish, a grace period's notice and expiry, a stuck rotation, an email left in the
- * outbox or an execution left to stop, and the token's age (a reminder repeats at most every `reminderRepeatSeconds`).
+ * outbox or an execution left to stop, the next before-due reminder, and the token's age (a reminder
+ * repeats at most every `reminderRepeatSeconds`).
  */
 export function dueAtOf(
   app: Pick<
@@ -36,6 +110,8 @@ export function dueAtOf(
     | 'policy'
     | 'lastReminderAt'
     | 'reminderRepeatSeconds'
+    | 'remindBeforeSeconds'
+    | 'dueSoonReminder'
   >,
 ): string {
   const rotation = app.activeRotation;
@@ -56,6 +132,8 @@ export function dueAtOf(
       due = Math.max(due, Date.parse(addSeconds(app.lastReminderAt, app.reminderRepeatSeconds)));
     }
     times.push(due);
+    const reminder = nextReminderAt(app);
+    if (reminder !== undefined) times.push(reminder);
   }
   // An email left in the outbox, or an execution left to stop, is the sweep's after a while.
   for (const left of [...Object.values(app.outbox ?? {}), ...Object.values(app.pendingStops ?? {})]) {

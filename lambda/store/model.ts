@@ -57,6 +57,12 @@ export interface ActiveRotation {
   readonly endingStop?: string;
   /** When the 24-hour notice of this grace period was queued (by the workflow or the sweep). */
   readonly noticedAt?: string;
+  /**
+   * How long before `expiresAt` the pre-expiry notice (TOKEN_EXPIRES_IN_24H) goes out: the app's
+   * `noticeBeforeSeconds` when the rotation started, so a later change of the setting leaves it alone.
+   * Absent on a rotation started before the setting existed: 24 hours.
+   */
+  readonly noticeSeconds?: number;
   /** The step that failed, as the rotation hook recorded it. */
   readonly failure?: StepFailure;
   /** HubSpot: the Step Functions task token of the workflow waiting for the new token (not a HubSpot token). */
@@ -142,6 +148,18 @@ export interface AppRecord {
   /** The app's webhooks by id: their kind and secret, never their URL (that is in the secret). */
   readonly webhooks?: Readonly<Record<string, WebhookRef>>;
   /**
+   * How long before the token becomes due the admins get ROTATION_DUE_SOON, longest first; `[]` for none.
+   * Absent on an app registered before the setting existed: 30 and 7 days (those shorter than the interval).
+   */
+  readonly remindBeforeSeconds?: readonly number[];
+  /** How long before a grace period ends the pre-expiry notice goes out. Absent: 24 hours. */
+  readonly noticeBeforeSeconds?: number;
+  /**
+   * The before-due reminder last queued: for which due date and how long before it. Each reminder goes
+   * out once per due date; a new token (a new due date) gets them all again.
+   */
+  readonly dueSoonReminder?: DueSoonReminder;
+  /**
    * The emails this app still owes, keyed by {@link noticeId}. Each is queued by the same conditional
    * write as the change of state that causes it, and leaves only once every recipient is settled, so
    * a crash between the change and the email never loses the email (the sweep delivers what is left).
@@ -172,6 +190,12 @@ export interface WebhookRef {
   readonly addedBy: string;
 }
 
+/** A before-due reminder: the token becomes due at `dueAt`, and this is the one `beforeSeconds` before it. */
+export interface DueSoonReminder {
+  readonly dueAt: string;
+  readonly beforeSeconds: number;
+}
+
 /** An email the app owes: which event, for which rotation (a reminder has none), queued when. */
 export interface PendingNotice {
   /** An email's step, or a step that only goes to other systems (ROTATION_STARTED). */
@@ -179,6 +203,8 @@ export interface PendingNotice {
   readonly rotationId?: string;
   /** Sets one sending apart from the others of its rotation and event (the daily handoff reminders). */
   readonly occasion?: string;
+  /** ROTATION_DUE_SOON: which due date and which of its reminders. */
+  readonly dueSoon?: DueSoonReminder;
   readonly at: string;
 }
 

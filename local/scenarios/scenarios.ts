@@ -42,6 +42,7 @@ import { type LocalSystem, operatorApiOf, startLocalSystem } from '../system.ts'
 import { verifyDeliveries } from '../webhooks/receiver.ts';
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 const OPERATOR = 'arn:aws:iam::123456789012:user/local-admin';
 /** What one scenario did, as `npm run scenarios -- --json` reports it. */
 export interface ScenarioReport {
@@ -192,12 +193,15 @@ async function inGrace(context: ScenarioContext, app: AppRecord): Promise<void> 
   });
 }
 
-/** Runs the daily sweep as the schedule does, and waits for it. */
-async function runSweep(context: ScenarioContext): Promise<void> {
+/**
+ * Runs the daily sweep as the schedule does, and waits for it. `again` names a second run the same day
+ * (the schedule's own run of a day has one name, so Step Functions would not start it twice).
+ */
+async function runSweep(context: ScenarioContext, again = ''): Promise<void> {
   const { executionArn } = await context.sfn.send(
     new StartExecutionCommand({
       stateMachineArn: context.system.sweepStateMachineArn,
-      name: `sweep-${new Date().toISOString().slice(0, 10)}`,
+      name: `sweep-${new Date().toISOString().slice(0, 10)}${again ? `-${again}` : ''}`,
       input: '{}',
     }),
   );
@@ -419,6 +423,32 @@ export const SCENARIOS: readonly Scenario[] = [
       await runSweep(context);
       // The next day's sweep must not remind again (at most every 30 days).
       context.clock.advanceTo(context.clock.now() + DAY_MS);
+      await runSweep(context);
+      return app;
+    },
+  },
+  {
+    name: 'reminders-before-due',
+    summary:
+      'policy remind: the daily sweep reminds 30 and 7 days before the token is due, once each (a re-run sends nothing), then once overdue',
+    expect: {
+      emails: [...each('ROTATION_DUE_SOON'), ...each('ROTATION_DUE_SOON'), ...each('ROTATION_REMINDER')],
+      current: 'old',
+      verifies: { old: true, new: null },
+      minVirtualMs: 180 * DAY_MS,
+    },
+    async run(context) {
+      const app = await enrollDemoApp(context, 'reminders-before-due', { policy: 'remind' });
+      const due = Date.parse(app.tokenIssuedAt) + app.intervalSeconds * 1000;
+      // The day before each reminder, its day, and the day before the due date: each day's sweep, then a
+      // second run the same day, which must send nothing.
+      for (const daysBefore of [31, 30, 8, 7, 1]) {
+        context.clock.advanceTo(due - daysBefore * DAY_MS + HOUR_MS);
+        await runSweep(context);
+        await runSweep(context, 'again');
+      }
+      // Across the due date: the token is overdue now, and the 180-day reminder takes over.
+      context.clock.advanceTo(due + HOUR_MS);
       await runSweep(context);
       return app;
     },

@@ -207,6 +207,56 @@ describe('Operator API: apps', () => {
     expect(Date.parse(String(app.nextDueAt)) - Date.parse(String(app.tokenIssuedAt))).toBe(90 * 86_400_000);
   });
 
+  it('apps add and apps update take the reminders before the due date and the notice time; bad input changes nothing', async () => {
+    // Prepare
+    const appId = await addApp({ remindBefore: ['14d'], noticeBefore: '48h' });
+    const before = await env.system.registry.apps.getApp(appId);
+
+    // Act
+    const refusals = await Promise.all([
+      call('PATCH', `/apps/${appId}`, { body: { remindBefore: ['200d'] } }),
+      call('PATCH', `/apps/${appId}`, { body: { noticeBefore: '7d' } }),
+      call('PATCH', `/apps/${appId}`, { body: { remindBefore: ['7d', '7d'] } }),
+      call('PATCH', `/apps/${appId}`, { body: { remindBefore: ['1d', '2d', '3d', '4d', '5d', '6d'] } }),
+      call('PATCH', `/apps/${appId}`, { body: { noticeBefore: '30m' } }),
+      call('PATCH', `/apps/${appId}`, { body: { colour: 'red' } }),
+      call('PATCH', `/apps/${appId}`, { body: {} }),
+      call('PATCH', `/apps/${appId}`, { user: READER, body: { noticeBefore: '36h' } }),
+    ]);
+    const unchanged = await env.system.registry.apps.getApp(appId);
+    const updated = await call('PATCH', `/apps/${appId}`, {
+      body: { remindBefore: [], noticeBefore: '72h' },
+    });
+
+    // Assess
+    expect(refusals.map((answer) => answer.status)).toEqual([400, 400, 400, 400, 400, 400, 400, 403]);
+    expect(refusals.slice(0, 7).map((answer) => answer.body.message)).toEqual([
+      expect.stringMatching(
+        /^Field remindBefore must be a list of .*: 200d is not shorter than the interval 180d\.$/,
+      ),
+      expect.stringMatching(
+        /^Field noticeBefore must be a duration from 1h, .*: 7d is not shorter than the grace period 7d\.$/,
+      ),
+      expect.stringMatching(/^Field remindBefore must be a list of at most 5 different durations/),
+      expect.stringMatching(/^Field remindBefore must be a list of at most 5 different durations/),
+      expect.stringMatching(/^Field noticeBefore must be a duration from 1h/),
+      'Field "colour" is not allowed; allowed: remindBefore, noticeBefore.',
+      'The request body must name at least one setting to change: remindBefore, noticeBefore.',
+    ]);
+    for (const answer of refusals) expect(isOneSentence(answer.body.message), answer.text).toBe(true);
+    expect(before).toMatchObject({ remindBeforeSeconds: [14 * 86_400], noticeBeforeSeconds: 48 * 3600 });
+    expect(unchanged).toEqual(before);
+    expect(updated.status, updated.text).toBe(200);
+    expect(updated.body.message).toBe(
+      `Updated app "${appId}": no reminders before the due date; the pre-expiry notice 3d before a grace period ends, from the next rotation on.`,
+    );
+    expect(updated.body.app).toMatchObject({ remindBeforeSeconds: [], noticeBeforeSeconds: 72 * 3600 });
+    expect((await auditOf(appId)).map((event) => `${event.action} ${event.outcome}`)).toEqual([
+      'app.add succeeded',
+      'app.update succeeded',
+    ]);
+  });
+
   it('apps remove keeps the secret, turns its rotation off and refuses while a rotation runs', async () => {
     const appId = await addApp();
     await inGrace(appId);

@@ -223,7 +223,7 @@ describe('Command: rotor (argument lists)', () => {
         ['apps', 'add', 'billing-api', '--secret', 'rotor/b', '--webhook', url],
         /uses http; it must be an https:/,
       ],
-      [['apps', 'update', 'billing-api'], /^rotor: Say what to change: --webhook <url>/],
+      [['apps', 'update', 'billing-api'], /^rotor: apps update needs something to change: --remind-before/],
       [
         ['apps', 'update', 'billing-api', '--webhook-kind', 'slack'],
         /--webhook-kind goes with --webhook <url>/,
@@ -266,6 +266,66 @@ describe('Command: rotor (argument lists)', () => {
       'DELETE /apps/billing-api/webhooks/wh-0123456789',
       'POST /apps/billing-api/webhooks',
       'GET /apps/billing-api',
+    ]);
+  });
+
+  it('refuses bad --remind-before and --notice-before, and an apps update with nothing to change, with exit 2 and no request', async () => {
+    const remindRule =
+      "It must be at most 5 different durations in whole days, comma-separated, each from 1d and shorter than the app's interval, such as 30d,7d, or none.";
+    const cases: [string[], string][] = [
+      [
+        ['apps', 'update', 'billing-api', '--remind-before', '30d,30d'],
+        `rotor: option '--remind-before <days|none>' argument '30d,30d' is invalid. ${remindRule}\n`,
+      ],
+      [
+        ['apps', 'update', 'billing-api', '--remind-before', '36h'],
+        `rotor: option '--remind-before <days|none>' argument '36h' is invalid. ${remindRule}\n`,
+      ],
+      [
+        ['apps', 'add', 'billing-api', '--secret', 'rotor/b', '--remind-before', '1d,2d,3d,4d,5d,6d'],
+        `rotor: option '--remind-before <days|none>' argument '1d,2d,3d,4d,5d,6d' is invalid. ${remindRule}\n`,
+      ],
+      [
+        ['apps', 'update', 'billing-api', '--notice-before', '30m'],
+        `rotor: option '--notice-before <duration>' argument '30m' is invalid. It must be a duration from 1h, shorter than the app's grace period, such as "24h".\n`,
+      ],
+      [
+        ['apps', 'update', 'billing-api'],
+        'rotor: apps update needs something to change: --remind-before, --notice-before, --webhook <url> or --remove-webhook <id>\n',
+      ],
+    ];
+    for (const [argv, message] of cases) {
+      const { io, err, requests } = recordingIo();
+      expect(await main(argv, io), argv.join(' ')).toBe(2);
+      expect(requests).toEqual([]);
+      expect(err.join('')).toBe(message);
+    }
+  });
+
+  it('sends apps update as a PATCH of the settings given, none as an empty list', async () => {
+    const bodies: unknown[] = [];
+    const recorded = recordingIo();
+    const io: CliIo = {
+      ...recorded.io,
+      connect: async () => ({
+        url: 'http://127.0.0.1:1/v1',
+        request: async <T>(method: string, path: string, request?: { body?: unknown }) => {
+          bodies.push([method, path, request?.body]);
+          return { message: 'Updated.', app: undefined } as T;
+        },
+      }),
+    };
+    await main(['apps', 'update', 'billing-api', '--remind-before', 'none', '--json'], io);
+    await main(
+      ['apps', 'update', 'billing-api', '--remind-before', '60d, 7d', '--notice-before', '48h', '--json'],
+      io,
+    );
+
+    expect(bodies).toEqual([
+      ['PATCH', '/apps/billing-api', { remindBefore: [] }],
+      ['GET', '/apps/billing-api', undefined],
+      ['PATCH', '/apps/billing-api', { remindBefore: ['60d', '7d'], noticeBefore: '48h' }],
+      ['GET', '/apps/billing-api', undefined],
     ]);
   });
 

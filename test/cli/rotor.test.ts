@@ -139,6 +139,27 @@ describe('Command: rotor (a session against the local API)', () => {
     );
   });
 
+  it('apps update changes the reminders and the notice time and apps show lists them; a reminder too long is refused by the API (exit 2, one line)', async () => {
+    const [updated, tooLong] = await Promise.all([
+      rotor(['apps', 'update', appB, '--remind-before', '60d,14d,1d', '--notice-before', '36h']),
+      rotor(['apps', 'update', appA, '--remind-before', '200d']),
+    ]);
+
+    expect(updated.code, updated.stderr).toBe(0);
+    expect(updated.stdout).toContain(
+      `Updated app "${appB}": reminders 60d, 14d, 1d before the due date; the pre-expiry notice 36h before a grace period ends, from the next rotation on.`,
+    );
+    expect(updated.stdout).toMatch(
+      /\n {2}notices +reminded 60d and 14d and 1d before the due date; the old token's expiry announced 36h before\n/,
+    );
+    expect(tooLong.code).toBe(2);
+    expect(tooLong.stdout).toBe('');
+    expect(tooLong.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(tooLong.stderr).toMatch(
+      /^rotor: Field remindBefore must be .*: 200d is not shorter than the interval 180d\.\n$/,
+    );
+  });
+
   it('rotate --expire later --wait shows progress until the new token is current and the grace period runs', async () => {
     const run = await rotor([
       'rotate',
@@ -171,7 +192,8 @@ describe('Command: rotor (a session against the local API)', () => {
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/state\s+GRACE/);
     expect(table.stdout).toMatch(/token\s+version [0-9a-f-]{36}, \d+s old/);
-    expect(table.stdout).toMatch(/next due\s+\d{4}-\d\d-\d\d \d\d:\d\d \(in 179d 23h\)/);
+    // The token is a second or less old: its due date is 180 days away, rounded to the second.
+    expect(table.stdout).toMatch(/next due\s+\d{4}-\d\d-\d\d \d\d:\d\d \(in (179d 23h|180d)\)/);
     expect(table.stdout).toMatch(
       /grace ends\s+.* \(in 1h 59m\); the old token \(version [0-9a-f-]{36}\) is valid until then/,
     );

@@ -39,6 +39,7 @@ describe('npm run scenarios', () => {
           'expire-now-during-grace',
           'cancel-during-grace',
           'reminder-overdue',
+          'reminders-before-due',
           'auto-rotation-by-schedule',
           'failure-in-test-step',
           'secrets-manager-native-rotation',
@@ -110,6 +111,23 @@ describe('npm run scenarios', () => {
       ]);
       const ids = expireLater?.webhookDeliveries.map((delivery) => delivery.deliveryId) ?? [];
       expect(new Set(ids).size).toBe(4);
+      // Before the due date: the 30-day and the 7-day reminder once each to each admin, in their own
+      // language, though each day's sweep ran twice; then, across the due date, the overdue reminder.
+      expect(
+        byName['reminders-before-due']?.emails.map((mail) => `${mail.to} ${mail.subject.split(': ')[1]}`),
+      ).toEqual([
+        'anna@demo.example Token-Rotation in 30 Tagen fällig',
+        'ben@demo.example Token rotation due in 30 days',
+        'anna@demo.example Token-Rotation in 7 Tagen fällig',
+        'ben@demo.example Token rotation due in 7 days',
+        'anna@demo.example Token seit mehr als 180 Tagen nicht rotiert',
+        'ben@demo.example Token not rotated in over 180 days',
+      ]);
+      expect(eventsOf('reminders-before-due')).toEqual([
+        'Rotor Rotation Due Soon',
+        'Rotor Rotation Due Soon',
+        'Rotor Rotation Reminder',
+      ]);
       // All four are about the one rotation.
       const rotationIds = [...new Set(expireLater?.events.map((event) => event.rotationId))];
       expect(rotationIds).toHaveLength(1);

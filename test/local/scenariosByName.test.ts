@@ -17,7 +17,7 @@ describe('npm run scenarios NAME', () => {
       expect(one.stdout).toContain('1 of 1 scenarios passed');
       expect(unknown.code).toBe(2);
       expect(unknown.stderr.trim()).toBe(
-        'scenarios: unknown scenario expire-soon; choose from expire-later, expire-now, expire-now-during-grace, cancel-during-grace, reminder-overdue, auto-rotation-by-schedule, failure-in-test-step, secrets-manager-native-rotation, hubspot-handoff, hubspot-old-token-still-valid, hubspot-handoff-timeout',
+        'scenarios: unknown scenario expire-soon; choose from expire-later, expire-now, expire-now-during-grace, cancel-during-grace, reminder-overdue, reminders-before-due, auto-rotation-by-schedule, failure-in-test-step, secrets-manager-native-rotation, hubspot-handoff, hubspot-old-token-still-valid, hubspot-handoff-timeout',
       );
     },
     CHILD_PROCESS_TIMEOUT_MS,

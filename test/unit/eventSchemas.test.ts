@@ -19,7 +19,7 @@ const app = {
   tokenIssuedAt: '2026-06-01T06:00:00.000Z',
   intervalSeconds: 180 * 86_400,
   graceSeconds: 7 * 86_400,
-  policy: 'auto',
+  policy: 'remind',
   secretArn: 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:rotor/billing-sync-AbCdEf',
   createdAt: '2026-06-01T06:00:00.000Z',
 } as unknown as AppRecord;

@@ -123,6 +123,85 @@ describe('Function: renderEmail', () => {
     );
   });
 
+  it("says how long the old token has left by the rotation's notice time, or the time really left when the notice is late", () => {
+    const subject = (locale: 'de' | 'en', overrides: Partial<NotificationContext>) =>
+      renderEmail(contextFor('TOKEN_EXPIRES_IN_24H', { locale, ...overrides })).subject;
+    // Sent by the workflow at its time: the notice time, whatever the clock says to the millisecond.
+    const onTime = { occurredAt: '2026-12-09T13:30:00.040Z', expiresAt: '2026-12-12T13:30:00Z' };
+
+    expect(subject('de', { ...onTime, noticeSeconds: 3 * DAY })).toBe(
+      '[Rotor] billing-sync: Das alte Token läuft in 3 Tagen ab',
+    );
+    expect(subject('en', { ...onTime, noticeSeconds: 3 * DAY })).toBe(
+      '[Rotor] billing-sync: The old token expires in 3 days',
+    );
+    expect(subject('de', { ...onTime, noticeSeconds: 36 * 3600 })).toContain('läuft in 36 Stunden ab');
+    expect(subject('en', { noticeSeconds: 24 * 3600 })).toContain('expires in 24 hours');
+    // The sweep sent a missed 24-hour notice 5 hours late.
+    expect(subject('en', { occurredAt: '2026-12-11T18:30:00Z', noticeSeconds: 24 * 3600 })).toContain(
+      'expires in 19 hours',
+    );
+    expect(subject('de', { occurredAt: '2026-12-12T13:10:00Z' })).toContain('läuft in 20 Minuten ab');
+  });
+
+  describe('ROTATION_DUE_SOON', () => {
+    const dueSoon = (overrides: Partial<NotificationContext>) =>
+      renderEmail(
+        contextFor('ROTATION_DUE_SOON', {
+          rotationId: undefined,
+          mode: undefined,
+          trigger: undefined,
+          startedBy: undefined,
+          expiresAt: undefined,
+          // The first sweep (06:00 Berlin) after the 30-day reminder's time, 08:00 UTC the day before.
+          occurredAt: '2026-10-05T04:00:00Z',
+          tokenIssuedAt: '2026-05-07T08:00:00Z',
+          dueAt: '2026-11-03T08:00:00Z',
+          policy: 'remind',
+          ...overrides,
+        }),
+      );
+
+    it('names the days left and the due date, and asks the admins of a remind app to rotate', () => {
+      // Act
+      const german = dueSoon({ locale: 'de' });
+      const english = dueSoon({ locale: 'en' });
+
+      // Assess
+      expect(german.subject).toBe('[Rotor] billing-sync: Token-Rotation in 30 Tagen fällig');
+      expect(english.subject).toBe('[Rotor] billing-sync: Token rotation due in 30 days');
+      expect(german.text).toContain('Bitte rotieren Sie das Token bis dahin.');
+      expect(german.text).toContain('03.11.2026, 09:00 MEZ (2026-11-03 08:00 UTC)');
+      expect(english.text).toContain('Please rotate the token before then.');
+      expect(english.text).toContain('Due on');
+      for (const email of [german, english]) {
+        expect(commandsIn(email.text)).toEqual([
+          'rotor rotate billing-sync --expire later',
+          'rotor rotate billing-sync --expire now',
+        ]);
+      }
+      expect(dueSoon({ occurredAt: '2026-10-28T05:00:00Z' }).subject).toContain('due in 7 days');
+      expect(dueSoon({ occurredAt: '2026-11-02T09:00:00Z', locale: 'de' }).subject).toContain(
+        'in 1 Tag fällig',
+      );
+    });
+
+    it('tells the admins of an auto app that Rotor starts an expire-later rotation on the due date', () => {
+      // Act
+      const german = dueSoon({ locale: 'de', policy: 'auto', graceSeconds: 7 * DAY });
+      const english = dueSoon({ locale: 'en', policy: 'auto', graceSeconds: 7 * DAY });
+
+      // Assess
+      expect(german.text).toContain(
+        'An diesem Tag startet Rotor selbst eine Rotation mit „später ablaufen lassen“',
+      );
+      expect(german.text).toContain('das alte bleibt noch 7 Tage gültig');
+      expect(english.text).toContain('On that day Rotor starts an "expire later" rotation by itself');
+      expect(english.text).toContain('the old one stays valid for 7 days');
+      expect(english.text).not.toContain('Please rotate');
+    });
+  });
+
   it("shows every time in the app's zone, with its abbreviation, and in UTC", () => {
     // Prepare
     const at = { occurredAt: '2026-12-05T13:30:00Z' };
@@ -360,7 +439,7 @@ describe('Script: npm run emails', () => {
     'index.html',
   ].sort();
 
-  it('writes 40 emails (20 renderings, HTML and text) and an index that links them', async () => {
+  it('writes 44 emails (22 renderings, HTML and text) and an index that links them', async () => {
     // Prepare
     const dir = await mkdtemp(join(tmpdir(), 'rotor-emails-'));
 
@@ -369,7 +448,7 @@ describe('Script: npm run emails', () => {
       const written = await writeAllEmails(dir);
 
       // Assess
-      expect(written).toHaveLength(41);
+      expect(written).toHaveLength(45);
       expect((await readdir(dir)).sort()).toEqual(expectedFiles);
       const index = await readFile(join(dir, 'index.html'), 'utf8');
       for (const file of expectedFiles.filter((name) => name !== 'index.html')) {
@@ -392,8 +471,8 @@ describe('Script: npm run emails', () => {
 
       // Assess
       const lines = stdout.trim().split('\n');
-      expect(lines).toHaveLength(42);
-      expect(lines.at(-1)).toBe(`40 emails and index.html written to ${dir}`);
+      expect(lines).toHaveLength(46);
+      expect(lines.at(-1)).toBe(`44 emails and index.html written to ${dir}`);
       expect((await readdir(dir)).sort()).toEqual(expectedFiles);
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { DescribeExecutionCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../lambda/contract/table.ts';
@@ -219,6 +224,40 @@ describe('Workflow: rotation', () => {
     expect(await labelsOf(system, app.secretArn)).toEqual({ [done.currentVersionId]: ['AWSCURRENT'] });
     expect(await accepts(system, oldToken)).toBe(false);
     expect(await accepts(system, await tokens(app, done.currentVersionId))).toBe(true);
+  });
+
+  it("waits for the app's own notice time before TOKEN_EXPIRES_IN_24H, and the notice says it", async () => {
+    // Prepare: a 3-day notice, captured by the rotation when it starts; changed afterwards, it stays.
+    const app = await enroll(system, { noticeBeforeSeconds: 3 * 86_400 });
+
+    // Act
+    const { executionArn } = await rotate(system, app, 'expire-later');
+    await eventually(async () => (await system.registry.apps.getApp(app.appId)).activeRotation);
+    await system.registry.apps.updateSettings(
+      app.appId,
+      { noticeBeforeSeconds: 3600 },
+      new Date().toISOString(),
+    );
+    const execution = await finished(executionArn);
+
+    // Assess
+    expect(execution.status, JSON.stringify(execution)).toBe('SUCCEEDED');
+    const { events = [] } = await system.sfn.send(
+      new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }),
+    );
+    const wait = events.find(
+      (event) =>
+        event.type === 'WaitStateEntered' && event.stateEnteredEventDetails?.name === 'WaitForNotice',
+    );
+    const { promotion } = JSON.parse(wait?.stateEnteredEventDetails?.input ?? '{}');
+    expect(Date.parse(promotion.expiresAt) - Date.parse(promotion.noticeAt)).toBe(3 * 86_400_000);
+    const notices = (await emailsAbout(system, app.appId)).filter(
+      (mail) => mail.event === 'TOKEN_EXPIRES_IN_24H',
+    );
+    expect(notices.map((mail) => mail.subject)).toEqual([
+      `[Rotor] ${app.appId}: Das alte Token läuft in 3 Tagen ab`,
+      `[Rotor] ${app.appId}: The old token expires in 3 days`,
+    ]);
   });
 
   it('expire-now: the old token is refused at once and each admin is told', async () => {

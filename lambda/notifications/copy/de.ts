@@ -1,4 +1,4 @@
-import { ageInDays } from '../emailWords.ts';
+import { ageInDays, daysUntilDue, noticeLeftSeconds } from '../emailWords.ts';
 import { hubspotAuthPage, type LocaleCopy, scopeChanges, type UsageCopy, usageBlocks } from './localeCopy.ts';
 
 /** What the old token's use in the last 24 hours means, in German. */
@@ -48,6 +48,7 @@ export const GERMAN: LocaleCopy = {
     tokenIssuedAt: 'Token ausgestellt',
     tokenAge: 'Alter des Tokens',
     interval: 'Rotationsintervall',
+    dueAt: 'Fällig am',
     step: 'Fehlgeschlagener Schritt',
     failure: 'Fehler',
     hubId: 'HubSpot-Portal (Hub-ID)',
@@ -162,9 +163,9 @@ export const GERMAN: LocaleCopy = {
             ],
     },
     TOKEN_EXPIRES_IN_24H: {
-      subject: () => 'Das alte Token läuft in 24 Stunden ab',
+      subject: (c, w) => `Das alte Token läuft in ${w.timeLeft(noticeLeftSeconds(c), 'dative')} ab`,
       summary: (c, w) => [
-        `Das alte Token von ${w.app} läuft ${c.expiresAt ? `am ${w.time(c.expiresAt)}` : 'in 24 Stunden'} ab. ` +
+        `Das alte Token von ${w.app} läuft ${c.expiresAt ? `am ${w.time(c.expiresAt)}` : `in ${w.timeLeft(noticeLeftSeconds(c), 'dative')}`} ab. ` +
           'Danach funktioniert nur noch das neue Token.',
       ],
       admin: (c, w) => usageBlocks(c, w, GERMAN_USAGE),
@@ -221,6 +222,38 @@ export const GERMAN: LocaleCopy = {
         'rotate-later': 'Rotieren; das alte Token bleibt für die Übergangsfrist gültig (empfohlen):',
         'rotate-now': 'Rotieren und das alte Token sofort ungültig machen:',
       },
+    },
+    ROTATION_DUE_SOON: {
+      subject: (c, w) => `Token-Rotation in ${w.duration(daysUntilDue(c) * 86_400, 'dative')} fällig`,
+      summary: (c, w) => [
+        `Das Token von ${w.app} ` +
+          (c.tokenIssuedAt ? `wurde am ${w.time(c.tokenIssuedAt)} ausgestellt und ` : '') +
+          `ist ${c.dueAt ? `am ${w.time(c.dueAt)}` : `in ${w.duration(daysUntilDue(c) * 86_400, 'dative')}`} ` +
+          `so alt wie das Rotationsintervall der App${c.intervalSeconds ? ` (${w.duration(c.intervalSeconds)})` : ''}: ` +
+          'Dann ist die Rotation fällig.',
+      ],
+      admin: (c, w) =>
+        c.policy === 'auto'
+          ? [
+              'An diesem Tag startet Rotor selbst eine Rotation mit „später ablaufen lassen“: Das neue Token wird aktuell, ' +
+                `das alte bleibt ${c.graceSeconds ? `noch ${w.duration(c.graceSeconds)} ` : 'für die Übergangsfrist '}gültig, ` +
+                'und Sie erhalten zu jedem Schritt eine E-Mail. Passt Ihnen ein früherer Zeitpunkt besser, rotieren Sie schon vorher.',
+            ]
+          : [
+              'Bitte rotieren Sie das Token bis dahin. „Später ablaufen lassen“ hält das alte Token für die Übergangsfrist gültig, ' +
+                'damit Dienste umstellen können. Ist es am Fälligkeitstag nicht rotiert, erinnert Rotor Sie regelmäßig.',
+            ],
+      customer: () => ['Im Moment ist nichts zu tun. Sie werden informiert, wenn das Token ersetzt wird.'],
+      actions: {
+        'rotate-later': 'Jetzt rotieren; das alte Token bleibt für die Übergangsfrist gültig (empfohlen):',
+        'rotate-now': 'Rotieren und das alte Token sofort ungültig machen:',
+      },
+      hubspot: (c, w) => [
+        `Eine HubSpot-App rotieren Sie in HubSpot (${hubspotAuthPage(w.app)} > Rotate) und übergeben das neue Token an Rotor` +
+          (c.policy === 'auto'
+            ? '; am Fälligkeitstag bittet Rotor Sie per E-Mail darum.'
+            : '; eine Rotation mit dem Befehl unten schickt Ihnen die Schritte.'),
+      ],
     },
     ROTATION_FAILED: {
       subject: () => 'Token-Rotation fehlgeschlagen, das alte Token gilt weiter',

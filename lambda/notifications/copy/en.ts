@@ -1,4 +1,4 @@
-import { ageInDays } from '../emailWords.ts';
+import { ageInDays, daysUntilDue, noticeLeftSeconds } from '../emailWords.ts';
 import { hubspotAuthPage, type LocaleCopy, scopeChanges, type UsageCopy, usageBlocks } from './localeCopy.ts';
 
 /** What the old token's use in the last 24 hours means, in English. */
@@ -48,6 +48,7 @@ export const ENGLISH: LocaleCopy = {
     tokenIssuedAt: 'Token issued',
     tokenAge: 'Token age',
     interval: 'Rotation interval',
+    dueAt: 'Due on',
     step: 'Failed step',
     failure: 'Error',
     hubId: 'HubSpot portal (hub id)',
@@ -162,9 +163,9 @@ export const ENGLISH: LocaleCopy = {
             ],
     },
     TOKEN_EXPIRES_IN_24H: {
-      subject: () => 'The old token expires in 24 hours',
+      subject: (c, w) => `The old token expires in ${w.timeLeft(noticeLeftSeconds(c))}`,
       summary: (c, w) => [
-        `The old token of ${w.app} expires ${c.expiresAt ? `on ${w.time(c.expiresAt)}` : 'in 24 hours'}. ` +
+        `The old token of ${w.app} expires ${c.expiresAt ? `on ${w.time(c.expiresAt)}` : `in ${w.timeLeft(noticeLeftSeconds(c))}`}. ` +
           'After that, only the new token works.',
       ],
       admin: (c, w) => usageBlocks(c, w, ENGLISH_USAGE),
@@ -219,6 +220,37 @@ export const ENGLISH: LocaleCopy = {
         'rotate-later': 'Rotate, keeping the old token valid for the grace period (recommended):',
         'rotate-now': 'Rotate and invalidate the old token at once:',
       },
+    },
+    ROTATION_DUE_SOON: {
+      subject: (c, w) => `Token rotation due in ${w.duration(daysUntilDue(c) * 86_400)}`,
+      summary: (c, w) => [
+        `The token of ${w.app} ` +
+          (c.tokenIssuedAt ? `was issued on ${w.time(c.tokenIssuedAt)} and ` : '') +
+          `reaches the app's rotation interval${c.intervalSeconds ? ` (${w.duration(c.intervalSeconds)})` : ''} ` +
+          `${c.dueAt ? `on ${w.time(c.dueAt)}` : `in ${w.duration(daysUntilDue(c) * 86_400)}`}: its rotation is due then.`,
+      ],
+      admin: (c, w) =>
+        c.policy === 'auto'
+          ? [
+              'On that day Rotor starts an "expire later" rotation by itself: the new token becomes current, ' +
+                `the old one stays valid ${c.graceSeconds ? `for ${w.duration(c.graceSeconds)}` : 'for the grace period'}, ` +
+                'and you get an email at every step. If an earlier time suits you better, rotate before then.',
+            ]
+          : [
+              'Please rotate the token before then. "Expire later" keeps the old token valid for the grace period so that ' +
+                'services can switch. If it is not rotated by the due date, Rotor keeps reminding you.',
+            ],
+      customer: () => ['There is nothing to do now. You will be told when the token is replaced.'],
+      actions: {
+        'rotate-later': 'Rotate now, keeping the old token valid for the grace period (recommended):',
+        'rotate-now': 'Rotate and invalidate the old token at once:',
+      },
+      hubspot: (c, w) => [
+        `A HubSpot app is rotated in HubSpot (${hubspotAuthPage(w.app)} > Rotate), and the new token handed over to Rotor` +
+          (c.policy === 'auto'
+            ? '; on the due date Rotor asks you for it by email.'
+            : '; a rotation started with the command below emails you the steps.'),
+      ],
     },
     ROTATION_FAILED: {
       subject: () => 'Token rotation failed; the old token still works',

@@ -31,6 +31,11 @@ export interface Words {
   times(count: number): string;
   /** A number of days, e.g. `212 Tage`. */
   days(count: number): string;
+  /**
+   * A time left, rounded as people say it: minutes under an hour, hours under two days (`24 Stunden`),
+   * else days (`3 days`); `dative` gives `24 Stunden` / `3 Tagen` in German.
+   */
+  timeLeft(seconds: number, form?: 'dative'): string;
 }
 
 export type Text<T> = (context: NotificationContext, words: Words) => T;
@@ -78,6 +83,7 @@ export interface LocaleCopy {
     tokenIssuedAt: string;
     tokenAge: string;
     interval: string;
+    dueAt: string;
     step: string;
     failure: string;
     hubId: string;
