@@ -8,6 +8,7 @@ import { newRotationId } from '../contract/ids.ts';
 import { finishPromotion } from '../domain/endings.ts';
 import { hashToken, isWellFormedToken, mintToken, serializeSecret } from '../domain/tokens.ts';
 import { removeLabel } from '../integrations/secretLabels.ts';
+import { countRotation } from '../notifications/rotorMetrics.ts';
 import { conflictError } from '../store/conflictError.ts';
 import type { ActiveRotation } from '../store/model.ts';
 import {
@@ -177,7 +178,8 @@ async function joinOrStartRotation(context: StepContext, currentVersionId: strin
     newVersionId: versionId,
     oldTokenIssuedAt: app.tokenIssuedAt,
   };
-  await deps.registry.apps.lockForRotation(app.appId, rotation, now.toISOString());
+  const { taken } = await deps.registry.apps.lockForRotation(app.appId, rotation, now.toISOString());
+  if (taken) countRotation('started', { appId: app.appId, rotationId: rotation.rotationId }, deps.metrics);
   await deps.registry.audit.appendAudit({
     at: now.toISOString(),
     eventId: `${rotation.rotationId}:started`,
