@@ -197,3 +197,23 @@ describe('Metrics: rotations counted once per change of state', () => {
     expect(history).toMatchObject({ status: 'failed', endedBy: 'rotor-sweep' });
   });
 });
+
+describe('Metrics: the sweep reads token ages from an index', () => {
+  it("the tokenAge index gives every app's issue time, interval and state without reading the apps", async () => {
+    // Prepare
+    const app = await enrollTestApp({ intervalSeconds: 90 * 86_400 });
+
+    // Act
+    const ages = await registry.apps.tokenAges();
+
+    // Assess: oldest first, and this app with what the gauges need.
+    const issued = ages.map((age) => age.tokenIssuedAt);
+    expect(issued).toEqual([...issued].sort());
+    expect(ages.find((age) => age.appId === app.appId)).toEqual({
+      appId: app.appId,
+      tokenIssuedAt: app.tokenIssuedAt,
+      intervalSeconds: 90 * 86_400,
+      state: 'ACTIVE',
+    });
+  });
+});

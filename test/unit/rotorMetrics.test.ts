@@ -1,11 +1,58 @@
 import { describe, expect, it } from 'vitest';
+import { tokenAgesOf } from '../../lambda/domain/tokenAges.ts';
 import {
   countEmailSent,
   countOldTokenUse,
   countWebhookDeliveries,
   recordTokenAges,
 } from '../../lambda/notifications/rotorMetrics.ts';
+import type { TokenAge } from '../../lambda/store/AppItems.ts';
 import { emfLinesOf, metricNamesOf, testMetrics } from '../support/metrics.ts';
+
+const now = new Date('2026-07-01T06:00:00.000Z');
+const DAY = 86_400;
+
+function entry(
+  appId: string,
+  issuedDaysAgo: number,
+  intervalDays: number,
+  state: TokenAge['state'] = 'ACTIVE',
+) {
+  return {
+    appId,
+    tokenIssuedAt: new Date(now.getTime() - issuedDaysAgo * DAY * 1000).toISOString(),
+    intervalSeconds: intervalDays * DAY,
+    state,
+  };
+}
+
+describe('Function: tokenAgesOf', () => {
+  it("the oldest current token's age in any state, the next due date and the overdue count of apps not in a rotation", () => {
+    // Prepare: one app rotating with the oldest token; one due in 10 days; one 5 days overdue; one due
+    // 12 hours ago, which today's sweep is about to rotate or remind (not overdue yet).
+    const entries = [
+      entry('rotating-app', 400, 180, 'ROTATING'),
+      entry('fresh-app', 170, 180),
+      entry('late-app', 185, 180),
+      entry('due-today', 180.5, 180),
+    ];
+
+    // Act
+    const ages = tokenAgesOf(entries, now);
+
+    // Assess
+    expect(ages).toEqual({ oldestTokenAgeDays: 400, daysUntilNextDue: -5, overdueTokens: 1 });
+  });
+
+  it('an empty registry has no ages and no overdue token; one just rotated is due in its interval', () => {
+    expect(tokenAgesOf([], now)).toEqual({ overdueTokens: 0 });
+    expect(tokenAgesOf([entry('new-app', 0.25, 90)], now)).toEqual({
+      oldestTokenAgeDays: 0.25,
+      daysUntilNextDue: 89.75,
+      overdueTokens: 0,
+    });
+  });
+});
 
 describe('Metrics: what each function prints', () => {
   it('the daily gauges are one EMF line in the Rotor namespace with the service dimension', async () => {
