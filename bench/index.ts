@@ -52,6 +52,8 @@ async function main(): Promise<number> {
   });
   // The handlers' INFO lines would bury the figures; warnings and errors still show.
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  // The functions' metric lines (EMF, on stdout) would break `--json`; CloudWatch is not here anyway.
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   // The bench runs on this machine's Node.js 20; the Lambda runtime is Node.js 24.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   let chosen: BenchSection[];

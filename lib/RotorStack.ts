@@ -11,6 +11,8 @@ import { OperatorApi } from './constructs/OperatorApi.ts';
 import { RegistryTable } from './constructs/RegistryTable.ts';
 import { RotationHook } from './constructs/RotationHook.ts';
 import { RotationWorkflow } from './constructs/RotationWorkflow.ts';
+import { RotorAlarms } from './constructs/RotorAlarms.ts';
+import { RotorDashboard } from './constructs/RotorDashboard.ts';
 import { SweepWorkflow } from './constructs/SweepWorkflow.ts';
 import {
   acknowledgeSendAsSender,
@@ -38,6 +40,10 @@ export class RotorStack extends Stack {
   /** Fires when SES refuses an email for good (from the Notify task or the operator API). */
   public readonly undeliverableEmails: UndeliverableEmailsAlarm;
   public readonly webhooks: WebhookDelivery;
+  /** Rotor's alarms (rotation failed, app stuck, token overdue) and the SNS topic every alarm notifies. */
+  public readonly alarms: RotorAlarms;
+  /** The CloudWatch dashboard of Rotor's metrics. */
+  public readonly dashboard: RotorDashboard;
 
   public constructor(scope: Construct, id: string, props: RotorStackProps) {
     super(scope, id, props);
@@ -248,6 +254,26 @@ export class RotorStack extends Stack {
     // "rotor apps add|update --webhook" keeps the URL and signing secret in a secret of their own.
     this.webhooks.grantManageWebhookSecrets(this.operatorApi.handler);
 
+    this.alarms = new RotorAlarms(this, 'Alarms');
+    // Every alarm of the stack tells the same topic: one subscription hears them all.
+    for (const alarm of [
+      this.undeliverableEmails.alarm,
+      this.rotationWorkflow.failedExecutionsAlarm,
+      this.sweepWorkflow.failedExecutionsAlarm,
+    ]) {
+      this.alarms.notify(alarm);
+    }
+    this.dashboard = new RotorDashboard(this, 'Dashboard', {
+      alarms: [
+        this.alarms.rotationFailed,
+        this.alarms.appStuck,
+        this.alarms.overdueToken,
+        this.undeliverableEmails.alarm,
+        this.rotationWorkflow.failedExecutionsAlarm,
+        this.sweepWorkflow.failedExecutionsAlarm,
+      ],
+    });
+
     new CfnOutput(this, STACK_OUTPUTS.apiUrl, {
       value: this.operatorApi.api.url,
       description: 'The operator API that the rotor CLI calls (IAM authorization)',
@@ -275,6 +301,15 @@ export class RotorStack extends Stack {
     new CfnOutput(this, 'RotationStateMachineArn', {
       value: rotationMachine.stateMachineArn,
       description: 'The rotation workflow',
+    });
+    new CfnOutput(this, STACK_OUTPUTS.alarmTopicArn, {
+      value: this.alarms.topic.topicArn,
+      description:
+        "The SNS topic Rotor's alarms notify: subscribe to hear of failed rotations, stuck apps and overdue tokens",
+    });
+    new CfnOutput(this, 'DashboardName', {
+      value: this.dashboard.dashboard.dashboardName,
+      description: "The CloudWatch dashboard of Rotor's metrics",
     });
     new CfnOutput(this, 'SweepStateMachineArn', {
       value: this.sweepWorkflow.stateMachine.stateMachineArn,

@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { CreateTableCommand, type DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { DUE_INDEX, TABLE_KEYS } from '../lambda/contract/table.ts';
+import { DUE_INDEX, TABLE_KEYS, TOKEN_AGE_INDEX } from '../lambda/contract/table.ts';
 import { accessKeyIdOf, closeServer, httpDate, listen } from './awsJsonServer.ts';
 import { AWS_JSON_FAULTS, localFaults } from './faults.ts';
 
@@ -65,6 +65,7 @@ export async function createRegistryTable(client: DynamoDBClient, tableName: str
           { AttributeName: TABLE_KEYS.sortKey, AttributeType: 'S' },
           { AttributeName: DUE_INDEX.partitionKey, AttributeType: 'S' },
           { AttributeName: DUE_INDEX.sortKey, AttributeType: 'S' },
+          { AttributeName: TOKEN_AGE_INDEX.sortKey, AttributeType: 'S' },
         ],
         KeySchema: [
           { AttributeName: TABLE_KEYS.partitionKey, KeyType: 'HASH' },
@@ -78,6 +79,14 @@ export async function createRegistryTable(client: DynamoDBClient, tableName: str
               { AttributeName: DUE_INDEX.sortKey, KeyType: 'RANGE' },
             ],
             Projection: { ProjectionType: 'KEYS_ONLY' },
+          },
+          {
+            IndexName: TOKEN_AGE_INDEX.indexName,
+            KeySchema: [
+              { AttributeName: TOKEN_AGE_INDEX.partitionKey, KeyType: 'HASH' },
+              { AttributeName: TOKEN_AGE_INDEX.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...TOKEN_AGE_INDEX.projected] },
           },
         ],
       }),

@@ -59,6 +59,7 @@ async function main(): Promise<void> {
   const settings = options();
   // Handler INFO lines would drown the demo; warnings and errors still show.
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
   // With --data-dir, virtual time goes on from where the last run stopped, never backwards.
   const clockFile = settings.dataDir ? path.join(settings.dataDir, 'clock.json') : undefined;

@@ -395,7 +395,10 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     AWS_ENDPOINT_URL_SFN: stepFunctions.url,
     AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.url,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    ...inherited(['POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_DEV', 'TZ']),
+    // CloudWatch is not modelled: the functions' metric lines (EMF) would only crowd the output, and
+    // `npm run scenarios -- --json` must print JSON alone. POWERTOOLS_METRICS_DISABLED=false shows them.
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    ...inherited(['POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_DEV', 'POWERTOOLS_METRICS_DISABLED', 'TZ']),
   });
   Object.assign(process.env, env);
   await createRegistryTable(new DynamoDBClient({}), tableName);

@@ -3,6 +3,7 @@ import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 
 import { ConfigurationError } from '../contract/errors.ts';
 import { MAX_CACHE_TTL_MS, TokenVerifier } from '../domain/tokenVerifier.ts';
 import { registry, settings } from '../integrations/registryFromEnv.ts';
+import { countOldTokenUse } from '../notifications/rotorMetrics.ts';
 
 const logger = new Logger({ serviceName: 'rotor-authorizer' });
 
@@ -47,6 +48,8 @@ export const handler = async (event: APIGatewayTokenAuthorizerEvent): Promise<AP
     logger.info('token refused', { reason: result.reason });
     throw new Error('Unauthorized');
   }
+  // What still depends on a token that is about to die (API Gateway's authorizer cache is off: each request).
+  if (result.status === 'grace') countOldTokenUse({ appId: result.appId, versionId: result.versionId });
   return {
     ...policy(result.appId, 'Allow', event.methodArn),
     context: { appId: result.appId, versionId: result.versionId, status: result.status },

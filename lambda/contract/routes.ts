@@ -71,6 +71,7 @@ export const STACK_OUTPUTS = {
   operatorPolicy: 'OperatorPolicyArn',
   readOnlyPolicy: 'ReadOnlyPolicyArn',
   consoleUrl: 'ConsoleUrl',
+  alarmTopicArn: 'AlarmTopicArn',
 } as const;
 
 export interface RouteMatch {

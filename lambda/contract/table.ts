@@ -16,12 +16,25 @@
  * | console: sign-in link, session, email button | `SIGNIN#<sha256>`, `SESSION#<sha256>`, `LINK#<sha256>` | the kind |
  * | console: sign-in requests in a quarter hour | `LIMIT#<address or ip>#<sha256>` | `<window start>` |
  *
- * App items also carry `dueShard`/`dueAt`, the sparse `due` index that the daily sweep queries.
+ * App items also carry `dueShard`/`dueAt`, the sparse `due` index that the daily sweep queries, and
+ * with `tokenIssuedAt` the `tokenAge` index of its daily gauges.
  */
 export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
 
 /** The sparse index of apps by the time they next need attention. */
 export const DUE_INDEX = { indexName: 'due', partitionKey: 'dueShard', sortKey: 'dueAt' } as const;
+
+/**
+ * The apps by the issue time of their current token (the same shard, sort key `tokenIssuedAt`), with the
+ * little the sweep's daily gauges need (OldestTokenAgeDays, DaysUntilNextDue, OverdueTokens): a Query on
+ * it reads one small item per app, never the apps themselves and never a Scan.
+ */
+export const TOKEN_AGE_INDEX = {
+  indexName: 'tokenAge',
+  partitionKey: 'dueShard',
+  sortKey: 'tokenIssuedAt',
+  projected: ['intervalSeconds', 'state'],
+} as const;
 
 /** The one `dueShard` value; the index holds one small item per app, well within one partition's limits. */
 export const DUE_SHARD = 'DUE';

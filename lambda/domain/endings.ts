@@ -1,6 +1,9 @@
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { RotationCount } from '../contract/metrics.ts';
 import type { NotificationEvent } from '../contract/notificationEvents.ts';
 import { moveCurrentTo, removeLabel, stagesOf } from '../integrations/secretLabels.ts';
+import { countRotation, countStuckApp } from '../notifications/rotorMetrics.ts';
 import type { ActiveRotation, AppRecord, AuditEvent, HubSpotCheck, RotationEnding } from '../store/model.ts';
 import type { Registry } from '../store/Registry.ts';
 
@@ -19,7 +22,12 @@ export interface LifecycleDependencies {
   readonly registry: Registry;
   readonly secretsManager: SecretsManagerClient;
   readonly clock: () => Date;
+  /** Where each change of state is counted (RotationsStarted, ...). @default Rotor's metrics (rotorMetrics.ts) */
+  readonly metrics?: Metrics;
 }
+
+/** Who the daily sweep acts as: an ending it claims names it, and a rollback it claims is of a stuck app. */
+export const SWEEP_ACTOR = 'rotor-sweep';
 
 /** A cancel needs this much of the grace period left: the old token must not expire while it becomes current again. */
 export const CANCEL_MARGIN_MS = 60_000;
@@ -58,7 +66,15 @@ export async function finishPromotion(deps: LifecycleDependencies, app: AppRecor
     });
     await removeLabel(secretsManager, app.secretArn, 'AWSPREVIOUS', rotation.oldVersionId);
   }
-  const promoted = await registry.apps.promoteNewToken(app.appId, rotation.rotationId, expiresAt);
+  const { app: promoted, promoted: now } = await registry.apps.promoteNewToken(
+    app.appId,
+    rotation.rotationId,
+    expiresAt,
+  );
+  // An expire-now rotation ends with its promotion: the old token is invalid at once.
+  if (now && rotation.mode === 'expire-now') {
+    countRotation('expired-now', { appId: app.appId, rotationId: rotation.rotationId }, deps.metrics);
+  }
   await registry.audit.appendAudit({
     at,
     eventId: `${rotation.rotationId}:promoted`,
@@ -100,7 +116,7 @@ async function completeWith(
     rotationId: rotation.rotationId,
     detail: ending.audit.detail,
   });
-  return deps.registry.apps.completeEnding(
+  const completed = await deps.registry.apps.completeEnding(
     claimed,
     {
       ...claimed,
@@ -111,6 +127,25 @@ async function completeWith(
     },
     ending.record,
   );
+  // Counted by the one call whose write completed the ending, whoever finished it (task, sweep, operator).
+  if (completed) {
+    const about = { appId: claimed.appId, rotationId: rotation.rotationId };
+    countRotation(countOf(ending.record.status, rotation.endingEvent), about, deps.metrics);
+    // The sweep rolls back only a rotation it found stuck (ROTATING past its time, its workflow gone).
+    if (ending.record.status === 'failed' && rotation.endedBy === SWEEP_ACTOR)
+      countStuckApp(about, deps.metrics);
+  }
+  return completed;
+}
+
+/** How a completed ending is counted: by its final status, and an expiry by its email (expire now or not). */
+function countOf(
+  status: Parameters<Registry['apps']['completeEnding']>[2]['status'],
+  event: NotificationEvent | undefined,
+): RotationCount {
+  if (status === 'failed') return 'failed';
+  if (status === 'cancelled') return 'cancelled';
+  return event === 'TOKEN_INVALIDATED' ? 'expired-now' : 'completed';
 }
 
 /** Revokes the old token and drops its AWSPREVIOUS label, then completes the claimed expiry. */

@@ -5,6 +5,7 @@ import { HOUR_SECONDS } from '../contract/duration.ts';
 import { RotationFailedError, RotationPendingError, ValidationError } from '../contract/errors.ts';
 import type { PromotionOutput, RollbackOutput } from '../contract/workflows.ts';
 import { clearStalePending, stagesOf } from '../integrations/secretLabels.ts';
+import { countRotation } from '../notifications/rotorMetrics.ts';
 import { NOTICE_BEFORE_EXPIRY_SECONDS, noticeAtOf } from '../store/dueAt.ts';
 import type {
   ActiveRotation,
@@ -97,7 +98,10 @@ export async function lockRotation(
     notices.push({ event: 'HANDOFF_REQUESTED', rotationId: rotation.rotationId, at: now });
   }
   const locked = await deps.registry.apps.lockForRotation(app.appId, rotation, now, notices);
-  const active = locked.activeRotation ?? rotation;
+  const active = locked.app.activeRotation ?? rotation;
+  // The API locks first and the workflow's StartRotation finds that lock: only the call that took it counts.
+  if (locked.taken)
+    countRotation('started', { appId: app.appId, rotationId: active.rotationId }, deps.metrics);
   await deps.registry.audit.appendAudit({
     at: active.startedAt,
     eventId: `${active.rotationId}:started`,
@@ -301,13 +305,15 @@ export type RollbackOutcome = RollbackOutput['outcome'];
  * current and valid, a half-made pending version is removed, the new token is revoked, the lock is
  * released and ROTATION_FAILED queued. A rotation that was committed (the hook's finishSecret claimed it,
  * or it is promoted already) is finished instead: a revoked token never comes back, and a token that
- * consumers may already use is never taken away.
+ * consumers may already use is never taken away. `endedBy` names who rolls back: the workflow's
+ * catch, or `rotor-sweep` for a rotation the sweep found stuck (counted in `AppsStuck` too).
  */
 export async function rollbackRotation(
   deps: LifecycleDependencies,
   appId: string,
   rotationId: string,
   failure: { step: string; message: string },
+  endedBy = 'rotor-workflow',
 ): Promise<RollbackOutcome> {
   const app = await deps.registry.apps.getApp(appId);
   const rotation = app.activeRotation?.rotationId === rotationId ? app.activeRotation : undefined;
@@ -317,9 +323,7 @@ export async function rollbackRotation(
       at: deps.clock().toISOString(),
     });
   }
-  if (
-    await endRotation(deps, appId, rotationId, 'rollback', { by: 'rotor-workflow', event: 'ROTATION_FAILED' })
-  ) {
+  if (await endRotation(deps, appId, rotationId, 'rollback', { by: endedBy, event: 'ROTATION_FAILED' })) {
     return 'rolled-back';
   }
   const now = await deps.registry.apps.getApp(appId);

@@ -2,7 +2,7 @@ import type { RotationWorkflowInput, SweepAppOutput } from '../contract/workflow
 import type { WorkflowState } from '../integrations/workflows.ts';
 import { dueSoonReminderAt, noticeAtOf, stuckAfterMs } from '../store/dueAt.ts';
 import type { ActiveRotation, AppRecord } from '../store/model.ts';
-import { type LifecycleDependencies, settleApp } from './endings.ts';
+import { type LifecycleDependencies, SWEEP_ACTOR, settleApp } from './endings.ts';
 import { expireOldToken, rollbackRotation } from './lifecycle.ts';
 import { type StopExecution, stopLeftExecutions } from './pendingStops.ts';
 
@@ -67,7 +67,7 @@ export async function sweepApp(deps: SweepDependencies, due: AppRecord): Promise
   if (app.state === 'GRACE' && rotation?.expiresAt) {
     const noticeAt = noticeAtOf(rotation);
     if (Date.parse(rotation.expiresAt) <= now.getTime()) {
-      if (await expireOldToken(deps, app.appId, rotation.rotationId, 'rotor-sweep')) action = 'expired';
+      if (await expireOldToken(deps, app.appId, rotation.rotationId, SWEEP_ACTOR)) action = 'expired';
       rotationId = rotation.rotationId;
     } else {
       if (noticeAt && !rotation.noticedAt && Date.parse(noticeAt) <= now.getTime()) {
@@ -107,11 +107,17 @@ export async function sweepApp(deps: SweepDependencies, due: AppRecord): Promise
     rotation &&
     Date.parse(rotation.startedAt) + stuckAfterMs(app) <= now.getTime()
   ) {
-    const outcome = await rollbackRotation(deps, app.appId, rotation.rotationId, {
-      step: rotation.failure?.step ?? 'workflow',
-      message:
-        rotation.failure?.message ?? 'the rotation did not finish within an hour; its workflow is gone',
-    });
+    const outcome = await rollbackRotation(
+      deps,
+      app.appId,
+      rotation.rotationId,
+      {
+        step: rotation.failure?.step ?? 'workflow',
+        message:
+          rotation.failure?.message ?? 'the rotation did not finish within an hour; its workflow is gone',
+      },
+      SWEEP_ACTOR,
+    );
     if (outcome === 'rolled-back') action = 'rolled-back';
     rotationId = rotation.rotationId;
   } else if (app.state === 'ACTIVE' && plus(app.tokenIssuedAt, app.intervalSeconds) <= now.getTime()) {

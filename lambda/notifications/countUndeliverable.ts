@@ -1,12 +1,8 @@
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { NotificationEvent } from '../contract/notificationEvents.ts';
 import { UNDELIVERABLE_EMAILS_METRIC } from '../contract/undeliverableMetric.ts';
-
-/** The metrics of email sending (Powertools, EMF on stdout: CloudWatch makes the metric from the log line). */
-export const notificationMetrics = new Metrics({
-  namespace: UNDELIVERABLE_EMAILS_METRIC.namespace,
-  serviceName: UNDELIVERABLE_EMAILS_METRIC.service,
-});
+import { rotorMetrics } from './rotorMetrics.ts';
 
 /**
  * Counts emails SES refused for good in the `UndeliverableEmails` metric that the stack alarms on,
@@ -21,7 +17,7 @@ export const notificationMetrics = new Metrics({
 export function countUndeliverable(
   about: { readonly appId: string; readonly event: NotificationEvent },
   count: number,
-  metrics: Metrics = notificationMetrics,
+  metrics: Metrics = rotorMetrics(),
 ): void {
   if (count <= 0) return;
   metrics.addMetric(UNDELIVERABLE_EMAILS_METRIC.metricName, MetricUnit.Count, count);

@@ -1,3 +1,4 @@
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { appPageUrl } from '../contract/console.ts';
 import { isNotificationEvent, type NotificationEvent } from '../contract/notificationEvents.ts';
@@ -18,6 +19,7 @@ import type { NotificationContext } from './events.ts';
 import { lifecycleContent } from './lifecycleContent.ts';
 import { slackMessage, teamsMessage } from './renderChat.ts';
 import { notificationContent } from './renderEmail.ts';
+import { countWebhookDeliveries } from './rotorMetrics.ts';
 import { contextFor } from './sendNotification.ts';
 import { recordWebhookFailure } from './webhookDeliveries.ts';
 
@@ -32,6 +34,13 @@ export interface DeliverWebhookDependencies {
   readonly consoleUrl?: string;
   /** @default globalThis.fetch */
   readonly fetch?: typeof fetch;
+  /** Where deliveries and failures are counted (`WebhooksDelivered`, `WebhooksFailed`). @default Rotor's metrics */
+  readonly metrics?: Metrics;
+}
+
+/** What a webhook metric line says the delivery was about. */
+function aboutOf(input: WebhookDeliveryInput) {
+  return { appId: input.appId, ...(isNotificationEvent(input.event) ? { event: input.event } : {}) };
 }
 
 /** The receiver did not take the delivery now (no answer, 408, 425, 429, 5xx): the workflow retries with backoff. */
@@ -207,6 +216,7 @@ export async function deliverWebhook(
   }
   if (answer.status >= 200 && answer.status < 300) {
     await ledger.settle(input.appId, input.ledgerKey, 'sent', now);
+    countWebhookDeliveries('delivered', 1, aboutOf(input), deps.metrics);
     return { status: 'delivered', httpStatus: answer.status };
   }
   if (isRetryableStatus(answer.status)) {
@@ -215,13 +225,15 @@ export async function deliverWebhook(
       `webhook ${input.webhookId} (${webhook.host}) answered ${answer.status}`,
     );
   }
-  await recordWebhookFailure(deps.registry, input, `the receiver answered ${answer.status}`, now);
+  if (await recordWebhookFailure(deps.registry, input, `the receiver answered ${answer.status}`, now)) {
+    countWebhookDeliveries('failed', 1, aboutOf(input), deps.metrics);
+  }
   return { status: 'refused' };
 }
 
 /** After the last retry: the delivery is recorded as failed and audited, once. */
 export async function giveUpWebhook(
-  deps: Pick<DeliverWebhookDependencies, 'registry' | 'clock'>,
+  deps: Pick<DeliverWebhookDependencies, 'registry' | 'clock' | 'metrics'>,
   input: WebhookDeliveryInput,
   lastError: string,
 ): Promise<{ readonly recorded: boolean }> {
@@ -231,5 +243,7 @@ export async function giveUpWebhook(
     `gave up after the workflow's retries: ${lastError}`,
     deps.clock().toISOString(),
   );
+  // Counted once: a repeated give-up finds the failure recorded.
+  if (recorded) countWebhookDeliveries('failed', 1, aboutOf(input), deps.metrics);
   return { recorded };
 }

@@ -21,6 +21,7 @@ import {
 import { detailOf, type EventPublishing, publishEvent } from './publishEvent.ts';
 import { renderEmail } from './renderEmail.ts';
 import { isRetryableAwsError } from './retryable.ts';
+import { countEmailSent } from './rotorMetrics.ts';
 import { startWebhookDeliveries, type WebhookStarting } from './webhookDeliveries.ts';
 
 /** SES answered that it is throttling or unavailable; the workflow retries the task (its Retry matches this name). */
@@ -37,7 +38,7 @@ export interface NotifyDependencies {
   /** The verified SES identity the emails come from. */
   readonly senderAddress: string;
   readonly clock: () => Date;
-  /** Where an email SES refused for good is counted. @default the `Rotor/UndeliverableEmails` metric */
+  /** Where sent emails and those SES refused for good are counted. @default Rotor's metrics (rotorMetrics.ts) */
   readonly metrics?: Metrics;
   /** The Rotor Console's URL (`CONSOLE_URL`): admins' emails carry buttons into it. Without it, none. */
   readonly consoleUrl?: string;
@@ -346,6 +347,7 @@ export async function sendNotification(
     });
     if (result === 'sent' || result === 'failed') outcome[result].push(recipient.email);
     else outcome.skipped.push(recipient.email);
+    if (result === 'sent') countEmailSent(emailRequest as EmailRequest, deps.metrics);
     if (result === 'skipped-in-flight') outcome.settled = false;
   }
   if (deps.events) {

@@ -8,6 +8,7 @@ import { newRotationId } from '../contract/ids.ts';
 import { finishPromotion } from '../domain/endings.ts';
 import { hashToken, isWellFormedToken, mintToken, serializeSecret } from '../domain/tokens.ts';
 import { removeLabel } from '../integrations/secretLabels.ts';
+import { countRotation } from '../notifications/rotorMetrics.ts';
 import { conflictError } from '../store/conflictError.ts';
 import { NOTICE_BEFORE_EXPIRY_SECONDS } from '../store/dueAt.ts';
 import type { ActiveRotation } from '../store/model.ts';
@@ -180,11 +181,12 @@ async function joinOrStartRotation(context: StepContext, currentVersionId: strin
     oldTokenIssuedAt: app.tokenIssuedAt,
   };
   // Other systems hear that the rotation started, with the rotation's first notification.
-  await deps.registry.apps.lockForRotation(app.appId, rotation, now.toISOString(), {
+  const { taken } = await deps.registry.apps.lockForRotation(app.appId, rotation, now.toISOString(), {
     event: 'ROTATION_STARTED',
     rotationId: rotation.rotationId,
     at: now.toISOString(),
   });
+  if (taken) countRotation('started', { appId: app.appId, rotationId: rotation.rotationId }, deps.metrics);
   await deps.registry.audit.appendAudit({
     at: now.toISOString(),
     eventId: `${rotation.rotationId}:started`,

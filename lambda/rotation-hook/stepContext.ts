@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type infer as Infer, maxLength, minLength, object, string, enum as zEnum } from 'zod/mini';
 import type { RotationWorkflowInput } from '../contract/workflows.ts';
@@ -22,6 +23,8 @@ export interface RotationHookDependencies {
   readonly tokenPrefix: string;
   readonly clock: () => Date;
   readonly logger: Pick<Logger, 'info' | 'warn'>;
+  /** Where a rotation Secrets Manager started is counted, and its promotion. @default Rotor's metrics */
+  readonly metrics?: Metrics;
   /**
    * Starts (or finds) the rotation workflow that runs the rest of a rotation Secrets Manager began by
    * itself: grace period, notices, expiry and emails. Idempotent per rotation.

@@ -8,7 +8,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { AppNotFoundError, RotationConflictError, RotorError } from '../contract/errors.ts';
-import { DUE_INDEX, DUE_SHARD, keys } from '../contract/table.ts';
+import { DUE_INDEX, DUE_SHARD, keys, TOKEN_AGE_INDEX } from '../contract/table.ts';
 import { MAX_WEBHOOKS_PER_APP } from '../contract/webhooks.ts';
 import { ConsoleStore } from './ConsoleStore.ts';
 import { conflictError } from './conflictError.ts';
@@ -16,6 +16,7 @@ import { dueAtOf } from './dueAt.ts';
 import { isConditionFailure, stripKeys, type TableOptions } from './items.ts';
 import {
   type AppRecord,
+  type AppState,
   type DueSoonReminder,
   noticeId,
   type PendingNotice,
@@ -24,6 +25,14 @@ import {
 
 /** The settings of an app that `rotor apps update` changes; each one left out stays as it is. */
 export type AppSettingsChange = Partial<Pick<AppRecord, 'remindBeforeSeconds' | 'noticeBeforeSeconds'>>;
+
+/** What the `tokenAge` index holds of one app. */
+export interface TokenAge {
+  readonly appId: string;
+  readonly tokenIssuedAt: string;
+  readonly intervalSeconds: number;
+  readonly state: AppState;
+}
 
 /**
  * An app's own item: registering, reading, listing and removing it, its place in the `due` index, and
@@ -462,6 +471,37 @@ export class AppItems {
       }),
     );
     return { appIds: Items.map((item) => String(item.pk).slice('APP#'.length)), nextKey: LastEvaluatedKey };
+  }
+
+  /**
+   * Every app's current token issue time, interval and state, oldest token first, from the `tokenAge`
+   * index (a Query of one small item per app, never a Scan, never the app items).
+   */
+  public async tokenAges(): Promise<TokenAge[]> {
+    const ages: TokenAge[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: TOKEN_AGE_INDEX.indexName,
+          KeyConditionExpression: '#shard = :shard',
+          ExpressionAttributeNames: { '#shard': TOKEN_AGE_INDEX.partitionKey },
+          ExpressionAttributeValues: { ':shard': DUE_SHARD },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        ages.push({
+          appId: String(item.pk).slice('APP#'.length),
+          tokenIssuedAt: String(item.tokenIssuedAt),
+          intervalSeconds: Number(item.intervalSeconds),
+          state: item.state as AppState,
+        });
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return ages;
   }
 
   /**

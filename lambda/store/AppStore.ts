@@ -50,15 +50,16 @@ export class AppStore extends AppItems {
   }
 
   /**
-   * Takes the rotation lock: ACTIVE → ROTATING. Calling it again for the same rotation succeeds;
-   * any other rotation in progress makes it fail with {@link RotationConflictError}.
+   * Takes the rotation lock: ACTIVE → ROTATING. Calling it again for the same rotation succeeds
+   * (`taken` is then false: an earlier call took it); any other rotation in progress makes it fail
+   * with {@link RotationConflictError}.
    */
   public async lockForRotation(
     appId: string,
     rotation: ActiveRotation,
     now: string,
     notice?: PendingNotice | readonly PendingNotice[],
-  ): Promise<AppRecord> {
+  ): Promise<{ app: AppRecord; taken: boolean }> {
     const app = await this.getApp(appId);
     const queue = this.queueNotice(app, notice);
     const next: AppRecord = {
@@ -91,10 +92,10 @@ export class AppStore extends AppItems {
       const current = await this.getApp(appId);
       if (current.activeRotation?.rotationId !== rotation.rotationId) throw conflictError(current, error);
       await this.rotations.recordRotationStart(appId, rotation);
-      return current;
+      return { app: current, taken: false };
     }
     await this.rotations.recordRotationStart(appId, rotation);
-    return next;
+    return { app: next, taken: true };
   }
 
   /** Records the Secrets Manager version that will hold the new token of the running rotation. */
@@ -136,13 +137,20 @@ export class AppStore extends AppItems {
    * Makes a committed rotation's new token current: ROTATING → GRACE (expire-later, with `expiresAt`) or
    * → ACTIVE (expire-now), queuing ROTATION_INITIATED or TOKEN_INVALIDATED in the same write. The history
    * record is written first, so that a crash in between leaves nothing for `rotor history` to get wrong
-   * once the next caller finishes the promotion. Returns the app as it is; a second call changes nothing.
+   * once the next caller finishes the promotion. Returns the app as it is, and whether this call promoted
+   * it; a second call changes nothing.
    */
-  public async promoteNewToken(appId: string, rotationId: string, expiresAt?: string): Promise<AppRecord> {
+  public async promoteNewToken(
+    appId: string,
+    rotationId: string,
+    expiresAt?: string,
+  ): Promise<{ app: AppRecord; promoted: boolean }> {
     const app = await this.getApp(appId);
     const rotation = app.activeRotation;
     if (rotation?.rotationId !== rotationId || app.state !== 'ROTATING') {
-      if (app.lastRotation?.rotationId === rotationId || rotation?.rotationId === rotationId) return app;
+      if (app.lastRotation?.rotationId === rotationId || rotation?.rotationId === rotationId) {
+        return { app, promoted: false };
+      }
       throw conflictError(app);
     }
     if (!rotation.newVersionId || !rotation.committedAt) {
@@ -189,7 +197,7 @@ export class AppStore extends AppItems {
       if (!isConditionFailure(error)) throw error;
       return this.promoteNewToken(appId, rotationId, expiresAt);
     }
-    return next;
+    return { app: next, promoted: true };
   }
 
   /**

@@ -2,7 +2,13 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { DUE_INDEX, IDEMPOTENCY_RECORDS, TABLE_KEYS, TTL_ATTRIBUTE } from '../../lambda/contract/table.ts';
+import {
+  DUE_INDEX,
+  IDEMPOTENCY_RECORDS,
+  TABLE_KEYS,
+  TOKEN_AGE_INDEX,
+  TTL_ATTRIBUTE,
+} from '../../lambda/contract/table.ts';
 
 /**
  * What Powertools' idempotency utility does with its records (DynamoDB persistence layer): a conditional
@@ -28,7 +34,8 @@ export interface RegistryTableProps {
 /**
  * Rotor's registry: apps and their lifecycle state, rotation history, token hashes and audit
  * events in one on-demand table with point-in-time recovery, encryption with the AWS managed key,
- * deletion protection, and the sparse `due` index that the daily sweep queries.
+ * deletion protection, the sparse `due` index that the daily sweep queries, and the `tokenAge` index
+ * of the sweep's daily gauges.
  */
 export class RegistryTable extends Construct {
   public readonly table: Table;
@@ -51,6 +58,13 @@ export class RegistryTable extends Construct {
       partitionKey: { name: DUE_INDEX.partitionKey, type: AttributeType.STRING },
       sortKey: { name: DUE_INDEX.sortKey, type: AttributeType.STRING },
       projectionType: ProjectionType.KEYS_ONLY,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: TOKEN_AGE_INDEX.indexName,
+      partitionKey: { name: TOKEN_AGE_INDEX.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TOKEN_AGE_INDEX.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: [...TOKEN_AGE_INDEX.projected],
     });
   }
 

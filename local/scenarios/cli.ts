@@ -53,6 +53,7 @@ async function main(): Promise<void> {
 
   // The handlers' INFO lines would bury the report; warnings and errors still show.
   process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const started = performance.now();
   const reports = await runScenarios(positionals, speed === undefined ? {} : { speed });
   const wallMs = Math.round(performance.now() - started);

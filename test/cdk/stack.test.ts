@@ -7,6 +7,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HUBSPOT_GRACE_SECONDS } from '../../lambda/contract/hubspotApi.ts';
+import { ROTOR_METRICS } from '../../lambda/contract/metrics.ts';
 import { DURATION_LIMITS } from '../../lambda/contract/requestRules.ts';
 import { ROUTES, STACK_OUTPUTS } from '../../lambda/contract/routes.ts';
 import { buildRotorApp } from '../../lib/app.ts';
@@ -448,6 +449,67 @@ describe('Stack: Rotor', () => {
     const definition = JSON.stringify(machine?.Properties.DefinitionString);
     expect(definition).toContain('WebhookNotDelivered');
     expect(definition).toContain('\\"BackoffRate\\":2');
+  });
+
+  it("has a dashboard of every Rotor metric, with the service dimension the functions' EMF lines carry", () => {
+    const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+    expect(dashboards).toHaveLength(1);
+    // The body is an Fn::Join around the alarms' ARNs: each becomes a placeholder, then it is plain JSON.
+    const joined = dashboards[0]?.Properties.DashboardBody['Fn::Join'][1] as unknown[];
+    const body = JSON.parse(joined.map((part) => (typeof part === 'string' ? part : 'arn')).join('')) as {
+      widgets: { type: string; properties: { metrics?: unknown[][]; alarms?: string[] } }[];
+    };
+    const shown = body.widgets.flatMap((widget) => widget.properties.metrics ?? []);
+    const names = new Set(shown.map((metric) => metric[1]));
+
+    expect(names).toEqual(new Set(Object.values(ROTOR_METRICS.names)));
+    for (const metric of shown) {
+      expect(metric.slice(0, 1)).toEqual([ROTOR_METRICS.namespace]);
+      expect(metric.slice(2, 4)).toEqual(['service', ROTOR_METRICS.service]);
+    }
+    // The alarms' state is at its top.
+    expect(body.widgets.find((widget) => widget.type === 'alarm')?.properties.alarms).toHaveLength(6);
+  });
+
+  it('alarms on a failed rotation, a stuck app and an overdue token, and every alarm tells the SNS topic the stack outputs', () => {
+    const [topicId, ...moreTopics] = Object.keys(template.findResources('AWS::SNS::Topic'));
+    expect(moreTopics).toEqual([]);
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    const byMetric = (name: string) =>
+      alarms.find((alarm) => alarm.Properties.MetricName === name)?.Properties;
+    const atLeastOne = {
+      Namespace: 'Rotor',
+      Dimensions: [{ Name: 'service', Value: ROTOR_METRICS.service }],
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: topicId }],
+    };
+
+    expect(byMetric('RotationsFailed')).toMatchObject({ ...atLeastOne, Statistic: 'Sum', Period: 300 });
+    expect(byMetric('AppsStuck')).toMatchObject({ ...atLeastOne, Statistic: 'Sum', Period: 300 });
+    expect(byMetric('OverdueTokens')).toMatchObject({ ...atLeastOne, Statistic: 'Maximum', Period: 86_400 });
+    // The stack's other alarms (undeliverable emails, failed workflow executions) tell the same topic.
+    expect(alarms.length).toBe(6);
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+    expect(template.toJSON().Outputs[STACK_OUTPUTS.alarmTopicArn]?.Value).toEqual({ Ref: topicId });
+  });
+
+  it('lets nobody publish to the alarm topic without TLS', () => {
+    const [topicId] = Object.keys(template.findResources('AWS::SNS::Topic'));
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topicId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 'sns:Publish',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
   });
 
   it('passes cdk-nag AwsSolutions, acknowledging only the findings it names', () => {

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countUndeliverable, notificationMetrics } from '../../lambda/notifications/countUndeliverable.ts';
+import { countUndeliverable } from '../../lambda/notifications/countUndeliverable.ts';
 import { NOTIFICATION_LEASE_SECONDS } from '../../lambda/store/notificationLedger.ts';
 import { buildRotorApp } from '../../lib/app.ts';
+import { testMetrics } from '../support/metrics.ts';
 
 /**
  * Someone is told when SES refuses an email for good: the functions that send email emit the
@@ -37,7 +38,7 @@ function emittedBy(count: number): Record<string, unknown>[] {
     return true;
   }) as typeof process.stdout.write;
   try {
-    countUndeliverable({ appId: 'billing-api', event: 'ROTATION_INITIATED' }, count, notificationMetrics);
+    countUndeliverable({ appId: 'billing-api', event: 'ROTATION_INITIATED' }, count, testMetrics());
   } finally {
     process.stdout.write = write;
   }
@@ -61,7 +62,7 @@ describe('Metric and alarm: UndeliverableEmails', () => {
     expect(directive?.Metrics).toEqual([{ Name: 'UndeliverableEmails', Unit: 'Count' }]);
     expect(directive?.Dimensions).toEqual([['service']]);
     expect(emf).toMatchObject({
-      service: 'rotor-notifications',
+      service: 'rotor',
       UndeliverableEmails: 1,
       appId: 'billing-api',
       event: 'ROTATION_INITIATED',

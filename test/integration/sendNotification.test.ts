@@ -23,6 +23,7 @@ import { allEmails } from '../../local/observe.ts';
 import type { StrictSes, StrictSesOptions } from '../../local/ses/strictSes.ts';
 import { documentClient, registry as dynamoRegistry, enrollTestApp } from '../support/aws.ts';
 import { TEST_TABLE } from '../support/environment.ts';
+import { emfLinesOf, testMetrics } from '../support/metrics.ts';
 import { startSesWithClient } from '../support/ses.ts';
 
 /**
@@ -177,32 +178,6 @@ function dyingSes(): { ses: SESClient; reached: Promise<void> } {
   return { ses, reached: called };
 }
 
-/** Runs `act` and returns the CloudWatch EMF lines it printed (Powertools metrics go to stdout). */
-async function metricLinesOf<T>(
-  act: () => Promise<T>,
-): Promise<{ result: T; emf: Record<string, unknown>[] }> {
-  const lines: string[] = [];
-  const write = process.stdout.write;
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    const text = String(chunk);
-    if (text.includes('"_aws"')) {
-      lines.push(text);
-      return true;
-    }
-    return (write as (chunk: string | Uint8Array, ...rest: unknown[]) => boolean).call(
-      process.stdout,
-      chunk,
-      ...rest,
-    );
-  }) as typeof process.stdout.write;
-  try {
-    const result = await act();
-    return { result, emf: lines.map((line) => JSON.parse(line) as Record<string, unknown>) };
-  } finally {
-    process.stdout.write = write;
-  }
-}
-
 async function ledgerItem(appId: string, key: string) {
   const { Item } = await documentClient.send(
     new GetCommand({ TableName: TEST_TABLE, Key: keys.notification(appId, key), ConsistentRead: true }),
@@ -325,11 +300,17 @@ describe('Function: sendNotification (crashes and outages, with the ledger in Dy
     const { client } = await start({ sandbox: { verifiedIdentities: [SENDER, 'admin@example.com'] } });
     const enrolled = await enrollTestApp();
     const clock = () => new Date(start6am);
-    const deps = { registry: dynamoRegistry, ses: client, senderAddress: SENDER, clock };
+    const deps = {
+      registry: dynamoRegistry,
+      ses: client,
+      senderAddress: SENDER,
+      clock,
+      metrics: testMetrics(),
+    };
     const reminder = { appId: enrolled.appId, event: 'ROTATION_REMINDER' as const };
 
     // Act
-    const { result: outcome, emf } = await metricLinesOf(() => sendNotification(deps, reminder));
+    const { result: outcome, emf } = await emfLinesOf(() => sendNotification(deps, reminder));
     const view = appView(
       enrolled,
       clock(),
@@ -358,11 +339,17 @@ describe('Function: sendNotification (crashes and outages, with the ledger in Dy
       /\n {2}undelivered +ROTATION_REMINDER to ops@example\.com, 2026-07-01 08:00: MessageRejected: Email address is not verified\./,
     );
     expect(shown).toContain('SES refused these for good and they are not retried');
-    // And the refusal is counted in the metric the stack alarms on.
+    // And the email sent is counted, and the refusal in the metric the stack alarms on.
     expect(emf).toEqual([
       expect.objectContaining({
+        EmailsSent: 1,
+        service: 'rotor',
+        appId: enrolled.appId,
+        event: 'ROTATION_REMINDER',
+      }),
+      expect.objectContaining({
         UndeliverableEmails: 1,
-        service: 'rotor-notifications',
+        service: 'rotor',
         appId: enrolled.appId,
         event: 'ROTATION_REMINDER',
       }),

@@ -115,7 +115,7 @@ describe('Local faults: planned throttling and 5xx', () => {
 });
 
 describe('Local faults: a crashed Lambda', () => {
-  /** The sweep's first task, one DynamoDB Query per invocation, in its own execution environment. */
+  /** The sweep's first task, two DynamoDB Queries per invocation (due apps, token ages), in its own execution environment. */
   const findDueApps = () =>
     invokeLocalFunction(
       'find-due-apps',
@@ -126,6 +126,7 @@ describe('Local faults: a crashed Lambda', () => {
         AWS_ENDPOINT_URL_DYNAMODB: process.env.AWS_ENDPOINT_URL_DYNAMODB ?? '',
         TABLE_NAME: process.env.TABLE_NAME ?? '',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        POWERTOOLS_METRICS_DISABLED: 'true',
       },
       {},
     ).then(
@@ -142,7 +143,7 @@ describe('Local faults: a crashed Lambda', () => {
     const beforeFirstCall = await findDueApps();
     localFaults.crashNext('find-due-apps', 1);
     const afterItsQuery = await findDueApps();
-    localFaults.crashNext('find-due-apps', 2);
+    localFaults.crashNext('find-due-apps', 3);
     const neverReached = await findDueApps();
     const unplanned = await findDueApps();
 

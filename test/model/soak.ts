@@ -100,6 +100,7 @@ function invariantsOf(error: unknown): string[] {
 
 const options = parse();
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 if (options.workers > 1 && !options.path) await soakInWorkers();
 const started = performance.now();
 const world = await startWorld({ iam: options.iam });

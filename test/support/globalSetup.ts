@@ -35,6 +35,9 @@ export default async function setup(): Promise<() => Promise<void>> {
     TOKEN_PREFIX: TEST_TOKEN_PREFIX,
     POWERTOOLS_LOG_LEVEL: 'WARN',
     POWERTOOLS_DEV: 'false',
+    // The functions' metric lines (EMF) would crowd the test output; the metric tests make their own
+    // Metrics with test/support/metrics.ts and read what it prints.
+    POWERTOOLS_METRICS_DISABLED: 'true',
     // The Lambda runtime is Node.js 24; this machine's Node.js 20 is only for the tests.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   });
