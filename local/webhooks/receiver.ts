@@ -4,7 +4,9 @@
  * name (a 500 forever, a 410 of a revoked Slack hook), or no answer at all. It keeps every delivery with
  * its headers and raw body, and checks a `json` delivery's signature the way the README tells a receiver
  * to: with the signing secret from the webhook's secret, and a 5-minute window on `Date.now()` (so local
- * mode's virtual clock applies), refusing a repeat of a delivery id it has taken.
+ * mode's virtual clock applies), refusing a repeat of a delivery id it has taken. Each answer closes its
+ * connection: a kept-alive socket the server times out just as the next delivery reuses it would fail that
+ * delivery for no reason of Rotor's (and, rightly, send it into the workflow's 30-second backoff).
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import {
@@ -109,14 +111,18 @@ export async function startWebhookReceiver(
           index,
           respond: (status) => {
             received[index] = { ...(received[index] as WebhookDelivery), status };
-            response.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'no');
+            response
+              .writeHead(status, { 'content-type': 'text/plain', connection: 'close' })
+              .end(status < 300 ? 'ok' : 'no');
           },
         });
         held.set(hook, waiting);
         return;
       }
       received.push(delivery(answer));
-      response.writeHead(answer, { 'content-type': 'text/plain' }).end(answer < 300 ? 'ok' : 'no');
+      response
+        .writeHead(answer, { 'content-type': 'text/plain', connection: 'close' })
+        .end(answer < 300 ? 'ok' : 'no');
     })();
   });
   const port = await listen(server, options.port ?? 0);

@@ -48,7 +48,9 @@ describe('the mail viewer during a rotation', () => {
       const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
       // A browser on a 2-core machine that runs the rest of the suite too can be slow: wait for it.
       page.setDefaultTimeout(60_000);
-      await page.goto(`${system.endpoints.ses}/`);
+      // The viewer's script must have loaded and fetched the emails before its toggle works: a click on a
+      // page still loading (as on a loaded machine) left the HTML view hidden, and the test waiting for it.
+      await page.goto(`${system.endpoints.ses}/`, { waitUntil: 'networkidle' });
       const email = page.locator('.email', { hasText: 'billing-sync: A token rotation was initiated' });
       await email.getByRole('button', { name: 'Toggle HTML view' }).click();
       // The iframe of this email's card: other cards hold hidden iframes of their own.

@@ -8,7 +8,13 @@ interface Report {
     passed: boolean;
     problems: string[];
     emails: { event: string; to: string; locale: string; subject: string }[];
-    events: { detailType: string; event: string; rotationId?: string; schemaProblems: string[] }[];
+    events: {
+      detailType: string;
+      event: string;
+      rotationId?: string;
+      failedStep?: string;
+      schemaProblems: string[];
+    }[];
     webhookDeliveries: {
       detailType: string;
       deliveryId: string;
@@ -31,7 +37,7 @@ describe('npm run scenarios', () => {
       const report = JSON.parse(stdout) as Report;
       const byName = Object.fromEntries(report.scenarios.map((scenario) => [scenario.name, scenario]));
 
-      expect(code).toBe(0);
+      // The problems first: a failed scenario says what was wrong, not only that the exit code was 1.
       expect(report.scenarios.map((s) => [s.name, s.passed, s.problems])).toEqual(
         [
           'expire-later',
@@ -48,6 +54,7 @@ describe('npm run scenarios', () => {
           'hubspot-handoff-timeout',
         ].map((name) => [name, true, []]),
       );
+      expect(code).toBe(0);
       const expireLater = byName['expire-later'];
       expect(expireLater?.emails.map((mail) => `${mail.event} ${mail.to} ${mail.locale}`)).toEqual([
         'ROTATION_INITIATED anna@demo.example de',
@@ -87,6 +94,7 @@ describe('npm run scenarios', () => {
         'Rotor Rotation Cancelled',
       ]);
       expect(eventsOf('failure-in-test-step')).toEqual(['Rotor Rotation Started', 'Rotor Rotation Failed']);
+      expect(byName['failure-in-test-step']?.events.at(-1)?.failedStep).toBe('testSecret');
       expect(eventsOf('hubspot-old-token-still-valid')?.at(-1)).toBe('Rotor HubSpot Token Still Valid');
       // And each event reached the app's json webhook once, signed so that the receiver accepts it.
       const deliveriesOf = (name: string) =>
