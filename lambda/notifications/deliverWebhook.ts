@@ -10,6 +10,7 @@ import {
   signWebhook,
   type WebhookDeliveryInput,
   type WebhookSecret,
+  webhookUrlProblem,
 } from '../contract/webhooks.ts';
 import type { AppRecord, RotationRecord, WebhookRef } from '../store/model.ts';
 import type { Registry } from '../store/Registry.ts';
@@ -134,12 +135,15 @@ function requestFor(
 function readSecret(value: string | undefined, webhookId: string): WebhookSecret {
   try {
     const parsed = JSON.parse(value ?? '') as Partial<WebhookSecret>;
-    if (typeof parsed.url === 'string') return parsed as WebhookSecret;
+    // The secret may have been edited outside Rotor: its URL must still be one Rotor would have taken.
+    if (typeof parsed.url === 'string' && webhookUrlProblem(parsed.url) === undefined) {
+      return parsed as WebhookSecret;
+    }
   } catch {
     // Named below, without the value.
   }
   throw new Error(
-    `webhook ${webhookId}'s secret is not the JSON Rotor wrote ({"url": ..., "signingSecret": ...})`,
+    `webhook ${webhookId}'s secret is not the JSON Rotor wrote ({"url": "https://...", "signingSecret": ...})`,
   );
 }
 

@@ -1,4 +1,4 @@
-import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
 import { ROTOR_METRICS } from '../../lambda/contract/metrics.ts';
 import {
@@ -136,5 +136,31 @@ describe('Function: deliverWebhook', () => {
       `webhook:${input.webhookId} the receiver answered 410`,
     ]);
     expect(webhookCounts(emf)).toEqual([ROTOR_METRICS.names.webhooksFailed]);
+  });
+
+  it('posts nowhere when the URL in the secret was changed outside Rotor to one it would refuse', async () => {
+    // Prepare
+    const { app, input } = await appWithWebhook();
+    const secretArn = (await registry.apps.getApp(app.appId)).webhooks?.[input.webhookId]?.secretArn;
+    await secretsManager.send(
+      new PutSecretValueCommand({
+        SecretId: secretArn,
+        SecretString: JSON.stringify({ url: 'http://internal.example/steal', signingSecret: 'whsec_x' }),
+      }),
+    );
+    const { fetch, requests } = receiver(200);
+    const deps = { registry, secretsManager, clock: () => new Date(), fetch, metrics: testMetrics() };
+
+    // Act
+    const failure = await deliverWebhook(deps, input).then(
+      () => undefined,
+      (error: Error) => error.message,
+    );
+
+    // Assess: no request; the error names the webhook, not the URL; the claim is free for the give-up.
+    expect(requests).toEqual([]);
+    expect(failure).toMatch(/^webhook wh-\w+'s secret is not the JSON Rotor wrote/);
+    expect(failure).not.toContain('internal.example');
+    expect(await giveUpWebhook(deps, input, 'Error: bad secret')).toEqual({ recorded: true });
   });
 });
