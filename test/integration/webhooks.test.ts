@@ -96,6 +96,39 @@ describe('Webhooks', () => {
     ]);
   });
 
+  it("gives a Slack and a Teams webhook the step in the app's language with the next commands, and no token", async () => {
+    // Prepare: a German app (its admins' own locales do not matter to a channel).
+    const app = await enroll(env.system);
+    await addWebhook(app.appId, `${app.appId}-slack`, 'slack');
+    await addWebhook(app.appId, `${app.appId}-teams`, 'teams');
+
+    // Act
+    const { executionArn } = await rotate(env.system, app, 'expire-now');
+    await env.system.stepFunctions.whenStopped(executionArn);
+    await eventually(async () => env.system.webhooks.deliveries(`${app.appId}-teams`).length === 2);
+    await eventually(async () => env.system.webhooks.deliveries(`${app.appId}-slack`).length === 2);
+
+    // Assess
+    const [started, invalidated] = [...env.system.webhooks.deliveries(`${app.appId}-slack`)]
+      .sort((a, b) => (a.detailType ?? '').localeCompare(b.detailType ?? ''))
+      .map((delivery) => JSON.parse(delivery.body) as { text: string; blocks: unknown[] });
+    expect(started?.text).toBe(`[Rotor] ${app.appId}: Eine Rotation hat begonnen`);
+    expect(invalidated?.text).toMatch(new RegExp(`^\\[Rotor\\] ${app.appId}: `));
+    expect(JSON.stringify(invalidated?.blocks)).toContain(`\`rotor apps show ${app.appId}\``);
+    expect(JSON.stringify(invalidated?.blocks)).toContain(`${env.system.env.CONSOLE_URL}/apps/${app.appId}`);
+    const teams = env.system.webhooks.deliveries(`${app.appId}-teams`).map((delivery) => delivery.body);
+    expect(teams.every((body) => body.includes('application/vnd.microsoft.card.adaptive'))).toBe(true);
+    const tokens = await Promise.all(
+      [app.currentVersionId, (await env.system.registry.apps.getApp(app.appId)).currentVersionId].map(
+        (versionId) => tokenOf(env.system, app.secretArn, versionId).catch(() => 'rtr_gone'),
+      ),
+    );
+    for (const delivery of env.system.webhooks.deliveries().filter((d) => d.hook.startsWith(app.appId))) {
+      for (const token of tokens) expect(delivery.body).not.toContain(token);
+      expect(delivery.signature).toBeUndefined();
+    }
+  });
+
   it('a webhook that answers 500 forever does not delay the emails or the state; each delivery gives up, recorded and audited', async () => {
     // Prepare: the receiver holds every request unanswered until the test lets it answer 500.
     const app = await enroll(env.system);
