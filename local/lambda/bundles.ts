@@ -26,6 +26,14 @@ export const TASK_FUNCTION_ESBUILD_OPTIONS = {
   mainFields: ['module', 'main'],
 } as const satisfies BuildOptions;
 
+/**
+ * {@link TASK_FUNCTION_ESBUILD_OPTIONS} for a handler the stack bundles with the AWS SDK inside
+ * (`bundleAwsSdk` in `TaskFunction`): the same, with nothing external.
+ */
+export function taskFunctionEsbuildOptions(bundleAwsSdk: boolean): BuildOptions {
+  return bundleAwsSdk ? { ...TASK_FUNCTION_ESBUILD_OPTIONS, external: [] } : TASK_FUNCTION_ESBUILD_OPTIONS;
+}
+
 /** Where a process's local Lambdas come from: one bundle per handler, and the worker that runs one. */
 export interface LocalBundles {
   /** `file:` URL of the handler's bundle, by handler folder name. */
