@@ -284,7 +284,12 @@ export async function measureBundles(options: BundlesOptions = {}): Promise<Reco
             : 'external';
       const used = byPlacement[stack];
       if (used)
-        chosen.push({ handler, bytes: used.bytes, sdkBytes: used.sdkBytes, timesBareNode: used.timesBareNode });
+        chosen.push({
+          handler,
+          bytes: used.bytes,
+          sdkBytes: used.sdkBytes,
+          timesBareNode: used.timesBareNode,
+        });
       const settings = bundles.find((bundle) => bundle.handler === handler)?.settings ?? [];
       figures[handler] = {
         // The figures of the bundle the stack deploys, then both variants.
