@@ -5,7 +5,7 @@
  * Benchmarks section gives the figures. A handler not listed keeps `@aws-sdk/*` external.
  */
 export const AWS_SDK_BUNDLED_HANDLERS: ReadonlySet<string> = new Set<string>([
-  // Measured 2026-12-02 (README, Benchmarks): bundled loads in 3.3–4.3x node -e 0, external in 5.1–9.2x.
+  // Measured 2026-12-02 (README, Benchmarks): bundled each loads in 3.5–4.4x node -e 0, external in 5.2–7.9x.
   'authorizer',
   'await-handoff',
   'check-grace',

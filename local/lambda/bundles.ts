@@ -8,7 +8,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 
 /**
  * What `TaskFunction`'s `bundling` turns into, as aws-cdk-lib's NodejsFunction passes it to esbuild:
- * `--bundle --target=node24 --platform=node --format=esm --minify --sourcemap
+ * `--bundle --target=node24 --platform=node --format=esm --minify --sourcemap --sources-content=false
  * --external:@aws-sdk/* --banner:js=... --main-fields=module,main`, run in the project folder.
  * Keep in step with `lib/constructs/TaskFunction.ts`.
  */
@@ -19,6 +19,7 @@ export const TASK_FUNCTION_ESBUILD_OPTIONS = {
   format: 'esm',
   minify: true,
   sourcemap: true,
+  sourcesContent: false,
   external: ['@aws-sdk/*'],
   banner: {
     js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
