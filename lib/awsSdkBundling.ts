@@ -5,7 +5,7 @@
  * Benchmarks section gives the figures. A handler not listed keeps `@aws-sdk/*` external.
  */
 export const AWS_SDK_BUNDLED_HANDLERS: ReadonlySet<string> = new Set<string>([
-  // Measured 2026-12-02 (README, Benchmarks): bundled each loads in 3.5–4.4x node -e 0, external in 5.2–7.9x.
+  // Measured 2026-12-02 (README, Benchmarks): bundled each loads in 2.9–4.0x node -e 0, external in 5.0–8.2x.
   'authorizer',
   'await-handoff',
   'check-grace',
@@ -28,3 +28,11 @@ export const AWS_SDK_BUNDLED_HANDLERS: ReadonlySet<string> = new Set<string>([
 export function bundlesAwsSdk(handler: string): boolean {
   return AWS_SDK_BUNDLED_HANDLERS.has(handler);
 }
+
+/**
+ * What a bundle that carries the AWS SDK takes in place of an SDK package (paths from the project
+ * folder): the environment's credentials instead of the default chain, as Lambda gives them.
+ */
+export const SDK_BUNDLE_ALIASES = {
+  '@aws-sdk/credential-provider-node': './lambda/integrations/aws/lambdaCredentials.ts',
+} as const;

@@ -8,7 +8,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { JitterType, type TaskStateBase } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
-import { bundlesAwsSdk } from '../awsSdkBundling.ts';
+import { bundlesAwsSdk, SDK_BUNDLE_ALIASES } from '../awsSdkBundling.ts';
 
 const LAMBDA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../lambda');
 
@@ -82,6 +82,7 @@ export class TaskFunction extends Construct {
     });
     logGroup.grantWrite(this.role);
 
+    const bundleAwsSdk = props.bundleAwsSdk ?? bundlesAwsSdk(props.handler);
     this.function = new NodejsFunction(this, 'Function', {
       entry: path.join(LAMBDA_DIR, props.handler, 'index.ts'),
       handler: 'handler',
@@ -112,7 +113,15 @@ export class TaskFunction extends Construct {
         mainFields: ['module', 'main'],
         // The Node.js 24 runtime ships the AWS SDK v3; a handler whose bundle loads faster with the
         // SDK inside (npm run bench, bundles section) carries its own.
-        externalModules: (props.bundleAwsSdk ?? bundlesAwsSdk(props.handler)) ? [] : ['@aws-sdk/*'],
+        externalModules: bundleAwsSdk ? [] : ['@aws-sdk/*'],
+        // With the SDK inside, credentials come from the environment, where Lambda puts the role's.
+        ...(bundleAwsSdk
+          ? {
+              esbuildArgs: {
+                '--alias': Object.entries(SDK_BUNDLE_ALIASES).map(([name, file]) => `${name}=${file}`),
+              },
+            }
+          : {}),
         banner:
           "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
       },

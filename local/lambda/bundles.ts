@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type BuildOptions, build } from 'esbuild';
+import { SDK_BUNDLE_ALIASES } from '../../lib/awsSdkBundling.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -29,10 +30,12 @@ export const TASK_FUNCTION_ESBUILD_OPTIONS = {
 
 /**
  * {@link TASK_FUNCTION_ESBUILD_OPTIONS} for a handler the stack bundles with the AWS SDK inside
- * (`bundleAwsSdk` in `TaskFunction`): the same, with nothing external.
+ * (`bundleAwsSdk` in `TaskFunction`): the same, with nothing external and {@link SDK_BUNDLE_ALIASES}.
  */
 export function taskFunctionEsbuildOptions(bundleAwsSdk: boolean): BuildOptions {
-  return bundleAwsSdk ? { ...TASK_FUNCTION_ESBUILD_OPTIONS, external: [] } : TASK_FUNCTION_ESBUILD_OPTIONS;
+  return bundleAwsSdk
+    ? { ...TASK_FUNCTION_ESBUILD_OPTIONS, external: [], alias: { ...SDK_BUNDLE_ALIASES } }
+    : TASK_FUNCTION_ESBUILD_OPTIONS;
 }
 
 /** Where a process's local Lambdas come from: one bundle per handler, and the worker that runs one. */

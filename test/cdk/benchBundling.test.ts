@@ -92,6 +92,17 @@ describe('Function: bundleHandler', () => {
     expect(bundlesAwsSdk('find-due-apps')).toBe(true);
     expect(importsFromSdk(bundled?.code ?? '')).toBe(false);
     expect(clientPackages(bundled?.sources ?? [])).toEqual(['client-dynamodb']);
+    // Credentials from the environment, as Lambda gives them, and none of the default chain's other sources.
+    expect(
+      bundled?.sources.some((source) => source.endsWith('lambda/integrations/aws/lambdaCredentials.ts')),
+    ).toBe(true);
+    expect(
+      bundled?.sources.filter((source) =>
+        /node_modules\/@aws-sdk\/(credential-provider-(node|ini|sso|process|web-identity)|nested-clients)\//.test(
+          source,
+        ),
+      ),
+    ).toEqual([]);
     expect(importsFromSdk(external?.code ?? '')).toBe(true);
     expect(clientPackages(external?.sources ?? [])).toEqual([]);
   });
