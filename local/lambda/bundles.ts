@@ -3,12 +3,13 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type BuildOptions, build } from 'esbuild';
+import { SDK_BUNDLE_ALIASES } from '../../lib/awsSdkBundling.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
  * What `TaskFunction`'s `bundling` turns into, as aws-cdk-lib's NodejsFunction passes it to esbuild:
- * `--bundle --target=node24 --platform=node --format=esm --minify --sourcemap
+ * `--bundle --target=node24 --platform=node --format=esm --minify --sourcemap --sources-content=false
  * --external:@aws-sdk/* --banner:js=... --main-fields=module,main`, run in the project folder.
  * Keep in step with `lib/constructs/TaskFunction.ts`.
  */
@@ -19,12 +20,23 @@ export const TASK_FUNCTION_ESBUILD_OPTIONS = {
   format: 'esm',
   minify: true,
   sourcemap: true,
+  sourcesContent: false,
   external: ['@aws-sdk/*'],
   banner: {
     js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
   },
   mainFields: ['module', 'main'],
 } as const satisfies BuildOptions;
+
+/**
+ * {@link TASK_FUNCTION_ESBUILD_OPTIONS} for a handler the stack bundles with the AWS SDK inside
+ * (`bundleAwsSdk` in `TaskFunction`): the same, with nothing external and {@link SDK_BUNDLE_ALIASES}.
+ */
+export function taskFunctionEsbuildOptions(bundleAwsSdk: boolean): BuildOptions {
+  return bundleAwsSdk
+    ? { ...TASK_FUNCTION_ESBUILD_OPTIONS, external: [], alias: { ...SDK_BUNDLE_ALIASES } }
+    : TASK_FUNCTION_ESBUILD_OPTIONS;
+}
 
 /** Where a process's local Lambdas come from: one bundle per handler, and the worker that runs one. */
 export interface LocalBundles {
