@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type BuildOptions, build } from 'esbuild';
-import { SDK_BUNDLE_ALIASES } from '../../lib/awsSdkBundling.ts';
+import { bundlesAwsSdk, SDK_BUNDLE_ALIASES } from '../../lib/awsSdkBundling.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -49,7 +49,8 @@ export interface LocalBundles {
 let built: Promise<LocalBundles> | undefined;
 
 /**
- * Bundles every handler as the stack does (so local mode runs what Lambda runs), built for this
+ * Bundles every handler as the stack does, the AWS SDK inside or external as it chooses (so local mode
+ * runs what Lambda runs), built for this
  * machine's Node.js, plus the worker bootstrap. Bundles are kept in node_modules/.cache under a hash of
  * their sources, so a process, and the next one, build only when a source changed.
  */
@@ -64,8 +65,16 @@ async function buildLocalBundles(): Promise<LocalBundles> {
     .map((entry) => entry.name)
     .sort();
   const target = `node${process.versions.node.split('.')[0]}`;
+  // Each handler as the stack builds it: with the AWS SDK inside or external (lib/awsSdkBundling.ts).
+  const groups = [true, false]
+    .map((bundleAwsSdk) => ({
+      options: taskFunctionEsbuildOptions(bundleAwsSdk),
+      handlers: handlers.filter((handler) => bundlesAwsSdk(handler) === bundleAwsSdk),
+    }))
+    .filter((group) => group.handlers.length > 0);
   const key = sourceHash([path.join(ROOT, 'lambda'), path.join(ROOT, 'local', 'lambda')], {
-    options: TASK_FUNCTION_ESBUILD_OPTIONS,
+    options: groups.map((group) => [group.handlers, group.options]),
+    choice: readFileSync(path.join(ROOT, 'lib', 'awsSdkBundling.ts'), 'utf8'),
     target,
     lock: readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8'),
     virtualDate: readFileSync(path.join(ROOT, 'local', 'virtualDate.ts'), 'utf8'),
@@ -82,18 +91,20 @@ async function buildLocalBundles(): Promise<LocalBundles> {
   mkdirSync(path.dirname(cache), { recursive: true });
   const partial = mkdtempSync(`${cache}.partial-`);
   try {
-    await build({
-      ...TASK_FUNCTION_ESBUILD_OPTIONS,
-      target,
-      entryPoints: handlers.map((handler) => ({
-        in: path.join('lambda', handler, 'index.ts'),
-        out: path.join(handler, 'index'),
-      })),
-      outdir: partial,
-      outExtension: { '.js': '.mjs' },
-      absWorkingDir: ROOT,
-      logLevel: 'warning',
-    });
+    for (const group of groups) {
+      await build({
+        ...group.options,
+        target,
+        entryPoints: group.handlers.map((handler) => ({
+          in: path.join('lambda', handler, 'index.ts'),
+          out: path.join(handler, 'index'),
+        })),
+        outdir: partial,
+        outExtension: { '.js': '.mjs' },
+        absWorkingDir: ROOT,
+        logLevel: 'warning',
+      });
+    }
     // The worker bootstrap last: its presence marks a complete build.
     await build({
       bundle: true,
