@@ -53,6 +53,35 @@ export async function announce(deps: AnnounceDependencies, announcement: Announc
   }
 }
 
+/** Where {@link announceAfterChange} says that telling others failed. */
+export interface ErrorLog {
+  error(message: string, extra: Record<string, unknown>): void;
+}
+
+/**
+ * Announces each step, in order, after the change it tells of is done (and audited): an event bus or
+ * webhook that fails never fails or undoes the change. The failure is logged, by app, event and error
+ * name, and the announcements after it are left out.
+ */
+export async function announceAfterChange(
+  deps: AnnounceDependencies,
+  announcements: readonly Announcement[],
+  log: ErrorLog,
+): Promise<void> {
+  for (const announcement of announcements) {
+    try {
+      await announce(deps, announcement);
+    } catch (error) {
+      log.error('could not tell other systems of the change', {
+        appId: announcement.app.appId,
+        event: announcement.event,
+        errorName: (error as Error).name,
+      });
+      return;
+    }
+  }
+}
+
 const common = (app: AppRecord, occurredAt: string) => ({
   version: '1' as const,
   appId: app.appId,

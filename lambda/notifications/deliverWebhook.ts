@@ -22,7 +22,7 @@ import { slackMessage, teamsMessage } from './renderChat.ts';
 import { notificationContent } from './renderEmail.ts';
 import { countWebhookDeliveries } from './rotorMetrics.ts';
 import { contextFor } from './sendNotification.ts';
-import { recordWebhookFailure } from './webhookDeliveries.ts';
+import { claimDelivery, recordWebhookFailure } from './webhookDeliveries.ts';
 
 /** How long one attempt waits for the receiver's answer. */
 export const WEBHOOK_TIMEOUT_MS = 10_000;
@@ -170,16 +170,7 @@ export async function deliverWebhook(
   const webhook = app?.webhooks?.[input.webhookId];
   if (!app || !webhook) return { status: 'webhook-removed' };
   const ledger = deps.registry.notifications;
-  const claim = await ledger.claim(
-    input.appId,
-    input.ledgerKey,
-    {
-      event: input.event,
-      recipient: `webhook:${input.webhookId}`,
-      ...(input.rotationId ? { rotationId: input.rotationId } : {}),
-    },
-    now,
-  );
+  const claim = await claimDelivery(deps.registry, input, now);
   if (!claim.claimed) {
     if (claim.status !== 'sending') return { status: 'delivered-before' };
     throw new WebhookNotDeliveredError(

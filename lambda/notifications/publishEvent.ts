@@ -3,21 +3,12 @@ import { DETAIL_TYPES, EVENT_SOURCE, type RotorEventDetail } from '../contract/r
 import { noticeSecondsOf, tokenDueAtOf } from '../store/dueAt.ts';
 import type { AppRecord, DueSoonReminder, RotationRecord } from '../store/model.ts';
 import type { Registry } from '../store/Registry.ts';
-import { isRetryableAwsError, RETRYABLE_ERROR_NAMES } from './retryable.ts';
+import { isRetryableAwsError, NotificationThrottledError, RETRYABLE_ERROR_NAMES } from './retryable.ts';
 
 /** Where the events go: the EventBridge client and the bus (`EVENT_BUS_NAME`). */
 export interface EventPublishing {
   readonly client: EventBridgeClient;
   readonly busName: string;
-}
-
-/** EventBridge could not take the event now (throttled, 5xx, no answer): the caller retries. */
-export class EventNotPublishedError extends Error {
-  public constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    // The workflow's Notify states retry this name with backoff, as they do SES throttling.
-    this.name = 'NotificationThrottledError';
-  }
 }
 
 /** What one event is about: the request of the email it goes with, or (an event no one is emailed about) its detail. */
@@ -155,7 +146,7 @@ export async function publishEvent(
   } catch (error) {
     if (isRetryableAwsError(error)) {
       await registry.notifications.release(app.appId, ledgerKey, occurredAt);
-      throw new EventNotPublishedError(
+      throw new NotificationThrottledError(
         `EventBridge did not take ${DETAIL_TYPES[event]} for app "${app.appId}": ${(error as Error).message}`,
         { cause: error },
       );

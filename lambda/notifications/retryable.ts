@@ -20,3 +20,14 @@ export function isRetryableAwsError(error: unknown): boolean {
   const status = $metadata?.httpStatusCode;
   return status === undefined || status === 429 || status >= 500;
 }
+
+/**
+ * A service Rotor notifies through (SES, EventBridge, Step Functions for a webhook's delivery) did not
+ * take it now: thrown for the caller's retry. The workflow's Notify states retry this name with backoff.
+ */
+export class NotificationThrottledError extends Error {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'NotificationThrottledError';
+  }
+}

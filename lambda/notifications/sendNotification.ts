@@ -20,17 +20,12 @@ import {
 } from './events.ts';
 import { detailOf, type EventPublishing, publishEvent } from './publishEvent.ts';
 import { renderEmail } from './renderEmail.ts';
-import { isRetryableAwsError } from './retryable.ts';
+import { isRetryableAwsError, NotificationThrottledError } from './retryable.ts';
 import { countEmailSent } from './rotorMetrics.ts';
 import { startWebhookDeliveries, type WebhookStarting } from './webhookDeliveries.ts';
 
 /** SES answered that it is throttling or unavailable; the workflow retries the task (its Retry matches this name). */
-export class NotificationThrottledError extends Error {
-  public constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'NotificationThrottledError';
-  }
-}
+export { NotificationThrottledError };
 
 export interface NotifyDependencies {
   readonly registry: Registry;

@@ -5,20 +5,12 @@ import { DETAIL_TYPES, type RotorEventDetail } from '../contract/rotorEvents.ts'
 import type { WebhookDeliveryInput } from '../contract/webhooks.ts';
 import type { AppRecord, WebhookRef } from '../store/model.ts';
 import type { Registry } from '../store/Registry.ts';
-import { isRetryableAwsError } from './retryable.ts';
+import { isRetryableAwsError, NotificationThrottledError } from './retryable.ts';
 
 /** Where webhook deliveries start: the webhook workflow (`WEBHOOK_STATE_MACHINE_ARN`). */
 export interface WebhookStarting {
   readonly client: SFNClient;
   readonly stateMachineArn: string;
-}
-
-/** Step Functions could not take a delivery now; the caller retries (the Notify states' Retry matches the name). */
-export class WebhookNotStartedError extends Error {
-  public constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'NotificationThrottledError';
-  }
 }
 
 /** The ledger key of one webhook's delivery of one occasion's event. */
@@ -83,7 +75,7 @@ export async function startWebhookDeliveries(
       const name = (error as Error).name;
       if (name === 'ExecutionAlreadyExists') continue;
       if (isRetryableAwsError(error)) {
-        throw new WebhookNotStartedError(
+        throw new NotificationThrottledError(
           `Step Functions did not take the ${occasion.event} delivery to webhook ${webhook.webhookId} of app "${app.appId}": ${name}`,
           { cause: error },
         );
@@ -91,6 +83,20 @@ export async function startWebhookDeliveries(
       await recordWebhookFailure(deps.registry, input, `${name}: ${(error as Error).message}`);
     }
   }
+}
+
+/** Claims one delivery in the email ledger, as `webhook:<id>`, the way each email is claimed. */
+export function claimDelivery(registry: Registry, input: WebhookDeliveryInput, now: string) {
+  return registry.notifications.claim(
+    input.appId,
+    input.ledgerKey,
+    {
+      event: input.event,
+      recipient: `webhook:${input.webhookId}`,
+      ...(input.rotationId ? { rotationId: input.rotationId } : {}),
+    },
+    now,
+  );
 }
 
 /**
@@ -103,16 +109,7 @@ export async function recordWebhookFailure(
   reason: string,
   now: string = input.occurredAt,
 ): Promise<boolean> {
-  const claim = await registry.notifications.claim(
-    input.appId,
-    input.ledgerKey,
-    {
-      event: input.event,
-      recipient: `webhook:${input.webhookId}`,
-      ...(input.rotationId ? { rotationId: input.rotationId } : {}),
-    },
-    now,
-  );
+  const claim = await claimDelivery(registry, input, now);
   if (!claim.claimed && claim.status !== 'sending') return false;
   await registry.notifications.settle(input.appId, input.ledgerKey, 'failed', now, reason.slice(0, 500));
   await registry.audit.appendAudit({

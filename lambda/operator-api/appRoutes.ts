@@ -11,7 +11,7 @@ import {
 } from '../contract/requestRules.ts';
 import { enrollHubSpotApp, enrollManagedApp } from '../domain/enrollApp.ts';
 import { submitHubSpotToken } from '../domain/hubspotRotation.ts';
-import { type Announcement, registeredDetail, removedDetail } from '../notifications/announce.ts';
+import { registeredDetail, removedDetail } from '../notifications/announce.ts';
 import type { AppSettingsChange } from '../store/AppItems.ts';
 import type { AppRecord } from '../store/model.ts';
 import { type Answer, appIdOf, audit, type RequestContext, sentence } from './requestContext.ts';
@@ -128,7 +128,7 @@ export async function addApp(context: RequestContext, raw: unknown): Promise<Ans
     : await enrollManagedApp({ ...settings, ...reminders }, deps);
   const adopted = Date.parse(app.tokenIssuedAt) < Date.parse(app.createdAt);
   await audit(context, 'succeeded', `registered with secret ${app.secretArn}`);
-  await tellOthers(context, {
+  await deps.announce?.({
     app,
     event: 'APP_REGISTERED',
     occasion: `registered-${app.createdAt}`,
@@ -228,7 +228,7 @@ export async function removeApp(context: RequestContext): Promise<Answer> {
     `Removed app "${appId}" from Rotor; its secret ${app.secretArn} was not deleted and its current token stays valid, ${secretNote}${webhookNote}`,
   );
   await audit(context, 'succeeded', message);
-  await tellOthers(context, {
+  await deps.announce?.({
     app,
     event: 'APP_REMOVED',
     occasion: `removed-${app.createdAt}`,
@@ -240,20 +240,4 @@ export async function removeApp(context: RequestContext): Promise<Answer> {
     status: 200,
     body: { appId, removed: true, secretArn: app.secretArn, secretDeleted: false, message },
   };
-}
-
-/**
- * Tells other systems of the change, after it is done and audited: an event bus or webhook that fails
- * never undoes or fails the change (it is logged; the audit log has the change either way).
- */
-async function tellOthers(context: RequestContext, announcement: Announcement): Promise<void> {
-  try {
-    await context.deps.announce?.(announcement);
-  } catch (error) {
-    context.deps.logger.error('could not tell other systems of the change', {
-      appId: announcement.app.appId,
-      event: announcement.event,
-      errorName: (error as Error).name,
-    });
-  }
 }

@@ -10,7 +10,7 @@ import { sfnClient } from '../integrations/aws/sfn.ts';
 import { webhookStartingFromEnv } from '../integrations/aws/webhookStarting.ts';
 import { registry, settings } from '../integrations/registryFromEnv.ts';
 import { requiredSetting } from '../integrations/settings.ts';
-import { announce } from '../notifications/announce.ts';
+import { announceAfterChange } from '../notifications/announce.ts';
 import { deliverOutbox } from '../notifications/outbox.ts';
 import { idempotencyStore } from './idempotency.ts';
 import type { OperatorApiDependencies, RequestLogger } from './requestContext.ts';
@@ -70,7 +70,11 @@ export function operatorApiDependencies(logger: RequestLogger): OperatorApiDepen
       ),
     logger,
     announce: (announcement) =>
-      announce({ registry, ...(events ? { events } : {}), ...(webhooks ? { webhooks } : {}) }, announcement),
+      announceAfterChange(
+        { registry, ...(events ? { events } : {}), ...(webhooks ? { webhooks } : {}) },
+        [announcement],
+        logger,
+      ),
     hubspotApiUrl: process.env.HUBSPOT_API_URL || DEFAULT_HUBSPOT_API_URL,
     idempotency: idempotencyStore({ tableName: settings.tableName, client: dynamoDbClient }),
   };

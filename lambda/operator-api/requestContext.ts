@@ -23,7 +23,10 @@ export interface OperatorApiDependencies
   readonly hubspotApiUrl: string;
   /** Where the first answers of requests with an `Idempotency-Key` are kept for their replays. */
   readonly idempotency: IdempotencyStore;
-  /** Tells other systems of a step no one is emailed about (an app registered or removed). Without it, no one. */
+  /**
+   * Tells other systems of a step no one is emailed about (an app registered or removed), after the change;
+   * never throws (a failure is logged). Without it, no one is told.
+   */
   readonly announce?: (announcement: Announcement) => Promise<void>;
   /**
    * How long expire-now and cancel may ask HubSpot about a token, all attempts together, before they go

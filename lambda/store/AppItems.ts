@@ -102,21 +102,9 @@ export class AppItems {
    */
   public async listApps(): Promise<AppRecord[]> {
     const appKeys: { pk: string; sk: string }[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: DUE_INDEX.indexName,
-          KeyConditionExpression: '#shard = :shard',
-          ExpressionAttributeNames: { '#shard': DUE_INDEX.partitionKey },
-          ExpressionAttributeValues: { ':shard': DUE_SHARD },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) appKeys.push({ pk: String(item.pk), sk: String(item.sk) });
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    for await (const item of this.shardItems(DUE_INDEX)) {
+      appKeys.push({ pk: String(item.pk), sk: String(item.sk) });
+    }
     const apps: AppRecord[] = [];
     for (let i = 0; i < appKeys.length; i += 100) {
       let pending: Record<string, unknown>[] = appKeys.slice(i, i + 100);
@@ -479,29 +467,37 @@ export class AppItems {
    */
   public async tokenAges(): Promise<TokenAge[]> {
     const ages: TokenAge[] = [];
+    for await (const item of this.shardItems(TOKEN_AGE_INDEX)) {
+      ages.push({
+        appId: String(item.pk).slice('APP#'.length),
+        tokenIssuedAt: String(item.tokenIssuedAt),
+        intervalSeconds: Number(item.intervalSeconds),
+        state: item.state as AppState,
+      });
+    }
+    return ages;
+  }
+
+  /** Every item of one of the app items' sparse indexes (one shard), page by page, in its sort order. */
+  protected async *shardItems(index: {
+    readonly indexName: string;
+    readonly partitionKey: string;
+  }): AsyncGenerator<Record<string, unknown>> {
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.client.send(
         new QueryCommand({
           TableName: this.tableName,
-          IndexName: TOKEN_AGE_INDEX.indexName,
+          IndexName: index.indexName,
           KeyConditionExpression: '#shard = :shard',
-          ExpressionAttributeNames: { '#shard': TOKEN_AGE_INDEX.partitionKey },
+          ExpressionAttributeNames: { '#shard': index.partitionKey },
           ExpressionAttributeValues: { ':shard': DUE_SHARD },
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of page.Items ?? []) {
-        ages.push({
-          appId: String(item.pk).slice('APP#'.length),
-          tokenIssuedAt: String(item.tokenIssuedAt),
-          intervalSeconds: Number(item.intervalSeconds),
-          state: item.state as AppState,
-        });
-      }
+      yield* page.Items ?? [];
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    return ages;
   }
 
   /**

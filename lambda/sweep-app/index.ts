@@ -17,7 +17,7 @@ import {
   stopExecution,
   workflowStateOf,
 } from '../integrations/workflows.ts';
-import { announce, repairedDetail, stuckDetail } from '../notifications/announce.ts';
+import { announceAfterChange, repairedDetail, stuckDetail } from '../notifications/announce.ts';
 import type { AppRecord } from '../store/model.ts';
 
 const rotationStateMachineArn = requiredSetting('ROTATION_STATE_MACHINE_ARN');
@@ -47,31 +47,30 @@ async function tellOthers(app: AppRecord, stuck: StuckWork[], outcome: SweepAppO
   const repair =
     REPAIR_OF[outcome.action] ?? (stuck.length > 0 && outcome.deliver ? ('delivered' as const) : undefined);
   const deps = { registry, ...(events ? { events } : {}), ...(webhooks ? { webhooks } : {}) };
-  try {
-    if (stuck.length > 0) {
-      await announce(deps, {
+  await announceAfterChange(
+    deps,
+    [
+      {
         app,
         event: 'APP_STUCK',
         occasion: `stuck-${at.slice(0, 10)}`,
         detail: stuckDetail(app, stuck, at),
         ...(app.activeRotation ? { rotationId: app.activeRotation.rotationId } : {}),
-      });
-    }
-    if (repair) {
-      await announce(deps, {
-        app,
-        event: 'APP_REPAIRED',
-        occasion: `repaired-${outcome.rotationId ?? at.slice(0, 10)}-${repair}`,
-        detail: repairedDetail(app, repair, outcome.rotationId, at),
-        ...(outcome.rotationId ? { rotationId: outcome.rotationId } : {}),
-      });
-    }
-  } catch (error) {
-    logger.error('could not tell other systems of the repair', {
-      appId: app.appId,
-      errorName: (error as Error).name,
-    });
-  }
+      },
+      ...(repair
+        ? [
+            {
+              app,
+              event: 'APP_REPAIRED' as const,
+              occasion: `repaired-${outcome.rotationId ?? at.slice(0, 10)}-${repair}`,
+              detail: repairedDetail(app, repair, outcome.rotationId, at),
+              ...(outcome.rotationId ? { rotationId: outcome.rotationId } : {}),
+            },
+          ]
+        : []),
+    ],
+    logger,
+  );
 }
 
 /** Sweep task: repairs, rotates or reminds one due app, and tells other systems of what it repaired. */
