@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import type { Construct } from 'constructs';
@@ -172,9 +172,11 @@ export class RotorStack extends Stack {
       handler: 'find-due-apps',
       description: 'queries the apps that are due',
       table,
-      // The due index only: the sweep never reads the table's items.
-      tableAccess: [],
+      // The due index, and of each due app its state and recipients (BatchGetItem).
+      tableAccess: ['dynamodb:BatchGetItem'],
       queryIndexes: true,
+      // A big day's plan reads every due app and starts a batch execution per 500 of them.
+      timeout: Duration.minutes(5),
       tokenPrefix: config.tokenPrefix,
     });
     Validations.of(findDueApps.role).acknowledge({
@@ -198,7 +200,10 @@ export class RotorStack extends Stack {
       notify: notify.function,
       sweepTime: config.sweepTime,
       timeZone: config.timeZone,
+      sesSendRate: config.sesSendRate,
+      batchSize: config.sweepBatchSize,
     });
+    this.sweepWorkflow.grantStartBatches(findDueApps);
 
     const appDefaults = {
       admins: config.defaultAdmins,

@@ -28,6 +28,10 @@ export interface RotorConfig {
   readonly hubspotApiUrl: string;
   /** The event bus Rotor puts its events on: the account's default bus, or one the deployer made. */
   readonly eventBusName: string;
+  /** The account's SES maximum send rate (recipients a second): the daily sweep's emails keep within it. */
+  readonly sesSendRate: number;
+  /** Apps per sweep batch execution (about 18 history events each, of AWS's 25,000 an execution). */
+  readonly sweepBatchSize: number;
 }
 
 function duration(min: number, max: number, allowed: string) {
@@ -108,6 +112,18 @@ const configSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9._-]{1,256}$/, 'must be the name of an event bus in the account, such as "default"')
     .default(DEFAULT_EVENT_BUS),
+  // SES's usual start for an account out of the sandbox; the account's own is in the SES console.
+  sesSendRate: z.coerce
+    .number({ error: 'must be a number of recipients a second from 1 to 10000, such as 14' })
+    .min(1, 'must be a number of recipients a second from 1 to 10000, such as 14')
+    .max(10_000, 'must be a number of recipients a second from 1 to 10000, such as 14')
+    .default(14),
+  sweepBatchSize: z.coerce
+    .number({ error: 'must be a whole number of apps from 1 to 1000, such as 500' })
+    .int('must be a whole number of apps from 1 to 1000, such as 500')
+    .min(1, 'must be a whole number of apps from 1 to 1000, such as 500')
+    .max(1000, 'must be a whole number of apps from 1 to 1000, such as 500')
+    .default(500),
 });
 
 const KEYS = Object.keys(configSchema.shape);

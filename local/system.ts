@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DueAppsOutput } from '../lambda/contract/workflows.ts';
+import { executionArnFor } from '../lambda/integrations/workflows.ts';
 import type { VirtualClock } from './clock.ts';
 import { type LocalConsole, startLocalConsole } from './console/server.ts';
 import { createRegistryTable, startLocalDynamoDb } from './dynamodb.ts';
@@ -16,7 +18,11 @@ import {
   startSecretsManagerEmulator,
 } from './secrets-manager/emulator.ts';
 import { type StrictSesOptions, startStrictSes } from './ses/strictSes.ts';
-import { LambdaServiceError, startLocalStepFunctions } from './step-functions/service.ts';
+import {
+  type ExecutionDescription,
+  LambdaServiceError,
+  startLocalStepFunctions,
+} from './step-functions/service.ts';
 import {
   functionsOf,
   type LocalFunction,
@@ -62,6 +68,8 @@ export interface LocalSystemOptions {
   readonly waitTimeOverrides?: Readonly<Record<string, number>>;
   /** Milliseconds between retries of the named states (e.g. a short poll in tests). */
   readonly retryIntervalOverrides?: Readonly<Record<string, number>>;
+  /** A lower quota on each execution's history events than AWS's 25,000 (tests reach it with a few apps). */
+  readonly maxHistoryEvents?: number;
   /** Milliseconds between Secrets Manager's retries of a failed rotation (tests shorten it). @default 1000 */
   readonly secretsManagerRetryDelayMs?: number;
   /** Local mode's virtual clock: workflow waits pass through it. Without it, waits take real time. */
@@ -92,7 +100,10 @@ export interface LocalSystem {
   readonly env: Record<string, string>;
   readonly functions: readonly LocalFunction[];
   readonly rotationStateMachineArn: string;
+  /** The daily sweep: it plans the due apps and starts their batches. */
   readonly sweepStateMachineArn: string;
+  /** The sweep's batches: each handles up to 500 of the planned apps. */
+  readonly sweepBatchStateMachineArn: string;
   /** The workflow that delivers each event to each webhook. */
   readonly webhookStateMachineArn: string;
   readonly rotationHookArn: string;
@@ -100,6 +111,11 @@ export interface LocalSystem {
   readonly scheduler?: LocalScheduler;
   /** Invokes a function of the stack (by ARN or logical id) as Lambda would, in its own environment. */
   invoke(functionArn: string, payload: unknown): Promise<unknown>;
+  /**
+   * Waits until a sweep execution and every batch it started have ended: the sweep's status, and its
+   * batches' executions (in batch order) with their statuses.
+   */
+  whenSweepDone(executionArn: string): Promise<SweepRun>;
   /**
    * The Secrets Manager emulator's background rotations (RotateSecret answers before they run, as on
    * AWS): their failed steps, and ways to await their end.
@@ -308,7 +324,8 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   });
   const webhooks = await startWebhookReceiver({ port: ports.webhooks ?? 0 });
   const rotationMachine = findMachine('RotationWorkflow');
-  const sweepMachine = findMachine('SweepWorkflow');
+  const sweepMachine = findMachine('SweepWorkflowStateMachine');
+  const sweepBatchMachine = findMachine('SweepWorkflowBatches');
   const webhookMachine = findMachine('Webhooks');
   /** A task as Step Functions invokes it: as the state machine's role, which must allow lambda:InvokeFunction. */
   const invokeAsStateMachine = async (
@@ -346,6 +363,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       : {}),
     ...(options.waitTimeOverrides ? { waitTimeOverrides: { '*': options.waitTimeOverrides } } : {}),
     ...(options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {}),
+    ...(options.maxHistoryEvents ? { maxHistoryEvents: options.maxHistoryEvents } : {}),
   });
 
   const scheduler = options.schedules
@@ -430,9 +448,11 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     functions,
     rotationStateMachineArn: rotationMachine.arn,
     sweepStateMachineArn: sweepMachine.arn,
+    sweepBatchStateMachineArn: sweepBatchMachine.arn,
     webhookStateMachineArn: webhookMachine.arn,
     rotationHookArn: hook.arn,
     invoke,
+    whenSweepDone: (executionArn) => whenSweepDone(stepFunctions, sweepBatchMachine.arn, executionArn),
     secretsManagerRotations: {
       rotationErrors: secretsManager.rotationErrors,
       whenRotationSettled: (secretId) => secretsManager.whenRotationSettled(secretId),
@@ -457,6 +477,31 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       await hubspot?.close();
     },
   };
+}
+
+/** A sweep that has ended: its own execution, and the batch executions it started. */
+export interface SweepRun {
+  readonly sweep: ExecutionDescription;
+  readonly batches: readonly ExecutionDescription[];
+  /** SUCCEEDED when the sweep and every batch did; else the first other status. */
+  readonly status: ExecutionDescription['status'];
+}
+
+async function whenSweepDone(
+  stepFunctions: Pick<LocalSystem['stepFunctions'], 'whenStopped'>,
+  batchMachineArn: string,
+  executionArn: string,
+): Promise<SweepRun> {
+  const sweep = await stepFunctions.whenStopped(executionArn);
+  const due = (JSON.parse(sweep.output ?? '{}') as { due?: Partial<DueAppsOutput> }).due;
+  const batches: ExecutionDescription[] = [];
+  for (let batch = 0; batch < (due?.batches ?? 0); batch++) {
+    batches.push(
+      await stepFunctions.whenStopped(executionArnFor(batchMachineArn, `${due?.batchPrefix}${batch}`)),
+    );
+  }
+  const status = [sweep, ...batches].find((execution) => execution.status !== 'SUCCEEDED')?.status;
+  return { sweep, batches, status: status ?? 'SUCCEEDED' };
 }
 
 /** The operator API function of a local system, as API Gateway's proxy integration invokes it. */

@@ -86,10 +86,38 @@ export interface RotationState extends RotationWorkflowInput {
   readonly error: { readonly Error?: string; readonly Cause?: string };
 }
 
-/** The sweep's FindDueApps answer. */
+/** One app of a sweep batch: its id, and the time from which the batch may handle it (its share of SES's send rate). */
+export interface SweepItem {
+  readonly appId: string;
+  readonly at: string;
+}
+
+/** The input of one sweep batch execution, as FindDueApps starts it. */
+export interface SweepBatchInput {
+  /** The sweep execution that planned it. */
+  readonly sweep: string;
+  readonly batch: number;
+  readonly items: readonly SweepItem[];
+  /** When the app after this batch's last may go (where a retried plan goes on). */
+  readonly endsAt: string;
+}
+
+/** The input FindDueApps is given: the sweep execution's own name, id and start. */
+export interface FindDueAppsInput {
+  readonly execution: string;
+  readonly executionName: string;
+  readonly startedAt: string;
+}
+
+/** The sweep's FindDueApps answer: how many apps were due, and the batch executions that handle them. */
 export interface DueAppsOutput {
   readonly now: string;
-  readonly appIds: readonly string[];
+  readonly dueApps: number;
+  readonly batches: number;
+  /** Batch `k`'s execution is named `${batchPrefix}${k}`. */
+  readonly batchPrefix: string;
+  /** When the plan's last app may go. */
+  readonly endsAt?: string;
 }
 
 /** What the sweep did for one app; `deliver` asks for the app's outbox to be sent. */
@@ -110,8 +138,12 @@ export interface SweepAppOutput {
   readonly deliver: boolean;
 }
 
-/** The sweep's state around one app: the task's answer is the state (its ResultPath is `$`). */
+/**
+ * A sweep batch's state around one app: the item, then the task's answer (its ResultPath is `$`);
+ * the sweep execution's own state is `{ due }`.
+ */
 export interface SweepState extends SweepAppOutput {
+  readonly at: string;
   readonly due: DueAppsOutput;
   readonly error: { readonly Error?: string; readonly Cause?: string };
 }

@@ -17,6 +17,7 @@ import { isConditionFailure, stripKeys, type TableOptions } from './items.ts';
 import {
   type AppRecord,
   type AppState,
+  type DueApp,
   type DueSoonReminder,
   noticeId,
   type PendingNotice,
@@ -106,25 +107,56 @@ export class AppItems {
       appKeys.push({ pk: String(item.pk), sk: String(item.sk) });
     }
     const apps: AppRecord[] = [];
-    for (let i = 0; i < appKeys.length; i += 100) {
-      let pending: Record<string, unknown>[] = appKeys.slice(i, i + 100);
+    for (const item of await this.batchGetItems(appKeys, { consistent: true })) {
+      apps.push(stripKeys<AppRecord>(item) as AppRecord);
+    }
+    return apps.sort((a, b) => a.appId.localeCompare(b.appId));
+  }
+
+  /**
+   * The items of these keys, from BatchGetItem (100 keys a request, `parallel` requests at a time, the
+   * keys DynamoDB left unprocessed again with backoff), in no particular order; a missing item is left out.
+   */
+  protected async batchGetItems(
+    keyList: readonly Record<string, unknown>[],
+    options: { consistent?: boolean; projection?: readonly string[]; parallel?: number } = {},
+  ): Promise<Record<string, unknown>[]> {
+    const found: Record<string, unknown>[] = [];
+    const names = options.projection
+      ? Object.fromEntries(options.projection.map((name, i) => [`#p${i}`, name]))
+      : undefined;
+    const getChunk = async (chunk: readonly Record<string, unknown>[]) => {
+      let pending: Record<string, unknown>[] = [...chunk];
       for (let attempt = 0; pending.length > 0; attempt += 1) {
         if (attempt > 0)
           await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
         const { Responses, UnprocessedKeys } = await this.client.send(
           new BatchGetCommand({
-            RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
+            RequestItems: {
+              [this.tableName]: {
+                Keys: pending,
+                ConsistentRead: options.consistent ?? false,
+                ...(names
+                  ? { ProjectionExpression: Object.keys(names).join(', '), ExpressionAttributeNames: names }
+                  : {}),
+              },
+            },
           }),
         );
-        for (const item of Responses?.[this.tableName] ?? [])
-          apps.push(stripKeys<AppRecord>(item) as AppRecord);
+        found.push(...(Responses?.[this.tableName] ?? []));
         pending = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
         if (attempt > 8 && pending.length > 0) {
           throw new RotorError("DynamoDB kept the registry's apps unprocessed; try again in a moment");
         }
       }
+    };
+    const chunks: Record<string, unknown>[][] = [];
+    for (let i = 0; i < keyList.length; i += 100) chunks.push(keyList.slice(i, i + 100));
+    const parallel = Math.max(1, options.parallel ?? 1);
+    for (let i = 0; i < chunks.length; i += parallel) {
+      await Promise.all(chunks.slice(i, i + parallel).map(getChunk));
     }
-    return apps.sort((a, b) => a.appId.localeCompare(b.appId));
+    return found;
   }
 
   /**
@@ -382,15 +414,20 @@ export class AppItems {
   /** Removes one entry of one of the app's maps, if it is still there. */
   private async removeEntry(appId: string, map: 'outbox' | 'pendingStops', key: string): Promise<void> {
     try {
-      await this.client.send(
+      const { Attributes } = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.app(appId),
           UpdateExpression: `REMOVE ${map}.#key`,
           ConditionExpression: `attribute_exists(${map}.#key)`,
           ExpressionAttributeNames: { '#key': key },
+          ReturnValues: 'ALL_NEW',
         }),
       );
+      // With the entry gone the app may not need the sweep again until much later (a delivered
+      // reminder: its next reminder), so its place in the `due` index moves now, not at the next visit.
+      const app = Attributes ? (stripKeys<AppRecord>(Attributes) as AppRecord) : undefined;
+      if (app && Attributes?.dueAt !== dueAtOf(app)) await this.refreshDueAt(app);
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
@@ -446,7 +483,11 @@ export class AppItems {
     now: string,
     limit: number,
     startKey?: Record<string, unknown>,
-  ): Promise<{ appIds: string[]; nextKey?: Record<string, unknown> }> {
+  ): Promise<{
+    appIds: string[];
+    due: { appId: string; dueAt: string }[];
+    nextKey?: Record<string, unknown>;
+  }> {
     const { Items = [], LastEvaluatedKey } = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -458,7 +499,38 @@ export class AppItems {
         ExclusiveStartKey: startKey,
       }),
     );
-    return { appIds: Items.map((item) => String(item.pk).slice('APP#'.length)), nextKey: LastEvaluatedKey };
+    const due = Items.map((item) => ({
+      appId: String(item.pk).slice('APP#'.length),
+      dueAt: String(item[DUE_INDEX.sortKey]),
+    }));
+    return { appIds: due.map((app) => app.appId), due, nextKey: LastEvaluatedKey };
+  }
+
+  /**
+   * Every app due at or before `now` (the `due` index, page by page), with what the sweep's plan needs
+   * of each: its state, and the most recipients one of its emails has (its admins and customer contacts,
+   * from BatchGetItem of those attributes only, eventually consistent: SweepApp reads the app again).
+   */
+  public async dueApps(now: string): Promise<DueApp[]> {
+    const due = new Map<string, string>();
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.findDueApps(now, 10_000, startKey);
+      for (const app of page.due) due.set(keys.app(app.appId).pk, app.dueAt);
+      startKey = page.nextKey;
+    } while (startKey);
+    const items = await this.batchGetItems(
+      [...due.keys()].map((pk) => keys.app(pk.slice('APP#'.length))),
+      { projection: ['pk', 'state', 'admins', 'customers'], parallel: 8 },
+    );
+    return items.map((item) => ({
+      appId: String(item.pk).slice('APP#'.length),
+      dueAt: due.get(String(item.pk)) ?? '',
+      state: item.state as AppState,
+      recipients:
+        (Array.isArray(item.admins) ? item.admins.length : 0) +
+        (Array.isArray(item.customers) ? item.customers.length : 0),
+    }));
   }
 
   /**

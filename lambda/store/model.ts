@@ -8,6 +8,16 @@ import type { Issuer, Locale, RotationMode, RotationPolicy } from '../contract/a
 /** ACTIVE: one valid token. ROTATING: a new token is being made (the lock). GRACE: old token still valid. */
 export type AppState = 'ACTIVE' | 'ROTATING' | 'GRACE';
 
+/** What the sweep needs to know of a due app to place it: from the `due` index and the app's item. */
+export interface DueApp {
+  readonly appId: string;
+  /** When it fell due (the `due` index's sort key). */
+  readonly dueAt: string;
+  readonly state: AppState;
+  /** The most people one of its emails goes to (SES's send rate counts recipients). */
+  readonly recipients: number;
+}
+
 export type TokenStatus = 'pending' | 'current' | 'grace' | 'revoked';
 
 /** Who started a rotation. */

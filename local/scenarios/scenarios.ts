@@ -207,7 +207,7 @@ async function runSweep(context: ScenarioContext, again = ''): Promise<void> {
       input: '{}',
     }),
   );
-  const { status } = await context.system.stepFunctions.whenStopped(String(executionArn));
+  const { status } = await context.system.whenSweepDone(String(executionArn));
   if (status !== 'SUCCEEDED') throw new Error(`the sweep ended ${status}`);
   await deliveriesEnded(context.system);
 }

@@ -156,6 +156,11 @@ export interface StepFunctionsServiceOptions {
   readonly waitTimeOverrides?: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** Milliseconds between retries, per state name, for all machines (tests use 0). */
   readonly retryIntervalOverrides?: Readonly<Record<string, number>>;
+  /**
+   * The most events one execution's history may hold; the next fails it with States.Runtime. Tests lower
+   * it to reach the quota with a few apps; never above AWS's. @default 25,000 ({@link MAX_HISTORY_EVENTS})
+   */
+  readonly maxHistoryEvents?: number;
   /** Time source for startDate, stopDate, history timestamps and Wait targets. @default () => new Date() */
   readonly clock?: () => Date;
   /**
@@ -278,7 +283,12 @@ const STATUSES: readonly ExecutionStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 
 /** AWS limits inputs and outputs to 256 KiB, counted in bytes of UTF-8. */
 const MAX_DATA_LENGTH = 262_144;
 /** A Standard execution fails when its history would pass 25,000 events; the 25,000th is that failure. */
-const MAX_HISTORY_EVENTS = 25_000;
+/** AWS's hard quota on the events of one Standard execution's history. */
+export const MAX_HISTORY_EVENTS = 25_000;
+
+function historyLimitCause(limit: number): string {
+  return `The execution reached the maximum number of history events (${limit}).`;
+}
 /** How often an execution with TimeoutSeconds reads the clock: another execution's Wait may move it. */
 const DEADLINE_POLL_MS = 1000;
 const MAX_TOKEN_LENGTH = 2048;
@@ -711,8 +721,10 @@ class ExecutionHistory {
     private readonly region: string,
     /** Wait states, which the library runs as tasks: the history shows them as what they are. */
     private readonly waitStates: ReadonlySet<string> = new Set(),
-    /** Called once the history reached 25,000 events and its last one failed the execution. */
+    /** Called once the history reached its limit and its last event failed the execution. */
     private readonly onLimitReached: () => void = () => {},
+    /** The most events the history may hold (AWS: 25,000). */
+    private readonly maxEvents: number = MAX_HISTORY_EVENTS,
   ) {}
 
   public list(): readonly HistoryEventRecord[] {
@@ -748,13 +760,13 @@ class ExecutionHistory {
 
   public add(type: string, detailsKey?: string, details?: Readonly<Record<string, unknown>>): void {
     if (this.closed) return;
-    if (!this.ending && this.events.length >= MAX_HISTORY_EVENTS - 1) {
+    if (!this.ending && this.events.length >= this.maxEvents - 1) {
       this.end(
         'ExecutionFailed',
         'executionFailedEventDetails',
         {
           error: 'States.Runtime',
-          cause: `The execution reached the maximum number of history events (${MAX_HISTORY_EVENTS}).`,
+          cause: historyLimitCause(this.maxEvents),
         },
         false,
       );
@@ -1205,6 +1217,7 @@ export class StepFunctionsService {
   private readonly sleepUntil: (untilMs: number, signal: AbortSignal) => Promise<void>;
   private readonly invokeFunction: InvokeFunction;
   private readonly retryIntervalOverrides: Readonly<Record<string, number>>;
+  private readonly maxHistoryEvents: number;
   private readonly createdAt: number;
   private readonly machines = new Map<string, MachineEntry>();
   private readonly executionsByArn = new Map<string, ExecutionRecord>();
@@ -1225,6 +1238,7 @@ export class StepFunctionsService {
     this.sleepUntil = options.sleepUntil ?? realSleepUntil(this.clock);
     this.invokeFunction = options.invokeFunction;
     this.retryIntervalOverrides = { ...options.retryIntervalOverrides };
+    this.maxHistoryEvents = Math.min(options.maxHistoryEvents ?? MAX_HISTORY_EVENTS, MAX_HISTORY_EVENTS);
     this.createdAt = this.clock().getTime();
     for (const machine of options.stateMachines) {
       if (this.machines.has(machine.arn))
@@ -1513,11 +1527,16 @@ export class StepFunctionsService {
     });
     this.sequence += 1;
     const startDate = restored?.startDate ?? this.clock().getTime();
-    const history = new ExecutionHistory(this.clock, this.region, machine.waitStates, () =>
-      this.end(execution, 'FAILED', {
-        error: 'States.Runtime',
-        cause: `The execution reached the maximum number of history events (${MAX_HISTORY_EVENTS}).`,
-      }),
+    const history = new ExecutionHistory(
+      this.clock,
+      this.region,
+      machine.waitStates,
+      () =>
+        this.end(execution, 'FAILED', {
+          error: 'States.Runtime',
+          cause: historyLimitCause(this.maxHistoryEvents),
+        }),
+      this.maxHistoryEvents,
     );
     const execution: ExecutionRecord = {
       arn,

@@ -88,10 +88,10 @@ describe('Function: bundleHandler', () => {
     const bundled = cdk.get('find-due-apps');
     const external = cdk.get('check-grace');
 
-    // Assess: find-due-apps only reads the registry, so DynamoDB's is the one client inside it.
+    // Assess: find-due-apps reads the registry and starts the sweep's batches: DynamoDB's and Step Functions' clients only.
     expect(bundlesAwsSdk('find-due-apps')).toBe(true);
     expect(importsFromSdk(bundled?.code ?? '')).toBe(false);
-    expect(clientPackages(bundled?.sources ?? [])).toEqual(['client-dynamodb']);
+    expect(clientPackages(bundled?.sources ?? []).sort()).toEqual(['client-dynamodb', 'client-sfn']);
     // Credentials from the environment, as Lambda gives them, and none of the default chain's other sources.
     expect(
       bundled?.sources.some((source) => source.endsWith('lambda/integrations/aws/lambdaCredentials.ts')),

@@ -114,13 +114,13 @@ describe('Stack: Rotor', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
   });
 
-  it('has the rotation, sweep and webhook workflows, each Standard, logged in full and traced, the first two with a failure alarm', () => {
+  it('has the rotation, sweep (with its batches) and webhook workflows, each Standard, logged in full and traced, the first two with a failure alarm', () => {
     const machines = template.findResources('AWS::StepFunctions::StateMachine');
     expect(
       Object.keys(machines)
-        .map((id) => id.replace(/StateMachine[0-9A-F]{8}$/, ''))
+        .map((id) => id.replace(/(StateMachine)?[0-9A-F]{8}$/, ''))
         .sort(),
-    ).toEqual(['RotationWorkflow', 'SweepWorkflow', 'Webhooks']);
+    ).toEqual(['RotationWorkflow', 'SweepWorkflow', 'SweepWorkflowBatches', 'Webhooks']);
     for (const [logicalId, machine] of Object.entries(machines)) {
       expect(machine.Properties).toMatchObject({
         StateMachineType: 'STANDARD',
@@ -131,8 +131,10 @@ describe('Stack: Rotor', () => {
       if (logicalId.startsWith('Webhooks')) continue;
       // Failed and timed-out executions alarm for both; a stopped sweep too (Rotor stops no sweep,
       // while expire-now and cancel stop a rotation on purpose).
+      // The sweep's alarm watches its batches too: one alarm for "due apps were not handled today".
+      const sweepEnds = ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted'];
       const expected = logicalId.startsWith('Sweep')
-        ? ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted']
+        ? [...sweepEnds, ...sweepEnds]
         : ['ExecutionsFailed', 'ExecutionsTimedOut'];
       const alarm = Object.values(template.findResources('AWS::CloudWatch::Alarm')).find((candidate) =>
         JSON.stringify(candidate.Properties.Metrics ?? []).includes(`"Ref":"${logicalId}"`),

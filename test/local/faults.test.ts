@@ -115,7 +115,10 @@ describe('Local faults: planned throttling and 5xx', () => {
 });
 
 describe('Local faults: a crashed Lambda', () => {
-  /** The sweep's first task, two DynamoDB Queries per invocation (due apps, token ages), in its own execution environment. */
+  /**
+   * The sweep's first task, three AWS calls per invocation with no app due (the batches it started, none;
+   * the due apps; the token ages), in its own execution environment.
+   */
   const findDueApps = () =>
     invokeLocalFunction(
       'find-due-apps',
@@ -124,11 +127,19 @@ describe('Local faults: a crashed Lambda', () => {
         AWS_ACCESS_KEY_ID: 'local',
         AWS_SECRET_ACCESS_KEY: 'local',
         AWS_ENDPOINT_URL_DYNAMODB: process.env.AWS_ENDPOINT_URL_DYNAMODB ?? '',
+        AWS_ENDPOINT_URL_SFN: stepFunctions.url,
         TABLE_NAME: process.env.TABLE_NAME ?? '',
+        SWEEP_BATCH_STATE_MACHINE_ARN: 'arn:aws:states:eu-central-1:123456789012:stateMachine:faults-batches',
+        SES_SEND_RATE: '14',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         POWERTOOLS_METRICS_DISABLED: 'true',
       },
-      {},
+      {
+        execution: 'arn:aws:states:eu-central-1:123456789012:execution:faults-sweep:today',
+        executionName: 'today',
+        // Long ago: nothing of the other tests in this table is due then, so no batch is started.
+        startedAt: '2000-01-01T00:00:00.000Z',
+      },
     ).then(
       () => 'ok',
       (error: Error) => `${error.name}: ${error.message}`,
@@ -143,7 +154,7 @@ describe('Local faults: a crashed Lambda', () => {
     const beforeFirstCall = await findDueApps();
     localFaults.crashNext('find-due-apps', 1);
     const afterItsQuery = await findDueApps();
-    localFaults.crashNext('find-due-apps', 3);
+    localFaults.crashNext('find-due-apps', 1000);
     const neverReached = await findDueApps();
     const unplanned = await findDueApps();
 

@@ -165,6 +165,9 @@ describe('Class: IamAuthority (the synthesized stack)', () => {
       ['RegistryTable', ['dynamodb:GetItem', 'dynamodb:UpdateItem']],
     ]);
     // The sweep queries the due index and nothing else.
-    expect(actions('FindDueApps')).toEqual([['RegistryIndexes', ['dynamodb:Query']]]);
+    expect(actions('FindDueApps')).toEqual([
+      ['RegistryTable', ['dynamodb:BatchGetItem']],
+      ['RegistryIndexes', ['dynamodb:Query']],
+    ]);
   });
 });

@@ -21,6 +21,8 @@ describe('Function: parseRotorConfig', () => {
       secretNamePrefix: 'rotor/',
       hubspotApiUrl: 'https://api.hubapi.com',
       eventBusName: 'default',
+      sesSendRate: 14,
+      sweepBatchSize: 500,
     });
   });
 

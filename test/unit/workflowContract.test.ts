@@ -5,7 +5,7 @@ import { synthesizeTemplate } from '../../local/template.ts';
 describe('Contract: workflows', () => {
   it('names state paths only by the task answers own fields, which the compiler checks', () => {
     expect(rotationPath('promotion', 'noticeAt')).toBe('$.promotion.noticeAt');
-    expect(sweepPath('due', 'appIds')).toBe('$.due.appIds');
+    expect(sweepPath('due', 'batches')).toBe('$.due.batches');
     // @ts-expect-error: CheckPromotion answers no field "notice"; a rename breaks the build, not a rotation.
     rotationPath('promotion', 'notice');
     // @ts-expect-error: the sweep state has no "promotion".
@@ -19,7 +19,7 @@ describe('Contract: workflows', () => {
     )
       .filter((resource) => resource.Type === 'AWS::StepFunctions::StateMachine')
       .map((resource) => JSON.stringify(resource.Properties?.DefinitionString));
-    expect(definitions).toHaveLength(3);
+    expect(definitions).toHaveLength(4);
     const known = new Set([
       'appId',
       'rotationId',
@@ -40,6 +40,8 @@ describe('Contract: workflows', () => {
       'timedOut',
       'error',
       'due',
+      'at',
+      'items',
       'deliver',
       'action',
       'delivered',

@@ -426,7 +426,7 @@ describe('Workflow: daily sweep', () => {
           input: '{}',
         }),
       );
-      expect((await finished(executionArn as string)).status).toBe('SUCCEEDED');
+      expect((await system.whenSweepDone(executionArn as string)).status).toBe('SUCCEEDED');
     }
 
     // Assess
@@ -468,7 +468,7 @@ async function sweepNow(...apps: AppRecord[]) {
       input: '{}',
     }),
   );
-  expect((await finished(executionArn as string)).status).toBe('SUCCEEDED');
+  expect((await system.whenSweepDone(executionArn as string)).status).toBe('SUCCEEDED');
 }
 
 describe('Workflow: a rotation whose execution is lost in its grace period', () => {
