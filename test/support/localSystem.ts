@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { RotationMode } from '../../lambda/contract/appSettings.ts';
+import { keys } from '../../lambda/contract/table.ts';
 import { type EnrollManagedAppInput, enrollManagedApp } from '../../lambda/domain/enrollApp.ts';
 import { startRotationWorkflow } from '../../lambda/integrations/workflows.ts';
+import { dueAtOf } from '../../lambda/store/dueAt.ts';
 import type { AppRecord } from '../../lambda/store/model.ts';
 import { Registry } from '../../lambda/store/Registry.ts';
 import { APP_DEFAULTS } from '../../local/demoApp.ts';
@@ -40,6 +42,20 @@ export async function startTestSystem(options: LocalSystemOptions = {}): Promise
     sfn: new SFNClient({}),
     documentClient,
   };
+}
+
+/** Makes an app's token `days` old, and moves its place in the `due` index to match. */
+export async function ageToken(system: TestSystem, app: AppRecord, days: number): Promise<void> {
+  const tokenIssuedAt = new Date(Date.now() - days * 86_400_000).toISOString();
+  const aged = { ...(await system.registry.apps.getApp(app.appId)), tokenIssuedAt };
+  await system.documentClient.send(
+    new UpdateCommand({
+      TableName: system.tableName,
+      Key: keys.app(app.appId),
+      UpdateExpression: 'SET tokenIssuedAt = :issued, dueAt = :due',
+      ExpressionAttributeValues: { ':issued': tokenIssuedAt, ':due': dueAtOf(aged) },
+    }),
+  );
 }
 
 /** An app id no other test uses. */

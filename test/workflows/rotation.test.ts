@@ -11,12 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../lambda/contract/table.ts';
 import { lockRotation } from '../../lambda/domain/lifecycle.ts';
 import { executionArnFor } from '../../lambda/integrations/workflows.ts';
-import { dueAtOf } from '../../lambda/store/dueAt.ts';
 import type { AppRecord } from '../../lambda/store/model.ts';
 import { localFaults } from '../../local/faults.ts';
 import { LambdaServiceError } from '../../local/step-functions/service.ts';
 import {
   accepts,
+  ageToken,
   emailsAbout,
   enroll,
   eventually,
@@ -394,18 +394,6 @@ describe('Workflow: rotation', () => {
 });
 
 /** Makes an app's token as old as `days`, as if it had been issued then. */
-async function ageToken(app: AppRecord, days: number): Promise<void> {
-  const tokenIssuedAt = new Date(Date.now() - days * 86_400_000).toISOString();
-  const aged = { ...(await system.registry.apps.getApp(app.appId)), tokenIssuedAt };
-  await system.documentClient.send(
-    new UpdateCommand({
-      TableName: system.tableName,
-      Key: keys.app(app.appId),
-      UpdateExpression: 'SET tokenIssuedAt = :issued, dueAt = :due',
-      ExpressionAttributeValues: { ':issued': tokenIssuedAt, ':due': dueAtOf(aged) },
-    }),
-  );
-}
 
 describe('Workflow: daily sweep', () => {
   it('rotates due apps with policy auto, reminds due apps with policy remind, and does it once a day', async () => {
@@ -413,9 +401,9 @@ describe('Workflow: daily sweep', () => {
     const auto = await enroll(system, { policy: 'auto' });
     const remind = await enroll(system, { policy: 'remind' });
     const fresh = await enroll(system, { policy: 'auto' });
-    await ageToken(auto, 200);
-    await ageToken(remind, 200);
-    await ageToken(fresh, 10);
+    await ageToken(system, auto, 200);
+    await ageToken(system, remind, 200);
+    await ageToken(system, fresh, 10);
 
     // Act: the schedule's target, twice (a re-run the same day).
     for (const run of ['first', 'again']) {
@@ -570,7 +558,7 @@ describe('Workflow: SES down past every retry', () => {
   it('a reminder SES could not take goes out with the next sweep, not a reminder period later', async () => {
     // Prepare
     const remind = await enroll(system, { policy: 'remind' });
-    await ageToken(remind, 200);
+    await ageToken(system, remind, 200);
     sesDown.add(remind.appId);
     await sweepNow(remind);
     const mailedMeanwhile = await mailLog(remind);
@@ -588,7 +576,7 @@ describe('Workflow: SES down past every retry', () => {
   it('a reminder queued by a sweep that died before sending it leaves the app due within the quarter hour, not a reminder period later', async () => {
     // Prepare: the sweep's task dies right after it queued the reminder (found by the 10,000-history soak)
     const remind = await enroll(system, { policy: 'remind' });
-    await ageToken(remind, 200);
+    await ageToken(system, remind, 200);
     localFaults.crashNext('sweep-app', 2);
     await sweepNow(remind);
     const left = await system.registry.apps.getApp(remind.appId);

@@ -4,13 +4,10 @@ import {
   GetExecutionHistoryCommand,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keys } from '../../lambda/contract/table.ts';
 import type { SweepBatchInput } from '../../lambda/contract/workflows.ts';
-import { dueAtOf } from '../../lambda/store/dueAt.ts';
 import type { AppRecord } from '../../lambda/store/model.ts';
-import { emailsAbout, enroll, startTestSystem, type TestSystem } from '../support/localSystem.ts';
+import { ageToken, emailsAbout, enroll, startTestSystem, type TestSystem } from '../support/localSystem.ts';
 
 // A quota AWS's 25,000 scaled down: 24 apps in one inline Map (about 16 events each) would pass it.
 const MAX_HISTORY_EVENTS = 300;
@@ -28,19 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await system?.close();
 });
-
-async function ageToken(app: AppRecord, days: number): Promise<void> {
-  const tokenIssuedAt = new Date(Date.now() - days * 86_400_000).toISOString();
-  const aged = { ...(await system.registry.apps.getApp(app.appId)), tokenIssuedAt };
-  await system.documentClient.send(
-    new UpdateCommand({
-      TableName: system.tableName,
-      Key: keys.app(app.appId),
-      UpdateExpression: 'SET tokenIssuedAt = :issued, dueAt = :due',
-      ExpressionAttributeValues: { ':issued': tokenIssuedAt, ':due': dueAtOf(aged) },
-    }),
-  );
-}
 
 async function sweep() {
   const { executionArn } = await system.sfn.send(
@@ -82,7 +66,7 @@ describe('Workflow: a sweep bigger than one execution', () => {
     // Prepare: more due apps than one execution's history could hold.
     const apps: AppRecord[] = [];
     for (let i = 0; i < APPS; i++) apps.push(await enroll(system, { policy: 'remind' }));
-    for (const app of apps) await ageToken(app, 200);
+    for (const app of apps) await ageToken(system, app, 200);
 
     // Act
     const first = await sweep();
