@@ -31,7 +31,12 @@ export interface TestSystem extends LocalSystem {
 
 /** Starts a local Rotor for one test file (its own stand-ins on free ports, handlers in this process). */
 export async function startTestSystem(options: LocalSystemOptions = {}): Promise<TestSystem> {
-  const system = await startLocalSystem(options);
+  // The sweep's send slots pass at once unless a test asks for them (test/workflows/sweepScale.test.ts):
+  // the tables of these tests hold many due apps, and their pace is not what the tests look at.
+  const system = await startLocalSystem({
+    ...options,
+    waitTimeOverrides: { WaitForSendSlot: 0, ...options.waitTimeOverrides },
+  });
   const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
     marshallOptions: { removeUndefinedValues: true },
   });
